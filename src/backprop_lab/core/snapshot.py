@@ -1,0 +1,118 @@
+"""Immutable snapshots of a network's state, for display.
+
+The GUI's worker emits these; widgets only ever read them. Every array is a
+read-only copy, so nothing a widget does can reach the trainer's arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .trainer import Trainer
+
+Array = npt.NDArray[np.float64]
+
+
+def _frozen(arrays) -> tuple[Array, ...] | None:
+    if arrays is None:
+        return None
+    out = []
+    for a in arrays:
+        c = np.array(a, dtype=np.float64, copy=True)
+        c.flags.writeable = False
+        out.append(c)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class NetworkSnapshot:
+    """What a network looks like at one moment of training.
+
+    Attributes
+    ----------
+    epoch
+        Epochs completed.
+    layer_sizes, activations
+        The architecture (activations: one per layer after the input).
+    weights, biases
+        Copies of ``net.weights`` / ``net.biases`` (biases None without bias).
+    weight_gradients, bias_gradients
+        dE/dW and dE/db on the whole training set at these weights.
+    last_weight_updates, last_bias_updates
+        The change the last update made (new - old), or None before any.
+    inputs
+        The training inputs X the node values below were computed for.
+    pre_activations, activations_values
+        Per layer after the input, the (N, units) pre-activations ``a`` and
+        outputs ``h(a)`` of every training sample.
+    train_loss, test_loss
+        Loss of these weights on the training (and test) set.
+    loss_name
+        The loss's name.
+    """
+
+    epoch: int
+    layer_sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    weights: tuple[Array, ...]
+    biases: tuple[Array, ...] | None
+    weight_gradients: tuple[Array, ...]
+    bias_gradients: tuple[Array, ...] | None
+    last_weight_updates: tuple[Array, ...] | None
+    last_bias_updates: tuple[Array, ...] | None
+    inputs: Array
+    pre_activations: tuple[Array, ...]
+    activations_values: tuple[Array, ...]
+    train_loss: float
+    test_loss: float | None
+    loss_name: str
+
+    def node_values(self, layer: int, sample: int | None = None) -> Array:
+        """Output of every unit of ``layer`` (0 = inputs) for one sample or the batch mean."""
+        values = self.inputs if layer == 0 else self.activations_values[layer - 1]
+        return values.mean(axis=0) if sample is None else values[sample]
+
+    def node_pre_activations(self, layer: int, sample: int | None = None) -> Array | None:
+        """Pre-activations of ``layer`` (None for the input layer)."""
+        if layer == 0:
+            return None
+        values = self.pre_activations[layer - 1]
+        return values.mean(axis=0) if sample is None else values[sample]
+
+
+def take_snapshot(trainer: Trainer) -> NetworkSnapshot:
+    """Snapshot the trainer's network: one forward and backward pass on the training set."""
+    net = trainer.net
+    trace = net.forward(trainer.X)
+    grads = net.backward(trace, trainer.T, trainer.loss, trainer.mistakes)
+    train_loss = net.loss(trainer.X, trainer.T, trainer.loss)
+    previous = getattr(trainer, "_previous", None)
+    last_w = last_b = None
+    if previous is not None:
+        prev_w, prev_b = previous
+        if len(prev_w) == len(net.weights) and all(
+            p.shape == w.shape for p, w in zip(prev_w, net.weights)
+        ):
+            last_w = [w - p for w, p in zip(net.weights, prev_w)]
+            if prev_b is not None and net.biases is not None:
+                last_b = [b - p for b, p in zip(net.biases, prev_b)]
+    return NetworkSnapshot(
+        epoch=trainer.epoch,
+        layer_sizes=tuple(net.layer_sizes),
+        activations=tuple(net.activations),
+        weights=_frozen(net.weights),
+        biases=_frozen(net.biases),
+        weight_gradients=_frozen(grads.weights),
+        bias_gradients=_frozen(grads.biases),
+        last_weight_updates=_frozen(last_w),
+        last_bias_updates=_frozen(last_b),
+        inputs=_frozen([trainer.X])[0],
+        pre_activations=_frozen(trace.pre_activations),
+        activations_values=_frozen(trace.activations),
+        train_loss=float(train_loss),
+        test_loss=trainer.test_loss(),
+        loss_name=trainer.loss,
+    )
