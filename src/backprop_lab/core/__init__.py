@@ -15,7 +15,7 @@ from .gradcheck import GradientCheckRow, gradient_check, max_relative_error
 from .losses import LOSSES, get_loss
 from .network import INIT_SCHEMES, NO_MISTAKES, ForwardTrace, Gradients, Mistakes, Network
 from .presets import seed_example
-from .snapshot import NetworkSnapshot, take_snapshot
+from .snapshot import NetworkSnapshot, ParameterRef, take_snapshot
 from .trainer import Divergence, EpochRecord, Trainer
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Mistakes",
     "Network",
     "NetworkSnapshot",
+    "ParameterRef",
     "Trainer",
     "get_activation",
     "get_loss",

@@ -116,3 +116,41 @@ def take_snapshot(trainer: Trainer) -> NetworkSnapshot:
         test_loss=trainer.test_loss(),
         loss_name=trainer.loss,
     )
+
+
+@dataclass(frozen=True)
+class ParameterRef:
+    """One weight or bias, as a student would point at it.
+
+    Attributes
+    ----------
+    layer
+        Index into ``Network.weights`` (0 is the seed's W1).
+    source
+        Row of the weight matrix (the unit the edge comes from), or None for
+        the bias of ``target``.
+    target
+        Column of the weight matrix (the unit the edge goes to).
+    """
+
+    layer: int
+    source: int | None
+    target: int
+
+    @property
+    def is_bias(self) -> bool:
+        """True for a bias."""
+        return self.source is None
+
+    @property
+    def name(self) -> str:
+        """``"W2[0,1]"`` or ``"b2[1]"``, matching :func:`gradient_check`'s names."""
+        if self.source is None:
+            return f"b{self.layer + 1}[{self.target}]"
+        return f"W{self.layer + 1}[{self.source},{self.target}]"
+
+    def value_in(self, weights, biases) -> float:
+        """The parameter's value in the given weight and bias lists."""
+        if self.source is None:
+            return float(biases[self.layer][self.target])
+        return float(weights[self.layer][self.source, self.target])
