@@ -1,0 +1,660 @@
+"""Datasets: inputs, targets and column names, with validation and CSV load/save.
+
+Every problem with data a person typed, pasted or loaded raises one exception
+type, :class:`DataError`, whose message names the file, the line and the column
+and says what is wrong in plain words::
+
+    seed.csv, line 4, column 'x2': 'abc' is not a number
+
+Loading is all-or-nothing: a file with any bad cell gives no :class:`Dataset`
+at all, so the caller's current data stays as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[np.float64]
+
+#: The kinds of learning problem a dataset can describe.
+TASKS = ("regression", "classification")
+
+#: Column separators recognised in CSV text, in order of preference.
+CSV_DELIMITERS = (",", ";", "\t")
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+class DataError(ValueError):
+    """Bad data: the one exception raised for anything wrong with a dataset or CSV file.
+
+    Parameters
+    ----------
+    problem
+        What is wrong, in words a student understands, e.g.
+        ``"'abc' is not a number"``.
+    path
+        The file (or other source, e.g. ``"pasted text"``) the data came from.
+    line
+        1-based line number, as a text editor counts.
+    column
+        The column's header name where known, otherwise its 1-based number.
+
+    Attributes
+    ----------
+    problem, path, line, column
+        As given; ``str(error)`` joins them, e.g.
+        ``"seed.csv, line 4, column 'x2': 'abc' is not a number"``.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        column: str | int | None = None,
+    ) -> None:
+        self.problem = problem
+        self.path: str | None = None if path is None else os.fspath(path)
+        self.line = line
+        self.column = column
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where: list[str] = []
+        if self.path is not None:
+            where.append(Path(self.path).name or self.path)
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if isinstance(self.column, str):
+            where.append(f"column '{self.column}'")
+        elif self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.problem}" if where else self.problem
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problem, self.path, self.line, self.column))
+
+
+def _read_only_matrix(values: Any, what: str) -> Array:
+    try:
+        arr = np.array(values, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"the {what} must be a table of numbers ({exc})") from exc
+    if arr.ndim != 2:
+        raise DataError(
+            f"the {what} must be a 2-D table (samples x columns), got an array of shape {arr.shape}"
+        )
+    arr.flags.writeable = False
+    return arr
+
+
+def _clean_names(names: Any, what: str) -> tuple[str, ...]:
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise DataError(f"the {what} names must be a list of strings, got {names!r}")
+    cleaned: list[str] = []
+    for i, name in enumerate(names, start=1):
+        if not isinstance(name, str):
+            raise DataError(f"{what} name number {i} must be text, got {name!r}")
+        name = name.strip()
+        if not name:
+            raise DataError(f"{what} name number {i} is empty; every column needs a name")
+        cleaned.append(name)
+    return tuple(cleaned)
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Samples to learn from: an input table, a target table and their column names.
+
+    The arrays are stored as read-only float64 copies, so neither the caller's
+    arrays nor the dataset can change behind each other's back. Edits make a
+    new dataset (:meth:`with_rows`, :meth:`subset`).
+
+    Parameters
+    ----------
+    inputs
+        Shape (N, n_inputs).
+    targets
+        Shape (N, n_outputs).
+    input_names, target_names
+        One non-empty name per column; all names together must be unique.
+        Surrounding whitespace is removed.
+    name
+        What to call the dataset, e.g. ``"XOR"``.
+    task
+        ``"regression"`` or ``"classification"`` (0/1 targets).
+
+    Raises
+    ------
+    DataError
+        If the tables are not 2-D, have different numbers of rows, do not match
+        the names, contain NaN or infinity, or a name is empty or repeated.
+
+    Notes
+    -----
+    A dataset with zero rows is allowed (an emptied data table), but a
+    :class:`~backprop_lab.core.trainer.Trainer` needs at least one sample.
+
+    Examples
+    --------
+    >>> ds = Dataset(np.array([[0.0, 1.0]]), np.array([[1.0]]), ("x1", "x2"), ("t",))
+    >>> ds.n_samples, ds.n_inputs, ds.n_outputs
+    (1, 2, 1)
+    """
+
+    inputs: Array
+    targets: Array
+    input_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+    name: str = ""
+    task: str = "regression"
+
+    def __post_init__(self) -> None:
+        inputs = _read_only_matrix(self.inputs, "inputs")
+        targets = _read_only_matrix(self.targets, "targets")
+        input_names = _clean_names(self.input_names, "input")
+        target_names = _clean_names(self.target_names, "target")
+        if inputs.shape[0] != targets.shape[0]:
+            raise DataError(
+                f"the inputs have {inputs.shape[0]} rows but the targets have "
+                f"{targets.shape[0]}; every sample needs both"
+            )
+        if inputs.shape[1] < 1 or targets.shape[1] < 1:
+            raise DataError("a dataset needs at least one input column and one target column")
+        if len(input_names) != inputs.shape[1]:
+            raise DataError(
+                f"there are {inputs.shape[1]} input columns but {len(input_names)} input names"
+            )
+        if len(target_names) != targets.shape[1]:
+            raise DataError(
+                f"there are {targets.shape[1]} target columns but {len(target_names)} target names"
+            )
+        all_names = input_names + target_names
+        seen: set[str] = set()
+        for column_name in all_names:
+            if column_name in seen:
+                raise DataError(
+                    f"two columns are called '{column_name}'; column names must be unique",
+                    column=column_name,
+                )
+            seen.add(column_name)
+        for table, names in ((inputs, input_names), (targets, target_names)):
+            bad = ~np.isfinite(table)
+            if bad.any():
+                row, col = (int(i) for i in np.argwhere(bad)[0])
+                raise DataError(
+                    f"row {row + 1} holds {table[row, col]!r}; only finite numbers are allowed",
+                    column=names[col],
+                )
+        if not isinstance(self.name, str):
+            raise DataError(f"the dataset name must be text, got {self.name!r}")
+        if self.task not in TASKS:
+            raise DataError(f"unknown task {self.task!r}; choose one of: {', '.join(TASKS)}")
+        object.__setattr__(self, "inputs", inputs)
+        object.__setattr__(self, "targets", targets)
+        object.__setattr__(self, "input_names", input_names)
+        object.__setattr__(self, "target_names", target_names)
+
+    # ------------------------------------------------------------- properties
+    @property
+    def n_samples(self) -> int:
+        """Number of samples (rows)."""
+        return int(self.inputs.shape[0])
+
+    @property
+    def n_inputs(self) -> int:
+        """Number of input columns."""
+        return int(self.inputs.shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of target columns (the network's outputs)."""
+        return int(self.targets.shape[1])
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """All column names, inputs first, as in a CSV header."""
+        return self.input_names + self.target_names
+
+    # ------------------------------------------------------------ new copies
+    def with_rows(self, inputs: npt.ArrayLike, targets: npt.ArrayLike) -> Dataset:
+        """A dataset with the same columns, name and task but other rows.
+
+        Raises
+        ------
+        DataError
+            If the new rows do not fit the columns or are not finite.
+        """
+        return Dataset(inputs, targets, self.input_names, self.target_names, self.name, self.task)
+
+    def subset(self, indices: npt.ArrayLike) -> Dataset:
+        """The samples at ``indices`` (integer positions or a boolean mask), in that order."""
+        index = np.asarray(indices)
+        if index.dtype != np.bool_:
+            index = index.astype(np.intp, copy=False).reshape(-1)
+        return self.with_rows(self.inputs[index], self.targets[index])
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description; floats written by ``json`` round-trip exactly."""
+        return {
+            "name": self.name,
+            "task": self.task,
+            "input_names": list(self.input_names),
+            "target_names": list(self.target_names),
+            "inputs": self.inputs.tolist(),
+            "targets": self.targets.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Dataset:
+        """Rebuild a dataset written by :meth:`to_dict`.
+
+        Raises
+        ------
+        DataError
+            If a field is missing or does not describe a valid dataset.
+        """
+        if not isinstance(data, Mapping):
+            raise DataError(f"a dataset description must be a mapping, got {type(data).__name__}")
+        missing = [
+            key for key in ("input_names", "target_names", "inputs", "targets") if key not in data
+        ]
+        if missing:
+            raise DataError(f"the dataset description is missing: {', '.join(missing)}")
+        input_names = _clean_names(data["input_names"], "input")
+        target_names = _clean_names(data["target_names"], "target")
+        inputs = _table_from_rows(data["inputs"], len(input_names), "inputs")
+        targets = _table_from_rows(data["targets"], len(target_names), "targets")
+        return cls(
+            inputs,
+            targets,
+            input_names,
+            target_names,
+            name=data.get("name", ""),
+            task=data.get("task", "regression"),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        return (
+            self.name == other.name
+            and self.task == other.task
+            and self.input_names == other.input_names
+            and self.target_names == other.target_names
+            and np.array_equal(self.inputs, other.inputs)
+            and np.array_equal(self.targets, other.targets)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset(name={self.name!r}, task={self.task!r}, n_samples={self.n_samples}, "
+            f"input_names={self.input_names}, target_names={self.target_names})"
+        )
+
+
+def _table_from_rows(rows: Any, width: int, what: str) -> Array:
+    if not isinstance(rows, list):
+        raise DataError(f"the {what} must be a list of rows, got {type(rows).__name__}")
+    if not rows:
+        return np.zeros((0, width))
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, list) or len(row) != width:
+            raise DataError(f"row {i} of the {what} must be a list of {width} numbers")
+        for value in row:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise DataError(f"row {i} of the {what} holds {value!r}, which is not a number")
+    return np.array(rows, dtype=np.float64)
+
+
+# ------------------------------------------------------------------------ CSV
+def read_csv(
+    path: str | os.PathLike[str], n_targets: int = 1, *, task: str | None = None
+) -> Dataset:
+    """Load a dataset from a CSV file with a header row of column names.
+
+    Parameters
+    ----------
+    path
+        The file. It must be UTF-8 text (a byte-order mark is fine); columns are
+        separated by commas, or consistently by semicolons or tabs.
+    n_targets
+        How many of the last columns are targets; the others are inputs.
+    task
+        ``"regression"`` or ``"classification"``; None guesses classification
+        when every target is 0 or 1 and both occur.
+
+    Returns
+    -------
+    Dataset
+        Named after the file (without its suffix).
+
+    Raises
+    ------
+    DataError
+        For anything wrong with the file, naming the file, line and column:
+        a missing value, text in a numeric cell, a row with the wrong number of
+        values, an empty file or a header without rows, NaN or infinity, a
+        file that is not UTF-8 text, too few columns for ``n_targets``, or a
+        file that cannot be read at all.
+    """
+    path_text = os.fspath(path)
+    try:
+        raw = Path(path_text).read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise DataError(f"the file cannot be read ({reason})", path_text) from exc
+    text = decode_text(raw, path_text)
+    return parse_csv_text(text, n_targets, path_text, task=task, name=Path(path_text).stem)
+
+
+def decode_text(raw: bytes, source_name: str | None = None) -> str:
+    """Decode file contents as UTF-8 text (an optional BOM is dropped).
+
+    Raises
+    ------
+    DataError
+        If the bytes are not UTF-8 text or contain NUL bytes (a binary file),
+        naming the line where the first offending byte is.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        byte = raw[exc.start]
+        raise DataError(
+            f"this is not UTF-8 text (byte 0x{byte:02x} cannot be read); it may be a binary "
+            "file such as a spreadsheet, or text saved in another encoding. Save it as "
+            "'CSV UTF-8' and try again",
+            source_name,
+            line,
+        ) from exc
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise DataError(
+            "this is a binary file, not text (it contains NUL bytes)",
+            source_name,
+            text.count("\n", 0, nul) + 1,
+        )
+    return text
+
+
+def _detect_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in CSV_DELIMITERS}
+    best = max(CSV_DELIMITERS, key=lambda d: counts[d])  # ties keep the earlier (comma)
+    return best if counts[best] > 0 else ","
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_cell(cell: str, delimiter: str) -> float | str:
+    """The cell's value, or a sentence saying why it is not a usable number."""
+    if cell == "":
+        return "the value is missing (the cell is empty)"
+    try:
+        value = float(cell)
+    except ValueError:
+        if delimiter != "," and "," in cell and _is_number(cell.replace(",", ".", 1)):
+            return f"'{cell}' is not a number; write decimals with a point, e.g. " + (
+                cell.replace(",", ".", 1)
+            )
+        return f"'{cell}' is not a number"
+    if "_" in cell:
+        return f"'{cell}' is not a number"
+    if math.isnan(value):
+        return f"'{cell}' is not a number (NaN); fill in the missing value or delete the row"
+    if math.isinf(value):
+        return f"'{cell}' is infinite or too large; only finite numbers are allowed"
+    return value
+
+
+def parse_csv_text(
+    text: str,
+    n_targets: int = 1,
+    source_name: str | None = "pasted text",
+    *,
+    task: str | None = None,
+    name: str | None = None,
+) -> Dataset:
+    """Parse CSV text with a header row into a dataset (the engine of :func:`read_csv`).
+
+    Parameters
+    ----------
+    text
+        The CSV text, e.g. pasted by a user.
+    n_targets
+        How many of the last columns are targets.
+    source_name
+        What to call the source in error messages (a file name or
+        ``"pasted text"``).
+    task
+        As in :func:`read_csv`.
+    name
+        The dataset's name; defaults to ``source_name``.
+
+    Raises
+    ------
+    DataError
+        As :func:`read_csv`. Blank lines (anywhere), a BOM, surrounding
+        whitespace and a trailing newline are accepted.
+    ValueError
+        If ``n_targets`` is less than 1.
+    """
+    if isinstance(n_targets, bool) or not isinstance(n_targets, (int, np.integer)):
+        raise ValueError(f"n_targets must be a whole number, got {n_targets!r}")
+    if n_targets < 1:
+        raise ValueError(f"n_targets must be at least 1, got {n_targets}")
+    if task is not None and task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        nul = text.find("\x00")
+        raise DataError(
+            "this is binary data, not text (it contains NUL bytes)",
+            source_name,
+            text.count("\n", 0, nul) + 1,
+        )
+
+    first_line = next((line for line in text.splitlines() if line.strip()), None)
+    if first_line is None:
+        raise DataError(
+            "there is nothing here; a CSV file needs a header line with column names "
+            "and then one line of numbers per sample",
+            source_name,
+            1,
+        )
+    delimiter = _detect_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[list[float]] = []
+    previous_line = 0
+    try:
+        for record in reader:
+            start_line = previous_line + 1
+            previous_line = reader.line_num
+            cells = [cell.strip() for cell in record]
+            if not any(cells):
+                continue  # a blank line
+            if header is None:
+                header, header_line = _check_header(cells, n_targets, source_name, start_line)
+                continue
+            rows.append(_parse_row(cells, header, delimiter, source_name, start_line))
+    except csv.Error as exc:
+        raise DataError(
+            f"the line cannot be read as CSV ({exc}); check the quote marks",
+            source_name,
+            reader.line_num,
+        ) from exc
+
+    assert header is not None
+    if not rows:
+        raise DataError(
+            "there is a header but no rows of numbers; add at least one sample",
+            source_name,
+            header_line + 1,
+        )
+    table = np.array(rows, dtype=np.float64)
+    n_inputs = len(header) - n_targets
+    targets = table[:, n_inputs:]
+    if task is None:
+        values = np.unique(targets)
+        task = "classification" if values.size == 2 and set(values) == {0.0, 1.0} else "regression"
+    return Dataset(
+        table[:, :n_inputs],
+        targets,
+        tuple(header[:n_inputs]),
+        tuple(header[n_inputs:]),
+        name=name if name is not None else (Path(source_name).stem if source_name else ""),
+        task=task,
+    )
+
+
+def _check_header(
+    cells: list[str], n_targets: int, source_name: str | None, line: int
+) -> tuple[list[str], int]:
+    if all(_is_number(cell) for cell in cells if cell):
+        raise DataError(
+            "the first line must be a header with column names, but it holds numbers; "
+            "add a line such as 'x1,x2,t' at the top",
+            source_name,
+            line,
+        )
+    seen: dict[str, int] = {}
+    for number, cell in enumerate(cells, start=1):
+        if not cell:
+            raise DataError("this column has no name in the header line", source_name, line, number)
+        if cell in seen:
+            raise DataError(
+                f"the name '{cell}' is used for columns {seen[cell]} and {number}; "
+                "column names must be unique",
+                source_name,
+                line,
+                cell,
+            )
+        seen[cell] = number
+    if n_targets >= len(cells):
+        raise DataError(
+            f"the header has {len(cells)} column(s) but {n_targets} of them are targets; "
+            "at least one input column is needed before the target column(s)",
+            source_name,
+            line,
+        )
+    return cells, line
+
+
+def _parse_row(
+    cells: list[str], header: list[str], delimiter: str, source_name: str | None, line: int
+) -> list[float]:
+    n_columns = len(header)
+    if len(cells) < n_columns:
+        raise DataError(
+            f"this line has {len(cells)} values but the header has {n_columns} columns; "
+            "a value is missing",
+            source_name,
+            line,
+            header[len(cells)],
+        )
+    if len(cells) > n_columns:
+        raise DataError(
+            f"this line has {len(cells)} values but the header has {n_columns} columns; "
+            f"remove the extra values or check the {_DELIMITER_NAMES[delimiter]}s",
+            source_name,
+            line,
+            n_columns + 1,
+        )
+    values: list[float] = []
+    for cell, column in zip(cells, header, strict=True):
+        parsed = _parse_cell(cell, delimiter)
+        if isinstance(parsed, str):
+            raise DataError(parsed, source_name, line, column)
+        values.append(parsed)
+    return values
+
+
+def format_csv_text(dataset: Dataset) -> str:
+    """The dataset as CSV text: a header line, then one line per sample.
+
+    Floats are written with ``repr``, the shortest text that reads back as
+    exactly the same number, so :func:`parse_csv_text` round-trips exactly.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(dataset.column_names)
+    table = np.hstack([dataset.inputs, dataset.targets])
+    for row in table.tolist():
+        writer.writerow([repr(value) for value in row])
+    return buffer.getvalue()
+
+
+def write_csv(path: str | os.PathLike[str], dataset: Dataset) -> None:
+    """Save a dataset as a UTF-8 CSV file, atomically.
+
+    The text is written to a temporary file in the same folder, which then
+    replaces ``path`` in one step: a failed write leaves any previous file
+    intact.
+
+    Raises
+    ------
+    OSError
+        If the folder cannot be written.
+    """
+    write_text_atomically(path, format_csv_text(dataset))
+
+
+def write_text_atomically(path: str | os.PathLike[str], text: str) -> None:
+    """Write UTF-8 ``text`` to ``path`` so that it is either fully replaced or untouched.
+
+    The text goes to a new temporary file next to ``path``; it is flushed to
+    disk and then moved over ``path`` with :func:`os.replace`. On any error the
+    temporary file is removed and the previous file (if any) is left as it was.
+
+    Raises
+    ------
+    OSError
+        If the folder cannot be written or the disk is full.
+    """
+    target = Path(os.fspath(path))
+    folder = target.parent
+    temporary = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    data = text.encode("utf-8")
+    # os.open with 0o666 lets the umask decide permissions, like a normal save.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
+        except OSError:
+            pass  # no previous file (or we may not copy its mode): keep the default
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
