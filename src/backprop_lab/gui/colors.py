@@ -126,6 +126,45 @@ def diverging_rgba(values: npt.ArrayLike, limit: float) -> npt.NDArray[np.uint8]
     return out
 
 
+#: Anchors of the sequential map (viridis: dark purple, blue, teal, green, yellow).
+SEQUENTIAL_POSITIONS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+SEQUENTIAL_COLOURS = np.array(
+    [
+        [68, 1, 84],
+        [59, 82, 139],
+        [33, 145, 140],
+        [94, 201, 98],
+        [253, 231, 37],
+    ],
+    dtype=np.float64,
+)
+
+
+def sequential_rgba(values: npt.ArrayLike, low: float, high: float) -> npt.NDArray[np.uint8]:
+    """RGBA colours (N, 4) uint8 of a sequential map (viridis) from ``low`` to ``high``.
+
+    For unsigned quantities: node activations, a unit's output over the input
+    plane. Values outside are clipped; non-finite values get :data:`INVALID_COLOUR`.
+    """
+    flat = np.asarray(values, dtype=np.float64).ravel()
+    out = np.empty((flat.size, 4), dtype=np.uint8)
+    if flat.size == 0:
+        return out
+    span = high - low
+    if not np.isfinite(span) or span <= 0:
+        low, span = (low if np.isfinite(low) else 0.0), 1.0
+    finite = np.isfinite(flat)
+    position = np.clip((np.where(finite, flat, low) - low) / span, 0.0, 1.0)
+    for channel in range(3):
+        out[:, channel] = np.rint(
+            np.interp(position, SEQUENTIAL_POSITIONS, SEQUENTIAL_COLOURS[:, channel])
+        ).astype(np.uint8)
+    out[:, 3] = 255
+    if not finite.all():
+        out[~finite] = INVALID_COLOUR
+    return out
+
+
 def diverging_qcolor(value: float, limit: float) -> QColor:
     """The :func:`diverging_rgba` colour of one value, as a QColor."""
     r, g, b, a = (int(c) for c in diverging_rgba([value], limit)[0])
