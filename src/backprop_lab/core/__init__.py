@@ -11,10 +11,43 @@ can script examples in a notebook::
 """
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation
+from .data import (
+    TASKS,
+    DataError,
+    Dataset,
+    format_csv_text,
+    parse_csv_text,
+    read_csv,
+    write_csv,
+    write_text_atomically,
+)
+from .datasets import (
+    DATASETS,
+    FIXED_DATASETS,
+    circles,
+    dataset_display_name,
+    gaussians,
+    make_dataset,
+    seed_dataset,
+    sine,
+    spirals,
+    train_test_split,
+    xor,
+)
 from .gradcheck import GradientCheckRow, gradient_check, max_relative_error
 from .losses import LOSSES, get_loss
 from .network import INIT_SCHEMES, NO_MISTAKES, ForwardTrace, Gradients, Mistakes, Network
 from .presets import seed_example
+from .project_file import (
+    PROJECT_FORMAT_VERSION,
+    PROJECT_SUFFIX,
+    Project,
+    ProjectFileError,
+    load_project,
+    parse_project,
+    save_project,
+    serialise_project,
+)
 from .snapshot import NetworkSnapshot, ParameterRef, take_snapshot
 from .trainer import Divergence, EpochRecord, Trainer
 
@@ -41,4 +74,35 @@ __all__ = [
     "max_relative_error",
     "seed_example",
     "take_snapshot",
+]
+
+# Data, example datasets and project files.
+__all__ += [
+    "DATASETS",
+    "FIXED_DATASETS",
+    "PROJECT_FORMAT_VERSION",
+    "PROJECT_SUFFIX",
+    "TASKS",
+    "DataError",
+    "Dataset",
+    "Project",
+    "ProjectFileError",
+    "circles",
+    "dataset_display_name",
+    "format_csv_text",
+    "gaussians",
+    "load_project",
+    "make_dataset",
+    "parse_csv_text",
+    "parse_project",
+    "read_csv",
+    "save_project",
+    "seed_dataset",
+    "serialise_project",
+    "sine",
+    "spirals",
+    "train_test_split",
+    "write_csv",
+    "write_text_atomically",
+    "xor",
 ]
