@@ -1,0 +1,153 @@
+"""Write every number of one training step to a CSV file, for checking homework.
+
+One row per number, columns ``layer, quantity, sample, row, column, value``:
+
+* ``layer`` counts as in the seed post: 0 is the input layer, L the output.
+* ``quantity`` is one of :data:`QUANTITIES`.
+* ``sample`` is the sample's index in the data for per-sample numbers
+  (inputs, targets, a, h(a), deltas), empty for weights.
+* ``row``/``column``: for per-unit numbers ``row`` is the unit and ``column``
+  is empty; for weights they index W (row = unit the edge comes from, column
+  = unit it goes to), as in the seed's ``X @ W1``.
+* ``value`` is written with ``repr`` so it reads back as the same float64.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator
+
+from .inspect import StepExplanation, explain_step
+from .network import NO_MISTAKES, Mistakes
+from .trainer import Trainer
+
+HEADER = ("layer", "quantity", "sample", "row", "column", "value")
+
+#: Every quantity written, in the order it appears in the file.
+QUANTITIES = (
+    "input",
+    "target",
+    "pre_activation",
+    "activation",
+    "delta",
+    "weight_gradient",
+    "bias_gradient",
+    "old_weight",
+    "weight_update",
+    "new_weight",
+    "old_bias",
+    "bias_update",
+    "new_bias",
+)
+
+
+def step_rows(explanation: StepExplanation) -> Iterator[tuple]:
+    """The CSV rows (without the header) of an explanation."""
+    e = explanation
+    L = e.n_layers
+    for r, n in enumerate(e.sample_indices):
+        for unit, value in enumerate(e.inputs[r]):
+            yield (0, "input", n, unit, "", repr(float(value)))
+    for r, n in enumerate(e.sample_indices):
+        for unit, value in enumerate(e.targets[r]):
+            yield (L, "target", n, unit, "", repr(float(value)))
+    for l in range(L):
+        for quantity, arrays in (
+            ("pre_activation", e.pre_activations),
+            ("activation", e.activations),
+            ("delta", e.deltas),
+        ):
+            for r, n in enumerate(e.sample_indices):
+                for unit, value in enumerate(arrays[l][r]):
+                    yield (l + 1, quantity, n, unit, "", repr(float(value)))
+        matrices = (
+            ("weight_gradient", e.weight_gradients),
+            ("old_weight", e.old_weights),
+            ("weight_update", e.weight_updates),
+            ("new_weight", e.new_weights),
+        )
+        for quantity, arrays in matrices:
+            for (i, j), value in _items(arrays[l]):
+                yield (l + 1, quantity, "", i, j, repr(float(value)))
+        vectors = (
+            ("bias_gradient", e.bias_gradients),
+            ("old_bias", e.old_biases),
+            ("bias_update", e.bias_updates),
+            ("new_bias", e.new_biases),
+        )
+        for quantity, arrays in vectors:
+            if arrays is None:
+                continue
+            for unit, value in enumerate(arrays[l]):
+                yield (l + 1, quantity, "", unit, "", repr(float(value)))
+
+
+def _items(matrix):
+    for i in range(matrix.shape[0]):
+        for j in range(matrix.shape[1]):
+            yield (i, j), matrix[i, j]
+
+
+def write_step_csv(path: str | os.PathLike, explanation: StepExplanation) -> int:
+    """Write the explanation's numbers to ``path``; returns the number of data rows.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be written (the message names the path).
+    """
+    rows = list(step_rows(explanation))
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADER)
+            writer.writerows(rows)
+    except OSError as exc:
+        raise OSError(f"could not write the step to {os.fspath(path)!r}: {exc.strerror}") from exc
+    return len(rows)
+
+
+def _preset_setup(preset_name: str) -> dict:
+    """Trainer keyword arguments of a named preset (``"seed"`` is the seed post's example)."""
+    from . import presets
+
+    lookup = getattr(presets, "get_preset", None)
+    if lookup is not None:
+        setup = lookup(preset_name)
+        return dict(setup) if isinstance(setup, dict) else setup
+    if preset_name in ("seed", "seed_example"):
+        return presets.seed_example()
+    raise ValueError(f"unknown preset {preset_name!r}; the presets are: seed")
+
+
+def export_step_for_preset(
+    preset_name: str, path: str | os.PathLike, mistakes: Mistakes = NO_MISTAKES
+) -> StepExplanation:
+    """Explain the first full-batch step of a preset and write it as CSV to ``path``.
+
+    This is what ``backprop-lab --preset NAME --export-step FILE.csv`` runs,
+    with no display.
+
+    Raises
+    ------
+    ValueError
+        For an unknown preset.
+    OSError
+        When the file cannot be written.
+    """
+    setup = _preset_setup(preset_name)
+    if isinstance(setup, Trainer):
+        trainer = setup
+    else:
+        trainer = Trainer(**setup)
+    explanation = explain_step(
+        trainer.net,
+        trainer.X,
+        trainer.T,
+        trainer.loss,
+        trainer.learning_rate,
+        mistakes=mistakes,
+    )
+    write_step_csv(path, explanation)
+    return explanation
