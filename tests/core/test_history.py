@@ -1,5 +1,7 @@
 """SnapshotHistory: bounded memory, nearest earlier epoch, resets."""
 
+import itertools
+
 import pytest
 
 from backprop_lab.core import Trainer, seed_example, take_snapshot
@@ -34,7 +36,7 @@ def test_memory_stays_bounded_and_stride_doubles(snapshots):
     assert history.stride >= 4
     epochs = history.epochs()
     assert epochs[0] == 0 and epochs[-1] == 40
-    assert all(b - a >= 1 for a, b in zip(epochs, epochs[1:]))
+    assert all(b - a >= 1 for a, b in itertools.pairwise(epochs))
     assert history.latest is snapshots[-1]
     assert f"every {ordinal(history.stride)} epoch kept for long runs" in history.describe()
 

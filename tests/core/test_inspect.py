@@ -49,9 +49,9 @@ def test_new_weights_equal_the_trainers_step_bit_for_bit():
     e = explain_step(setup["net"], setup["X"], setup["T"], "half_sse", 0.7)
     trainer = Trainer(**setup)
     trainer.step(1)
-    for expected, got in zip(e.new_weights, trainer.net.weights):
+    for expected, got in zip(e.new_weights, trainer.net.weights, strict=True):
         np.testing.assert_array_equal(expected, got)
-    for expected, got in zip(e.new_biases, trainer.net.biases):
+    for expected, got in zip(e.new_biases, trainer.net.biases, strict=True):
         np.testing.assert_array_equal(expected, got)
 
 
@@ -60,16 +60,16 @@ def test_deltas_and_gradients_are_the_cores(seed):
         net = seed["net"]
         grads = net.backward(net.forward(seed["X"]), seed["T"], "half_sse", mistakes)
         e = explain(seed, mistakes=mistakes)
-        for a, b in zip(e.deltas, grads.deltas):
+        for a, b in zip(e.deltas, grads.deltas, strict=True):
             np.testing.assert_array_equal(a, b)
-        for a, b in zip(e.weight_gradients, grads.weights):
+        for a, b in zip(e.weight_gradients, grads.weights, strict=True):
             np.testing.assert_array_equal(a, b)
 
 
 def test_explain_does_not_change_the_network(seed):
     before = [w.copy() for w in seed["net"].weights]
     explain(seed)
-    for a, b in zip(before, seed["net"].weights):
+    for a, b in zip(before, seed["net"].weights, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -202,7 +202,7 @@ def test_explain_snapshot_matches_explain_step(seed):
     snap = take_snapshot(trainer)
     a = explain_snapshot(snap, trainer.X, trainer.T, learning_rate=1.0)
     b = explain_step(trainer.net, trainer.X, trainer.T, "half_sse", 1.0)
-    for x, y in zip(a.new_weights, b.new_weights):
+    for x, y in zip(a.new_weights, b.new_weights, strict=True):
         np.testing.assert_array_equal(x, y)
 
 

@@ -226,11 +226,11 @@ def explain_step(
     grads = net.backward(trace, Tb, loss, mistakes)
     weight_updates = [-learning_rate * g for g in grads.weights]
     # The same expression as Trainer._apply, so the new weights match it bit for bit.
-    new_weights = [w - learning_rate * g for w, g in zip(net.weights, grads.weights)]
+    new_weights = [w - learning_rate * g for w, g in zip(net.weights, grads.weights, strict=True)]
     bias_updates = new_biases = None
     if net.biases is not None and grads.biases is not None:
         bias_updates = [-learning_rate * g for g in grads.biases]
-        new_biases = [b - learning_rate * g for b, g in zip(net.biases, grads.biases)]
+        new_biases = [b - learning_rate * g for b, g in zip(net.biases, grads.biases, strict=True)]
     return StepExplanation(
         layer_sizes=tuple(net.layer_sizes),
         activation_names=tuple(net.activations),
@@ -451,7 +451,7 @@ def chain_rule_terms(
             next_weights = explanation.old_weights[l + 1][j]
             terms = tuple(
                 DeltaSumTerm(k, float(d), float(w), float(d * w))
-                for k, (d, w) in enumerate(zip(next_deltas, next_weights))
+                for k, (d, w) in enumerate(zip(next_deltas, next_weights, strict=True))
             )
             delta_sum = float(next_deltas @ next_weights)
         samples.append(
