@@ -422,7 +422,7 @@ def _parse_cell(cell: str, delimiter: str) -> float | str:
     if "_" in cell:
         return f"'{cell}' is not a number"
     if math.isnan(value):
-        return f"'{cell}' is not a number (NaN); fill in the missing value or delete the row"
+        return f"'{cell}' means 'not a number', a missing value; fill it in or delete the row"
     if math.isinf(value):
         return f"'{cell}' is infinite or too large; only finite numbers are allowed"
     return value
@@ -506,7 +506,7 @@ def parse_csv_text(
         raise DataError(
             f"the line cannot be read as CSV ({exc}); check the quote marks",
             source_name,
-            reader.line_num,
+            previous_line + 1,  # where the record that cannot be read starts
         ) from exc
 
     assert header is not None

@@ -480,11 +480,41 @@ def _read_network(data: Any, label: str, fail: Any) -> Network:
     if not isinstance(data, dict):
         raise fail(f"the {label} is not a network description")
     try:
+        _check_parameter_lists(data)
         net = Network.from_dict(data)
         _check_finite_network(net, label)
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
         raise fail(f"the {label} is not valid: {exc}") from exc
     return net
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_parameter_lists(data: dict[str, Any]) -> None:
+    """Explain badly shaped weight lists in words before NumPy sees them."""
+    weights = data.get("weights")
+    if not isinstance(weights, list) or not weights:
+        raise ValueError("it has no list of weight matrices")
+    for number, matrix in enumerate(weights, start=1):
+        rows = matrix if isinstance(matrix, list) else None
+        if not rows or not all(isinstance(row, list) for row in rows):
+            raise ValueError(f"W{number} is not a table of numbers")
+        if len({len(row) for row in rows}) != 1:
+            raise ValueError(f"W{number} has rows of different lengths")
+        for row in rows:
+            for value in row:
+                if not _is_number(value):
+                    raise ValueError(f"W{number} holds {value!r}, which is not a number")
+    biases = data.get("biases")
+    if biases is None:
+        return
+    if not isinstance(biases, list):
+        raise ValueError("its biases must be a list of vectors or null")
+    for number, vector in enumerate(biases, start=1):
+        if not isinstance(vector, list) or not all(_is_number(v) for v in vector):
+            raise ValueError(f"b{number} is not a list of numbers")
 
 
 def _read_dataset(data: Any, label: str, fail: Any) -> Dataset:
