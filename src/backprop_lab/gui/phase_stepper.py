@@ -1,0 +1,524 @@
+"""Walk one training step phase by phase: Forward, Backward, Update, one layer at a time.
+
+The panel explains the step the network would take now (for the whole batch
+or one chosen sample), shows the numbers of the current phase on the network
+view (a and h(a) on the nodes going forward, deltas going backward, old
+weight, change and new weight on the edges of the update) and in a table,
+and after the last phase applies exactly that update through the controller.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backprop_lab.core.inspect import Phase, StepExplanation, explain_snapshot
+from backprop_lab.core.snapshot import ParameterRef
+
+#: The most table rows drawn for one phase (the CSV export has every number).
+MAX_TABLE_ROWS = 400
+
+DELTA_NOTE = "The deltas use the weights from before the update."
+
+
+def format_number(value: float, digits: int = 4) -> str:
+    """``digits`` significant digits with a true minus sign (−0.1387)."""
+    value = float(value)
+    if value == 0:
+        return "0"
+    if not np.isfinite(value):
+        return str(value)
+    return f"{value:.{digits}g}".replace("-", "\u2212")
+
+
+def signed_change(value: float, digits: int = 4) -> str:
+    """``+ 0.1387`` or ``− 0.0012``: a change written as an addition."""
+    sign = "\u2212" if value < 0 else "+"
+    return f"{sign} {format_number(abs(value), digits)}"
+
+
+def explain_current(controller, sample: int | None = None) -> StepExplanation:
+    """Explain the step the controller's network would take now (current mistakes included)."""
+    snapshot = controller.current_snapshot()
+    train, _test = controller.dataset()
+    settings = controller.settings()
+    return explain_snapshot(
+        snapshot,
+        np.asarray(train.inputs, dtype=np.float64),
+        np.asarray(train.targets, dtype=np.float64),
+        settings["loss"],
+        settings["learning_rate"],
+        mistakes=controller.mistakes(),
+        sample=sample,
+    )
+
+
+def sample_labels(controller) -> list[str]:
+    """``"sample 0: x = (0.667, 1), t = (1)"`` for every training sample."""
+    train, _ = controller.dataset()
+    X = np.asarray(train.inputs, dtype=np.float64).reshape(len(train.inputs), -1)
+    T = np.asarray(train.targets, dtype=np.float64).reshape(len(train.targets), -1)
+    labels = []
+    for n, (x, t) in enumerate(zip(X, T, strict=True)):
+        xs = ", ".join(format_number(v, 3) for v in x[:4]) + (", …" if x.size > 4 else "")
+        ts = ", ".join(format_number(v, 3) for v in t[:3]) + (", …" if t.size > 3 else "")
+        labels.append(f"sample {n}: x = ({xs}), t = ({ts})")
+    return labels
+
+
+def _is_running(controller) -> bool:
+    running = controller.is_running
+    return bool(running() if callable(running) else running)
+
+
+class PhaseStepper(QWidget):
+    """The "Step phase" panel.
+
+    Parameters
+    ----------
+    controller
+        The training controller (see ``gui.training.TrainingController``).
+    network_view
+        The network view to draw on (``set_highlighted_layer``,
+        ``set_node_texts``, ``set_edge_texts``), or None.
+
+    Signals
+    -------
+    phase_shown(object)
+        The :class:`Phase` now shown, or None when the walk ended or was cancelled.
+    step_applied(object)
+        The :class:`StepExplanation` whose update was just applied.
+    """
+
+    phase_shown = Signal(object)
+    step_applied = Signal(object)
+
+    def __init__(self, controller, network_view=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._network_view = network_view
+        self._explanation: StepExplanation | None = None
+        self._index = -1
+        self._applying = False
+
+        self._sample_combo = QComboBox()
+        self._sample_combo.setToolTip(
+            "Explain the step for the whole batch (what Step does with full-batch training)\n"
+            "or for one sample only (one step of online learning)"
+        )
+        self._step_button = QPushButton("Step phase")
+        self._step_button.setToolTip(
+            "Show the next phase: Forward → Backward → Update, layer by layer"
+        )
+        self._finish_button = QPushButton("Finish step")
+        self._finish_button.setToolTip("Skip the remaining phases and apply the update")
+        self._cancel_button = QPushButton("Start over")
+        self._cancel_button.setToolTip("Forget this walk; nothing is changed")
+        self._step_button.clicked.connect(self.step_phase)
+        self._finish_button.clicked.connect(self.finish_step)
+        self._cancel_button.clicked.connect(self.cancel)
+        self._sample_combo.currentIndexChanged.connect(lambda _i: self.cancel())
+
+        self._phase_label = QLabel()
+        self._phase_label.setWordWrap(True)
+        font = self._phase_label.font()
+        font.setBold(True)
+        self._phase_label.setFont(font)
+        self._description_label = QLabel()
+        self._description_label.setWordWrap(True)
+        self._note_label = QLabel(DELTA_NOTE)
+        self._note_label.setWordWrap(True)
+        self._note_label.setStyleSheet("QLabel { color: palette(highlight); font-style: italic; }")
+        self._status_label = QLabel()
+        self._status_label.setWordWrap(True)
+        self._table = QTableWidget(0, 0)
+        self._table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self._table.verticalHeader().setVisible(False)
+        self._table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self._table.setFont(mono)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Explain:"))
+        top.addWidget(self._sample_combo, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self._step_button)
+        buttons.addWidget(self._finish_button)
+        buttons.addWidget(self._cancel_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(buttons)
+        layout.addWidget(self._phase_label)
+        layout.addWidget(self._description_label)
+        layout.addWidget(self._note_label)
+        layout.addWidget(self._table, 1)
+        layout.addWidget(self._status_label)
+
+        controller.state_changed.connect(self._on_state_changed)
+        controller.snapshot_ready.connect(self._on_snapshot)
+        controller.network_reset.connect(self._on_network_reset)
+        data_changed = getattr(controller, "data_changed", None)
+        if data_changed is not None:
+            data_changed.connect(lambda _payload: self.refresh_samples())
+        self.refresh_samples()
+        self._show_idle()
+        self._on_state_changed("")
+
+    # ---------------------------------------------------------------- queries
+    def explanation(self) -> StepExplanation | None:
+        """The step being walked through (None when idle)."""
+        return self._explanation
+
+    def current_phase(self) -> Phase | None:
+        """The phase shown, or None when idle."""
+        if self._explanation is None or self._index < 0:
+            return None
+        return self._explanation.phases[self._index]
+
+    def chosen_sample(self) -> int | None:
+        """None for the whole batch, else the chosen sample's index."""
+        return self._sample_combo.currentData()
+
+    def set_sample(self, sample: int | None) -> None:
+        """Choose the whole batch (None) or one sample; cancels a walk in progress."""
+        index = self._sample_combo.findData(sample)
+        if index < 0:
+            raise ValueError(f"sample {sample} does not exist")
+        self._sample_combo.setCurrentIndex(index)
+
+    def table_rows(self) -> list[list[str]]:
+        """The texts of the table, row by row (for tests and accessibility)."""
+        return [
+            [self._table.item(r, c).text() for c in range(self._table.columnCount())]
+            for r in range(self._table.rowCount())
+        ]
+
+    def table_headers(self) -> list[str]:
+        return [
+            self._table.horizontalHeaderItem(c).text() for c in range(self._table.columnCount())
+        ]
+
+    def phase_text(self) -> str:
+        return self._phase_label.text()
+
+    def note_text(self) -> str:
+        return self._note_label.text()
+
+    def status_text(self) -> str:
+        return self._status_label.text()
+
+    # ---------------------------------------------------------------- actions
+    def refresh_samples(self) -> None:
+        """Rebuild the sample list from the controller's training data."""
+        current = self._sample_combo.currentData() if self._sample_combo.count() else None
+        labels = sample_labels(self._controller)
+        self._sample_combo.blockSignals(True)
+        self._sample_combo.clear()
+        self._sample_combo.addItem(f"the whole batch ({len(labels)} samples)", None)
+        for n, label in enumerate(labels):
+            self._sample_combo.addItem(label, n)
+        index = self._sample_combo.findData(current)
+        self._sample_combo.setCurrentIndex(max(index, 0))
+        self._sample_combo.blockSignals(False)
+        self.cancel()
+
+    def step_phase(self) -> None:
+        """Show the next phase; past the last Update phase, apply the update."""
+        if _is_running(self._controller):
+            self._status_label.setText("Pause training to step through phases.")
+            return
+        if self._explanation is None:
+            try:
+                self._explanation = explain_current(self._controller, self.chosen_sample())
+            except ValueError as exc:
+                self._status_label.setText(f"Cannot explain this step: {exc}")
+                return
+            self._index = 0
+            self._status_label.setText("")
+        elif self._index + 1 < len(self._explanation.phases):
+            self._index += 1
+        else:
+            self._apply()
+            return
+        self._show_phase()
+
+    def finish_step(self) -> None:
+        """Apply the update now (computing the step first if no walk is in progress)."""
+        if _is_running(self._controller):
+            self._status_label.setText("Pause training to step through phases.")
+            return
+        if self._explanation is None:
+            try:
+                self._explanation = explain_current(self._controller, self.chosen_sample())
+            except ValueError as exc:
+                self._status_label.setText(f"Cannot explain this step: {exc}")
+                return
+        self._apply()
+
+    def cancel(self) -> None:
+        """Forget the walk in progress; nothing is changed."""
+        had_walk = self._explanation is not None
+        self._explanation = None
+        self._index = -1
+        self._show_idle()
+        if had_walk:
+            self.phase_shown.emit(None)
+
+    # ------------------------------------------------------------- applying
+    def _weights_still_match(self) -> bool:
+        e = self._explanation
+        snap = self._controller.current_snapshot()
+        if e is None or len(snap.weights) != e.n_layers:
+            return False
+        same = all(
+            a.shape == b.shape and np.array_equal(a, b)
+            for a, b in zip(snap.weights, e.old_weights, strict=True)
+        )
+        if e.old_biases is not None:
+            same = (
+                same
+                and snap.biases is not None
+                and all(
+                    np.array_equal(a, b) for a, b in zip(snap.biases, e.old_biases, strict=True)
+                )
+            )
+        return same
+
+    def _apply(self) -> None:
+        e = self._explanation
+        if e is None:
+            return
+        if not self._weights_still_match():
+            self.cancel()
+            self._status_label.setText(
+                "The network changed meanwhile; press Step phase to start again."
+            )
+            return
+        settings = self._controller.settings()
+        batch_size = settings.get("batch_size")
+        plain_full_batch = (
+            e.sample is None
+            and (batch_size is None or batch_size >= e.n_samples)
+            and float(settings.get("momentum", 0.0)) == 0.0
+        )
+        self._applying = True
+        try:
+            if plain_full_batch:
+                self._controller.step(1)
+                message = (
+                    "Update applied as one epoch of training (Step): "
+                    "W ← W − learning_rate · ∂E/∂W for every layer at once."
+                )
+            else:
+                self._controller.set_parameters(
+                    list(e.new_weights), None if e.new_biases is None else list(e.new_biases)
+                )
+                if e.sample is not None:
+                    message = (
+                        f"Update for sample {e.sample} applied to the weights "
+                        "(one online-learning step; the epoch counter does not move)."
+                    )
+                else:
+                    message = (
+                        "Update applied as one plain full-batch gradient step (the app's "
+                        "minibatch or momentum settings were not used; the epoch does not move)."
+                    )
+        except ValueError as exc:
+            self._applying = False
+            self._status_label.setText(f"Could not apply the update: {exc}")
+            return
+        self._explanation = None
+        self._index = -1
+        self._show_idle()
+        self._status_label.setText(message)
+        self.phase_shown.emit(None)
+        self.step_applied.emit(e)
+
+    # ------------------------------------------------------------ reactions
+    def _on_state_changed(self, _state: str) -> None:
+        running = _is_running(self._controller)
+        for widget in (self._step_button, self._finish_button, self._sample_combo):
+            widget.setEnabled(not running)
+        if running:
+            self._status_label.setText(
+                "Disabled while training runs: pause to step through phases."
+            )
+            if self._explanation is not None:
+                self.cancel()
+                self._status_label.setText(
+                    "Disabled while training runs: pause to step through phases."
+                )
+        elif self._status_label.text().startswith("Disabled while"):
+            self._status_label.setText("")
+
+    def _on_snapshot(self, _snapshot) -> None:
+        if self._applying:
+            self._applying = False
+            return
+        if self._explanation is not None and not self._weights_still_match():
+            self.cancel()
+            self._status_label.setText("The network changed; the walk was cancelled.")
+
+    def _on_network_reset(self, _snapshot) -> None:
+        self._applying = False
+        self.refresh_samples()
+
+    # -------------------------------------------------------------- display
+    def _show_idle(self) -> None:
+        n = 3 * (len(self._controller.current_snapshot().layer_sizes) - 1)
+        self._phase_label.setText(
+            f"Ready: press Step phase to walk through the {n} phases of one step."
+        )
+        self._description_label.setText(
+            "Forward computes a and h(a) layer by layer, Backward the deltas from the "
+            "output towards the input, Update changes each layer's weights."
+        )
+        self._step_button.setText("Step phase")
+        self._set_table([], [])
+        view = self._network_view
+        if view is not None:
+            view.set_highlighted_layer(None)
+            view.set_node_texts(None)
+            view.set_edge_texts(None)
+
+    def _show_phase(self) -> None:
+        e = self._explanation
+        phase = self.current_phase()
+        if e is None or phase is None:
+            return
+        total = len(e.phases)
+        which = "the whole batch" if e.sample is None else f"sample {e.sample}"
+        self._phase_label.setText(f"Phase {self._index + 1} of {total}: {phase.title} ({which})")
+        self._description_label.setText(phase.description)
+        last = self._index + 1 == total
+        self._step_button.setText("Apply update" if last else "Step phase")
+        if phase.kind == "forward":
+            self._show_forward(e, phase.layer)
+        elif phase.kind == "backward":
+            self._show_backward(e, phase.layer)
+        else:
+            self._show_update(e, phase.layer)
+        self.phase_shown.emit(phase)
+
+    def _node_texts(self, e: StepExplanation, forward_upto: int, backward_from: int | None):
+        texts: list[list[str]] = []
+        batch = e.sample is None
+        for layer, size in enumerate(e.layer_sizes):
+            if layer == 0:
+                values = e.inputs.mean(axis=0) if batch else e.inputs[0]
+                prefix = "mean x=" if batch else "x="
+                texts.append([prefix + format_number(v) for v in values])
+            elif backward_from is not None and layer >= backward_from:
+                deltas = e.deltas[layer - 1]
+                values = deltas.sum(axis=0) if batch else deltas[0]
+                prefix = "Σδ=" if batch else "δ="
+                texts.append([prefix + format_number(v) for v in values])
+            elif backward_from is None and layer <= forward_upto:
+                a = e.pre_activations[layer - 1]
+                h = e.activations[layer - 1]
+                a_v, h_v = (a.mean(axis=0), h.mean(axis=0)) if batch else (a[0], h[0])
+                label = "mean " if batch else ""
+                texts.append(
+                    [
+                        f"{label}a={format_number(x)}\n{label}h={format_number(y)}"
+                        for x, y in zip(a_v, h_v, strict=True)
+                    ]
+                )
+            else:
+                texts.append([""] * size)
+        return texts
+
+    def _show_forward(self, e: StepExplanation, layer: int) -> None:
+        rows = []
+        a, h = e.pre_activations[layer - 1], e.activations[layer - 1]
+        for r, n in enumerate(e.sample_indices):
+            for unit in range(a.shape[1]):
+                rows.append(
+                    [str(n), str(unit), format_number(a[r, unit], 6), format_number(h[r, unit], 6)]
+                )
+        self._set_table(["sample", "unit", f"a({layer})", f"h(a({layer}))"], rows)
+        self._draw(layer, self._node_texts(e, layer, None), None)
+
+    def _show_backward(self, e: StepExplanation, layer: int) -> None:
+        rows = []
+        d = e.deltas[layer - 1]
+        for r, n in enumerate(e.sample_indices):
+            for unit in range(d.shape[1]):
+                rows.append([str(n), str(unit), format_number(d[r, unit], 6)])
+        if e.sample is None:
+            for unit in range(d.shape[1]):
+                rows.append(["Σ", str(unit), format_number(d[:, unit].sum(), 6)])
+        self._set_table(["sample", "unit", f"δ({layer}) = ∂E/∂a({layer})"], rows)
+        self._draw(layer, self._node_texts(e, 0, layer), None)
+
+    def update_rows(
+        self, e: StepExplanation, layer: int
+    ) -> list[tuple[ParameterRef, float, float, float]]:
+        """(parameter, old, Δ, new) of every weight and bias of ``layer`` (seed numbering)."""
+        l = layer - 1
+        out = []
+        W, dW, newW = e.old_weights[l], e.weight_updates[l], e.new_weights[l]
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                out.append((ParameterRef(l, i, j), W[i, j], dW[i, j], newW[i, j]))
+        if e.old_biases is not None:
+            b, db, newb = e.old_biases[l], e.bias_updates[l], e.new_biases[l]
+            for j in range(b.shape[0]):
+                out.append((ParameterRef(l, None, j), b[j], db[j], newb[j]))
+        return out
+
+    def _show_update(self, e: StepExplanation, layer: int) -> None:
+        rows = []
+        edge_texts: dict[ParameterRef, str] = {}
+        for ref, old, change, new in self.update_rows(e, layer):
+            rows.append(
+                [ref.name, format_number(old, 8), format_number(change, 8), format_number(new, 8)]
+            )
+            if not ref.is_bias:
+                edge_texts[ref] = (
+                    f"{format_number(old)} {signed_change(change)} = {format_number(new)}"
+                )
+        self._set_table(["parameter", "old", "Δ = −η·∂E/∂w", "new"], rows)
+        self._draw(layer, self._node_texts(e, 0, 1), edge_texts)
+
+    def _draw(self, layer: int, node_texts, edge_texts) -> None:
+        view = self._network_view
+        if view is None:
+            return
+        view.set_highlighted_layer(layer)
+        view.set_node_texts(node_texts)
+        view.set_edge_texts(edge_texts)
+
+    def _set_table(self, headers: list[str], rows: list[list[str]]) -> None:
+        shown = rows[:MAX_TABLE_ROWS]
+        extra = len(rows) - len(shown)
+        self._table.clear()
+        self._table.setColumnCount(len(headers))
+        self._table.setHorizontalHeaderLabels(headers)
+        self._table.setRowCount(len(shown) + (1 if extra else 0))
+        for r, row in enumerate(shown):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if c >= 1:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self._table.setItem(r, c, item)
+        if extra:
+            item = QTableWidgetItem(f"… {extra} more rows (File ▸ Export step as CSV has them all)")
+            self._table.setItem(len(shown), 0, item)
+            self._table.setSpan(len(shown), 0, 1, max(len(headers), 1))
