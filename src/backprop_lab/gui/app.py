@@ -1,0 +1,314 @@
+"""Start Backprop Lab: command-line options, the QApplication, the crash handler.
+
+``backprop-lab [PROJECT_FILE] [--preset NAME] [--epochs N] [--screenshot PNG]
+[--self-test] [--version]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from backprop_lab import __version__
+
+#: Exit codes.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+log = logging.getLogger("backprop_lab")
+
+
+class UsageError(Exception):
+    """A bad command line: reported as one line on stderr, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage block, no traceback
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser."""
+    from backprop_lab.core.datasets import DATASETS
+
+    parser = _Parser(
+        prog="backprop-lab",
+        description="A desktop simulator that teaches backpropagation.",
+    )
+    parser.add_argument(
+        "project", nargs="?", metavar="PROJECT_FILE", help="a .bplab project file to open"
+    )
+    parser.add_argument(
+        "--preset", metavar="NAME", help="start on an example dataset: " + ", ".join(DATASETS)
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        metavar="N",
+        default=None,
+        help="train N epochs before showing the window (or the screenshot)",
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="train, render the main window to PNG with no screen, and exit",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="train a few epochs offscreen, compare with the core, exit 0 or 1",
+    )
+    parser.add_argument("--version", action="version", version=f"Backprop Lab {__version__}")
+    return parser
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"backprop-lab: error: {message}", file=sys.stderr)
+    return code
+
+
+# ------------------------------------------------------------ crash handling
+def log_directory() -> Path:
+    """Where the crash log goes (the platform's app-data folder, ``logs``)."""
+    from PySide6.QtCore import QStandardPaths
+
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
+    if not base:
+        base = str(Path.home() / ".backprop-lab")
+    return Path(base) / "logs"
+
+
+def log_exception(exc_type, exc_value, exc_tb) -> tuple[str, Path | None]:
+    """Append the traceback to ``errors.log``; returns (text, path or None if unwritable)."""
+    text = "".join(traceback.format_exception(exc_type, exc_value, exc_tb))
+    path: Path | None = log_directory() / "errors.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stamp = _dt.datetime.now().isoformat(timespec="seconds")
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {stamp} Backprop Lab {__version__}\n{text}\n")
+    except OSError:
+        path = None
+    return text, path
+
+
+def install_excepthook() -> None:
+    """Log uncaught exceptions to a file and show them in a dialog; the app keeps running."""
+    from PySide6.QtWidgets import QApplication
+
+    from backprop_lab.gui.dialogs import show_error
+
+    def hook(exc_type, exc_value, exc_tb):
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc_value, exc_tb)
+            return
+        text, path = log_exception(exc_type, exc_value, exc_tb)
+        sys.stderr.write(text)
+        app = QApplication.instance()
+        if app is None:
+            return
+        parent = app.activeWindow()
+        show_error(
+            parent,
+            f"An unexpected error happened: {exc_type.__name__}: {exc_value}. "
+            "Backprop Lab keeps running; please report it with the details below.",
+            text,
+            log_path=str(path) if path else None,
+        )
+
+    sys.excepthook = hook
+
+
+# ---------------------------------------------------------------- the app
+def _make_application(offscreen: bool):
+    if offscreen or (
+        sys.platform.startswith("linux")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    ):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from backprop_lab.gui.icons import app_icon
+    from backprop_lab.gui.main_window import APPLICATION_NAME, ORGANISATION_NAME
+
+    QCoreApplication.setOrganizationName(ORGANISATION_NAME)
+    QCoreApplication.setApplicationName(APPLICATION_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "backprop-lab"])
+    app.setDesktopFileName("backprop-lab")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def _wait_for(predicate, timeout_s: float) -> bool:
+    import time
+
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.002)
+    return True
+
+
+def train_through_worker(window, epochs: int, timeout_s: float = 120.0) -> bool:
+    """Step ``epochs`` epochs through the worker and wait until they are shown."""
+    controller = window.controller
+    target = controller.current_snapshot().epoch + epochs
+    controller.step(epochs)
+    return _wait_for(
+        lambda: controller.current_snapshot().epoch >= target and not controller.is_running,
+        timeout_s,
+    )
+
+
+def self_test(window, epochs: int = 25) -> tuple[bool, str]:
+    """Train through the worker and compare with a core Trainer run the same epochs."""
+    import numpy as np
+
+    from backprop_lab.core import Trainer
+
+    controller = window.controller
+    controller.reset()
+    start = controller.current_snapshot()
+    settings = controller.settings()
+    train, test = controller.dataset()
+    trainer = Trainer(
+        controller.initial_network(),
+        train.inputs,
+        train.targets,
+        learning_rate=settings["learning_rate"],
+        loss=settings["loss"],
+        batch_size=settings["batch_size"],
+        momentum=settings["momentum"],
+        seed=settings["init_seed"] or 0,
+        X_test=None if test is None else test.inputs,
+        T_test=None if test is None else test.targets,
+    )
+    if start.epoch != 0:
+        return False, f"reset left epoch {start.epoch}"
+    if not train_through_worker(window, epochs):
+        return False, "the worker did not finish in time"
+    records = trainer.step(epochs)
+    shown = controller.current_snapshot()
+    if shown.epoch != epochs:
+        return False, f"the worker shows epoch {shown.epoch}, expected {epochs}"
+    for layer, (mine, core) in enumerate(zip(shown.weights, trainer.net.weights, strict=True), start=1):
+        if not np.array_equal(mine, core):
+            return False, f"W{layer} differs from the core by {np.abs(mine - core).max():g}"
+    history = window.loss_plot.history()
+    core_losses = np.array([r.train_loss for r in records])
+    if len(history[0]) != epochs or not np.array_equal(history[1], core_losses):
+        return False, "the loss plot does not hold the core's loss of every epoch"
+    if not controller.shutdown() or controller.thread_is_alive():
+        return False, "the training thread did not stop"
+    return (
+        True,
+        f"{epochs} epochs through the worker equal the core's (loss {records[-1].train_loss:.6g})",
+    )
+
+
+def _prepare_window(args, window) -> int | None:
+    """Apply PROJECT_FILE and --preset; an exit code when they fail."""
+    if args.project:
+        path = Path(args.project)
+        if not path.is_file():
+            return _fail(f"cannot open project file {args.project!r}: no such file")
+        from backprop_lab.core.project_file import ProjectFileError, load_project
+
+        try:
+            load_project(path)
+        except (ProjectFileError, OSError, ValueError) as exc:
+            return _fail(f"cannot open project file {args.project!r}: {_one_line(exc)}")
+        if not window.open_project_from(path, show_errors=False):
+            return _fail(f"cannot open project file {args.project!r}")
+    if args.preset:
+        from backprop_lab.core.datasets import dataset_display_name
+
+        try:
+            name = dataset_display_name(args.preset)
+        except ValueError as exc:
+            return _fail(_one_line(exc))
+        window.use_example_dataset(name)
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run Backprop Lab; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        return _fail(_one_line(exc))
+    except SystemExit as exc:  # --help and --version print and exit 0
+        return int(exc.code or 0)
+    if args.epochs is not None and args.epochs < 0:
+        return _fail(f"--epochs must be 0 or more, got {args.epochs}")
+    if args.screenshot and Path(args.screenshot).suffix.lower() != ".png":
+        return _fail(f"--screenshot needs a .png file name, got {args.screenshot!r}")
+    if args.project and not Path(args.project).is_file():
+        return _fail(f"cannot open project file {args.project!r}: no such file")
+
+    headless = bool(args.screenshot or args.self_test)
+    app = _make_application(offscreen=headless)
+    from backprop_lab.gui.main_window import MainWindow
+
+    window = MainWindow(restore_settings=not headless)
+    try:
+        code = _prepare_window(args, window)
+        if code is not None:
+            return code
+        if args.self_test:
+            ok, message = self_test(window)
+            print(
+                f"backprop-lab self-test: {'passed' if ok else 'FAILED'}: {message}",
+                file=sys.stderr,
+            )
+            return EXIT_OK if ok else EXIT_FAILED
+        if args.epochs:
+            if not train_through_worker(window, args.epochs, timeout_s=600):
+                return _fail("training did not finish in time", EXIT_FAILED)
+        if args.screenshot:
+            return _screenshot(app, window, Path(args.screenshot))
+        install_excepthook()
+        window.show()
+        return int(app.exec())
+    finally:
+        window.close()
+        window.controller.shutdown()
+
+
+def _screenshot(app, window, path: Path) -> int:
+    window.resize(1440, 900)
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    window.loss_plot.flush() if hasattr(window.loss_plot, "flush") else None
+    app.processEvents()
+    image = window.grab()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(f"cannot write {str(path)!r}: {exc.strerror}", EXIT_FAILED)
+    if not image.save(str(path), "PNG"):
+        return _fail(f"cannot write the screenshot to {str(path)!r}", EXIT_FAILED)
+    print(f"backprop-lab: wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

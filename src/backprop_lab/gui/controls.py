@@ -1,0 +1,292 @@
+"""Training actions (Step, Run/Pause, Reset, ...) and the control panel that shows them."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backprop_lab.gui.icons import icon
+from backprop_lab.gui.training import TrainingController
+
+#: Choices of the speed box: (label, epochs per second or None for full speed).
+SPEED_CHOICES: tuple[tuple[str, float | None], ...] = (
+    ("As fast as possible", None),
+    ("1000 epochs/s", 1000.0),
+    ("100 epochs/s", 100.0),
+    ("30 epochs/s", 30.0),
+    ("10 epochs/s", 10.0),
+    ("2 epochs/s", 2.0),
+    ("1 epoch/s", 1.0),
+)
+
+
+def format_loss(value: float | None) -> str:
+    """A loss as the status bar and the panel show it."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.6g}"
+
+
+class TrainingActions(QObject):
+    """The QActions shared by the menu, the toolbar and the control panel.
+
+    Attributes
+    ----------
+    step, step_n, run_pause, reset, reinitialise
+        ``run_pause`` toggles between Run and Pause (Space).
+    """
+
+    def __init__(self, controller: TrainingController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self.step_count = 10
+        self.step = QAction(icon("step"), "&Step one epoch", self)
+        self.step.setShortcut(QKeySequence(Qt.Key.Key_Right))
+        self.step.setToolTip("Train exactly one epoch (Right arrow)")
+        self.step_n = QAction(icon("step-n"), "Step &N epochs", self)
+        self.step_n.setShortcut(QKeySequence("Shift+Right"))
+        self.run_pause = QAction(icon("run"), "&Run", self)
+        self.run_pause.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.reset = QAction(icon("reset"), "R&eset", self)
+        self.reset.setShortcut(QKeySequence("Ctrl+R"))
+        self.reset.setToolTip("Back to exactly the initial weights, epoch 0 (Ctrl+R)")
+        self.reinitialise = QAction(icon("reinitialise"), "Re-&initialise", self)
+        self.reinitialise.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.reinitialise.setToolTip("New random initial weights from a new seed (Ctrl+Shift+R)")
+        for action in self.all():
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.step.triggered.connect(lambda: controller.step(1))
+        self.step_n.triggered.connect(lambda: controller.step(self.step_count))
+        self.run_pause.triggered.connect(self.toggle_run)
+        self.reset.triggered.connect(controller.reset)
+        self.reinitialise.triggered.connect(lambda: controller.reinitialise())
+        controller.state_changed.connect(self.show_state)
+        self.set_step_count(self.step_count)
+        self.show_state("paused")
+
+    def all(self) -> list[QAction]:
+        """Every action, in toolbar order."""
+        return [self.step, self.step_n, self.run_pause, self.reset, self.reinitialise]
+
+    def set_step_count(self, count: int) -> None:
+        """How many epochs Step N trains."""
+        self.step_count = max(1, int(count))
+        self.step_n.setText(f"Step {self.step_count} epochs")
+        self.step_n.setToolTip(f"Train {self.step_count} epochs, then pause (Shift+Right)")
+
+    def toggle_run(self) -> None:
+        """Run when paused, pause when running."""
+        if self._controller.is_running:
+            self._controller.pause()
+        else:
+            self._controller.run()
+        self.show_state("running" if self._controller.is_running else "paused")
+
+    def show_state(self, state: str) -> None:
+        """Swap Run/Pause and enable what makes sense in ``state``."""
+        running = state == "running"
+        self.run_pause.setText("&Pause" if running else "&Run")
+        self.run_pause.setIcon(icon("pause" if running else "run"))
+        self.run_pause.setToolTip(
+            "Pause at the end of this epoch (Space)" if running else "Train until paused (Space)"
+        )
+        self.step.setEnabled(not running)
+        self.step_n.setEnabled(not running)
+
+
+def _tool_button(action: QAction) -> QToolButton:
+    button = QToolButton()
+    button.setDefaultAction(action)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setMinimumWidth(110)
+    return button
+
+
+class ControlPanel(QWidget):
+    """Buttons, learning rate, speed, stop conditions, epoch counter and current loss."""
+
+    #: A message for the status bar (e.g. a refused value).
+    message_posted = Signal(str)
+
+    def __init__(
+        self,
+        controller: TrainingController,
+        actions: TrainingActions,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._actions = actions
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+
+        # Readout: epoch and loss in large type.
+        readout = QGridLayout()
+        self.epoch_label = QLabel("0")
+        self.loss_label = QLabel("–")
+        for value in (self.epoch_label, self.loss_label):
+            font = value.font()
+            font.setPointSizeF(font.pointSizeF() * 1.6)
+            font.setBold(True)
+            value.setFont(font)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        readout.addWidget(QLabel("Epoch"), 0, 0)
+        readout.addWidget(QLabel("Training loss"), 0, 1)
+        readout.addWidget(self.epoch_label, 1, 0)
+        readout.addWidget(self.loss_label, 1, 1)
+        self.test_loss_label = QLabel("")
+        readout.addWidget(self.test_loss_label, 2, 1)
+        layout.addLayout(readout)
+
+        # Buttons.
+        buttons = QGridLayout()
+        buttons.addWidget(_tool_button(actions.step), 0, 0)
+        buttons.addWidget(_tool_button(actions.run_pause), 0, 1)
+        step_row = QHBoxLayout()
+        step_row.addWidget(_tool_button(actions.step_n))
+        self.step_count_box = QSpinBox()
+        self.step_count_box.setRange(1, 1_000_000)
+        self.step_count_box.setValue(actions.step_count)
+        self.step_count_box.setToolTip("How many epochs Step N trains")
+        self.step_count_box.valueChanged.connect(actions.set_step_count)
+        step_row.addWidget(self.step_count_box)
+        buttons.addLayout(step_row, 1, 0, 1, 2)
+        buttons.addWidget(_tool_button(actions.reset), 2, 0)
+        buttons.addWidget(_tool_button(actions.reinitialise), 2, 1)
+        layout.addLayout(buttons)
+
+        # Learning rate and speed.
+        form = QFormLayout()
+        self.learning_rate_box = QDoubleSpinBox()
+        self.learning_rate_box.setDecimals(4)
+        self.learning_rate_box.setRange(0.0001, 1000.0)
+        self.learning_rate_box.setSingleStep(0.1)
+        self.learning_rate_box.setKeyboardTracking(False)
+        self.learning_rate_box.setToolTip(
+            "Step size η in W ← W − η ∂E/∂W; changes apply from the next epoch"
+        )
+        self.learning_rate_box.valueChanged.connect(self._learning_rate_edited)
+        form.addRow("Learning rate η", self.learning_rate_box)
+        self.speed_box = QComboBox()
+        for label, value in SPEED_CHOICES:
+            self.speed_box.addItem(label, value)
+        self.speed_box.setToolTip("Cap the training speed to watch it happen")
+        self.speed_box.currentIndexChanged.connect(self._speed_edited)
+        form.addRow("Speed", self.speed_box)
+        layout.addLayout(form)
+
+        # Stop conditions.
+        stop = QGroupBox("Stop when")
+        stop_form = QFormLayout(stop)
+        self.max_epochs_check = QCheckBox("epoch reaches")
+        self.max_epochs_box = QSpinBox()
+        self.max_epochs_box.setRange(1, 100_000_000)
+        self.max_epochs_box.setValue(10_000)
+        self.max_epochs_box.setKeyboardTracking(False)
+        stop_form.addRow(self.max_epochs_check, self.max_epochs_box)
+        self.target_loss_check = QCheckBox("loss reaches")
+        self.target_loss_edit = QLineEdit("0.001")
+        self.target_loss_edit.setToolTip("Pause when the training loss is at or below this")
+        stop_form.addRow(self.target_loss_check, self.target_loss_edit)
+        for widget in (self.max_epochs_check, self.target_loss_check):
+            widget.toggled.connect(self._stop_conditions_edited)
+        self.max_epochs_box.valueChanged.connect(self._stop_conditions_edited)
+        self.target_loss_edit.editingFinished.connect(self._stop_conditions_edited)
+        layout.addWidget(stop)
+        layout.addStretch(1)
+
+        controller.settings_changed.connect(self.show_settings)
+        controller.snapshot_ready.connect(self.show_snapshot)
+        controller.network_reset.connect(self.show_snapshot)
+        self.show_settings(controller.settings())
+        self.show_snapshot(controller.current_snapshot())
+
+    # ----------------------------------------------------------------- view
+    def show_snapshot(self, snapshot) -> None:
+        """Epoch and loss of ``snapshot``."""
+        self.epoch_label.setText(f"{snapshot.epoch:,}")
+        self.loss_label.setText(format_loss(snapshot.train_loss))
+        self.loss_label.setToolTip(f"{snapshot.loss_name} of the weights shown")
+        if snapshot.test_loss is None:
+            self.test_loss_label.setText("")
+        else:
+            self.test_loss_label.setText(f"test {format_loss(snapshot.test_loss)}")
+
+    def show_settings(self, settings: dict) -> None:
+        """Reflect settings changed elsewhere (a project opened, a reset)."""
+        widgets = (
+            self.learning_rate_box,
+            self.speed_box,
+            self.max_epochs_check,
+            self.max_epochs_box,
+            self.target_loss_check,
+            self.target_loss_edit,
+        )
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self.learning_rate_box.setValue(settings["learning_rate"])
+            speed = settings.get("epochs_per_second")
+            index = self.speed_box.findData(speed)
+            if index < 0:
+                self.speed_box.addItem(f"{speed:g} epochs/s", speed)
+                index = self.speed_box.count() - 1
+            self.speed_box.setCurrentIndex(index)
+            max_epochs = settings.get("max_epochs")
+            self.max_epochs_check.setChecked(max_epochs is not None)
+            if max_epochs is not None:
+                self.max_epochs_box.setValue(max_epochs)
+            target = settings.get("target_loss")
+            self.target_loss_check.setChecked(target is not None)
+            if target is not None:
+                self.target_loss_edit.setText(f"{target:g}")
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+
+    # ---------------------------------------------------------------- edits
+    def _learning_rate_edited(self, value: float) -> None:
+        try:
+            self._controller.set_learning_rate(value)
+        except ValueError as exc:
+            self.message_posted.emit(str(exc))
+            return
+        self.message_posted.emit(f"Learning rate {value:g}, from the next epoch")
+
+    def _speed_edited(self, index: int) -> None:
+        self._controller.set_speed(self.speed_box.itemData(index))
+
+    def _stop_conditions_edited(self, *_args) -> None:
+        max_epochs = self.max_epochs_box.value() if self.max_epochs_check.isChecked() else None
+        target = None
+        if self.target_loss_check.isChecked():
+            try:
+                target = float(self.target_loss_edit.text().replace(",", "."))
+            except ValueError:
+                self.message_posted.emit(
+                    f"The target loss must be a number, not {self.target_loss_edit.text()!r}"
+                )
+                self.target_loss_check.setChecked(False)
+                return
+        try:
+            self._controller.set_stop_conditions(max_epochs, target)
+        except ValueError as exc:
+            self.message_posted.emit(str(exc).capitalize())
+            self.target_loss_check.setChecked(False)

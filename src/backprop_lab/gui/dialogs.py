@@ -1,0 +1,128 @@
+"""The About box and the error dialog (details + a copy button)."""
+
+from __future__ import annotations
+
+import platform
+
+import numpy as np
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backprop_lab import __version__
+from backprop_lab.gui.icons import app_icon, icon
+
+
+def about_text() -> str:
+    """The About box's rich text: what the app is and the versions it runs on."""
+    import pyqtgraph
+
+    return (
+        f"<h2>Backprop Lab {__version__}</h2>"
+        "<p>A desktop simulator that teaches backpropagation: watch a small neural "
+        "network learn, one epoch at a time, with every number one click away.</p>"
+        "<p>It opens on the classic 2-3-3-1 sigmoid example (all weights 0.1, learning "
+        "rate 1, E = ½ Σ (t − P)²) and computes every gradient correctly.</p>"
+        f"<p style='color:gray'>Python {platform.python_version()} · Qt {qVersion()} · "
+        f"PySide6 {pyside_version} · NumPy {np.__version__} · "
+        f"pyqtgraph {pyqtgraph.__version__}</p>"
+        "<p>MIT licence.</p>"
+    )
+
+
+def show_about(parent: QWidget | None) -> None:
+    """Show the modal About box."""
+    box = QMessageBox(parent)
+    box.setWindowTitle("About Backprop Lab")
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(about_text())
+    box.setIconPixmap(app_icon().pixmap(96, 96))
+    box.exec()
+
+
+class ErrorDialog(QDialog):
+    """An error explained in one sentence, with the technical details and a copy button.
+
+    Non-modal by default so the app keeps running behind it.
+    """
+
+    def __init__(
+        self,
+        summary: str,
+        details: str = "",
+        parent: QWidget | None = None,
+        title: str = "Backprop Lab: something went wrong",
+        log_path: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setWindowIcon(icon("error"))
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        picture = QLabel()
+        picture.setPixmap(icon("error").pixmap(40, 40))
+        picture.setAlignment(Qt.AlignmentFlag.AlignTop)
+        top.addWidget(picture)
+        self.summary_label = QLabel(summary)
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top.addWidget(self.summary_label, 1)
+        layout.addLayout(top)
+        if log_path:
+            note = QLabel(f"The details were also written to <code>{log_path}</code>.")
+            note.setWordWrap(True)
+            note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(note)
+        self.details_view = QPlainTextEdit(details)
+        self.details_view.setReadOnly(True)
+        self.details_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.details_view.setVisible(bool(details))
+        self.details_view.setMinimumHeight(180)
+        layout.addWidget(self.details_view, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.copy_button = QPushButton(icon("copy"), "Copy details")
+        self.copy_button.setToolTip("Copy the message and the details to the clipboard")
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(self.copy_details)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._summary = summary
+        self._details = details
+
+    def text(self) -> str:
+        """The summary followed by the details, as copied."""
+        return f"{self._summary}\n\n{self._details}".strip() + "\n"
+
+    def copy_details(self) -> None:
+        """Put the summary and the details on the clipboard."""
+        QGuiApplication.clipboard().setText(self.text())
+        self.copy_button.setText("Copied")
+
+
+def show_error(
+    parent: QWidget | None,
+    summary: str,
+    details: str = "",
+    log_path: str | None = None,
+    modal: bool = False,
+) -> ErrorDialog:
+    """Show an :class:`ErrorDialog` (non-modal unless ``modal``) and return it."""
+    dialog = ErrorDialog(summary, details, parent, log_path=log_path)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if modal:
+        dialog.exec()
+    else:
+        dialog.show()
+    return dialog

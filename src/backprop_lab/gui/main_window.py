@@ -1,0 +1,614 @@
+"""The main window: network view in the middle, panels as docks, menus, toolbar, status bar.
+
+Other panels plug in with ``window.addDockWidget(...)`` and
+``window.register_dock(dock)`` (which adds it to the View menu); they talk to
+training only through ``window.controller`` (a :class:`TrainingController`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QToolBar,
+    QWidget,
+)
+
+from backprop_lab.core.datasets import DATASETS, make_dataset
+from backprop_lab.core.project_file import (
+    PROJECT_SUFFIX,
+    Project,
+    ProjectFileError,
+    load_project,
+    save_project,
+)
+from backprop_lab.core.trainer import Divergence
+from backprop_lab.gui.controls import ControlPanel, TrainingActions, format_loss
+from backprop_lab.gui.dialogs import show_about, show_error
+from backprop_lab.gui.icons import app_icon, icon
+from backprop_lab.gui.loss_plot import LossPlot
+from backprop_lab.gui.network_view import NetworkView
+from backprop_lab.gui.settings_panel import SettingsPanel
+from backprop_lab.gui.training import TrainingController
+from backprop_lab.gui.weight_table import WeightTable
+
+ORGANISATION_NAME = "Backprop Lab"
+APPLICATION_NAME = "Backprop Lab"
+PROJECT_FILTER = f"Backprop Lab projects (*{PROJECT_SUFFIX});;All files (*)"
+COLOUR_MODES = (
+    ("weight", "Colour by &weight"),
+    ("gradient", "Colour by &gradient"),
+    ("update", "Colour by last &update"),
+)
+
+
+def app_settings() -> QSettings:
+    """The user's settings store (an INI file; tests redirect it with QSettings.setPath)."""
+    return QSettings(
+        QSettings.Format.IniFormat,
+        QSettings.Scope.UserScope,
+        ORGANISATION_NAME,
+        APPLICATION_NAME,
+    )
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
+class MainWindow(QMainWindow):
+    """Backprop Lab's window, opening on the seed example, ready to Step.
+
+    Attributes
+    ----------
+    controller
+        The :class:`TrainingController`.
+    network_view, loss_plot, weight_table, control_panel, settings_panel
+        The widgets.
+    menus
+        ``{"file", "edit", "view", "training", "data", "help"}`` -> QMenu.
+    docks
+        Every dock widget by name.
+    """
+
+    def __init__(
+        self,
+        controller: TrainingController | None = None,
+        restore_settings: bool = True,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.setWindowIcon(app_icon())
+        self.controller = controller if controller is not None else TrainingController(self)
+        self.project_path: Path | None = None
+        self.divergence_message: QMessageBox | None = None
+        self._pending_snapshots: dict[str, object] = {}
+        self._closed = False
+
+        self.network_view = NetworkView()
+        self.setCentralWidget(self.network_view)
+        self.loss_plot = LossPlot(self.controller.settings()["loss"])
+        self.weight_table = WeightTable()
+        self.training_actions = TrainingActions(self.controller, self)
+        self.control_panel = ControlPanel(self.controller, self.training_actions)
+        self.settings_panel = SettingsPanel(self.controller)
+
+        self.docks: dict[str, QDockWidget] = {}
+        self.menus = {}
+        self._build_menus()
+        self._build_toolbar()
+        self._add_dock(
+            "controls",
+            "Training",
+            _scrolled(self.control_panel),
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+        )
+        self._add_dock(
+            "settings",
+            "Network settings",
+            _scrolled(self.settings_panel),
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+        )
+        self._add_dock("loss", "Loss", self.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock(
+            "weights", "Weights", self.weight_table, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.tabifyDockWidget(self.docks["controls"], self.docks["settings"])
+        self.docks["controls"].raise_()
+        self._build_status_bar()
+        self._connect()
+
+        snapshot = self.controller.current_snapshot()
+        self._show_names()
+        self.network_view.set_snapshot(snapshot)
+        self.weight_table.set_snapshot(snapshot)
+        self.network_view.set_editable(True)
+        self._show_status(snapshot)
+        self._update_title()
+        self.resize(1280, 800)
+        if restore_settings:
+            self.restore_settings()
+
+    # ------------------------------------------------------------ building
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        names = [
+            ("file", "&File"),
+            ("edit", "&Edit"),
+            ("view", "&View"),
+            ("training", "&Training"),
+            ("data", "&Data"),
+            ("help", "&Help"),
+        ]
+        for key, title in names:
+            self.menus[key] = bar.addMenu(title)
+
+        file_menu = self.menus["file"]
+        self.new_action = file_menu.addAction(icon("new"), "&New session", self.new_session)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.open_action = file_menu.addAction(icon("open"), "&Open project…", self.open_project)
+        self.open_action.setShortcut(QKeySequence("Ctrl+O"))
+        self.save_action = file_menu.addAction(icon("save"), "&Save project", self.save_project)
+        self.save_action.setShortcut(QKeySequence("Ctrl+S"))
+        self.save_as_action = file_menu.addAction("Save project &as…", self.save_project_as)
+        self.save_as_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        file_menu.addSeparator()
+        export = file_menu.addMenu(icon("export"), "&Export")
+        export.addAction("Loss history as &CSV…", self._export_loss_csv_dialog)
+        export.addAction("&Network picture (PNG or SVG)…", self._export_network_dialog)
+        export.addAction("&Loss plot (PNG or SVG)…", self._export_loss_plot_dialog)
+        file_menu.addSeparator()
+        self.quit_action = file_menu.addAction("&Quit", self.close)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        edit = self.menus["edit"]
+        edit.addAction(icon("copy"), "&Copy weights as text", self.copy_weights)
+
+        view = self.menus["view"]
+        self._dock_menu_anchor = view.addSeparator()
+        colour_group = QActionGroup(self)
+        self.colour_actions: dict[str, QAction] = {}
+        for mode, label in COLOUR_MODES:
+            action = view.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(mode == "weight")
+            action.triggered.connect(lambda _checked=False, m=mode: self.set_colour_mode(m))
+            colour_group.addAction(action)
+            self.colour_actions[mode] = action
+        view.addSeparator()
+        self.log_y_action = view.addAction("&Logarithmic loss axis")
+        self.log_y_action.setCheckable(True)
+        self.log_y_action.toggled.connect(self.loss_plot.set_log_y)
+
+        training = self.menus["training"]
+        for action in self.training_actions.all():
+            training.addAction(action)
+            self.addAction(action)
+
+        data = self.menus["data"]
+        self.dataset_actions: dict[str, QAction] = {}
+        for name in DATASETS:
+            action = data.addAction(f"Use {name}", lambda n=name: self.use_example_dataset(n))
+            self.dataset_actions[name] = action
+
+        help_menu = self.menus["help"]
+        about = help_menu.addAction(icon("about"), "&About Backprop Lab", lambda: show_about(self))
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _build_toolbar(self) -> None:
+        self.toolbar = QToolBar("Main toolbar")
+        self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        self.toolbar.addAction(self.open_action)
+        self.toolbar.addAction(self.save_action)
+        self.toolbar.addSeparator()
+        for action in self.training_actions.all():
+            self.toolbar.addAction(action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.menus["view"].insertAction(self._dock_menu_anchor, self.toolbar.toggleViewAction())
+
+    def _add_dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.register_dock(dock, name)
+        return dock
+
+    def register_dock(self, dock: QDockWidget, name: str | None = None) -> None:
+        """List ``dock`` in the View menu (docks added by other panels call this too)."""
+        key = name or dock.objectName() or dock.windowTitle()
+        self.docks[key] = dock
+        self.menus["view"].insertAction(self._dock_menu_anchor, dock.toggleViewAction())
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.state_label = QLabel("Paused")
+        self.epoch_label = QLabel()
+        self.loss_label = QLabel()
+        for label in (self.state_label, self.epoch_label, self.loss_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            status.addPermanentWidget(label)
+        self.show_message("Ready: press Step (→) to train one epoch, or Run (Space).")
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.snapshot_ready.connect(self._on_snapshot)
+        c.epochs_trained.connect(self._on_epochs)
+        c.network_reset.connect(self._on_network_reset)
+        c.state_changed.connect(self._on_state_changed)
+        c.diverged.connect(self._on_diverged)
+        c.stop_condition_reached.connect(self._on_stop_condition)
+        c.settings_changed.connect(self._on_settings_changed)
+        c.data_changed.connect(lambda _data: self._show_names())
+        c.error_occurred.connect(self._on_worker_error)
+        self.network_view.parameter_selected.connect(self.weight_table.select)
+        self.weight_table.parameter_selected.connect(self.network_view.select)
+        self.network_view.weight_edit_requested.connect(self._on_weight_edit)
+        self.network_view.colour_mode_changed.connect(self._on_colour_mode_changed)
+        self.network_view.status_message_posted.connect(self.show_message)
+        self.control_panel.message_posted.connect(self.show_message)
+        self.settings_panel.message_posted.connect(self.show_message)
+        self.docks["weights"].visibilityChanged.connect(self._flush_weight_table)
+
+    # --------------------------------------------------------- live updates
+    def _on_snapshot(self, snapshot) -> None:
+        self.network_view.set_snapshot(snapshot)
+        if self.weight_table.isVisible():
+            self.weight_table.set_snapshot(snapshot)
+            self._pending_snapshots.pop("weights", None)
+        else:
+            # Skip repaints of a hidden dock; it catches up when shown.
+            self._pending_snapshots["weights"] = snapshot
+        self._show_status(snapshot)
+
+    def _flush_weight_table(self, visible: bool) -> None:
+        snapshot = self._pending_snapshots.pop("weights", None)
+        if visible and snapshot is not None:
+            self.weight_table.set_snapshot(snapshot)
+
+    def _on_epochs(self, batch) -> None:
+        self.loss_plot.append(batch.epochs, batch.train_loss, batch.test_loss)
+
+    def _on_network_reset(self, snapshot) -> None:
+        self.loss_plot.clear()
+        self.loss_plot.set_loss_name(snapshot.loss_name)
+        self.network_view.select(None)
+        self.weight_table.select(None)
+        self._pending_snapshots.pop("weights", None)
+        self.network_view.set_snapshot(snapshot)
+        self.weight_table.set_snapshot(snapshot)
+        self._show_status(snapshot)
+
+    def _on_state_changed(self, state: str) -> None:
+        running = state == "running"
+        self.state_label.setText("Running" if running else "Paused")
+        self.network_view.set_editable(not running)
+
+    def _on_diverged(self, divergence: Divergence) -> None:
+        text = divergence.message
+        self.show_message(text, 0)
+        if self.divergence_message is not None:
+            self.divergence_message.close()
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Training diverged", text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setInformativeText(
+            "The loss is no longer a finite number, so training paused. The network shows "
+            "the last finite weights. Lower the learning rate, then Step or Run again "
+            "(or Reset)."
+        )
+        box.setModal(False)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+        self.divergence_message = box
+
+    def _on_stop_condition(self, message: str) -> None:
+        self.show_message(message, 0)
+
+    def _on_settings_changed(self, settings: dict) -> None:
+        self.loss_plot.set_loss_name(settings["loss"])
+
+    def _on_worker_error(self, details: str) -> None:
+        show_error(
+            self,
+            "Training stopped because of an unexpected error. "
+            "Your network and settings are unchanged; you can keep working.",
+            details,
+        )
+
+    def _on_weight_edit(self, ref, value: float) -> None:
+        try:
+            self.controller.set_parameter(ref, value)
+        except ValueError as exc:
+            self.show_message(f"{ref.name} not changed: {exc}")
+            return
+        self.show_message(f"{ref.name} set to {value:g}")
+
+    def _on_colour_mode_changed(self, mode: str) -> None:
+        action = self.colour_actions.get(mode)
+        if action is not None and not action.isChecked():
+            action.setChecked(True)
+
+    def set_colour_mode(self, mode: str) -> None:
+        """Colour edges by ``"weight"``, ``"gradient"`` or ``"update"``."""
+        self.network_view.set_colour_mode(mode)
+        self.colour_actions[mode].setChecked(True)
+
+    def _show_status(self, snapshot) -> None:
+        self.epoch_label.setText(f"Epoch {snapshot.epoch:,}")
+        loss = snapshot.train_loss
+        self.loss_label.setText(f"Loss {format_loss(loss)}")
+
+    def _show_names(self) -> None:
+        train, _test = self.controller.dataset()
+        self.network_view.set_names(list(train.input_names), list(train.target_names))
+
+    def show_message(self, text: str, timeout_ms: int = 6000) -> None:
+        """A message in the status bar."""
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def _update_title(self) -> None:
+        name = self.project_path.name if self.project_path else "Seed example"
+        self.setWindowTitle(f"{name} — Backprop Lab")
+
+    # ------------------------------------------------------------- session
+    def new_session(self) -> None:
+        """Back to the seed example, as when the app starts."""
+        from backprop_lab.core.datasets import seed_dataset
+        from backprop_lab.core.presets import seed_network
+        from backprop_lab.gui.training import default_settings
+
+        net = seed_network()
+        self.controller.load_session(net, net, seed_dataset(), None, default_settings(), 0)
+        self.project_path = None
+        self._update_title()
+        self.show_message("New session: the seed example, epoch 0")
+
+    def use_example_dataset(self, name: str) -> None:
+        """Train on one of the example datasets (the network adapts its input/output layers)."""
+        dataset = make_dataset(name)
+        try:
+            rebuilt = self.controller.set_data(dataset, None)
+        except ValueError as exc:
+            self.show_message(f"Data not changed: {exc}")
+            return
+        note = " (the network was rebuilt to fit it)" if rebuilt else ""
+        self.show_message(f"Training on {name}, {len(dataset.inputs)} samples{note}")
+
+    def project(self) -> Project:
+        """The session as a :class:`Project` (the weights and epoch shown)."""
+        snapshot = self.controller.current_snapshot()
+        epochs, train_loss, test_loss = self.loss_plot.history()
+        keep = np.asarray(epochs) <= snapshot.epoch
+        train, test = self.controller.dataset()
+        return Project(
+            network=self.controller.current_network(),
+            initial_network=self.controller.initial_network(),
+            train=train,
+            test=test,
+            settings=self.controller.settings(),
+            epoch=snapshot.epoch,
+            loss_history={
+                "epoch": np.asarray(epochs)[keep],
+                "train_loss": np.asarray(train_loss)[keep],
+                "test_loss": np.asarray(test_loss)[keep],
+            },
+        )
+
+    def save_project_to(self, path: str | Path) -> bool:
+        """Save the session to ``path``; False (and an error dialog) when it fails."""
+        path = Path(path)
+        if path.suffix == "":
+            path = path.with_suffix(PROJECT_SUFFIX)
+        try:
+            save_project(path, self.project())
+        except (OSError, ValueError, ProjectFileError) as exc:
+            show_error(self, f"Could not save the project to {path}.", str(exc), modal=False)
+            return False
+        self.project_path = path
+        self._update_title()
+        self.show_message(f"Saved {path}")
+        return True
+
+    def open_project_from(self, path: str | Path, show_errors: bool = True) -> bool:
+        """Open a project; on failure an error dialog and the current session is untouched."""
+        path = Path(path)
+        try:
+            project = load_project(path)
+            if self.controller.is_running:
+                self.controller.pause()
+            self.controller.load_session(
+                project.network,
+                project.initial_network,
+                project.train,
+                project.test,
+                project.settings,
+                project.epoch,
+            )
+        except (ProjectFileError, OSError, ValueError) as exc:
+            if show_errors:
+                show_error(self, f"Could not open {path.name}. Nothing was changed.", str(exc))
+            self.show_message(f"Could not open {path.name}: {exc}")
+            return False
+        history = project.loss_history
+        self.loss_plot.set_history(history["epoch"], history["train_loss"], history["test_loss"])
+        self.project_path = path
+        self._update_title()
+        self.show_message(f"Opened {path.name} at epoch {project.epoch:,}")
+        return True
+
+    def _last_directory(self) -> str:
+        return str(app_settings().value("files/last_directory", str(Path.home())))
+
+    def _remember_directory(self, path: str) -> None:
+        app_settings().setValue("files/last_directory", str(Path(path).parent))
+
+    def open_project(self) -> None:
+        """Ask for a project file and open it."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", self._last_directory(), PROJECT_FILTER
+        )
+        if path:
+            self._remember_directory(path)
+            self.open_project_from(path)
+
+    def save_project(self) -> None:
+        """Save to the current project file (asks for a name the first time)."""
+        if self.project_path is None:
+            self.save_project_as()
+        else:
+            self.save_project_to(self.project_path)
+
+    def save_project_as(self) -> None:
+        """Ask for a file name and save."""
+        start = str(Path(self._last_directory()) / f"network{PROJECT_SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
+        if path:
+            self._remember_directory(path)
+            self.save_project_to(path)
+
+    # ------------------------------------------------------------- exports
+    def _export(self, what: str, function, path: str) -> bool:
+        try:
+            function(path)
+        except (OSError, ValueError) as exc:
+            show_error(self, f"Could not export the {what} to {path}.", str(exc))
+            return False
+        self.show_message(f"Exported the {what} to {path}")
+        return True
+
+    def export_loss_csv(self, path: str | Path) -> bool:
+        """Write the loss history (epoch, train loss, test loss) as CSV."""
+        return self._export("loss history", self.loss_plot.export_csv, str(path))
+
+    def export_network_image(self, path: str | Path) -> bool:
+        """Write the network picture as PNG or SVG (by the suffix)."""
+        return self._export("network picture", self.network_view.export_image, str(path))
+
+    def export_loss_plot_image(self, path: str | Path) -> bool:
+        """Write the loss plot as PNG or SVG (by the suffix)."""
+        return self._export("loss plot", self.loss_plot.export_image, str(path))
+
+    def _ask_export_path(self, title: str, name: str, filters: str) -> str:
+        start = str(Path(self._last_directory()) / name)
+        path, _ = QFileDialog.getSaveFileName(self, title, start, filters)
+        if path:
+            self._remember_directory(path)
+        return path
+
+    def _export_loss_csv_dialog(self) -> None:
+        path = self._ask_export_path("Export loss history", "loss.csv", "CSV files (*.csv)")
+        if path:
+            self.export_loss_csv(path)
+
+    def _export_network_dialog(self) -> None:
+        path = self._ask_export_path(
+            "Export network picture", "network.png", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
+        if path:
+            self.export_network_image(path)
+
+    def _export_loss_plot_dialog(self) -> None:
+        path = self._ask_export_path(
+            "Export loss plot", "loss.png", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
+        if path:
+            self.export_loss_plot_image(path)
+
+    def copy_weights(self) -> None:
+        """Copy every weight matrix and bias vector as text, for a worksheet."""
+        snapshot = self.controller.current_snapshot()
+        lines = [f"Epoch {snapshot.epoch}, loss {format_loss(snapshot.train_loss)}"]
+        with np.printoptions(precision=6, suppress=True):
+            for l, w in enumerate(snapshot.weights, start=1):
+                lines.append(f"W{l} =\n{w}")
+                if snapshot.biases is not None:
+                    lines.append(f"b{l} = {snapshot.biases[l - 1]}")
+        QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
+        self.show_message("Weights copied to the clipboard")
+
+    # ------------------------------------------------------------ settings
+    def restore_settings(self) -> None:
+        """Window geometry, dock layout and view choices from the last session."""
+        store = app_settings()
+        geometry = store.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = store.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        view = store.value("view/settings")
+        if isinstance(view, str):
+            try:
+                saved = json.loads(view)
+            except ValueError:
+                saved = {}
+            self._apply_view_settings(saved if isinstance(saved, dict) else {})
+
+    def _apply_view_settings(self, saved: dict) -> None:
+        mode = saved.get("colour_mode")
+        if mode in self.colour_actions:
+            self.set_colour_mode(mode)
+        self.log_y_action.setChecked(bool(saved.get("log_y", False)))
+        count = saved.get("step_count")
+        if isinstance(count, int) and count >= 1:
+            self.control_panel.step_count_box.setValue(count)
+        speed = saved.get("epochs_per_second")
+        if speed is None or (
+            isinstance(speed, (int, float)) and math.isfinite(speed) and speed > 0
+        ):
+            try:
+                self.controller.set_speed(speed)
+            except ValueError:
+                pass
+
+    def view_settings(self) -> dict:
+        """What the window remembers besides geometry."""
+        return {
+            "colour_mode": self.network_view.colour_mode(),
+            "log_y": self.log_y_action.isChecked(),
+            "step_count": self.training_actions.step_count,
+            "epochs_per_second": self.controller.settings()["epochs_per_second"],
+        }
+
+    def save_settings(self) -> None:
+        """Remember geometry, dock layout and view choices."""
+        store = app_settings()
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/state", self.saveState())
+        store.setValue("view/settings", json.dumps(self.view_settings()))
+        store.sync()
+
+    # --------------------------------------------------------------- close
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop training, join the thread, remember the layout."""
+        if not self._closed:
+            self._closed = True
+            try:
+                self.save_settings()
+            finally:
+                self.controller.shutdown()
+                if self.divergence_message is not None:
+                    self.divergence_message.close()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop training and join the thread (also done by closing)."""
+        self.controller.shutdown()
