@@ -14,6 +14,7 @@ Conventions (as in the seed post's ``X @ W1``):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,7 +152,9 @@ class Network:
         if any(s < 1 for s in sizes):
             raise ValueError(f"every layer needs at least one unit, got {sizes}")
         if init not in INIT_SCHEMES:
-            raise ValueError(f"unknown initialisation {init!r}; choose one of: {', '.join(INIT_SCHEMES)}")
+            raise ValueError(
+                f"unknown initialisation {init!r}; choose one of: {', '.join(INIT_SCHEMES)}"
+            )
         acts = _expand_activations(activations, len(sizes) - 1)
         self.layer_sizes: list[int] = sizes
         self.activations: list[str] = acts
@@ -161,11 +164,9 @@ class Network:
         rng = np.random.default_rng(seed)
         self.weights: list[Array] = [
             _initial_weights(init, n_in, n_out, rng, self.init_value)
-            for n_in, n_out in zip(sizes[:-1], sizes[1:])
+            for n_in, n_out in pairwise(sizes)
         ]
-        self.biases: list[Array] | None = (
-            [np.zeros(n_out) for n_out in sizes[1:]] if bias else None
-        )
+        self.biases: list[Array] | None = [np.zeros(n_out) for n_out in sizes[1:]] if bias else None
         self._refresh_functions()
 
     # ------------------------------------------------------------------ build
@@ -193,10 +194,11 @@ class Network:
         for w in ws:
             if w.ndim != 2:
                 raise ValueError(f"weight matrices must be 2-D (n_in, n_out), got shape {w.shape}")
-        for l, (w_prev, w_next) in enumerate(zip(ws[:-1], ws[1:]), start=1):
+        for l, (w_prev, w_next) in enumerate(pairwise(ws), start=1):
             if w_prev.shape[1] != w_next.shape[0]:
                 raise ValueError(
-                    f"W{l} has {w_prev.shape[1]} outputs but W{l + 1} expects {w_next.shape[0]} inputs"
+                    f"W{l} has {w_prev.shape[1]} outputs "
+                    f"but W{l + 1} expects {w_next.shape[0]} inputs"
                 )
         sizes = [ws[0].shape[0]] + [w.shape[1] for w in ws]
         net = cls.__new__(cls)
@@ -253,8 +255,13 @@ class Network:
         X
             Inputs, shape (N, n_inputs).
         """
-        h = _as_batch(X, self.layer_sizes[0], "X")
-        inputs = h
+        X = _as_batch(X, self.layer_sizes[0], "X")
+        with np.errstate(over="ignore"):
+            return self._forward(X)
+
+    def _forward(self, X: Array) -> ForwardTrace:
+        # Unchecked forward pass for the trainer, which validated X once.
+        h = X
         pre: list[Array] = []
         out: list[Array] = []
         biases = self.biases
@@ -265,17 +272,18 @@ class Network:
             h = act.function(a)
             pre.append(a)
             out.append(h)
-        return ForwardTrace(inputs, pre, out)
+        return ForwardTrace(X, pre, out)
 
     def predict(self, X: npt.ArrayLike) -> Array:
         """The network's outputs for inputs X, shape (N, n_outputs)."""
         h = _as_batch(X, self.layer_sizes[0], "X")
         biases = self.biases
-        for l, (W, act) in enumerate(zip(self.weights, self._activation_objects)):
-            a = h @ W
-            if biases is not None:
-                a += biases[l]
-            h = act.function(a)
+        with np.errstate(over="ignore"):
+            for l, (W, act) in enumerate(zip(self.weights, self._activation_objects)):
+                a = h @ W
+                if biases is not None:
+                    a += biases[l]
+                h = act.function(a)
         return h
 
     # --------------------------------------------------------------- backward
@@ -307,11 +315,20 @@ class Network:
         """
         T = _as_batch(T, self.layer_sizes[-1], "T")
         loss_fn = get_loss(loss)
+        acts = self._activation_objects
+        output_delta = loss_fn.output_delta(
+            trace.pre_activations[-1], trace.activations[-1], T, acts[-1]
+        )
+        return self._backward(trace, output_delta, mistakes)
+
+    def _backward(self, trace: ForwardTrace, output_delta: Array, mistakes: Mistakes) -> Gradients:
+        # Backpropagate a given output delta (the trainer computes it together
+        # with the loss, sharing P - T).
         L = self.n_layers
         acts = self._activation_objects
         pre, out = trace.pre_activations, trace.activations
         deltas: list[Array] = [None] * L  # type: ignore[list-item]
-        delta = loss_fn.output_delta(pre[-1], out[-1], T, acts[-1])
+        delta = output_delta
         deltas[-1] = delta
         for l in range(L - 2, -1, -1):
             grad_h = delta @ self.weights[l + 1].T
@@ -387,7 +404,9 @@ class Network:
 def _expand_activations(activations: str | Sequence[str], n_layers: int) -> list[str]:
     acts = [activations] * n_layers if isinstance(activations, str) else list(activations)
     if len(acts) != n_layers:
-        raise ValueError(f"need {n_layers} activations (one per layer after the input), got {len(acts)}")
+        raise ValueError(
+            f"need {n_layers} activations (one per layer after the input), got {len(acts)}"
+        )
     for i, name in enumerate(acts):
         get_activation(name)
         allowed = OUTPUT_ACTIVATIONS if i == n_layers - 1 else HIDDEN_ACTIVATIONS
@@ -396,7 +415,9 @@ def _expand_activations(activations: str | Sequence[str], n_layers: int) -> list
     return acts
 
 
-def _initial_weights(init: str, n_in: int, n_out: int, rng: np.random.Generator, value: float) -> Array:
+def _initial_weights(
+    init: str, n_in: int, n_out: int, rng: np.random.Generator, value: float
+) -> Array:
     if init == "constant":
         return np.full((n_in, n_out), value, dtype=np.float64)
     if init == "uniform":

@@ -203,16 +203,23 @@ class Trainer:
         """Train ``epochs`` epochs and return one record per epoch.
 
         If the loss becomes NaN or infinite the step stops early: the network
-        keeps its last finite weights, :attr:`divergence` says what happened,
-        and the records returned are those of the epochs that completed.
+        goes back to the last weights whose loss was finite (in full-batch
+        training, undoing the last epoch, so :attr:`epoch` goes back by one),
+        :attr:`divergence` says what happened, and the records returned are
+        those of the epochs that still count. A caller that kept records from
+        earlier calls drops those with ``epoch > trainer.epoch``.
         """
         records: list[EpochRecord] = []
         self.divergence = None
-        for _ in range(int(epochs)):
-            record = self._train_epoch()
-            if record is None:
-                break
-            records.append(record)
+        # Overflow is expected while diverging and is handled explicitly below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(int(epochs)):
+                record = self._train_epoch()
+                if record is None:
+                    # Drop the records of epochs whose update was undone.
+                    records = [r for r in records if r.epoch <= self.epoch]
+                    break
+                records.append(record)
         return records
 
     def test_loss(self) -> float | None:
@@ -228,17 +235,20 @@ class Trainer:
     def _train_epoch(self) -> EpochRecord | None:
         net = self.net
         loss_fn = self._loss_fn
-        out_act = net.activations[-1]
+        output_activation = net._activation_objects[-1]
+        mistakes = self.mistakes
         test_loss = None
         if self.X_test is not None:
             test_loss = self.test_loss()
         n = self.X.shape[0]
         if self._batch_size is None or self._batch_size >= n:
-            trace = net.forward(self.X)
-            total = loss_fn.total(trace.outputs, self.T, out_act)
+            trace = net._forward(self.X)
+            total, output_delta = loss_fn.evaluate(
+                trace.pre_activations[-1], trace.activations[-1], self.T, output_activation
+            )
             if not math.isfinite(total):
                 return self._diverged(total)
-            self._apply(net.backward(trace, self.T, self._loss_name, self.mistakes))
+            self._apply(net._backward(trace, output_delta, mistakes))
             train_loss = total / loss_fn.normaliser(n, self.T.shape[1])
         else:
             order = self._rng.permutation(n)
@@ -246,12 +256,14 @@ class Trainer:
             for start in range(0, n, self._batch_size):
                 idx = order[start : start + self._batch_size]
                 Xb, Tb = self.X[idx], self.T[idx]
-                trace = net.forward(Xb)
-                batch_total = loss_fn.total(trace.outputs, Tb, out_act)
+                trace = net._forward(Xb)
+                batch_total, output_delta = loss_fn.evaluate(
+                    trace.pre_activations[-1], trace.activations[-1], Tb, output_activation
+                )
                 if not math.isfinite(batch_total):
                     return self._diverged(batch_total)
                 total += batch_total
-                self._apply(net.backward(trace, Tb, self._loss_name, self.mistakes))
+                self._apply(net._backward(trace, output_delta, mistakes))
             train_loss = total / loss_fn.normaliser(n, self.T.shape[1])
         self.epoch += 1
         return EpochRecord(self.epoch, train_loss, test_loss)
@@ -263,6 +275,11 @@ class Trainer:
         # previous ones stay intact as the last finite state.
         self._previous = (net.weights, net.biases)
         if self._momentum == 0.0:
+            if lr == 1.0:  # the seed's setting: skip a multiplication by one
+                net.weights = [w - g for w, g in zip(net.weights, grads.weights)]
+                if net.biases is not None:
+                    net.biases = [b - g for b, g in zip(net.biases, grads.biases)]
+                return
             net.weights = [w - lr * g for w, g in zip(net.weights, grads.weights)]
             if net.biases is not None:
                 net.biases = [b - lr * g for b, g in zip(net.biases, grads.biases)]
@@ -284,21 +301,25 @@ class Trainer:
             net.biases = [b + v for b, v in zip(net.biases, self._bias_velocity)]
 
     def _diverged(self, loss: float) -> None:
+        # The weights that gave a non-finite loss are useless (any further step
+        # from them diverges too), so go back to the weights before the last
+        # update, whose loss was finite. In full-batch training that undoes
+        # the last completed epoch, so the epoch counter goes back by one.
         net = self.net
-        finite = all(np.all(np.isfinite(w)) for w in net.weights) and (
-            net.biases is None or all(np.all(np.isfinite(b)) for b in net.biases)
-        )
         previous = getattr(self, "_previous", None)
-        if not finite and previous is not None:
+        if previous is not None:
             net.weights, net.biases = previous
+            self._previous = None
+            if self._batch_size is None or self._batch_size >= self.X.shape[0]:
+                self.epoch = max(self.epoch - 1, 0)
         self.reset_momentum()
         self.divergence = Divergence(
             epoch=self.epoch + 1,
             loss=loss,
             message=(
-                f"Training diverged at epoch {self.epoch + 1}: the loss became {loss}. "
-                f"The last finite weights are kept. Try a smaller learning rate "
-                f"(now {self._learning_rate:g})."
+                f"Training diverged: the loss became {loss} in epoch {self.epoch + 1}. "
+                f"The network is back at the last weights with a finite loss (epoch "
+                f"{self.epoch}). Try a smaller learning rate (now {self._learning_rate:g})."
             ),
         )
         return None
