@@ -14,8 +14,8 @@ Conventions (as in the seed post's ``X @ W1``):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
