@@ -293,3 +293,17 @@ def _fields(ds: Dataset) -> dict:
         "name": ds.name,
         "task": ds.task,
     }
+
+
+def test_shipped_example_files_load():
+    from backprop_lab import resource_path
+    from backprop_lab.core import seed_dataset
+
+    seed = read_csv(resource_path("data", "seed_example.csv"))
+    np.testing.assert_array_equal(seed.inputs, seed_dataset().inputs)
+    np.testing.assert_array_equal(seed.targets, seed_dataset().targets)
+    xor = read_csv(resource_path("data", "xor.csv"))
+    assert xor.task == "classification" and xor.n_samples == 4
+    study = read_csv(resource_path("data", "study_sleep_exam.csv"))
+    assert study.n_inputs == 2 and study.n_samples == 24
+    assert np.abs(study.inputs).max() <= 1.0 and np.abs(study.targets).max() <= 1.0
