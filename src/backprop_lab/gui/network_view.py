@@ -1,0 +1,1508 @@
+"""The network drawn as nodes and edges, coloured by weight, gradient or last update.
+
+Inputs, hidden layers and outputs are columns of nodes. Every edge is a weight,
+coloured with the shared diverging map of :mod:`backprop_lab.gui.colors`
+(orange negative, grey near zero, blue positive) and drawn wider the larger its
+|value|; each layer's bias is a "+1" node above the previous column with
+dashed edges. A node's fill is its output h(a) for one chosen sample or the
+batch mean (sequential viridis map).
+
+All edges are painted by ONE graphics item: edges are grouped by their
+(quantised) pen, and each group is one ``QPainter.drawLines`` call, so a
+network of a few hundred edges redraws in a few milliseconds. Hit testing
+(hover, click) is vectorised NumPy over the edge segments, not per-item.
+
+Edge order used by :meth:`NetworkView.edge_colours` and
+:meth:`NetworkView.edge_widths`: layer by layer (``weights[0]`` first), and
+within a layer row-major over (source, target), i.e. ``weights[l].ravel()``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPalette,
+    QPen,
+    QStatusTipEvent,
+)
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyleOptionGraphicsItem,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backprop_lab.core.snapshot import NetworkSnapshot, ParameterRef
+
+from .colors import (
+    ColourLegend,
+    ColourScale,
+    diverging_rgba,
+    format_scale_number,
+    sequential_rgba,
+    text_colour_for,
+)
+
+#: Colour modes: what the edges show, with the legend's title.
+COLOUR_MODES: dict[str, str] = {
+    "weight": "weight w",
+    "gradient": "gradient dE/dw",
+    "update": "last update Δw",
+}
+COLOUR_MODE_LABELS: dict[str, str] = {
+    "weight": "weight",
+    "gradient": "gradient dE/dw",
+    "update": "last update Δw",
+}
+
+# Scene geometry (scene units; the view scales the scene to fit).
+COLUMN_SPACING = 190.0
+NODE_SPACING = 58.0
+NODE_RADIUS = 17.0
+BIAS_HALF_SIDE = 11.0
+MAP_HALF_SIDE = 24.0
+MIN_EDGE_WIDTH = 0.8
+MAX_EDGE_WIDTH = 6.5
+#: Colour/width levels per sign: values are quantised to 1/LEVELS of the limit,
+#: so edges share pens and are drawn in a few ``drawLines`` calls.
+LEVELS = 100
+#: Alpha of edges outside the highlighted layer.
+DIMMED_ALPHA = 60
+#: Hit tolerance around an edge, in screen pixels.
+HIT_TOLERANCE_PIXELS = 5.0
+
+_NAN_LEVEL = LEVELS + 1  # key of non-finite values
+
+
+def _fmt(value: float) -> str:
+    """Numbers in tooltips: 6 significant digits (what tests compare with)."""
+    return f"{value:.6g}"
+
+
+def _short(value: float) -> str:
+    """Numbers inside nodes: compact."""
+    if not math.isfinite(value):
+        return "nan"
+    if value != 0 and (abs(value) >= 1000 or abs(value) < 0.01):
+        return f"{value:.1e}"
+    return f"{value:.2f}"
+
+
+def _node_range(activation: str | None, values: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """The value range a layer's node fill spans (fixed for bounded activations)."""
+    if activation in ("sigmoid", "softmax"):
+        return 0.0, 1.0
+    if activation == "tanh":
+        return -1.0, 1.0
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    low = min(0.0, float(finite.min()))
+    high = max(float(finite.max()), low + 1e-12)
+    return low, high
+
+
+class _Layout:
+    """Where every node, bias node, edge and label sits, for one architecture."""
+
+    def __init__(self, layer_sizes: Sequence[int], has_bias: bool) -> None:
+        self.layer_sizes = tuple(int(n) for n in layer_sizes)
+        self.has_bias = has_bias
+        tallest = max(self.layer_sizes)
+        self.node_positions: list[npt.NDArray[np.float64]] = []
+        for layer, n in enumerate(self.layer_sizes):
+            ys = (np.arange(n) - (n - 1) / 2.0) * NODE_SPACING
+            xs = np.full(n, layer * COLUMN_SPACING)
+            self.node_positions.append(np.column_stack([xs, ys]))
+        top = -(tallest - 1) / 2.0 * NODE_SPACING
+        self.bias_row_y = top - NODE_SPACING * 1.1
+        self.label_y = (self.bias_row_y if has_bias else top) - NODE_SPACING * 0.9
+        # Bias nodes sit above the source column, shifted right so their
+        # dashed edges do not hide the column's own edges.
+        self.bias_positions = [
+            np.array([layer * COLUMN_SPACING + COLUMN_SPACING * 0.3, self.bias_row_y])
+            for layer in range(len(self.layer_sizes) - 1)
+        ]
+        weight_segments = []
+        self.weight_refs: list[ParameterRef] = []
+        for layer in range(len(self.layer_sizes) - 1):
+            src = self.node_positions[layer]
+            dst = self.node_positions[layer + 1]
+            for i in range(len(src)):
+                for j in range(len(dst)):
+                    weight_segments.append([*src[i], *dst[j]])
+                    self.weight_refs.append(ParameterRef(layer, i, j))
+        self.weight_segments = np.array(weight_segments, dtype=np.float64).reshape(-1, 4)
+        self.weight_target_layers = np.array(
+            [ref.layer + 1 for ref in self.weight_refs], dtype=np.int64
+        )
+        bias_segments = []
+        self.bias_refs: list[ParameterRef] = []
+        if has_bias:
+            for layer in range(len(self.layer_sizes) - 1):
+                src = self.bias_positions[layer]
+                for j, dst in enumerate(self.node_positions[layer + 1]):
+                    bias_segments.append([*src, *dst])
+                    self.bias_refs.append(ParameterRef(layer, None, j))
+        self.bias_segments = np.array(bias_segments, dtype=np.float64).reshape(-1, 4)
+        self.bias_target_layers = np.array(
+            [ref.layer + 1 for ref in self.bias_refs], dtype=np.int64
+        )
+        self.weight_lines = [QLineF(*seg) for seg in self.weight_segments.tolist()]
+        self.bias_lines = [QLineF(*seg) for seg in self.bias_segments.tolist()]
+        self.ref_index = {ref: k for k, ref in enumerate(self.weight_refs)}
+        self.bias_ref_index = {ref: k for k, ref in enumerate(self.bias_refs)}
+        width = (len(self.layer_sizes) - 1) * COLUMN_SPACING
+        bottom = (tallest - 1) / 2.0 * NODE_SPACING
+        # Room for names and texts on both sides, labels above.
+        self.bounds = QRectF(
+            -COLUMN_SPACING * 0.62,
+            self.label_y - NODE_SPACING * 0.5,
+            width + COLUMN_SPACING * 1.24,
+            bottom - self.label_y + NODE_SPACING * 1.1,
+        )
+
+    def column_rect(self, layer: int) -> QRectF:
+        x = layer * COLUMN_SPACING
+        ys = self.node_positions[layer][:, 1]
+        half = MAP_HALF_SIDE + 8
+        return QRectF(x - half, ys.min() - half, 2 * half, ys.max() - ys.min() + 2 * half)
+
+    def midpoint(self, ref: ParameterRef) -> QPointF:
+        if ref.is_bias:
+            seg = self.bias_segments[self.bias_ref_index[ref]]
+        else:
+            seg = self.weight_segments[self.ref_index[ref]]
+        return QPointF((seg[0] + seg[2]) / 2, (seg[1] + seg[3]) / 2)
+
+
+class _EdgeGroup:
+    """Edges sharing one pen: drawn with one ``drawLines`` call."""
+
+    __slots__ = ("lines", "order", "pen")
+
+    def __init__(self, pen: QPen, lines: list[QLineF], order: float) -> None:
+        self.pen = pen
+        self.lines = lines
+        self.order = order
+
+
+class _NetworkItem(QGraphicsItem):
+    """The single graphics item that paints the whole network."""
+
+    def __init__(self, view: NetworkView) -> None:
+        super().__init__()
+        self._view = view
+        self._bounds = QRectF(0, 0, 1, 1)
+
+    def set_bounds(self, rect: QRectF) -> None:
+        self.prepareGeometryChange()
+        self._bounds = QRectF(rect)
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        self._view._paint_network(painter, lod)
+
+
+class _GraphicsView(QGraphicsView):
+    """Fits the scene, and forwards mouse and tooltip events to the NetworkView."""
+
+    def __init__(self, owner: NetworkView) -> None:
+        super().__init__()
+        self._owner = owner
+        self._press_pos: QPointF | None = None
+        self.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        self.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
+        self.setMouseTracking(True)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.setMinimumSize(200, 150)
+
+    def fit(self) -> None:
+        rect = self.sceneRect()
+        if rect.width() > 0 and rect.height() > 0:
+            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def scale_factor(self) -> float:
+        return max(1e-6, abs(self.transform().m11()))
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press_pos = event.position()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._press_pos is not None:
+            moved = (event.position() - self._press_pos).manhattanLength()
+            self._press_pos = None
+            if moved < 6:
+                self._owner._clicked(self.mapToScene(event.position().toPoint()))
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._owner._double_clicked(
+                self.mapToScene(event.position().toPoint()), event.position().toPoint()
+            )
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        self._owner._hovered(self.mapToScene(event.position().toPoint()))
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self._owner._hovered(None)
+        super().leaveEvent(event)
+
+    def viewportEvent(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            text = self._owner.tooltip_at(self.mapToScene(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
+
+
+class _WeightEditor(QDoubleSpinBox):
+    """A small inline spin box over the edge: Enter applies, Escape or leaving cancels."""
+
+    def __init__(self, owner: NetworkView, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._owner = owner
+        self.ref: ParameterRef | None = None
+        self.setDecimals(6)
+        self.setRange(-1e6, 1e6)
+        self.setSingleStep(0.01)
+        self.setKeyboardTracking(False)
+        self.setAccelerated(True)
+        self.hide()
+
+    def open_for(self, ref: ParameterRef, value: float, at) -> None:
+        self.ref = ref
+        self.setValue(value)
+        self.setToolTip(f"New value of {ref.name}: Enter applies, Escape cancels")
+        self.adjustSize()
+        self.resize(max(self.sizeHint().width(), 120), self.sizeHint().height())
+        parent = self.parentWidget()
+        x = min(max(0, at.x() - self.width() // 2), max(0, parent.width() - self.width()))
+        y = min(max(0, at.y() - self.height() // 2), max(0, parent.height() - self.height()))
+        self.move(x, y)
+        self.show()
+        self.raise_()
+        self.setFocus(Qt.FocusReason.PopupFocusReason)
+        self.selectAll()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.interpretText()
+            ref, value = self.ref, float(self.value())
+            self.close_editor()
+            if ref is not None:
+                self._owner._edit_committed(ref, value)
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.close_editor()
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)
+        if self.isVisible():
+            self.close_editor()
+
+    def close_editor(self) -> None:
+        self.ref = None
+        self.hide()
+
+
+class NetworkView(QWidget):
+    """The network as nodes and edges, with a colour legend and display controls.
+
+    Signals
+    -------
+    parameter_selected(object)
+        A :class:`ParameterRef` (weight or bias) was selected, or None.
+    weight_edit_requested(object, float)
+        The user entered a new value for a parameter (only when editable).
+    node_hovered(object)
+        ``(layer, index)`` of the node under the mouse (layer 0 = inputs), or None.
+    node_selected(object)
+        ``(layer, index)`` of a clicked node.
+    colour_mode_changed(str)
+        The colour mode changed (``"weight"``, ``"gradient"`` or ``"update"``).
+    sample_changed(object)
+        The sample shown in the node fill changed (an index, or None for the mean).
+    node_maps_toggled(bool)
+        The per-unit maps were switched on or off (compute maps only when on).
+    status_message_posted(str)
+        A short message for the status bar (also sent as a status tip event).
+    """
+
+    parameter_selected = Signal(object)
+    weight_edit_requested = Signal(object, float)
+    node_hovered = Signal(object)
+    node_selected = Signal(object)
+    colour_mode_changed = Signal(str)
+    sample_changed = Signal(object)
+    node_maps_toggled = Signal(bool)
+    status_message_posted = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._snapshot: NetworkSnapshot | None = None
+        self._layout: _Layout | None = None
+        self._input_names: list[str] = []
+        self._output_names: list[str] = []
+        self._colour_mode = "weight"
+        self._scales = {mode: ColourScale("auto") for mode in COLOUR_MODES}
+        self._sample: int | None = None
+        self._editable = False
+        self._selected: ParameterRef | None = None
+        self._hovered_ref: ParameterRef | None = None
+        self._hovered_node: tuple[int, int] | None = None
+        self._highlighted_layer: int | None = None
+        self._node_texts: list[list[str]] | None = None
+        self._edge_texts: dict[ParameterRef, str] | None = None
+        self._node_deltas: list[npt.NDArray[np.float64] | None] | None = None
+        self._node_maps: list[list[np.ndarray | None]] | None = None
+        self._node_map_images: list[list[QImage | None]] | None = None
+        self._node_maps_visible = False
+        self._dirty = True
+        # Render state, built by _refresh().
+        self._limit = 1.0
+        self._weight_rgba = np.zeros((0, 4), np.uint8)
+        self._weight_widths = np.zeros(0)
+        self._bias_rgba = np.zeros((0, 4), np.uint8)
+        self._bias_widths = np.zeros(0)
+        self._groups: list[_EdgeGroup] = []
+        self._pen_cache: dict[tuple[int, bool, bool], QPen] = {}
+        self._node_fill: list[npt.NDArray[np.uint8]] = []
+        self._node_values: list[npt.NDArray[np.float64]] = []
+
+        self._scene = QGraphicsScene(self)
+        self._item = _NetworkItem(self)
+        self._scene.addItem(self._item)
+        self._view = _GraphicsView(self)
+        self._view.setScene(self._scene)
+        self._editor = _WeightEditor(self, self._view.viewport())
+        self._build_controls()
+        self._update_editable_hint()
+
+    # ------------------------------------------------------------------ widgets
+    def _build_controls(self) -> None:
+        self._mode_combo = QComboBox()
+        for mode, label in COLOUR_MODE_LABELS.items():
+            self._mode_combo.addItem(label, mode)
+        self._mode_combo.setToolTip(
+            "What the edge colours show: the weight, its gradient dE/dw on the "
+            "training set, or the change the last update made"
+        )
+        self._mode_combo.currentIndexChanged.connect(
+            lambda index: self.set_colour_mode(self._mode_combo.itemData(index))
+        )
+        self._scale_combo = QComboBox()
+        self._scale_combo.addItem("auto scale", "auto")
+        self._scale_combo.addItem("fixed scale", "fixed")
+        self._scale_combo.setToolTip(
+            "Auto: the deepest colour is the largest |value| shown now.\n"
+            "Fixed: the deepest colour is the limit you set, so colours stay "
+            "comparable between epochs."
+        )
+        self._scale_combo.currentIndexChanged.connect(self._scale_combo_changed)
+        self._limit_spin = QDoubleSpinBox()
+        self._limit_spin.setDecimals(4)
+        self._limit_spin.setRange(1e-4, 1e6)
+        self._limit_spin.setKeyboardTracking(False)
+        self._limit_spin.setPrefix("± ")
+        self._limit_spin.setToolTip("The |value| drawn with the deepest colour (fixed scale)")
+        self._limit_spin.setEnabled(False)
+        self._limit_spin.valueChanged.connect(self._limit_spin_changed)
+        self._sample_combo = QComboBox()
+        self._sample_combo.addItem("batch mean", None)
+        self._sample_combo.setToolTip("Node fill and node tooltips: one sample, or the batch mean")
+        self._sample_combo.currentIndexChanged.connect(
+            lambda index: self.set_sample(self._sample_combo.itemData(index))
+        )
+        self._maps_check = QCheckBox("unit maps")
+        self._maps_check.setToolTip(
+            "For 2-input data: draw inside each unit its output over the input plane"
+        )
+        self._maps_check.toggled.connect(self.set_node_maps_visible)
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(4, 2, 4, 2)
+        controls.addWidget(QLabel("Edges:"))
+        controls.addWidget(self._mode_combo)
+        controls.addWidget(self._scale_combo)
+        controls.addWidget(self._limit_spin)
+        controls.addSpacing(8)
+        controls.addWidget(QLabel("Nodes:"))
+        controls.addWidget(self._sample_combo)
+        controls.addWidget(self._maps_check)
+        controls.addStretch(1)
+
+        self._legend = ColourLegend(COLOUR_MODES["weight"], 1.0)
+        self._legend.setMinimumWidth(200)
+        self._legend.setMaximumWidth(320)
+        self._hint = QLabel()
+        self._hint.setWordWrap(True)
+        self._hint.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(4, 0, 4, 2)
+        bottom.addWidget(self._legend)
+        bottom.addWidget(self._hint, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(controls)
+        layout.addWidget(self._view, 1)
+        layout.addLayout(bottom)
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 440)
+
+    def graphics_view(self) -> QGraphicsView:
+        """The QGraphicsView the network is drawn in (for mapping points in tests)."""
+        return self._view
+
+    def legend(self) -> ColourLegend:
+        """The colour legend under the network."""
+        return self._legend
+
+    # --------------------------------------------------------------------- input
+    def set_snapshot(self, snapshot: NetworkSnapshot | None) -> None:
+        """Show ``snapshot`` (None clears the view). Rendering waits while hidden."""
+        old_layout = self._layout
+        self._snapshot = snapshot
+        if snapshot is None:
+            self._layout = None
+        else:
+            has_bias = snapshot.biases is not None
+            if (
+                old_layout is None
+                or old_layout.layer_sizes != tuple(snapshot.layer_sizes)
+                or old_layout.has_bias != has_bias
+            ):
+                self._layout = _Layout(snapshot.layer_sizes, has_bias)
+        if self._layout is not old_layout:
+            self._architecture_changed()
+        self._sync_sample_combo()
+        self._invalidate()
+
+    def snapshot(self) -> NetworkSnapshot | None:
+        """The snapshot shown."""
+        return self._snapshot
+
+    def _architecture_changed(self) -> None:
+        self._editor.close_editor()
+        self._hovered_ref = None
+        self._hovered_node = None
+        if self._layout is None:
+            self._item.set_bounds(QRectF(0, 0, 1, 1))
+        else:
+            self._item.set_bounds(self._layout.bounds)
+        self._scene.setSceneRect(self._item.boundingRect())
+        self._view.fit()
+        if self._selected is not None and not self._ref_exists(self._selected):
+            self._selected = None
+            self.parameter_selected.emit(None)
+        if self._highlighted_layer is not None and (
+            self._layout is None or self._highlighted_layer >= len(self._layout.layer_sizes)
+        ):
+            self._highlighted_layer = None
+        self._rebuild_map_images()
+
+    def set_names(
+        self, input_names: Sequence[str] | None, output_names: Sequence[str] | None
+    ) -> None:
+        """Names drawn beside the input and output nodes (None or empty: none drawn)."""
+        self._input_names = [str(n) for n in input_names] if input_names else []
+        self._output_names = [str(n) for n in output_names] if output_names else []
+        self._item.update()
+
+    def names(self) -> tuple[list[str], list[str]]:
+        """The input and output names."""
+        return list(self._input_names), list(self._output_names)
+
+    def set_colour_mode(self, mode: str) -> None:
+        """Colour the edges by ``"weight"``, ``"gradient"`` (dE/dw) or ``"update"`` (Δw)."""
+        if mode not in COLOUR_MODES:
+            raise ValueError(f"colour mode must be one of {', '.join(COLOUR_MODES)}, not {mode!r}")
+        if mode == self._colour_mode:
+            return
+        self._colour_mode = mode
+        self._sync_controls()
+        self._invalidate()
+        self.colour_mode_changed.emit(mode)
+
+    def colour_mode(self) -> str:
+        """The current colour mode."""
+        return self._colour_mode
+
+    def set_scale(self, mode: str, limit: float | None = None) -> None:
+        """Scale of the current colour mode: ``"auto"`` or ``"fixed"`` at ``limit``.
+
+        ``"fixed"`` with ``limit=None`` freezes the limit shown now. Raises
+        ValueError (and keeps the old scale) for a bad mode or limit.
+        """
+        if mode == "fixed" and limit is None:
+            self._ensure_fresh()
+            limit = self._limit
+        self._scales[self._colour_mode] = ColourScale(mode, limit)
+        self._sync_controls()
+        self._invalidate()
+
+    def scale(self) -> ColourScale:
+        """The colour scale of the current colour mode."""
+        return self._scales[self._colour_mode]
+
+    def colour_limit(self) -> float:
+        """The |value| drawn with the deepest colour now (what the legend's ends say)."""
+        self._ensure_fresh()
+        return self._limit
+
+    def set_sample(self, index: int | None) -> None:
+        """Fill nodes with sample ``index``'s values, or the batch mean for None."""
+        if index is not None:
+            index = int(index)
+            n = self._sample_count()
+            if not 0 <= index < max(n, 1) or n == 0:
+                raise ValueError(f"sample {index} does not exist (the data has {n} samples)")
+        if index == self._sample:
+            return
+        self._sample = index
+        self._sync_sample_combo()
+        self._invalidate()
+        self.sample_changed.emit(index)
+
+    def sample(self) -> int | None:
+        """The sample shown in the node fill (None: batch mean)."""
+        return self._sample
+
+    def set_editable(self, editable: bool) -> None:
+        """Whether double-clicking an edge lets the user type a new value."""
+        self._editable = bool(editable)
+        if not self._editable:
+            self._editor.close_editor()
+        self._update_editable_hint()
+
+    def is_editable(self) -> bool:
+        return self._editable
+
+    def select(self, ref: ParameterRef | None) -> None:
+        """Select (highlight) a weight or bias; emits ``parameter_selected`` when it changes."""
+        if ref is not None and not self._ref_exists(ref):
+            raise ValueError(f"{ref.name} is not a parameter of the network shown")
+        if ref == self._selected:
+            return
+        self._selected = ref
+        self._item.update()
+        self.parameter_selected.emit(ref)
+
+    def selected(self) -> ParameterRef | None:
+        """The selected parameter, or None."""
+        return self._selected
+
+    # --------------------------------------------------------- phase display
+    def set_highlighted_layer(self, layer: int | None) -> None:
+        """Highlight column ``layer`` (0 = inputs) and the edges into it; dim the rest."""
+        if layer is not None:
+            layer = int(layer)
+            count = len(self._layout.layer_sizes) if self._layout else 0
+            if not 0 <= layer < count:
+                raise ValueError(f"layer {layer} does not exist (the network has {count} layers)")
+        if layer == self._highlighted_layer:
+            return
+        self._highlighted_layer = layer
+        self._invalidate()
+
+    def highlighted_layer(self) -> int | None:
+        return self._highlighted_layer
+
+    def set_node_texts(self, texts: Sequence[Sequence[str]] | None) -> None:
+        """Small texts beside the nodes: per layer (input first), per node; None clears.
+
+        Layers or nodes beyond the network shown are ignored; empty strings draw nothing.
+        """
+        self._node_texts = None if texts is None else [[str(t) for t in row] for row in texts]
+        self._item.update()
+
+    def node_texts(self) -> list[list[str]] | None:
+        return None if self._node_texts is None else [list(r) for r in self._node_texts]
+
+    def set_edge_texts(self, texts: dict[ParameterRef, str] | None) -> None:
+        """Labels drawn on some edges (e.g. old, Δ and new weight); None clears."""
+        self._edge_texts = None if texts is None else {ref: str(t) for ref, t in texts.items()}
+        self._item.update()
+
+    def edge_texts(self) -> dict[ParameterRef, str] | None:
+        return None if self._edge_texts is None else dict(self._edge_texts)
+
+    def set_node_deltas(self, deltas: Sequence[npt.ArrayLike | None] | None) -> None:
+        """Per layer (input first, usually None) the delta dE/da of each node, for tooltips."""
+        if deltas is None:
+            self._node_deltas = None
+        else:
+            self._node_deltas = [
+                None if d is None else np.asarray(d, dtype=np.float64).ravel() for d in deltas
+            ]
+
+    # ------------------------------------------------------------ node maps
+    def set_node_maps(self, maps: Sequence[Sequence[np.ndarray | None]] | None) -> None:
+        """Per layer (input first) per node a small 2-D map drawn in the node; None clears.
+
+        Each map is ``values[row, column]`` over a grid of the input plane, with
+        row 0 at the lowest second input and column 0 at the lowest first input
+        (what ``np.meshgrid(xs, ys)`` gives), values in [0, 1] or, when any is
+        negative, [-1, 1]. Drawn with the sequential (viridis) map while the
+        maps are visible.
+        """
+        if maps is None:
+            self._node_maps = None
+        else:
+            checked: list[list[np.ndarray | None]] = []
+            for layer_maps in maps:
+                row: list[np.ndarray | None] = []
+                for m in layer_maps if layer_maps is not None else []:
+                    if m is None:
+                        row.append(None)
+                        continue
+                    array = np.asarray(m, dtype=np.float64)
+                    if array.ndim != 2 or array.size == 0:
+                        raise ValueError(
+                            f"a node map must be a non-empty 2-D array, got shape {array.shape}"
+                        )
+                    row.append(array)
+                checked.append(row)
+            self._node_maps = checked
+        self._maps_check.setEnabled(self._node_maps is not None)
+        self._rebuild_map_images()
+        self._item.update()
+
+    def set_node_maps_visible(self, visible: bool) -> None:
+        """Show or hide the per-unit maps (emits ``node_maps_toggled`` on change)."""
+        visible = bool(visible)
+        if visible == self._node_maps_visible:
+            return
+        self._node_maps_visible = visible
+        self._maps_check.blockSignals(True)
+        self._maps_check.setChecked(visible)
+        self._maps_check.blockSignals(False)
+        self._item.update()
+        self.node_maps_toggled.emit(visible)
+
+    def node_maps_visible(self) -> bool:
+        return self._node_maps_visible
+
+    def _rebuild_map_images(self) -> None:
+        if self._node_maps is None:
+            self._node_map_images = None
+            return
+        images: list[list[QImage | None]] = []
+        for layer_maps in self._node_maps:
+            row: list[QImage | None] = []
+            for m in layer_maps:
+                if m is None:
+                    row.append(None)
+                    continue
+                finite = m[np.isfinite(m)]
+                low = -1.0 if finite.size and finite.min() < 0 else 0.0
+                rgba = sequential_rgba(m[::-1], low, 1.0).reshape(m.shape[0], m.shape[1], 4)
+                rgba = np.ascontiguousarray(rgba)
+                image = QImage(
+                    rgba.data, m.shape[1], m.shape[0], m.shape[1] * 4, QImage.Format.Format_RGBA8888
+                ).copy()
+                row.append(image)
+            images.append(row)
+        self._node_map_images = images
+
+    # ---------------------------------------------------------------- queries
+    def edge_colours(self) -> npt.NDArray[np.uint8]:
+        """RGBA (E, 4) of every weight edge as drawn, layer by layer, row-major (source, target)."""
+        self._ensure_fresh()
+        return self._weight_rgba.copy()
+
+    def edge_widths(self) -> npt.NDArray[np.float64]:
+        """Width (scene units) of every weight edge, in :meth:`edge_colours` order."""
+        self._ensure_fresh()
+        return self._weight_widths.copy()
+
+    def bias_colours(self) -> npt.NDArray[np.uint8]:
+        """RGBA of every bias edge: layer by layer, by target unit (empty without biases)."""
+        self._ensure_fresh()
+        return self._bias_rgba.copy()
+
+    def bias_widths(self) -> npt.NDArray[np.float64]:
+        self._ensure_fresh()
+        return self._bias_widths.copy()
+
+    def node_colours(self, layer: int) -> npt.NDArray[np.uint8]:
+        """RGBA fill of the nodes of ``layer`` (0 = inputs) as drawn."""
+        self._ensure_fresh()
+        return self._node_fill[layer].copy()
+
+    def edge_midpoint(self, ref: ParameterRef) -> QPointF:
+        """Scene position of the middle of a weight or bias edge."""
+        if self._layout is None or not self._ref_exists(ref):
+            raise ValueError(f"{ref.name} is not drawn")
+        return self._layout.midpoint(ref)
+
+    def node_position(self, layer: int, index: int) -> QPointF:
+        """Scene position of a node's centre (layer 0 = inputs)."""
+        if self._layout is None:
+            raise ValueError("no network is shown")
+        x, y = self._layout.node_positions[layer][index]
+        return QPointF(float(x), float(y))
+
+    def bias_node_position(self, layer: int) -> QPointF:
+        """Scene position of the "+1" node feeding layer ``layer + 1``."""
+        if self._layout is None or not self._layout.has_bias:
+            raise ValueError("the network shown has no biases")
+        x, y = self._layout.bias_positions[layer]
+        return QPointF(float(x), float(y))
+
+    def weight_editor(self) -> QDoubleSpinBox:
+        """The inline editor double-click opens (for tests and keyboard users)."""
+        return self._editor
+
+    # ---------------------------------------------------------------- export
+    def export_image(self, path: str | Path) -> None:
+        """Save the network with its colour legend as PNG (2x resolution) or SVG.
+
+        Raises ValueError for other suffixes and OSError when the file cannot be written.
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".png", ".svg"):
+            raise ValueError(
+                f"export the network as .png or .svg, not {path.suffix or path.name!r}"
+            )
+        self._ensure_fresh()
+        source = self._item.boundingRect()
+        legend_height = float(self._legend.sizeHint().height())
+        legend_width = min(320.0, source.width())
+        width, height = source.width(), source.height() + legend_height
+        background = self.palette().color(QPalette.ColorRole.Base)
+        hovered, self._hovered_ref, self._hovered_node = (
+            (self._hovered_ref, self._hovered_node),
+            None,
+            None,
+        )
+        try:
+            if suffix == ".png":
+                factor = 2.0
+                image = QImage(
+                    math.ceil(width * factor),
+                    math.ceil(height * factor),
+                    QImage.Format.Format_ARGB32_Premultiplied,
+                )
+                image.fill(background)
+                painter = QPainter(image)
+                try:
+                    self._render_export(painter, source, factor, legend_width, legend_height)
+                finally:
+                    painter.end()
+                if not image.save(str(path), "PNG"):
+                    raise OSError(f"could not write {path}")
+            else:
+                generator = QSvgGenerator()
+                generator.setFileName(str(path))
+                generator.setSize(QSize(math.ceil(width), math.ceil(height)))
+                generator.setViewBox(QRectF(0, 0, width, height))
+                generator.setTitle("Backprop Lab network")
+                generator.setDescription(
+                    f"Edges coloured by {COLOUR_MODES[self._colour_mode]}, "
+                    f"deepest colour at ±{format_scale_number(self._limit)}"
+                )
+                painter = QPainter()
+                if not painter.begin(generator):
+                    raise OSError(f"could not write {path}")
+                try:
+                    painter.fillRect(QRectF(0, 0, width, height), background)
+                    self._render_export(painter, source, 1.0, legend_width, legend_height)
+                finally:
+                    painter.end()
+                if not path.exists() or path.stat().st_size == 0:
+                    raise OSError(f"could not write {path}")
+        finally:
+            self._hovered_ref, self._hovered_node = hovered
+
+    def _render_export(
+        self,
+        painter: QPainter,
+        source: QRectF,
+        factor: float,
+        legend_width: float,
+        legend_height: float,
+    ) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        painter.save()
+        painter.scale(factor, factor)
+        painter.translate(-source.left(), -source.top())
+        self._paint_network(painter, factor)
+        painter.restore()
+        painter.save()
+        painter.scale(factor, factor)
+        painter.translate(0, source.height())
+        self._legend.paint_into(painter, QRectF(0, 0, legend_width, legend_height))
+        painter.restore()
+
+    # ------------------------------------------------------------- tooltips
+    def tooltip_at(self, scene_point: QPointF) -> str:
+        """The tooltip for whatever is at ``scene_point`` ("" for empty space)."""
+        hit = self._hit(scene_point)
+        if hit is None:
+            return ""
+        kind, what = hit
+        if kind == "node":
+            return self.node_tooltip(*what)
+        if kind == "bias_node":
+            return self.bias_node_tooltip(what)
+        return self.edge_tooltip(what)
+
+    def edge_tooltip(self, ref: ParameterRef) -> str:
+        """Weight (or bias), gradient dE/dw and last update of one edge."""
+        snap = self._snapshot
+        if snap is None or not self._ref_exists(ref):
+            return ""
+        source_layer = self._layer_name(ref.layer)
+        target = f"{self._layer_name(ref.layer + 1)} unit {ref.target}"
+        if ref.is_bias:
+            value = float(snap.biases[ref.layer][ref.target])
+            gradient = float(snap.bias_gradients[ref.layer][ref.target])
+            updates = snap.last_bias_updates
+            update = None if updates is None else float(updates[ref.layer][ref.target])
+            lines = [
+                f"<b>{ref.name}</b>: bias of {target}",
+                f"bias b = {_fmt(value)}",
+                f"gradient dE/db = {_fmt(gradient)}",
+            ]
+            symbol = "Δb"
+        else:
+            value = float(snap.weights[ref.layer][ref.source, ref.target])
+            gradient = float(snap.weight_gradients[ref.layer][ref.source, ref.target])
+            updates = snap.last_weight_updates
+            update = None if updates is None else float(updates[ref.layer][ref.source, ref.target])
+            lines = [
+                f"<b>{ref.name}</b>: {source_layer} unit {ref.source} → {target}",
+                f"weight w = {_fmt(value)}",
+                f"gradient dE/dw = {_fmt(gradient)}",
+            ]
+            symbol = "Δw"
+        lines.append(
+            f"last update {symbol} = " + ("(no update yet)" if update is None else _fmt(update))
+        )
+        if self._editable:
+            lines.append("<i>double-click to edit</i>")
+        return "<br>".join(lines)
+
+    def node_tooltip(self, layer: int, index: int) -> str:
+        """Activation h(a), pre-activation a (and delta when set) of one node."""
+        snap = self._snapshot
+        if snap is None:
+            return ""
+        which = "batch mean" if self._sample is None else f"sample {self._sample + 1}"
+        if layer == 0:
+            name = self._input_names[index] if index < len(self._input_names) else ""
+            value = float(snap.node_values(0, self._sample)[index])
+            title = f"<b>input {index}</b>" + (f" ({name})" if name else "")
+            return "<br>".join([title, f"{which}: x = {_fmt(value)}"])
+        activation = snap.activations[layer - 1]
+        h = float(snap.node_values(layer, self._sample)[index])
+        a = float(snap.node_pre_activations(layer, self._sample)[index])
+        is_output = layer == len(snap.layer_sizes) - 1
+        name = ""
+        if is_output and index < len(self._output_names):
+            name = f" ({self._output_names[index]})"
+        lines = [
+            f"<b>{self._layer_name(layer)} unit {index}</b>{name}, {activation}",
+            f"{which}:",
+            f"pre-activation a = {_fmt(a)}",
+            f"activation h(a) = {_fmt(h)}",
+        ]
+        if self._node_deltas is not None and layer < len(self._node_deltas):
+            deltas = self._node_deltas[layer]
+            if deltas is not None and index < deltas.size:
+                lines.append(f"delta δ = dE/da = {_fmt(float(deltas[index]))}")
+        return "<br>".join(lines)
+
+    def bias_node_tooltip(self, layer: int) -> str:
+        return (
+            f"<b>bias unit +1</b> feeding {self._layer_name(layer + 1)}<br>"
+            "its dashed edges are the biases b; hover one for its numbers"
+        )
+
+    # --------------------------------------------------------------- helpers
+    def _layer_name(self, layer: int) -> str:
+        if self._layout is None:
+            return ""
+        last = len(self._layout.layer_sizes) - 1
+        if layer == 0:
+            return "input"
+        if layer == last:
+            return "output"
+        return f"hidden {layer}"
+
+    def _layer_heading(self, layer: int) -> str:
+        last = len(self._layout.layer_sizes) - 1
+        if layer == 0:
+            return "inputs x"
+        if layer == last:
+            return "outputs P" if self._layout.layer_sizes[-1] > 1 else "output P"
+        return f"hidden {layer}"
+
+    def _ref_exists(self, ref: ParameterRef) -> bool:
+        if self._layout is None:
+            return False
+        if ref.is_bias:
+            return ref in self._layout.bias_ref_index
+        return ref in self._layout.ref_index
+
+    def _sample_count(self) -> int:
+        return 0 if self._snapshot is None else int(self._snapshot.inputs.shape[0])
+
+    def _sync_controls(self) -> None:
+        widgets = (self._mode_combo, self._scale_combo, self._limit_spin)
+        for w in widgets:
+            w.blockSignals(True)
+        self._mode_combo.setCurrentIndex(self._mode_combo.findData(self._colour_mode))
+        scale = self._scales[self._colour_mode]
+        self._scale_combo.setCurrentIndex(self._scale_combo.findData(scale.mode))
+        self._limit_spin.setEnabled(scale.mode == "fixed")
+        if scale.mode == "fixed":
+            self._limit_spin.setValue(scale.limit)
+        for w in widgets:
+            w.blockSignals(False)
+
+    def _sync_sample_combo(self) -> None:
+        n = self._sample_count()
+        if self._sample is not None and self._sample >= n:
+            self._sample = None
+            self.sample_changed.emit(None)
+        combo = self._sample_combo
+        combo.blockSignals(True)
+        if combo.count() != n + 1:
+            combo.clear()
+            combo.addItem("batch mean", None)
+            for k in range(n):
+                combo.addItem(f"sample {k + 1}", k)
+        combo.setCurrentIndex(combo.findData(self._sample) if self._sample is not None else 0)
+        combo.blockSignals(False)
+
+    def _scale_combo_changed(self, index: int) -> None:
+        mode = self._scale_combo.itemData(index)
+        self.set_scale(mode, None)
+
+    def _limit_spin_changed(self, value: float) -> None:
+        if self._scales[self._colour_mode].mode == "fixed":
+            self.set_scale("fixed", float(value))
+
+    def _update_editable_hint(self) -> None:
+        if self._editable:
+            text = "Click an edge to select it; double-click to change its value."
+        else:
+            text = "Click an edge to select it. Pause training to edit a weight."
+        self._hint.setText(text)
+
+    def _post_status(self, message: str) -> None:
+        self.status_message_posted.emit(message)
+        QApplication.sendEvent(self, QStatusTipEvent(message))
+
+    # ------------------------------------------------------------- rendering
+    def _invalidate(self) -> None:
+        self._dirty = True
+        if self.isVisible():
+            self._refresh()
+            self._item.update()
+
+    def _ensure_fresh(self) -> None:
+        if self._dirty:
+            self._refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self._refresh()
+        self._view.fit()
+        self._item.update()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._item.update()
+
+    def _mode_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        snap = self._snapshot
+        mode = self._colour_mode
+        if mode == "weight":
+            return list(snap.weights), None if snap.biases is None else list(snap.biases)
+        if mode == "gradient":
+            biases = snap.bias_gradients
+            return list(snap.weight_gradients), None if biases is None else list(biases)
+        weights = snap.last_weight_updates
+        biases = snap.last_bias_updates
+        if weights is None:
+            weights = [np.zeros_like(w) for w in snap.weights]
+        if biases is None and snap.biases is not None:
+            biases = [np.zeros_like(b) for b in snap.biases]
+        return list(weights), None if biases is None else list(biases)
+
+    def _refresh(self) -> None:
+        """Recompute colours, widths, pen groups and node fills from the snapshot."""
+        self._dirty = False
+        snap, layout = self._snapshot, self._layout
+        if snap is None or layout is None:
+            self._weight_rgba = np.zeros((0, 4), np.uint8)
+            self._weight_widths = np.zeros(0)
+            self._bias_rgba = np.zeros((0, 4), np.uint8)
+            self._bias_widths = np.zeros(0)
+            self._groups = []
+            self._node_fill = []
+            self._node_values = []
+            self._limit = self._scales[self._colour_mode].limit_for(None)
+            self._update_legend()
+            return
+        weights, biases = self._mode_arrays()
+        shown = weights + (biases or [])
+        self._limit = self._scales[self._colour_mode].limit_for(shown)
+        weight_values = np.concatenate([w.ravel() for w in weights]) if weights else np.zeros(0)
+        bias_values = np.concatenate([b.ravel() for b in biases]) if biases else np.zeros(0)
+        weight_levels = self._levels(weight_values)
+        bias_levels = self._levels(bias_values)
+        self._weight_rgba, self._weight_widths = self._level_style(weight_levels)
+        self._bias_rgba, self._bias_widths = self._level_style(bias_levels)
+        self._groups = self._group_edges(
+            layout.weight_lines, layout.weight_target_layers, weight_levels, dashed=False
+        ) + self._group_edges(
+            layout.bias_lines, layout.bias_target_layers, bias_levels, dashed=True
+        )
+        self._groups.sort(key=lambda g: g.order)
+        self._node_values = []
+        self._node_fill = []
+        for layer in range(len(layout.layer_sizes)):
+            all_values = snap.inputs if layer == 0 else snap.activations_values[layer - 1]
+            activation = None if layer == 0 else snap.activations[layer - 1]
+            low, high = _node_range(activation, all_values)
+            values = snap.node_values(layer, self._sample)
+            self._node_values.append(np.asarray(values, dtype=np.float64))
+            self._node_fill.append(sequential_rgba(values, low, high))
+        self._update_legend()
+
+    def _update_legend(self) -> None:
+        title = COLOUR_MODES[self._colour_mode]
+        snap = self._snapshot
+        if self._colour_mode == "update" and snap is not None and snap.last_weight_updates is None:
+            title += " (no update yet)"
+        self._legend.set_title(title)
+        self._legend.set_limit(self._limit, self._scales[self._colour_mode].mode)
+        if self._scales[self._colour_mode].mode == "auto":
+            self._limit_spin.blockSignals(True)
+            self._limit_spin.setValue(min(max(self._limit, 1e-4), 1e6))
+            self._limit_spin.blockSignals(False)
+
+    def _levels(self, values: np.ndarray) -> np.ndarray:
+        """Signed integer level in [-LEVELS, LEVELS] per value (_NAN_LEVEL for non-finite)."""
+        finite = np.isfinite(values)
+        position = np.clip(np.where(finite, values, 0.0) / self._limit, -1.0, 1.0)
+        levels = np.rint(position * LEVELS).astype(np.int64)
+        levels[~finite] = _NAN_LEVEL
+        return levels
+
+    @staticmethod
+    def _level_style(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        finite = levels != _NAN_LEVEL
+        positions = np.where(finite, levels / LEVELS, np.nan)
+        rgba = diverging_rgba(positions, 1.0)
+        magnitude = np.where(finite, np.abs(levels) / LEVELS, 0.0)
+        widths = MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * magnitude
+        return rgba, widths
+
+    def _pen(self, level: int, dimmed: bool, dashed: bool) -> QPen:
+        """The cached pen of one quantised level (colours and widths never change per level)."""
+        key = (level, dimmed, dashed)
+        pen = self._pen_cache.get(key)
+        if pen is None:
+            rgba, widths = self._level_style(np.array([level]))
+            r, g, b, a = (int(c) for c in rgba[0])
+            pen = QPen(QColor(r, g, b, DIMMED_ALPHA if dimmed else a), float(widths[0]))
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            if dashed:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            self._pen_cache[key] = pen
+        return pen
+
+    def _group_edges(
+        self,
+        lines: list[QLineF],
+        target_layers: np.ndarray,
+        levels: np.ndarray,
+        dashed: bool,
+    ) -> list[_EdgeGroup]:
+        """Group edges by pen: one ``drawLines`` call per group."""
+        if levels.size == 0:
+            return []
+        highlighted = self._highlighted_layer
+        dimmed = (
+            np.zeros(levels.size, dtype=bool)
+            if highlighted is None
+            else target_layers != highlighted
+        )
+        keys = levels * 2 + dimmed.astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        ends = np.r_[starts[1:], sorted_keys.size]
+        groups = []
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            first = int(order[start])
+            level = int(levels[first])
+            is_dimmed = bool(dimmed[first])
+            members = order[start:end].tolist()
+            magnitude = -1 if level == _NAN_LEVEL else abs(level)
+            # Dimmed first, then weak to strong so strong edges end on top.
+            rank = (0 if is_dimmed else 1) * 10 * LEVELS + magnitude + (0.5 if dashed else 0.0)
+            groups.append(
+                _EdgeGroup(self._pen(level, is_dimmed, dashed), [lines[m] for m in members], rank)
+            )
+        return groups
+
+    # -------------------------------------------------------------- painting
+    def _paint_network(self, painter: QPainter, lod: float) -> None:
+        layout, snap = self._layout, self._snapshot
+        palette = self.palette()
+        text_colour = palette.color(QPalette.ColorRole.WindowText)
+        base_colour = palette.color(QPalette.ColorRole.Base)
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        if layout is None or snap is None:
+            painter.setPen(text_colour)
+            painter.drawText(self._item.boundingRect(), Qt.AlignmentFlag.AlignCenter, "no network")
+            return
+        if self._dirty:
+            self._refresh()
+        font = QFont(painter.font())
+        font.setPixelSize(12)
+        small = QFont(font)
+        small.setPixelSize(10)
+
+        # Highlighted column behind everything.
+        if self._highlighted_layer is not None:
+            band = QColor(highlight)
+            band.setAlpha(45)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(band)
+            painter.drawRoundedRect(layout.column_rect(self._highlighted_layer), 10, 10)
+
+        # Edges: one drawLines call per pen.
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for group in self._groups:
+            painter.setPen(group.pen)
+            painter.drawLines(group.lines)
+
+        # Hovered and selected edges on top, with a halo.
+        for ref, alpha in ((self._hovered_ref, 110), (self._selected, 255)):
+            if ref is None or not self._ref_exists(ref):
+                continue
+            if ref.is_bias:
+                k = layout.bias_ref_index[ref]
+                seg, rgba, width = layout.bias_segments[k], self._bias_rgba[k], self._bias_widths[k]
+            else:
+                k = layout.ref_index[ref]
+                seg = layout.weight_segments[k]
+                rgba, width = self._weight_rgba[k], self._weight_widths[k]
+            halo = QColor(highlight)
+            halo.setAlpha(alpha)
+            halo_pen = QPen(halo, float(width) + (6.0 if alpha == 255 else 4.0))
+            halo_pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(halo_pen)
+            line = QLineF(*seg)
+            painter.drawLine(line)
+            pen = QPen(QColor(*(int(c) for c in rgba)), float(width))
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            if ref.is_bias:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawLine(line)
+
+        # Bias nodes.
+        if layout.has_bias:
+            painter.setFont(font)
+            for layer, (x, y) in enumerate(layout.bias_positions):
+                rect = QRectF(
+                    x - BIAS_HALF_SIDE, y - BIAS_HALF_SIDE, 2 * BIAS_HALF_SIDE, 2 * BIAS_HALF_SIDE
+                )
+                dim = self._highlighted_layer is not None and self._highlighted_layer != layer + 1
+                outline = QColor(text_colour)
+                if dim:
+                    outline.setAlpha(110)
+                painter.setPen(QPen(outline, 1.2))
+                painter.setBrush(base_colour)
+                painter.drawRoundedRect(rect, 4, 4)
+                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "+1")
+
+        # Nodes.
+        show_maps = self._node_maps_visible and self._node_map_images is not None
+        show_values = lod * NODE_RADIUS >= 9.0
+        painter.setFont(small)
+        for layer, positions in enumerate(layout.node_positions):
+            fills = self._node_fill[layer]
+            values = self._node_values[layer]
+            is_highlighted = self._highlighted_layer == layer
+            outline_pen = QPen(
+                highlight if is_highlighted else text_colour, 2.6 if is_highlighted else 1.2
+            )
+            for index, (x, y) in enumerate(positions):
+                image = None
+                if show_maps and layer < len(self._node_map_images):
+                    row = self._node_map_images[layer]
+                    image = row[index] if index < len(row) else None
+                if image is not None:
+                    rect = QRectF(
+                        x - MAP_HALF_SIDE, y - MAP_HALF_SIDE, 2 * MAP_HALF_SIDE, 2 * MAP_HALF_SIDE
+                    )
+                    painter.drawImage(rect, image)
+                    painter.setBrush(Qt.BrushStyle.NoBrush)
+                    painter.setPen(outline_pen)
+                    painter.drawRect(rect)
+                    continue
+                r, g, b, a = (int(c) for c in fills[index])
+                painter.setBrush(QColor(r, g, b, a))
+                painter.setPen(outline_pen)
+                painter.drawEllipse(QPointF(x, y), NODE_RADIUS, NODE_RADIUS)
+                if show_values:
+                    painter.setPen(text_colour_for((r, g, b)))
+                    painter.drawText(
+                        QRectF(x - NODE_RADIUS, y - NODE_RADIUS, 2 * NODE_RADIUS, 2 * NODE_RADIUS),
+                        Qt.AlignmentFlag.AlignCenter,
+                        _short(float(values[index])),
+                    )
+        hovered_node = self._hovered_node
+        if hovered_node is not None and hovered_node[0] < len(layout.node_positions):
+            positions = layout.node_positions[hovered_node[0]]
+            if hovered_node[1] < len(positions):
+                x, y = positions[hovered_node[1]]
+                ring = QColor(highlight)
+                ring.setAlpha(160)
+                painter.setPen(QPen(ring, 3.0))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawEllipse(QPointF(x, y), NODE_RADIUS + 3, NODE_RADIUS + 3)
+
+        # Layer headings and activation names.
+        painter.setPen(text_colour)
+        for layer in range(len(layout.layer_sizes)):
+            x = layer * COLUMN_SPACING
+            heading_font = QFont(font)
+            heading_font.setBold(self._highlighted_layer == layer)
+            painter.setFont(heading_font)
+            rect = QRectF(x - COLUMN_SPACING / 2, layout.label_y - 12, COLUMN_SPACING, 16)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._layer_heading(layer))
+            if layer > 0:
+                painter.setFont(small)
+                rect = QRectF(x - COLUMN_SPACING / 2, layout.label_y + 4, COLUMN_SPACING, 14)
+                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, snap.activations[layer - 1])
+
+        # Input and output names.
+        painter.setFont(font)
+        gap = NODE_RADIUS + 6
+        for index, name in enumerate(self._input_names[: layout.layer_sizes[0]]):
+            x, y = layout.node_positions[0][index]
+            rect = QRectF(x - gap - 100, y - 9, 100, 18)
+            painter.drawText(
+                rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name
+            )
+        for index, name in enumerate(self._output_names[: layout.layer_sizes[-1]]):
+            x, y = layout.node_positions[-1][index]
+            rect = QRectF(x + gap, y - 9, 100, 18)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+
+        # Node texts and edge texts, in boxes for legibility.
+        painter.setFont(small)
+        metrics = QFontMetricsF(small)
+        if self._node_texts:
+            for layer, texts in enumerate(self._node_texts[: len(layout.layer_sizes)]):
+                positions = layout.node_positions[layer]
+                for index, text in enumerate(texts[: len(positions)]):
+                    if not text:
+                        continue
+                    x, y = positions[index]
+                    offset = (MAP_HALF_SIDE if show_maps else NODE_RADIUS) + 3
+                    self._draw_text_box(
+                        painter,
+                        metrics,
+                        text,
+                        QPointF(x + offset, y - offset),
+                        text_colour,
+                        base_colour,
+                        None,
+                    )
+        if self._edge_texts:
+            for ref, text in self._edge_texts.items():
+                if not text or not self._ref_exists(ref):
+                    continue
+                mid = layout.midpoint(ref)
+                self._draw_text_box(
+                    painter, metrics, text, mid, text_colour, base_colour, highlight, centred=True
+                )
+
+    @staticmethod
+    def _draw_text_box(
+        painter: QPainter,
+        metrics: QFontMetricsF,
+        text: str,
+        anchor: QPointF,
+        text_colour: QColor,
+        base_colour: QColor,
+        border: QColor | None,
+        centred: bool = False,
+    ) -> None:
+        lines = text.split("\n")
+        width = max(metrics.horizontalAdvance(line) for line in lines) + 6
+        height = metrics.height() * len(lines) + 4
+        if centred:
+            rect = QRectF(anchor.x() - width / 2, anchor.y() - height / 2, width, height)
+        else:
+            rect = QRectF(anchor.x(), anchor.y(), width, height)
+        background = QColor(base_colour)
+        background.setAlpha(225)
+        painter.setBrush(background)
+        painter.setPen(QPen(border, 1.2) if border is not None else Qt.PenStyle.NoPen)
+        painter.drawRoundedRect(rect, 3, 3)
+        painter.setPen(text_colour)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    # ------------------------------------------------------------ hit testing
+    def _hit(self, point: QPointF | None):
+        """What is at a scene point: ("node", (layer, i)), ("bias_node", layer),
+        ("edge", ParameterRef) or None."""
+        layout = self._layout
+        if point is None or layout is None or self._snapshot is None:
+            return None
+        px, py = point.x(), point.y()
+        tolerance = HIT_TOLERANCE_PIXELS / self._view.scale_factor()
+        show_maps = self._node_maps_visible and self._node_map_images is not None
+        for layer, positions in enumerate(layout.node_positions):
+            d = np.hypot(positions[:, 0] - px, positions[:, 1] - py)
+            k = int(np.argmin(d))
+            half = MAP_HALF_SIDE if show_maps else NODE_RADIUS
+            if d[k] <= half + tolerance * 0.5:
+                return "node", (layer, k)
+        if layout.has_bias:
+            for layer, (x, y) in enumerate(layout.bias_positions):
+                if max(abs(x - px), abs(y - py)) <= BIAS_HALF_SIDE + tolerance * 0.5:
+                    return "bias_node", layer
+        self._ensure_fresh()
+        best: tuple[float, ParameterRef] | None = None
+        for segments, widths, refs in (
+            (layout.weight_segments, self._weight_widths, layout.weight_refs),
+            (layout.bias_segments, self._bias_widths, layout.bias_refs),
+        ):
+            if not len(refs):
+                continue
+            distance = _segment_distances(segments, px, py) - widths / 2
+            k = int(np.argmin(distance))
+            if distance[k] <= tolerance and (best is None or distance[k] < best[0]):
+                best = (float(distance[k]), refs[k])
+        return None if best is None else ("edge", best[1])
+
+    def _clicked(self, point: QPointF) -> None:
+        hit = self._hit(point)
+        if hit is None:
+            self.select(None)
+            return
+        kind, what = hit
+        if kind == "edge":
+            self.select(what)
+        elif kind == "node":
+            self.node_selected.emit(what)
+
+    def _double_clicked(self, point: QPointF, view_pos) -> None:
+        hit = self._hit(point)
+        if hit is None or hit[0] != "edge":
+            return
+        ref = hit[1]
+        self.select(ref)
+        if not self._editable:
+            self._post_status(f"{ref.name} can be edited only while training is paused.")
+            return
+        value = ref.value_in(self._snapshot.weights, self._snapshot.biases)
+        self._editor.open_for(ref, value, view_pos)
+
+    def _edit_committed(self, ref: ParameterRef, value: float) -> None:
+        if not self._editable:
+            self._post_status(f"{ref.name} can be edited only while training is paused.")
+            return
+        if not math.isfinite(value):
+            self._post_status(f"{ref.name} needs a finite number.")
+            return
+        self.weight_edit_requested.emit(ref, float(value))
+        self._post_status(f"{ref.name} set to {_fmt(value)}")
+
+    def _hovered(self, point: QPointF | None) -> None:
+        hit = self._hit(point)
+        ref = hit[1] if hit is not None and hit[0] == "edge" else None
+        node = hit[1] if hit is not None and hit[0] == "node" else None
+        changed = ref != self._hovered_ref or node != self._hovered_node
+        if node != self._hovered_node:
+            self.node_hovered.emit(node)
+        self._hovered_ref, self._hovered_node = ref, node
+        self._view.viewport().setCursor(
+            Qt.CursorShape.PointingHandCursor if ref is not None else Qt.CursorShape.ArrowCursor
+        )
+        if changed:
+            self._item.update()
+
+
+def _segment_distances(segments: np.ndarray, px: float, py: float) -> np.ndarray:
+    """Distance from (px, py) to every segment (x0, y0, x1, y1), vectorised."""
+    x0, y0, x1, y1 = segments.T
+    dx, dy = x1 - x0, y1 - y0
+    length_squared = dx * dx + dy * dy
+    t = np.where(
+        length_squared > 0,
+        ((px - x0) * dx + (py - y0) * dy) / np.where(length_squared > 0, length_squared, 1.0),
+        0.0,
+    )
+    t = np.clip(t, 0.0, 1.0)
+    return np.hypot(x0 + t * dx - px, y0 + t * dy - py)
+
+
+__all__ = ["COLOUR_MODES", "NetworkView"]
