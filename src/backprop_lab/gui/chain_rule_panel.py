@@ -1,0 +1,394 @@
+"""The chain rule for one weight or bias, in the seed post's notation, with the numbers in place.
+
+Select a weight (on the network view or in the weight table) and the panel
+writes, per sample and summed over the batch, e.g.::
+
+    ∂E/∂w_kj(2) = δ_k(2) · h(a_j(1)) = −0.0347 × 0.5413 = −0.0188
+
+and for deeper layers the delta as the sum over the next layer's deltas, term
+by term. Every number comes from :func:`backprop_lab.core.inspect.chain_rule_terms`.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backprop_lab.core.inspect import ChainRuleTerms, StepExplanation, chain_rule_terms
+from backprop_lab.core.losses import get_loss
+from backprop_lab.core.snapshot import ParameterRef
+from backprop_lab.gui.phase_stepper import explain_current, format_number, sample_labels
+
+#: The letter of each layer's unit index, input first (the seed uses i, j, k).
+UNIT_LETTERS = "ijkmpqrsuv"
+
+#: The most samples written out one by one (choose a sample to see any other).
+MAX_SAMPLES_SHOWN = 8
+
+STYLE = """
+<style>
+  body { font-family: sans-serif; }
+  .eq { font-family: serif; font-size: 115%; margin: 2px 0 2px 12px; }
+  .num { font-family: monospace; }
+  .mistake { color: #b00020; }
+  .total { font-weight: bold; }
+  h3 { margin-bottom: 2px; }
+  table.terms td { padding: 0 8px; font-family: monospace; text-align: right; }
+  table.terms th { padding: 0 8px; font-weight: normal; }
+</style>
+"""
+
+
+def letter(layer: int) -> str:
+    """The unit-index letter of ``layer`` (0 = inputs)."""
+    return UNIT_LETTERS[layer] if layer < len(UNIT_LETTERS) else f"u{layer}"
+
+
+def _sup(layer: int) -> str:
+    return f"<sup>({layer})</sup>"
+
+
+def _sub(text: str) -> str:
+    return f"<sub>{text}</sub>" if text else ""
+
+
+class Notation:
+    """Symbols of the seed post for one network (units counted from 1, as in the post)."""
+
+    def __init__(self, layer_sizes) -> None:
+        self.sizes = list(layer_sizes)
+        self.L = len(self.sizes) - 1
+
+    def index(self, layer: int, unit: int | None) -> str:
+        """Subscript: a letter (unit None) or a 1-based number; none for a lone output."""
+        if layer == self.L and self.sizes[layer] == 1:
+            return ""
+        return letter(layer) if unit is None else str(unit + 1)
+
+    def a(self, layer: int, unit: int | None) -> str:
+        return f"a{_sub(self.index(layer, unit))}{_sup(layer)}"
+
+    def h(self, layer: int, unit: int | None) -> str:
+        """h(a_j(l)), or x_i for the input layer."""
+        if layer == 0:
+            return f"x{_sub(self.index(0, unit))}"
+        return f"h({self.a(layer, unit)})"
+
+    def delta(self, layer: int, unit: int | None) -> str:
+        return f"δ{_sub(self.index(layer, unit))}{_sup(layer)}"
+
+    def w(self, layer: int, target: int | None, source: int | None) -> str:
+        """w_kj(l): ``target`` in ``layer``, ``source`` in ``layer - 1``."""
+        t = self.index(layer, target)
+        s = self.index(layer - 1, source)
+        return f"w{_sub(t + s)}{_sup(layer)}"
+
+    def b(self, layer: int, target: int | None) -> str:
+        return f"b{_sub(self.index(layer, target))}{_sup(layer)}"
+
+
+def _n(value: float, digits: int) -> str:
+    return f'<span class="num">{html.escape(format_number(value, digits))}</span>'
+
+
+def render_chain_rule(terms: ChainRuleTerms, explanation: StepExplanation, digits: int = 4) -> str:
+    """The panel's HTML for one parameter."""
+    ref = terms.ref
+    m = terms.layer
+    N = Notation(explanation.layer_sizes)
+    t_unit = ref.target
+    s_unit = ref.source
+    act_name = explanation.activation_names[m - 1]
+    mistakes = terms.mistakes
+    parts = [STYLE]
+    # ---- heading
+    if ref.is_bias:
+        symbol, general = N.b(m, t_unit), N.b(m, None)
+        where = f"the bias of unit {t_unit + 1} of layer {m}"
+    else:
+        symbol, general = N.w(m, t_unit, s_unit), N.w(m, None, None)
+        where = f"from unit {s_unit + 1} of layer {m - 1} to unit {t_unit + 1} of layer {m}"
+    parts.append(f"<h3>{html.escape(ref.name)} = {symbol} &nbsp;<small>({where})</small></h3>")
+    parts.append(
+        "<p><small>Units are counted from 1 as in the post (the name "
+        f"{html.escape(ref.name)} counts from 0).</small></p>"
+    )
+    # ---- the general equations
+    if terms.factor_kind == "bias":
+        factor_symbol = "1"
+    elif terms.factor_kind == "pre_activation":
+        factor_symbol = N.a(m - 1, None)
+    else:
+        factor_symbol = N.h(m - 1, None)
+    grad_general = f"∂E/∂{general} = Σ<sub>n</sub> {N.delta(m, None)}"
+    grad_general += "" if terms.factor_kind == "bias" else f" · {factor_symbol}"
+    parts.append(f'<p class="eq">{grad_general}</p>')
+    if terms.is_output_layer:
+        parts.append(
+            f'<p class="eq">{N.delta(m, None)} = ∂E/∂P · h′({N.a(m, None)})'
+            + (" = −(t − P) · σ′(a)" if explanation.loss == "half_sse" else "")
+            + "</p>"
+        )
+    else:
+        nxt = letter(m + 1) if not (m + 1 == N.L and N.sizes[-1] == 1) else ""
+        sum_index = f"<sub>{nxt}</sub>" if nxt else ""
+        parts.append(
+            f'<p class="eq">{N.delta(m, None)} = h′({N.a(m, None)}) · '
+            f"Σ{sum_index} {N.delta(m + 1, None)} {N.w(m + 1, None, None)}</p>"
+        )
+    if mistakes.derivative_of_pre_activation and not terms.is_output_layer:
+        parts.append(
+            '<p class="mistake">Mistake (a) is on: h′ is computed from the pre-activation '
+            "a instead of the output h(a) (for the sigmoid a·(1 − a) instead of h·(1 − h)).</p>"
+        )
+    if terms.factor_kind == "pre_activation":
+        parts.append(
+            '<p class="mistake">Mistake (b) is on: the delta is multiplied by the '
+            f"pre-activation {N.a(m - 1, s_unit)} instead of {N.h(m - 1, s_unit)}.</p>"
+        )
+    # ---- per sample
+    samples = terms.samples
+    shown = samples[:MAX_SAMPLES_SHOWN]
+    loss = get_loss(explanation.loss)
+    for s in shown:
+        r = explanation.sample_indices.index(s.sample)
+        parts.append(f"<p><b>Sample n = {s.sample}</b></p>")
+        d_sym = N.delta(m, t_unit)
+        if terms.is_output_layer:
+            P = s.activation
+            t = float(explanation.targets[r, t_unit])
+            if s.derivative is None:
+                norm = f"{loss.normaliser(*explanation.targets.shape):g}"
+                parts.append(
+                    f'<p class="eq">{d_sym} = (P − t) / {norm} = ({_n(P, digits)} − '
+                    f"{_n(t, digits)}) / {norm} = {_n(s.delta, digits)}</p>"
+                )
+            else:
+                if loss.name == "half_sse":
+                    first = f"({_n(P, digits)} − {_n(t, digits)})"
+                    symbolic = "(P − t)"
+                else:
+                    first = _n(s.output_error, digits)
+                    symbolic = "∂E/∂P"
+                parts.append(
+                    f'<p class="eq">{d_sym} = {symbolic} · h′({N.a(m, t_unit)}) = '
+                    f"{first} × {_n(s.derivative, digits)} = {_n(s.delta, digits)}</p>"
+                )
+                if act_name == "sigmoid":
+                    parts.append(
+                        f'<p class="eq"><small>h′(a) = P (1 − P) with P = {_n(P, digits)}'
+                        "</small></p>"
+                    )
+        else:
+            rows = "".join(
+                f"<tr><td>{N.delta(m + 1, term.next_unit)} {N.w(m + 1, term.next_unit, t_unit)}"
+                f"</td><td>{_n(term.delta, digits)}</td><td>×</td><td>{_n(term.weight, digits)}"
+                f"</td><td>=</td><td>{_n(term.product, digits)}</td></tr>"
+                for term in s.delta_sum_terms
+            )
+            parts.append(
+                '<table class="terms"><tr><th>term</th><th>δ</th><th></th><th>w</th>'
+                f"<th></th><th>product</th></tr>{rows}"
+                f"<tr><td>Σ</td><td></td><td></td><td></td><td>=</td>"
+                f"<td>{_n(s.delta_sum, digits)}</td></tr></table>"
+            )
+            h_arg = f"h′({N.a(m, t_unit)})"
+            deriv_note = ""
+            if act_name == "sigmoid":
+                source = "a" if mistakes.derivative_of_pre_activation else "h(a)"
+                value = s.pre_activation if mistakes.derivative_of_pre_activation else s.activation
+                cls = ' class="mistake"' if mistakes.derivative_of_pre_activation else ""
+                deriv_note = (
+                    f'<p class="eq"><small{cls}>h′ = {source}·(1 − {source}) with '
+                    f"{source} = {_n(value, digits)}</small></p>"
+                )
+            parts.append(
+                f'<p class="eq">{d_sym} = {h_arg} · Σ = {_n(s.derivative, digits)} × '
+                f"{_n(s.delta_sum, digits)} = {_n(s.delta, digits)}</p>" + deriv_note
+            )
+        if terms.factor_kind == "bias":
+            parts.append(
+                f'<p class="eq">∂E<sub>n</sub>/∂{symbol} = {d_sym} = {_n(s.gradient, digits)}</p>'
+            )
+        else:
+            if terms.factor_kind == "pre_activation":
+                f_sym = N.a(m - 1, s_unit)
+            else:
+                f_sym = N.h(m - 1, s_unit)
+            parts.append(
+                f'<p class="eq">∂E<sub>n</sub>/∂{symbol} = {d_sym} · {f_sym} = '
+                f"{_n(s.delta, digits)} × {_n(s.factor, digits)} = "
+                f"{_n(s.gradient, digits)}</p>"
+            )
+    if len(samples) > len(shown):
+        parts.append(
+            f"<p><i>… and {len(samples) - len(shown)} more samples (choose one above to see it)."
+            "</i></p>"
+        )
+    # ---- total and update
+    over = (
+        f"summed over the {len(samples)} samples"
+        if explanation.sample is None and len(samples) > 1
+        else f"for sample {explanation.sample_indices[0]}"
+        if len(explanation.sample_indices) == 1
+        else "of the batch"
+    )
+    parts.append(
+        f'<p class="eq total">∂E/∂{symbol} = {_n(terms.total, digits)} &nbsp;<small>({over})'
+        "</small></p>"
+    )
+    parts.append(
+        f'<p class="eq">{symbol} ← {_n(terms.value, digits)} − {explanation.learning_rate:g} × '
+        f"{_n(terms.total, digits)} = {_n(terms.new_value, digits)}</p>"
+    )
+    return "".join(parts)
+
+
+class ChainRulePanel(QWidget):
+    """Shows the chain rule with numbers for the selected weight or bias.
+
+    Parameters
+    ----------
+    controller
+        The training controller: the numbers are those of the step its current
+        network would take (with its current mistakes).
+    """
+
+    def __init__(self, controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._ref: ParameterRef | None = None
+        self._terms: ChainRuleTerms | None = None
+        self._sample_combo = QComboBox()
+        self._sample_combo.setToolTip("Write out every sample (and the sum), or one sample")
+        self._digits = QSpinBox()
+        self._digits.setRange(2, 12)
+        self._digits.setValue(4)
+        self._digits.setSuffix(" digits")
+        self._digits.setToolTip("Significant digits of the numbers shown")
+        self._browser = QTextBrowser()
+        self._browser.setOpenLinks(False)
+        self._message = QLabel()
+        self._message.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Samples:"))
+        top.addWidget(self._sample_combo, 1)
+        top.addWidget(self._digits)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self._browser, 1)
+        layout.addWidget(self._message)
+        self._sample_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self._digits.valueChanged.connect(lambda _v: self.refresh())
+        controller.snapshot_ready.connect(self._on_snapshot)
+        controller.network_reset.connect(self._on_reset)
+        data_changed = getattr(controller, "data_changed", None)
+        if data_changed is not None:
+            data_changed.connect(lambda _payload: self._refresh_samples())
+        settings_changed = getattr(controller, "settings_changed", None)
+        if settings_changed is not None:
+            settings_changed.connect(lambda _payload: self.refresh())
+        self._refresh_samples()
+        self._show_placeholder()
+
+    # ----------------------------------------------------------------- API
+    def show_parameter(self, ref: ParameterRef | None) -> None:
+        """Explain ``ref`` (None clears the panel)."""
+        self._ref = ref
+        self.refresh()
+
+    def parameter(self) -> ParameterRef | None:
+        return self._ref
+
+    def terms(self) -> ChainRuleTerms | None:
+        """The numbers shown now."""
+        return self._terms
+
+    def set_digits(self, digits: int) -> None:
+        self._digits.setValue(int(digits))
+
+    def set_sample(self, sample: int | None) -> None:
+        index = self._sample_combo.findData(sample)
+        if index < 0:
+            raise ValueError(f"sample {sample} does not exist")
+        self._sample_combo.setCurrentIndex(index)
+
+    def html(self) -> str:
+        return self._browser.toHtml()
+
+    def plain_text(self) -> str:
+        return self._browser.toPlainText()
+
+    def refresh(self) -> None:
+        """Recompute the numbers for the current network, data and mistakes."""
+        if self._ref is None:
+            self._show_placeholder()
+            return
+        try:
+            explanation = explain_current(self._controller)
+            terms = chain_rule_terms(explanation, self._ref, self._sample_combo.currentData())
+        except ValueError as exc:
+            self._terms = None
+            self._browser.clear()
+            self._message.setText(f"Cannot show {self._ref.name}: {exc}")
+            return
+        self._terms = terms
+        self._message.setText(
+            "The numbers of the next step from the network shown (epoch "
+            f"{self._controller.current_snapshot().epoch})."
+        )
+        scroll = self._browser.verticalScrollBar().value()
+        self._browser.setHtml(render_chain_rule(terms, explanation, self._digits.value()))
+        self._browser.verticalScrollBar().setValue(scroll)
+
+    # ------------------------------------------------------------ internals
+    def _show_placeholder(self) -> None:
+        self._terms = None
+        self._browser.setHtml(
+            STYLE + "<p>Click a weight (an edge) or a bias on the network, or a row of the "
+            "weight table, to see how backpropagation computes its gradient: the chain rule "
+            "of the post, with the numbers of this network in place.</p>"
+        )
+        self._message.setText("")
+
+    def _refresh_samples(self) -> None:
+        current = self._sample_combo.currentData() if self._sample_combo.count() else None
+        self._sample_combo.blockSignals(True)
+        self._sample_combo.clear()
+        labels = sample_labels(self._controller)
+        self._sample_combo.addItem(f"every sample, and the sum ({len(labels)})", None)
+        for n, label in enumerate(labels):
+            self._sample_combo.addItem(label, n)
+        self._sample_combo.setCurrentIndex(max(self._sample_combo.findData(current), 0))
+        self._sample_combo.blockSignals(False)
+
+    def _on_snapshot(self, _snapshot) -> None:
+        if self._ref is not None and self.isVisible():
+            self.refresh()
+
+    def _on_reset(self, snapshot) -> None:
+        self._refresh_samples()
+        if self._ref is not None:
+            sizes = snapshot.layer_sizes
+            ref = self._ref
+            exists = ref.layer < len(sizes) - 1 and ref.target < sizes[ref.layer + 1]
+            if exists and ref.source is not None:
+                exists = ref.source < sizes[ref.layer]
+            if exists and ref.source is None:
+                exists = snapshot.biases is not None
+            self._ref = ref if exists else None
+        self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._ref is not None:
+            self.refresh()

@@ -1,0 +1,98 @@
+"""The chain-rule panel writes the seed's equations with the core's numbers."""
+
+import numpy as np
+import pytest
+from inspect_fixtures import controller, wait_for_snapshot  # noqa: F401
+
+from backprop_lab.core import NO_MISTAKES, Mistakes, Network
+from backprop_lab.core.snapshot import ParameterRef
+from backprop_lab.gui.chain_rule_panel import ChainRulePanel
+from backprop_lab.gui.phase_stepper import format_number
+
+
+@pytest.fixture
+def panel(qtbot, controller):  # noqa: F811
+    widget = ChainRulePanel(controller)
+    qtbot.addWidget(widget)
+    widget.resize(600, 700)
+    widget.show()
+    return widget
+
+
+def core_gradients(controller, mistakes=NO_MISTAKES):  # noqa: F811
+    snap = controller.current_snapshot()
+    net = Network.from_arrays(snap.weights, snap.biases, snap.activations)
+    train, _ = controller.dataset()
+    trace = net.forward(train.inputs)
+    return trace, net.backward(trace, train.targets, "half_sse", mistakes)
+
+
+def test_placeholder_until_a_parameter_is_selected(panel):
+    assert "Click a weight" in panel.plain_text()
+    assert panel.terms() is None
+
+
+def test_output_weight_shows_design_gradient(panel):
+    panel.set_digits(9)
+    panel.show_parameter(ParameterRef(2, 0, 0))
+    text = panel.plain_text()
+    assert "∂E/∂w1(3) = −0.138684574" in text
+    assert "summed over the 3 samples" in text
+    assert "w1(3) ← 0.1 − 1 × −0.138684574 = 0.238684574" in text
+    assert "δ(3) = (P − t) · h′(a(3))" in text
+
+
+def test_hidden_weight_shows_every_term_of_the_delta_sum(panel, controller):  # noqa: F811
+    panel.show_parameter(ParameterRef(1, 0, 1))  # w_21(2)
+    trace, grads = core_gradients(controller)
+    terms = panel.terms()
+    text = panel.plain_text()
+    for n, s in enumerate(terms.samples):
+        assert s.delta == grads.deltas[1][n, 1]
+        assert s.factor == trace.activations[0][n, 0]
+        line = (
+            f"∂En/∂w21(2) = δ2(2) · h(a1(1)) = {format_number(s.delta)} × "
+            f"{format_number(s.factor)} = {format_number(s.gradient)}"
+        )
+        assert line in text
+        assert f"δ2(2) = h′(a2(2)) · Σ = {format_number(s.derivative)}" in text
+    assert terms.total == grads.weights[1][0, 1]
+    assert f"∂E/∂w21(2) = {format_number(terms.total)}" in text
+
+
+def test_one_sample_and_biases(qtbot, panel, controller):  # noqa: F811
+    panel.set_sample(1)
+    panel.show_parameter(ParameterRef(0, 1, 2))
+    assert [s.sample for s in panel.terms().samples] == [1]
+    assert "Sample n = 1" in panel.plain_text() and "Sample n = 0" not in panel.plain_text()
+    controller.set_architecture([2], "sigmoid", True, "xavier", 0)  # emits network_reset
+    # W1[1,2] no longer exists in a 2-2-1 network: the panel forgets it.
+    assert panel.parameter() is None
+    panel.show_parameter(ParameterRef(0, None, 1))
+    _trace, grads = core_gradients(controller)
+    assert panel.terms().samples[0].gradient == grads.deltas[0][1, 1]
+    assert "∂En/∂b2(1) = δ2(1)" in panel.plain_text()
+
+
+def test_mistakes_are_marked_and_change_the_numbers(qtbot, panel, controller):  # noqa: F811
+    wrong = Mistakes(derivative_of_pre_activation=True, pre_activation_in_update=True)
+    wait_for_snapshot(qtbot, controller, lambda: controller.set_mistakes(wrong))
+    panel.show_parameter(ParameterRef(1, 0, 1))
+    text = panel.plain_text()
+    assert "Mistake (a) is on" in text and "Mistake (b) is on" in text
+    trace, grads = core_gradients(controller, wrong)
+    s = panel.terms().samples[0]
+    assert s.factor == trace.pre_activations[0][0, 0]
+    assert s.delta == grads.deltas[1][0, 1]
+    a2 = trace.pre_activations[1][0, 1]
+    assert s.derivative == pytest.approx(a2 * (1 - a2), abs=1e-16)
+    assert panel.terms().total == grads.weights[1][0, 1]
+    assert not np.isclose(panel.terms().total, core_gradients(controller)[1].weights[1][0, 1])
+
+
+def test_follows_training(qtbot, panel, controller):  # noqa: F811
+    panel.show_parameter(ParameterRef(2, 1, 0))
+    before = panel.terms().total
+    wait_for_snapshot(qtbot, controller, lambda: controller.step(1))
+    assert panel.terms().total != before
+    assert panel.terms().total == core_gradients(controller)[1].weights[2][1, 0]
