@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backprop_lab.core import (
     PROJECT_FORMAT_VERSION,
@@ -285,3 +287,34 @@ def test_failure_while_writing_bytes_keeps_the_previous_file(tmp_path, monkeypat
 def test_save_into_a_missing_folder_is_a_project_file_error(tmp_path):
     with pytest.raises(ProjectFileError, match="could not be saved"):
         save_project(tmp_path / "no" / "such" / "folder.bplab", trained_project())
+
+
+def small_project_text() -> str:
+    net = Network([2, 2, 1], ["tanh", "sigmoid"], seed=1)
+    history = {"epoch": [1, 2], "train_loss": [0.3, 0.2], "test_loss": [np.nan, np.nan]}
+    project = Project(net, net.copy(), seed_dataset(), None, {"learning_rate": 1.0}, 2, history)
+    return serialise_project(project)
+
+
+SMALL_TEXT = small_project_text()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.integers(0, len(SMALL_TEXT) - 1),
+    length=st.integers(0, 12),
+    replacement=st.text(alphabet='{}[]",:0123456789.-eE tnulfaNI\\x', max_size=6),
+)
+def test_any_damaged_project_text_loads_or_raises_project_file_error(start, length, replacement):
+    damaged = SMALL_TEXT[:start] + replacement + SMALL_TEXT[start + length :]
+    try:
+        project = parse_project(damaged, "damaged.bplab")
+    except ProjectFileError as error:
+        assert str(error).startswith("damaged.bplab: ")
+    else:
+        project.validate()  # whatever loads is a consistent project
+
+
+def test_deeply_nested_brackets_are_a_project_file_error():
+    with pytest.raises(ProjectFileError, match="corrupt"):
+        parse_project("{" + '"a":' + "[" * 100_000 + "]" * 100_000 + "}", "deep.bplab")

@@ -421,6 +421,8 @@ def parse_project(text: str, source_name: str | None = "project") -> Project:
         raise fail("the file is empty; it may not have been saved completely")
     try:
         document = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError as exc:
+        raise fail("the file is corrupt: its brackets are nested far too deeply") from exc
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         if not stripped.startswith("{"):
             raise fail("this is not a Backprop Lab project file (it is not JSON)") from exc
