@@ -1,0 +1,309 @@
+"""The training worker and controller, checked number for number against the core."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backprop_lab.core import Network, ParameterRef, Trainer, seed_example
+from backprop_lab.core.data import Dataset
+from backprop_lab.core.datasets import make_dataset, seed_dataset
+from backprop_lab.gui.training import EpochBatch
+
+TIMEOUT = 5000
+
+
+def wait_paused(qtbot, controller, timeout=TIMEOUT):
+    qtbot.waitUntil(lambda: not controller.is_running, timeout=timeout)
+
+
+def collect(controller):
+    batches: list[EpochBatch] = []
+    controller.epochs_trained.connect(batches.append)
+    return batches
+
+
+def all_losses(batches):
+    if not batches:
+        return np.array([], dtype=np.int64), np.array([])
+    return (
+        np.concatenate([b.epochs for b in batches]),
+        np.concatenate([b.train_loss for b in batches]),
+    )
+
+
+def test_opens_on_the_seed_example(controller):
+    snapshot = controller.current_snapshot()
+    assert snapshot.epoch == 0
+    assert snapshot.layer_sizes == (2, 3, 3, 1)
+    assert snapshot.activations == ("sigmoid",) * 3
+    assert snapshot.biases is None
+    assert all(np.all(w == 0.1) for w in snapshot.weights)
+    settings = controller.settings()
+    assert settings["learning_rate"] == 1.0 and settings["loss"] == "half_sse"
+    assert controller.thread_is_alive() and not controller.is_running
+
+
+def test_step_trains_exactly_one_epoch_like_the_core(qtbot, controller):
+    batches = collect(controller)
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT) as blocker:
+        assert controller.step()
+    snapshot = blocker.args[0]
+    core = Trainer(**seed_example())
+    record = core.step(1)[0]
+    assert snapshot.epoch == 1
+    epochs, losses = all_losses(batches)
+    assert epochs.tolist() == [1]
+    assert losses[0] == record.train_loss
+    for shown, expected in zip(snapshot.weights, core.net.weights, strict=True):
+        np.testing.assert_array_equal(shown, expected)
+    # The seed's correct first update (DESIGN.md).
+    np.testing.assert_allclose(snapshot.weights[2], 0.23868457, atol=1e-8)
+
+
+def test_step_n_keeps_every_epochs_loss(qtbot, controller):
+    batches = collect(controller)
+    with qtbot.waitSignal(
+        controller.state_changed, timeout=TIMEOUT, check_params_cb=lambda s: s == "paused"
+    ):
+        controller.step(500)
+    core = Trainer(**seed_example())
+    records = core.step(500)
+    epochs, losses = all_losses(batches)
+    assert epochs.tolist() == list(range(1, 501))
+    np.testing.assert_array_equal(losses, [r.train_loss for r in records])
+    np.testing.assert_array_equal(controller.current_snapshot().weights[0], core.net.weights[0])
+
+
+def test_run_then_pause_stops_at_an_epoch_boundary(qtbot, controller):
+    batches = collect(controller)
+    with qtbot.waitSignal(controller.state_changed, timeout=TIMEOUT):
+        controller.run()
+    assert controller.is_running
+    qtbot.waitUntil(lambda: sum(len(b) for b in batches) > 50, timeout=TIMEOUT)
+    with qtbot.waitSignal(controller.state_changed, timeout=TIMEOUT) as blocker:
+        controller.pause()
+    assert blocker.args == ["paused"]
+    assert not controller.is_running
+    qtbot.wait(50)
+    epochs, losses = all_losses(batches)
+    settled = controller.current_snapshot().epoch
+    qtbot.wait(150)
+    # Nothing runs after the pause: no new epochs, and the shown epoch is the last loss's.
+    assert controller.current_snapshot().epoch == settled == epochs[-1]
+    assert epochs.tolist() == list(range(1, settled + 1))
+    core = Trainer(**seed_example())
+    np.testing.assert_array_equal(losses, [r.train_loss for r in core.step(settled)])
+    np.testing.assert_array_equal(controller.current_snapshot().weights[1], core.net.weights[1])
+
+
+def test_learning_rate_change_while_running_applies_from_the_next_epoch(qtbot, controller):
+    batches = collect(controller)
+    controller.run()
+    qtbot.waitUntil(lambda: sum(len(b) for b in batches) >= 20, timeout=TIMEOUT)
+    controller.set_learning_rate(0.25)
+    qtbot.waitUntil(lambda: sum(len(b) for b in batches) >= 200, timeout=TIMEOUT)
+    controller.pause()
+    wait_paused(qtbot, controller)
+    qtbot.wait(50)
+    _epochs, losses = all_losses(batches)
+    # Replay in the core: lr 1 until the switch, then 0.25. Find the switch epoch k
+    # for which the whole loss curve matches exactly.
+    core = Trainer(**seed_example())
+    reference = [r.train_loss for r in core.step(len(losses))]
+    first_diff = int(np.argmax(np.asarray(losses) != np.asarray(reference)))
+    assert first_diff > 0, "the learning rate never changed"
+    replay = Trainer(**seed_example())
+    replay.step(first_diff - 1)
+    replay.learning_rate = 0.25
+    tail = [r.train_loss for r in replay.step(len(losses) - first_diff + 1)]
+    np.testing.assert_array_equal(losses[first_diff - 1 :], tail)
+    np.testing.assert_array_equal(controller.current_snapshot().weights[0], replay.net.weights[0])
+    assert controller.settings()["learning_rate"] == 0.25
+
+
+def test_reset_restores_the_initial_weights_exactly(qtbot, controller):
+    initial = [w.copy() for w in controller.current_snapshot().weights]
+    with qtbot.waitSignal(
+        controller.state_changed, timeout=TIMEOUT, check_params_cb=lambda s: s == "paused"
+    ):
+        controller.step(40)
+    assert not np.array_equal(controller.current_snapshot().weights[0], initial[0])
+    with qtbot.waitSignal(controller.network_reset, timeout=TIMEOUT) as blocker:
+        controller.reset()
+    snapshot = blocker.args[0]
+    assert snapshot.epoch == 0
+    for shown, expected in zip(snapshot.weights, initial, strict=True):
+        np.testing.assert_array_equal(shown, expected)
+    # and a Step after Reset is the core's first step again
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT) as blocker:
+        controller.step()
+    core = Trainer(**seed_example())
+    core.step(1)
+    np.testing.assert_array_equal(blocker.args[0].weights[2], core.net.weights[2])
+
+
+def test_reinitialise_uses_the_new_seed(qtbot, controller):
+    controller.set_architecture([4], ["tanh", "linear"], bias=True, init="xavier", init_seed=1)
+    with qtbot.waitSignal(controller.network_reset, timeout=TIMEOUT) as blocker:
+        seed = controller.reinitialise(seed=7)
+    assert seed == 7 and controller.settings()["init_seed"] == 7
+    expected = Network([2, 4, 1], ["tanh", "linear"], init="xavier", bias=True, seed=7)
+    np.testing.assert_array_equal(blocker.args[0].weights[0], expected.weights[0])
+
+
+def test_architecture_change_resets_and_bad_values_change_nothing(qtbot, controller):
+    with qtbot.waitSignal(controller.network_reset, timeout=TIMEOUT) as blocker:
+        controller.set_architecture([5, 2], "tanh", bias=True, init="he", init_seed=3)
+    assert blocker.args[0].layer_sizes == (2, 5, 2, 1)
+    assert blocker.args[0].biases is not None
+    before = controller.settings()
+    generation = controller.generation()
+    bad_calls = [
+        lambda: controller.set_architecture([0], "tanh", True, "he"),
+        lambda: controller.set_architecture([3], ["softmax", "sigmoid"], True, "he"),
+        lambda: controller.set_architecture([3], "tanh", True, "magic"),
+        lambda: controller.set_learning_rate(0),
+        lambda: controller.set_learning_rate(float("nan")),
+        lambda: controller.set_momentum(1.0),
+        lambda: controller.set_batch_size(0),
+        lambda: controller.set_loss("hinge"),
+        lambda: controller.set_speed(-1),
+        lambda: controller.set_stop_conditions(0, None),
+        lambda: controller.set_stop_conditions(None, float("inf")),
+        lambda: controller.step(0),
+    ]
+    for call in bad_calls:
+        with pytest.raises(ValueError, match=r"\w"):
+            call()
+    assert controller.settings() == before
+    assert controller.generation() == generation
+
+
+def test_edit_a_weight_while_paused(qtbot, controller):
+    ref = ParameterRef(layer=2, source=1, target=0)
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT) as blocker:
+        controller.set_parameter(ref, -0.75)
+    assert ref.value_in(blocker.args[0].weights, None) == -0.75
+    with pytest.raises(ValueError, match="no biases"):
+        controller.set_parameter(ParameterRef(0, None, 0), 1.0)
+    with pytest.raises(ValueError, match="does not exist"):
+        controller.set_parameter(ParameterRef(0, 5, 0), 1.0)
+    # The edited weight takes part in the next step exactly as in the core.
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT) as blocker:
+        controller.step()
+    core = Trainer(**seed_example())
+    core.net.weights[2][1, 0] = -0.75
+    core.step(1)
+    np.testing.assert_array_equal(blocker.args[0].weights[0], core.net.weights[0])
+
+
+def test_editing_while_running_is_refused(qtbot, controller):
+    controller.run()
+    with pytest.raises(ValueError, match="pause"):
+        controller.set_parameter(ParameterRef(0, 0, 0), 1.0)
+    controller.pause()
+    wait_paused(qtbot, controller)
+
+
+def test_divergence_pauses_and_keeps_the_last_finite_weights(qtbot, controller):
+    # Sigmoid saturates, so the seed example at learning rate 10 does not diverge;
+    # an all-linear network on the same data does, at epoch 5.
+    controller.set_architecture([3, 3], "linear", bias=False, init="constant", init_seed=0)
+    controller.set_learning_rate(10)
+    with qtbot.waitSignal(controller.diverged, timeout=TIMEOUT) as blocker:
+        controller.run()
+    divergence = blocker.args[0]
+    assert "smaller learning rate" in divergence.message
+    wait_paused(qtbot, controller)
+    snapshot = controller.current_snapshot()
+    assert all(np.all(np.isfinite(w)) for w in snapshot.weights)
+    assert snapshot.epoch == divergence.epoch - 1
+    # A smaller learning rate after a reset trains again.
+    controller.reset()
+    controller.set_learning_rate(0.05)
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT) as blocker:
+        controller.step()
+    assert blocker.args[0].epoch == 1 and np.isfinite(blocker.args[0].train_loss)
+
+
+def test_stop_conditions(qtbot, controller):
+    controller.set_stop_conditions(max_epochs=120, target_loss=None)
+    with qtbot.waitSignal(controller.stop_condition_reached, timeout=TIMEOUT) as blocker:
+        controller.run()
+    assert "120" in blocker.args[0]
+    wait_paused(qtbot, controller)
+    assert controller.current_snapshot().epoch == 120
+    controller.reset()
+    controller.set_stop_conditions(None, target_loss=0.02)
+    with qtbot.waitSignal(controller.stop_condition_reached, timeout=TIMEOUT):
+        controller.run()
+    wait_paused(qtbot, controller)
+    core = Trainer(**seed_example())
+    first = next(r.epoch for r in core.step(1000) if r.train_loss <= 0.02)
+    assert controller.current_snapshot().epoch == first
+
+
+def test_speed_cap_limits_epochs_per_second(qtbot, controller):
+    batches = collect(controller)
+    controller.set_speed(50)
+    controller.run()
+    qtbot.wait(400)
+    controller.pause()
+    wait_paused(qtbot, controller)
+    trained = sum(len(b) for b in batches)
+    assert 5 <= trained <= 35
+
+
+def test_same_width_data_keeps_the_weights_new_width_rebuilds(qtbot, controller):
+    xor = make_dataset("xor", n_samples=40)
+    assert controller.set_data(xor) is False  # 2 inputs, 1 output: same network
+    controller.step()
+    qtbot.waitUntil(lambda: controller.current_snapshot().epoch == 1, timeout=TIMEOUT)
+    core = Trainer(**seed_example())
+    core.set_data(xor.inputs, xor.targets)
+    core.step(1)
+    np.testing.assert_array_equal(controller.current_snapshot().weights[0], core.net.weights[0])
+    assert controller.current_snapshot().inputs.shape == (40, 2)
+    wide = Dataset(np.ones((4, 3)), np.zeros((4, 2)), ("a", "b", "c"), ("p", "q"))
+    with qtbot.waitSignal(controller.network_reset, timeout=TIMEOUT) as blocker:
+        assert controller.set_data(wide) is True
+    assert blocker.args[0].layer_sizes == (3, 3, 3, 2)
+    assert controller.dataset()[0] is wide
+    empty = Dataset(np.zeros((0, 3)), np.zeros((0, 2)), ("a", "b", "c"), ("p", "q"))
+    with pytest.raises(ValueError, match="at least one sample"):
+        controller.set_data(empty)
+    assert controller.dataset()[0] is wide
+
+
+def test_stale_frames_of_a_replaced_network_are_dropped(qtbot, controller):
+    shown = []
+    controller.snapshot_ready.connect(shown.append)
+    controller.run()
+    qtbot.wait(100)
+    assert shown, "no frame while running"
+    controller.set_architecture([6], "tanh", bias=True, init="xavier", init_seed=2)
+    shown.clear()  # frames of the old network still queued must never arrive now
+    qtbot.wait(200)
+    controller.step()
+    qtbot.waitUntil(lambda: controller.current_snapshot().epoch == 1, timeout=TIMEOUT)
+    assert shown and all(s.layer_sizes == (2, 6, 1) for s in shown)
+    assert controller.current_snapshot().layer_sizes == (2, 6, 1)
+    assert not controller.is_running
+
+
+def test_shutdown_while_running_joins_the_thread(qtbot):
+    from backprop_lab.gui.training import TrainingController
+
+    controller = TrainingController()
+    controller.run()
+    qtbot.wait(100)
+    assert controller.shutdown(timeout_ms=3000)
+    assert not controller.thread_is_alive()
+    assert controller.shutdown()  # twice is fine
+
+
+def test_seed_dataset_is_the_default_data(controller):
+    train, test = controller.dataset()
+    np.testing.assert_array_equal(train.inputs, seed_dataset().inputs)
+    assert test is None
