@@ -1,0 +1,466 @@
+"""The data plot: the samples, and what the network makes of the input space.
+
+* 2 inputs: a scatter of the samples over the plane, coloured by target (class
+  0 orange, class 1 blue for classification; the diverging map for regression),
+  training points filled circles, test points hollow squares. Behind them the
+  network's output over the plane (the decision map), recomputed from every
+  snapshot in one vectorised pass (:func:`~backprop_lab.core.boundary.decision_map`).
+* 1 input: the samples as (x, target) and the network's fitted curve.
+* Any other number of inputs: a message saying the plot needs 1 or 2.
+
+Editing with the mouse (training points only): click adds a point with the
+chosen class or target value, Shift-click or right-click removes the nearest
+point, dragging a point moves it. The plot does not change the data itself: it
+emits :attr:`DataPlot.point_added`, :attr:`DataPlot.point_removed` and
+:attr:`DataPlot.point_moved`, and the data panel turns them into undoable edits
+and sends the new data back with :meth:`DataPlot.set_data`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.boundary import decision_map, fitted_curve, grid_for
+from ..core.data import Dataset
+from ..core.network import Network
+from .colors import ANCHOR_COLOURS, diverging_rgba
+
+#: Grid points per axis of the decision map.
+MAP_RESOLUTION = 100
+#: How far (in pixels) a click may be from a point to remove or drag it.
+PICK_RADIUS_PX = 12.0
+#: How much of the map colour is mixed into white (keeps the points readable).
+MAP_STRENGTH = 0.55
+
+
+def _map_lookup_table() -> np.ndarray:
+    """256 colours from orange (low) through white-ish grey to blue (high), lightened."""
+    rgba = diverging_rgba(np.linspace(-1.0, 1.0, 256), 1.0).astype(np.float64)
+    rgba[:, :3] = 255.0 - MAP_STRENGTH * (255.0 - rgba[:, :3])
+    return rgba.astype(np.uint8)
+
+
+class _EditingViewBox(pg.ViewBox):
+    """A ViewBox that turns clicks and drags into point edits (see :class:`DataPlot`)."""
+
+    def __init__(self, plot: DataPlot) -> None:
+        super().__init__(enableMenu=False)
+        self._plot = plot
+        self._dragged: int | None = None
+
+    def mouseClickEvent(self, ev) -> None:
+        if not self._plot.editing_enabled():
+            super().mouseClickEvent(ev)
+            return
+        point = self.mapSceneToView(ev.scenePos())
+        shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if ev.button() == Qt.MouseButton.RightButton or (
+            ev.button() == Qt.MouseButton.LeftButton and shift
+        ):
+            ev.accept()
+            self._plot._remove_near(ev.scenePos())
+        elif ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self._plot._add_at(point.x(), point.y())
+        else:
+            super().mouseClickEvent(ev)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or not self._plot.editing_enabled():
+            super().mouseDragEvent(ev, axis)
+            return
+        if ev.isStart():
+            self._dragged = self._plot._nearest_training_point(ev.buttonDownScenePos())
+        if self._dragged is None:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        point = self.mapSceneToView(ev.scenePos())
+        self._plot._drag_to(self._dragged, point.x(), point.y(), finished=ev.isFinish())
+        if ev.isFinish():
+            self._dragged = None
+
+
+class DataPlot(QWidget):
+    """Scatter of the data with the network's decision map (2 inputs) or fitted curve (1 input).
+
+    Parameters
+    ----------
+    train, test
+        The data to show (test may be None).
+
+    Signals
+    -------
+    point_added(ndarray)
+        A click asked for a new training sample; the payload is the full row,
+        inputs then targets.
+    point_removed(int)
+        Shift-click or right-click asked to remove training sample ``index``.
+    point_moved(int, ndarray)
+        A drag moved training sample ``index``; the payload is its new full row.
+    """
+
+    point_added = Signal(object)
+    point_removed = Signal(int)
+    point_moved = Signal(int, object)
+
+    def __init__(
+        self, train: Dataset, test: Dataset | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._train = train
+        self._test = test
+        self._net: Network | None = None
+        self._grid = None
+        self._map_values: np.ndarray | None = None
+        self._curve_values: tuple[np.ndarray, np.ndarray] | None = None
+        self._pending_render = False
+        self._drag_positions: np.ndarray | None = None
+
+        self.view_box = _EditingViewBox(self)
+        self.plot_widget = pg.PlotWidget(viewBox=self.view_box, background="w")
+        self.plot_widget.setMinimumSize(240, 200)
+        self.plot_item = self.plot_widget.getPlotItem()
+        self.plot_item.showGrid(x=True, y=True, alpha=0.15)
+        self.plot_item.hideButtons()
+        self.map_image = pg.ImageItem(axisOrder="row-major")
+        self.map_image.setLookupTable(_map_lookup_table())
+        self.map_image.setZValue(-10)
+        self.plot_item.addItem(self.map_image)
+        self.fitted_curve_item = pg.PlotDataItem(pen=pg.mkPen((24, 82, 168), width=2.5))
+        self.plot_item.addItem(self.fitted_curve_item)
+        self.test_scatter = pg.ScatterPlotItem(symbol="s", size=9, pxMode=True)
+        self.plot_item.addItem(self.test_scatter)
+        self.train_scatter = pg.ScatterPlotItem(symbol="o", size=9, pxMode=True)
+        self.plot_item.addItem(self.train_scatter)
+
+        self.message = QLabel()
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.plot_widget)
+        self.stack.addWidget(self.message)
+
+        self.output_combo = QComboBox()
+        self.output_combo.setToolTip("Which output (target column) the colours and curve show")
+        self.output_combo.currentIndexChanged.connect(lambda _i: self._refresh_everything())
+        self.output_label = QLabel("Show:")
+        self.class_combo = QComboBox()
+        self.class_combo.addItem("class 0 (orange)", 0.0)
+        self.class_combo.addItem("class 1 (blue)", 1.0)
+        self.class_combo.setToolTip("The class of points added by clicking")
+        self.target_spin = QDoubleSpinBox()
+        self.target_spin.setDecimals(3)
+        self.target_spin.setRange(-1e6, 1e6)
+        self.target_spin.setSingleStep(0.1)
+        self.target_spin.setValue(1.0)
+        self.target_spin.setToolTip("The target value of points added by clicking")
+        self.new_point_label = QLabel("New points:")
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: palette(mid);")
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.addWidget(self.new_point_label)
+        controls.addWidget(self.class_combo)
+        controls.addWidget(self.target_spin)
+        controls.addSpacing(12)
+        controls.addWidget(self.output_label)
+        controls.addWidget(self.output_combo)
+        controls.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.hint)
+        self.set_data(train, test)
+
+    # ------------------------------------------------------------------ state
+    def dataset(self) -> tuple[Dataset, Dataset | None]:
+        return self._train, self._test
+
+    def mode(self) -> str:
+        """``"plane"`` (2 inputs), ``"curve"`` (1 input) or ``"none"``."""
+        n_inputs = self._train.n_inputs
+        return {2: "plane", 1: "curve"}.get(n_inputs, "none")
+
+    def output_index(self) -> int:
+        return max(0, self.output_combo.currentIndex())
+
+    def editing_enabled(self) -> bool:
+        """Mouse edits work on 2-input data, and on 1-input data with one target."""
+        return self.mode() == "plane" or (self.mode() == "curve" and self._train.n_outputs == 1)
+
+    def is_classification(self) -> bool:
+        return self._train.task == "classification"
+
+    def new_point_targets(self) -> np.ndarray:
+        """The target row a click adds (class or value from the selector, other outputs 0)."""
+        targets = np.zeros(self._train.n_outputs)
+        value = (
+            float(self.class_combo.currentData())
+            if self.is_classification()
+            else self.target_spin.value()
+        )
+        targets[self.output_index()] = value
+        return targets
+
+    def heatmap_values(self) -> np.ndarray | None:
+        """The values shown as the decision map (what is passed to the image), or None."""
+        return self._map_values
+
+    def curve_values(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(xs, outputs)`` of the fitted curve as drawn, or None."""
+        return self._curve_values
+
+    # ------------------------------------------------------------------- data
+    def set_data(self, train: Dataset, test: Dataset | None = None) -> None:
+        """Show new data; the map's grid follows the data's range."""
+        columns_changed = (
+            self._train.n_inputs != train.n_inputs
+            or self._train.target_names != train.target_names
+            or self.output_combo.count() == 0
+        )
+        self._train, self._test = train, test
+        self._drag_positions = None
+        if self._net is not None and self._net.layer_sizes[0] != train.n_inputs:
+            self._net = None
+        if columns_changed:
+            self.output_combo.blockSignals(True)
+            self.output_combo.clear()
+            self.output_combo.addItems(list(train.target_names))
+            self.output_combo.blockSignals(False)
+        multiple_outputs = train.n_outputs > 1
+        self.output_combo.setVisible(multiple_outputs)
+        self.output_label.setVisible(multiple_outputs)
+        classification = self.is_classification()
+        self.class_combo.setVisible(classification)
+        self.target_spin.setVisible(not classification and self.mode() == "plane")
+        self.new_point_label.setVisible(self.mode() == "plane")
+        self._update_grid()
+        self._refresh_everything(autorange=columns_changed)
+
+    def set_snapshot(self, snapshot) -> None:
+        """Follow a :class:`~backprop_lab.core.snapshot.NetworkSnapshot` (live while training)."""
+        self.set_network(
+            Network.from_arrays(snapshot.weights, snapshot.biases, snapshot.activations)
+        )
+
+    def set_network(self, net: Network | None) -> None:
+        """Draw ``net``'s decision map or fitted curve (None clears it)."""
+        if net is not None and net.layer_sizes[0] != self._train.n_inputs:
+            net = None  # a snapshot from before the data changed the input count
+        self._net = net
+        if not self.isVisible():
+            self._pending_render = True
+            return
+        self._render_network()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._pending_render:
+            self._render_network()
+
+    def _update_grid(self) -> None:
+        if self.mode() != "plane":
+            self._grid = None
+            return
+        inputs = self._train.inputs
+        if self._test is not None and self._test.n_samples:
+            inputs = np.vstack([inputs, self._test.inputs])
+        self._grid = grid_for(inputs, resolution=MAP_RESOLUTION) if len(inputs) else None
+
+    def _colour_range(self) -> tuple[float, float]:
+        """(centre, half-width) mapping targets and outputs to colours."""
+        if self.is_classification():
+            return 0.5, 0.5
+        column = self._train.targets[:, self.output_index()]
+        if self._test is not None and self._test.n_samples:
+            column = np.concatenate([column, self._test.targets[:, self.output_index()]])
+        if column.size == 0:
+            return 0.0, 1.0
+        low, high = float(column.min()), float(column.max())
+        half = (high - low) / 2
+        return (low + high) / 2, (half if half > 0 else max(1.0, abs(low)))
+
+    # -------------------------------------------------------------- rendering
+    def _refresh_everything(self, autorange: bool = False) -> None:
+        mode = self.mode()
+        if mode == "none":
+            self.message.setText(
+                f"The data plot needs 1 or 2 inputs; this data set has "
+                f"{self._train.n_inputs}. Edit the data in the table."
+            )
+            self.stack.setCurrentWidget(self.message)
+            self.hint.setText("")
+            return
+        self.stack.setCurrentWidget(self.plot_widget)
+        names = self._train.input_names
+        out = self._train.target_names[self.output_index()]
+        if mode == "plane":
+            self.plot_item.setLabel("bottom", names[0])
+            self.plot_item.setLabel("left", names[1])
+            self.hint.setText(
+                "Click: add a point · Shift-click or right-click: remove the nearest · "
+                "drag a point: move it. Filled circles train, hollow squares test. "
+                f"Background: the network's {out}."
+            )
+        else:
+            self.plot_item.setLabel("bottom", names[0])
+            self.plot_item.setLabel("left", out)
+            self.hint.setText(
+                (
+                    "Click: add a point · Shift-click or right-click: remove the nearest · "
+                    "drag a point: move it. "
+                    if self.editing_enabled()
+                    else ""
+                )
+                + "Line: the network's output. Filled circles train, hollow squares test."
+            )
+        self._draw_points()
+        self._render_network()
+        if autorange:
+            self._auto_range()
+
+    def _auto_range(self) -> None:
+        if self.mode() == "plane" and self._grid is not None:
+            x0, x1, y0, y1 = self._grid.bounds
+            self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        else:
+            self.view_box.autoRange()
+
+    def _point_positions(self, dataset: Dataset | None) -> np.ndarray:
+        if dataset is None or dataset.n_samples == 0:
+            return np.zeros((0, 2))
+        if self.mode() == "plane":
+            return np.asarray(dataset.inputs[:, :2])
+        return np.column_stack([dataset.inputs[:, 0], dataset.targets[:, self.output_index()]])
+
+    def _point_brushes(self, dataset: Dataset) -> list:
+        centre, half = self._colour_range()
+        values = dataset.targets[:, self.output_index()]
+        if self.is_classification():
+            deep = ANCHOR_COLOURS[[0, -1]]  # deep orange, deep blue
+            colours = [deep[1] if v >= 0.5 else deep[0] for v in values]
+            return [pg.mkBrush(*(int(c) for c in colour)) for colour in colours]
+        rgba = diverging_rgba(values - centre, half)
+        return [pg.mkBrush(*(int(c) for c in colour)) for colour in rgba]
+
+    def _draw_points(self) -> None:
+        train_positions = (
+            self._drag_positions
+            if self._drag_positions is not None
+            else self._point_positions(self._train)
+        )
+        outline = pg.mkPen((40, 40, 40), width=1)
+        if len(train_positions):
+            self.train_scatter.setData(
+                pos=train_positions, brush=self._point_brushes(self._train), pen=outline
+            )
+        else:
+            self.train_scatter.setData(pos=np.zeros((0, 2)))
+        test_positions = self._point_positions(self._test)
+        if len(test_positions):
+            pens = [pg.mkPen(brush.color(), width=2) for brush in self._point_brushes(self._test)]
+            self.test_scatter.setData(
+                pos=test_positions, brush=pg.mkBrush(255, 255, 255, 200), pen=pens
+            )
+        else:
+            self.test_scatter.setData(pos=np.zeros((0, 2)))
+
+    def _render_network(self) -> None:
+        self._pending_render = False
+        net = self._net
+        mode = self.mode()
+        if mode == "plane" and net is not None and self._grid is not None:
+            values = decision_map(net, self._grid)[:, :, self.output_index()]
+            self._map_values = values
+            centre, half = self._colour_range()
+            grid = self._grid
+            step_x = grid.xs[1] - grid.xs[0]
+            step_y = grid.ys[1] - grid.ys[0]
+            self.map_image.setImage(values, levels=(centre - half, centre + half))
+            # Pixel (i, j) is centred on grid point (xs[j], ys[i]).
+            self.map_image.setRect(
+                QRectF(
+                    grid.xs[0] - step_x / 2,
+                    grid.ys[0] - step_y / 2,
+                    step_x * grid.xs.size,
+                    step_y * grid.ys.size,
+                )
+            )
+            self.map_image.setVisible(True)
+        else:
+            self._map_values = None
+            self.map_image.setVisible(False)
+        if mode == "curve" and net is not None:
+            xs = self._train.inputs[:, 0]
+            if self._test is not None and self._test.n_samples:
+                xs = np.concatenate([xs, self._test.inputs[:, 0]])
+            low, high = float(xs.min()), float(xs.max())
+            pad = 0.05 * (high - low) if high > low else 1.0
+            curve_x, outputs = fitted_curve(net, (low - pad, high + pad), n=200)
+            self._curve_values = (curve_x, outputs)
+            self.fitted_curve_item.setData(curve_x, outputs[:, self.output_index()])
+            self.fitted_curve_item.setVisible(True)
+        else:
+            self._curve_values = None
+            self.fitted_curve_item.setVisible(False)
+
+    # ------------------------------------------------------------- mouse edits
+    def _row_at(self, x: float, y: float) -> np.ndarray:
+        """The data row a click at plot coordinates (x, y) adds: inputs, then targets."""
+        if self.mode() == "plane":
+            return np.concatenate([[x, y], self.new_point_targets()])
+        return np.array([x, y])  # 1 input, 1 target: the plot's y is the target
+
+    def _add_at(self, x: float, y: float) -> None:
+        self.point_added.emit(self._row_at(x, y))
+
+    def _nearest_training_point(self, scene_pos) -> int | None:
+        positions = self._point_positions(self._train)
+        if not len(positions):
+            return None
+        scene = np.array(
+            [
+                (p.x(), p.y())
+                for p in (
+                    self.view_box.mapViewToScene(QPointF(float(a), float(b))) for a, b in positions
+                )
+            ]
+        )
+        distances = np.hypot(scene[:, 0] - scene_pos.x(), scene[:, 1] - scene_pos.y())
+        index = int(np.argmin(distances))
+        return index if distances[index] <= PICK_RADIUS_PX else None
+
+    def _remove_near(self, scene_pos) -> None:
+        index = self._nearest_training_point(scene_pos)
+        if index is None:
+            self.hint.setText("No training point near the click to remove (test points stay).")
+            return
+        self.point_removed.emit(index)
+
+    def _drag_to(self, index: int, x: float, y: float, finished: bool) -> None:
+        if self._drag_positions is None:
+            self._drag_positions = self._point_positions(self._train).copy()
+        self._drag_positions[index] = (x, y)
+        self._draw_points()
+        if finished:
+            self._drag_positions = None
+            row = np.concatenate([self._train.inputs[index], self._train.targets[index]])
+            # Plane: (x, y) are the two inputs; curve: the input and the (only) target.
+            row[0], row[1] = x, y
+            self.point_moved.emit(index, row)
+            self._draw_points()

@@ -1,0 +1,212 @@
+"""The data plot: clicks edit the right point; the map and curve equal net.predict."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from backprop_lab.core.boundary import grid_for
+from backprop_lab.core.data import Dataset
+from backprop_lab.core.datasets import gaussians, sine, train_test_split
+from backprop_lab.core.network import Network
+from backprop_lab.core.snapshot import take_snapshot
+from backprop_lab.core.trainer import Trainer
+from backprop_lab.gui.data_plot import MAP_RESOLUTION, DataPlot
+
+
+@pytest.fixture
+def plane(qtbot):
+    train, test = train_test_split(gaussians(40, seed=1), 0.25, seed=0)
+    plot = DataPlot(train, test)
+    plot.resize(500, 450)
+    qtbot.addWidget(plot)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.view_box.setRange(xRange=(-2, 2), yRange=(-2, 2), padding=0)
+    QApplication.processEvents()
+    return plot
+
+
+def widget_pos(plot, x, y) -> QPoint:
+    """Data coordinates -> scene -> the plot widget's viewport pixels."""
+    scene = plot.view_box.mapViewToScene(QPointF(x, y))
+    return plot.plot_widget.mapFromScene(scene)
+
+
+def test_click_adds_a_point_of_the_chosen_class_where_clicked(qtbot, plane):
+    plane.class_combo.setCurrentIndex(1)
+    with qtbot.waitSignal(plane.point_added, timeout=1000) as blocker:
+        qtbot.mouseClick(
+            plane.plot_widget.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=widget_pos(plane, 0.5, -1.0),
+        )
+    row = blocker.args[0]
+    assert row.shape == (3,)
+    pixel = (2 - -2) / plane.view_box.width()  # one pixel in data units
+    assert row[0] == pytest.approx(0.5, abs=1.5 * pixel)
+    assert row[1] == pytest.approx(-1.0, abs=1.5 * pixel)
+    assert row[2] == 1.0
+    qtbot.wait(QApplication.doubleClickInterval() + 20)  # two clicks in a row would be a double
+    plane.class_combo.setCurrentIndex(0)
+    with qtbot.waitSignal(plane.point_added, timeout=1000) as blocker:
+        qtbot.mouseClick(
+            plane.plot_widget.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=widget_pos(plane, -1.5, 1.5),
+        )
+    assert blocker.args[0][0] == pytest.approx(-1.5, abs=1.5 * pixel)
+    assert blocker.args[0][2] == 0.0
+
+
+def test_right_click_and_shift_click_remove_the_nearest_training_point(qtbot, plane):
+    train, _ = plane.dataset()
+    x, y = train.inputs[5]
+    with qtbot.waitSignal(plane.point_removed, timeout=1000) as blocker:
+        qtbot.mouseClick(
+            plane.plot_widget.viewport(), Qt.MouseButton.RightButton, pos=widget_pos(plane, x, y)
+        )
+    assert blocker.args == [5]
+    qtbot.wait(QApplication.doubleClickInterval() + 20)  # two clicks in a row would be a double
+    x, y = train.inputs[7]
+    with qtbot.waitSignal(plane.point_removed, timeout=1000) as blocker:
+        qtbot.mouseClick(
+            plane.plot_widget.viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.ShiftModifier,
+            widget_pos(plane, x, y),
+        )
+    assert blocker.args == [7]
+
+
+def test_right_click_far_from_points_removes_nothing(qtbot, plane):
+    removed = []
+    plane.point_removed.connect(removed.append)
+    qtbot.mouseClick(
+        plane.plot_widget.viewport(), Qt.MouseButton.RightButton, pos=widget_pos(plane, 1.9, -1.9)
+    )
+    assert removed == []
+    assert "No training point" in plane.hint.text()
+
+
+def _send(widget, kind, pos, buttons):
+    button = Qt.MouseButton.LeftButton
+    event = QMouseEvent(
+        kind,
+        QPointF(pos),
+        widget.mapToGlobal(QPointF(pos)),
+        button,
+        buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_drag_moves_a_training_point(qtbot, plane):
+    train, _ = plane.dataset()
+    index = 3
+    start = widget_pos(plane, *train.inputs[index])
+    end = widget_pos(plane, 1.25, 0.75)
+    viewport = plane.plot_widget.viewport()
+    moved = []
+    plane.point_moved.connect(lambda i, row: moved.append((i, row)))
+    left = Qt.MouseButton.LeftButton
+    _send(viewport, QMouseEvent.Type.MouseButtonPress, start, left)
+    for t in np.linspace(0, 1, 6)[1:]:
+        point = start + (end - start) * t
+        _send(viewport, QMouseEvent.Type.MouseMove, point, left)
+    _send(viewport, QMouseEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
+    assert len(moved) == 1
+    i, row = moved[0]
+    pixel = 4 / plane.view_box.width()
+    assert i == index
+    assert row[0] == pytest.approx(1.25, abs=1.5 * pixel)
+    assert row[1] == pytest.approx(0.75, abs=1.5 * pixel)
+    assert row[2] == train.targets[index, 0]  # the class stays
+
+
+def test_heatmap_is_net_predict_on_the_grid(qtbot, plane):
+    net = Network([2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], seed=5)
+    plane.set_network(net)
+    image = plane.map_image.image
+    np.testing.assert_array_equal(image, plane.heatmap_values())
+    assert image.shape == (MAP_RESOLUTION, MAP_RESOLUTION)
+    train, test = plane.dataset()
+    grid = grid_for(np.vstack([train.inputs, test.inputs]), resolution=MAP_RESOLUTION)
+    expected = net.predict(grid.points).reshape(grid.shape)
+    np.testing.assert_allclose(image, expected, atol=1e-6)
+    # The image's pixel (i, j) sits on grid point (xs[j], ys[i]).
+    rect = plane.map_image.mapRectToParent(plane.map_image.boundingRect())
+    step = grid.xs[1] - grid.xs[0]
+    assert rect.left() == pytest.approx(grid.xs[0] - step / 2)
+    assert rect.width() == pytest.approx(step * MAP_RESOLUTION)
+    assert plane.map_image.levels is not None
+
+
+def test_heatmap_follows_snapshots(qtbot, plane):
+    train, test = plane.dataset()
+    net = Network([2, 4, 1], ["tanh", "sigmoid"], seed=0)
+    trainer = Trainer(net, train.inputs, train.targets, learning_rate=0.5)
+    plane.set_snapshot(take_snapshot(trainer))
+    before = plane.heatmap_values().copy()
+    trainer.step(20)
+    plane.set_snapshot(take_snapshot(trainer))
+    after = plane.heatmap_values()
+    assert not np.allclose(before, after)
+    grid = grid_for(np.vstack([train.inputs, test.inputs]), resolution=MAP_RESOLUTION)
+    np.testing.assert_allclose(
+        after, trainer.net.predict(grid.points).reshape(grid.shape), atol=1e-6
+    )
+
+
+def test_fitted_curve_equals_predict_and_click_adds_x_and_target(qtbot):
+    data = sine(30, seed=2)
+    plot = DataPlot(data)
+    plot.resize(400, 300)
+    qtbot.addWidget(plot)
+    plot.show()
+    qtbot.waitExposed(plot)
+    assert plot.mode() == "curve"
+    net = Network([1, 6, 1], ["tanh", "linear"], seed=1)
+    plot.set_network(net)
+    xs, outputs = plot.curve_values()
+    np.testing.assert_array_equal(outputs, net.predict(xs[:, None]))
+    drawn_x, drawn_y = plot.fitted_curve_item.getData()
+    np.testing.assert_array_equal(drawn_y, outputs[:, 0])
+    assert drawn_x[0] < data.inputs.min() and drawn_x[-1] > data.inputs.max()
+    assert plot.heatmap_values() is None
+    plot.view_box.setRange(xRange=(0, 1), yRange=(-1, 1), padding=0)
+    QApplication.processEvents()
+    with qtbot.waitSignal(plot.point_added, timeout=1000) as blocker:
+        qtbot.mouseClick(
+            plot.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=widget_pos(plot, 0.5, 0.25)
+        )
+    assert blocker.args[0] == pytest.approx([0.5, 0.25], abs=0.02)
+
+
+def test_other_input_counts_get_a_clear_message(qtbot):
+    data = Dataset(np.zeros((3, 3)), np.zeros((3, 1)), ("a", "b", "c"), ("t",))
+    plot = DataPlot(data)
+    qtbot.addWidget(plot)
+    assert plot.mode() == "none"
+    assert plot.stack.currentWidget() is plot.message
+    assert "needs 1 or 2 inputs" in plot.message.text() and "3" in plot.message.text()
+    plot.set_network(Network([3, 2, 1]))
+    assert plot.heatmap_values() is None and plot.curve_values() is None
+
+
+def test_snapshot_of_a_stale_network_is_ignored(qtbot, plane):
+    plane.set_network(Network([1, 2, 1]))
+    assert plane.heatmap_values() is None
+
+
+def test_regression_points_and_new_point_value(qtbot):
+    data = Dataset(np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([[2.0], [4.0]]), ("a", "b"), ("y",))
+    plot = DataPlot(data)
+    qtbot.addWidget(plot)
+    assert not plot.class_combo.isVisibleTo(plot)
+    plot.target_spin.setValue(3.5)
+    np.testing.assert_array_equal(plot.new_point_targets(), [3.5])
+    brushes = plot.train_scatter.data["brush"]
+    assert brushes[0].color() != brushes[1].color()
