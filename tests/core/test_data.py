@@ -307,3 +307,30 @@ def test_shipped_example_files_load():
     study = read_csv(resource_path("data", "study_sleep_exam.csv"))
     assert study.n_inputs == 2 and study.n_samples == 24
     assert np.abs(study.inputs).max() <= 1.0 and np.abs(study.targets).max() <= 1.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    raw=st.one_of(
+        st.binary(max_size=80),
+        st.text(alphabet='x,;\t\n\r "0123456789.-eEnaif_\ufeff\x00é', max_size=80).map(
+            lambda text: text.encode("utf-8")
+        ),
+    ),
+    n_targets=st.integers(1, 3),
+)
+def test_any_bytes_give_a_dataset_or_a_data_error(raw, n_targets):
+    # Exactly what read_csv does with a file's bytes, without touching the disk.
+    try:
+        ds = parse_csv_text(data_module.decode_text(raw, "fuzz.csv"), n_targets, "fuzz.csv")
+    except DataError as error:
+        assert str(error).startswith("fuzz.csv, line ")
+        assert error.line is not None and error.line >= 1
+    else:
+        assert ds.n_samples >= 1 and ds.n_outputs == n_targets
+        assert np.all(np.isfinite(ds.inputs)) and np.all(np.isfinite(ds.targets))
+
+
+def test_a_line_of_separators_only_is_explained():
+    with pytest.raises(DataError, match=r"^x\.csv, line 1: there are no column names"):
+        parse_csv_text(";;\n ; ;\n", 1, "x.csv")

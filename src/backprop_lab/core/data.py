@@ -509,7 +509,13 @@ def parse_csv_text(
             previous_line + 1,  # where the record that cannot be read starts
         ) from exc
 
-    assert header is not None
+    if header is None:  # only separators and spaces, e.g. ";;"
+        raise DataError(
+            "there are no column names or numbers here; a CSV file needs a header line "
+            "with column names and then one line of numbers per sample",
+            source_name,
+            1,
+        )
     if not rows:
         raise DataError(
             "there is a header but no rows of numbers; add at least one sample",
