@@ -1,0 +1,276 @@
+"""The main window: what the student sees after Step, Run, Reset, Save and Open."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDockWidget
+
+from backprop_lab.core import Trainer, seed_example
+from backprop_lab.gui.dialogs import ErrorDialog
+from backprop_lab.gui.main_window import MainWindow, app_settings
+
+TIMEOUT = 5000
+
+
+def wait_epoch(qtbot, window, epoch):
+    qtbot.waitUntil(
+        lambda: (
+            window.controller.current_snapshot().epoch == epoch and not window.controller.is_running
+        ),
+        timeout=TIMEOUT,
+    )
+
+
+def test_opens_on_the_seed_example_ready_to_step(main_window):
+    assert main_window.network_view.snapshot().layer_sizes == (2, 3, 3, 1)
+    assert set(main_window.menus) == {"file", "edit", "view", "training", "data", "help"}
+    assert main_window.training_actions.step.isEnabled()
+    assert main_window.control_panel.epoch_label.text() == "0"
+    assert "Epoch 0" in main_window.epoch_label.text()
+
+
+def test_step_shows_the_cores_loss_and_weights(qtbot, main_window):
+    qtbot.keyClick(main_window, Qt.Key.Key_Right)  # the Step shortcut
+    wait_epoch(qtbot, main_window, 1)
+    core = Trainer(**seed_example())
+    record = core.step(1)[0]
+    shown = main_window.network_view.snapshot()
+    assert shown.epoch == 1
+    for mine, expected in zip(shown.weights, core.net.weights, strict=True):
+        np.testing.assert_array_equal(mine, expected)
+    epochs, train_loss, _test = main_window.loss_plot.history()
+    assert list(epochs) == [1]
+    assert train_loss[0] == record.train_loss
+    # the readouts show the loss of the weights shown
+    assert main_window.control_panel.epoch_label.text() == "1"
+    assert main_window.control_panel.loss_label.text() == f"{shown.train_loss:.6g}"
+    assert f"{shown.train_loss:.6g}" in main_window.loss_label.text()
+
+
+def test_space_runs_and_pauses_and_the_plot_keeps_every_epoch(qtbot, main_window):
+    actions = main_window.training_actions
+    with qtbot.waitSignal(main_window.controller.state_changed, timeout=TIMEOUT):
+        qtbot.keyClick(main_window, Qt.Key.Key_Space)
+    assert actions.run_pause.text() == "&Pause"
+    assert not actions.step.isEnabled()
+    assert main_window.state_label.text() == "Running"
+    qtbot.waitUntil(lambda: main_window.loss_plot.point_count() > 30, timeout=TIMEOUT)
+    with qtbot.waitSignal(main_window.controller.state_changed, timeout=TIMEOUT):
+        qtbot.keyClick(main_window, Qt.Key.Key_Space)
+    qtbot.wait(50)
+    assert actions.run_pause.text() == "&Run" and actions.step.isEnabled()
+    epoch = main_window.controller.current_snapshot().epoch
+    epochs, train_loss, _test = main_window.loss_plot.history()
+    assert list(epochs) == list(range(1, epoch + 1))
+    core = Trainer(**seed_example())
+    np.testing.assert_array_equal(train_loss, [r.train_loss for r in core.step(epoch)])
+
+
+def test_reset_restores_the_initial_weights_and_clears_the_plot(qtbot, main_window):
+    main_window.controller.step(30)
+    wait_epoch(qtbot, main_window, 30)
+    qtbot.keyClick(main_window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    shown = main_window.network_view.snapshot()
+    assert shown.epoch == 0
+    assert all(np.all(w == 0.1) for w in shown.weights)
+    assert main_window.loss_plot.point_count() == 0
+    assert main_window.control_panel.epoch_label.text() == "0"
+
+
+def test_save_then_open_round_trips_the_session(qtbot, main_window, tmp_path):
+    window = main_window
+    window.controller.set_learning_rate(0.5)
+    window.controller.step(25)
+    wait_epoch(qtbot, window, 25)
+    saved = window.controller.current_snapshot()
+    path = tmp_path / "lesson.bplab"
+    assert window.save_project_to(path)
+    assert path.is_file() and "lesson.bplab" in window.windowTitle()
+    epochs_before, losses_before, _ = window.loss_plot.history()
+    losses_before = np.array(losses_before)
+
+    window.controller.reset()
+    window.controller.set_learning_rate(2.0)
+    assert window.controller.current_snapshot().epoch == 0
+
+    assert window.open_project_from(path)
+    snapshot = window.controller.current_snapshot()
+    assert snapshot.epoch == 25
+    for mine, expected in zip(snapshot.weights, saved.weights, strict=True):
+        np.testing.assert_array_equal(mine, expected)
+    assert window.controller.settings()["learning_rate"] == 0.5
+    epochs, losses, _ = window.loss_plot.history()
+    assert list(epochs) == list(epochs_before)
+    np.testing.assert_array_equal(losses, losses_before)
+    # Training continues exactly where the saved session stopped.
+    window.controller.step(1)
+    wait_epoch(qtbot, window, 26)
+    core = Trainer(**seed_example())
+    core.learning_rate = 0.5
+    core.step(26)
+    np.testing.assert_array_equal(
+        window.controller.current_snapshot().weights[0], core.net.weights[0]
+    )
+    # Reset goes back to the saved initial weights.
+    window.controller.reset()
+    assert all(np.all(w == 0.1) for w in window.controller.current_snapshot().weights)
+
+
+def test_a_bad_project_file_leaves_the_session_untouched(qtbot, main_window, tmp_path):
+    main_window.controller.step(5)
+    wait_epoch(qtbot, main_window, 5)
+    before = main_window.controller.current_snapshot()
+    bad = tmp_path / "broken.bplab"
+    bad.write_text('{"format": "backprop-lab-project", "version": 1, "network": ')
+    assert not main_window.open_project_from(bad)
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ErrorDialog)]
+    assert dialogs and dialogs[-1].isVisible()
+    assert "broken.bplab" in dialogs[-1].summary_label.text()
+    assert main_window.controller.current_snapshot() is before
+    assert main_window.loss_plot.point_count() == 5
+    for dialog in dialogs:
+        dialog.close()
+
+
+def test_error_dialog_copies_its_details(qtbot):
+    dialog = ErrorDialog("It broke.", "Traceback: line 1")
+    qtbot.addWidget(dialog)
+    dialog.copy_button.click()
+    assert QApplication.clipboard().text() == "It broke.\n\nTraceback: line 1\n"
+
+
+def test_exports_write_files(qtbot, main_window, tmp_path):
+    main_window.controller.step(10)
+    wait_epoch(qtbot, main_window, 10)
+    assert main_window.export_loss_csv(tmp_path / "loss.csv")
+    rows = (tmp_path / "loss.csv").read_text().strip().splitlines()
+    assert len(rows) == 11  # header + 10 epochs
+    for name in ("net.png", "net.svg"):
+        assert main_window.export_network_image(tmp_path / name)
+        assert (tmp_path / name).stat().st_size > 100
+    for name in ("loss.png", "loss.svg"):
+        assert main_window.export_loss_plot_image(tmp_path / name)
+        assert (tmp_path / name).stat().st_size > 100
+
+
+def test_divergence_pauses_and_tells_the_student(qtbot, main_window):
+    controller = main_window.controller
+    controller.set_architecture([3, 3], "linear", bias=False, init="constant", init_seed=0)
+    controller.set_learning_rate(10)
+    with qtbot.waitSignal(controller.diverged, timeout=TIMEOUT):
+        controller.run()
+    qtbot.waitUntil(lambda: not controller.is_running, timeout=TIMEOUT)
+    box = main_window.divergence_message
+    assert box is not None and box.isVisible() and not box.isModal()
+    assert "smaller learning rate" in box.text()
+    assert "diverged" in main_window.statusBar().currentMessage()
+    assert all(np.all(np.isfinite(w)) for w in main_window.network_view.snapshot().weights)
+    assert main_window.training_actions.step.isEnabled()
+
+
+def test_architecture_change_from_the_settings_panel_resets_and_says_so(qtbot, main_window):
+    panel = main_window.settings_panel
+    panel.layer_count_box.setValue(1)
+    assert panel.apply_button.isEnabled()
+    panel.bias_check.setChecked(True)
+    panel.apply_button.click()
+    assert main_window.network_view.snapshot().layer_sizes == (2, 3, 1)
+    assert "reset" in main_window.statusBar().currentMessage()
+    assert not panel.apply_button.isEnabled()
+
+
+def test_view_menu_toggles_every_dock(main_window):
+    view_actions = set(main_window.menus["view"].actions())
+    for dock in main_window.findChildren(QDockWidget):
+        assert dock.toggleViewAction() in view_actions
+        dock.toggleViewAction().trigger()
+        assert dock.isHidden()
+        dock.toggleViewAction().trigger()
+        assert not dock.isHidden()
+
+
+def test_hidden_weight_dock_catches_up_when_shown(qtbot, main_window):
+    dock = main_window.docks["weights"]
+    dock.hide()
+    main_window.controller.step(3)
+    wait_epoch(qtbot, main_window, 3)
+    assert main_window._pending_snapshots["weights"].epoch == 3
+    dock.show()
+    qtbot.waitUntil(lambda: "weights" not in main_window._pending_snapshots, timeout=TIMEOUT)
+
+
+def test_geometry_and_view_choices_are_remembered(qtbot, private_settings):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(1000, 700)
+    first.set_colour_mode("gradient")
+    first.log_y_action.setChecked(True)
+    first.close()
+    saved = json.loads(app_settings().value("view/settings"))
+    assert saved["colour_mode"] == "gradient" and saved["log_y"] is True
+    assert str(private_settings) in app_settings().fileName()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    assert second.network_view.colour_mode() == "gradient"
+    assert second.log_y_action.isChecked()
+    second.close()
+
+
+def test_closing_while_running_stops_the_thread(qtbot):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.controller.run()
+    qtbot.waitUntil(lambda: window.loss_plot.point_count() > 5, timeout=TIMEOUT)
+    window.close()
+    assert not window.controller.thread_is_alive()
+
+
+def test_weight_edit_from_the_view_reaches_the_network(qtbot, main_window):
+    from backprop_lab.core import ParameterRef
+
+    ref = ParameterRef(0, 1, 2)
+    with qtbot.waitSignal(main_window.controller.snapshot_ready, timeout=TIMEOUT):
+        main_window.network_view.weight_edit_requested.emit(ref, 0.42)
+    assert ref.value_in(main_window.network_view.snapshot().weights, None) == 0.42
+    main_window.network_view.weight_edit_requested.emit(ref, float("nan"))
+    assert "not changed" in main_window.statusBar().currentMessage()
+
+
+def test_uncaught_exception_shows_a_dialog_logs_it_and_the_app_keeps_running(
+    qtbot, main_window, tmp_path, monkeypatch
+):
+    import sys
+
+    from backprop_lab.gui import app
+
+    monkeypatch.setattr(app, "log_directory", lambda: tmp_path / "logs")
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    app.install_excepthook()
+    try:
+        raise RuntimeError("boom from a slot")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ErrorDialog)]
+    assert dialogs and "boom from a slot" in dialogs[-1].details_view.toPlainText()
+    assert "boom from a slot" in (tmp_path / "logs" / "errors.log").read_text()
+    for dialog in dialogs:
+        dialog.close()
+    main_window.controller.step()
+    wait_epoch(qtbot, main_window, 1)
+
+
+@pytest.mark.parametrize("name", ["XOR", "Noisy sine"])
+def test_example_datasets_from_the_data_menu(qtbot, main_window, name):
+    main_window.dataset_actions[name].trigger()
+    train, _test = main_window.controller.dataset()
+    assert train.name == name
+    main_window.controller.step()
+    wait_epoch(qtbot, main_window, 1)
+    assert main_window.network_view.snapshot().inputs.shape[0] == len(train.inputs)
+
