@@ -51,6 +51,13 @@ def _map_lookup_table() -> np.ndarray:
     return rgba.astype(np.uint8)
 
 
+class _PassiveScatter(pg.ScatterPlotItem):
+    """A scatter that lets clicks through to the view box (which edits the points)."""
+
+    def mouseClickEvent(self, ev) -> None:
+        ev.ignore()
+
+
 class _EditingViewBox(pg.ViewBox):
     """A ViewBox that turns clicks and drags into point edits (see :class:`DataPlot`)."""
 
@@ -140,9 +147,9 @@ class DataPlot(QWidget):
         self.plot_item.addItem(self.map_image)
         self.fitted_curve_item = pg.PlotDataItem(pen=pg.mkPen((24, 82, 168), width=2.5))
         self.plot_item.addItem(self.fitted_curve_item)
-        self.test_scatter = pg.ScatterPlotItem(symbol="s", size=9, pxMode=True)
+        self.test_scatter = _PassiveScatter(symbol="s", size=9, pxMode=True)
         self.plot_item.addItem(self.test_scatter)
-        self.train_scatter = pg.ScatterPlotItem(symbol="o", size=9, pxMode=True)
+        self.train_scatter = _PassiveScatter(symbol="o", size=9, pxMode=True)
         self.plot_item.addItem(self.train_scatter)
 
         self.message = QLabel()
