@@ -90,6 +90,8 @@ MAX_EDGE_WIDTH = 6.5
 LEVELS = 100
 #: Alpha of edges outside the highlighted layer.
 DIMMED_ALPHA = 60
+#: Where along an edge :meth:`NetworkView.edge_hit_point` lies (sqrt(2) - 1).
+EDGE_HIT_FRACTION = math.sqrt(2.0) - 1.0
 #: Hit tolerance around an edge, in screen pixels.
 HIT_TOLERANCE_PIXELS = 5.0
 
@@ -190,12 +192,15 @@ class _Layout:
         half = MAP_HALF_SIDE + 8
         return QRectF(x - half, ys.min() - half, 2 * half, ys.max() - ys.min() + 2 * half)
 
-    def midpoint(self, ref: ParameterRef) -> QPointF:
+    def point_along(self, ref: ParameterRef, fraction: float) -> QPointF:
         if ref.is_bias:
             seg = self.bias_segments[self.bias_ref_index[ref]]
         else:
             seg = self.weight_segments[self.ref_index[ref]]
-        return QPointF((seg[0] + seg[2]) / 2, (seg[1] + seg[3]) / 2)
+        return QPointF(seg[0] + fraction * (seg[2] - seg[0]), seg[1] + fraction * (seg[3] - seg[1]))
+
+    def midpoint(self, ref: ParameterRef) -> QPointF:
+        return self.point_along(ref, 0.5)
 
 
 class _EdgeGroup:
@@ -786,6 +791,17 @@ class NetworkView(QWidget):
             raise ValueError(f"{ref.name} is not drawn")
         return self._layout.midpoint(ref)
 
+    def edge_hit_point(self, ref: ParameterRef) -> QPointF:
+        """A scene point on the edge that no other edge passes through.
+
+        Mirrored edges (unit i to j and j to i) cross at their midpoints; a point
+        at an irrational fraction (sqrt(2) - 1) of the way cannot lie on another
+        edge of the grid, so clicking it selects exactly ``ref``.
+        """
+        if self._layout is None or not self._ref_exists(ref):
+            raise ValueError(f"{ref.name} is not drawn")
+        return self._layout.point_along(ref, EDGE_HIT_FRACTION)
+
     def node_position(self, layer: int, index: int) -> QPointF:
         """Scene position of a node's centre (layer 0 = inputs)."""
         if self._layout is None:
@@ -1165,7 +1181,7 @@ class NetworkView(QWidget):
             rgba, widths = self._level_style(np.array([level]))
             r, g, b, a = (int(c) for c in rgba[0])
             pen = QPen(QColor(r, g, b, DIMMED_ALPHA if dimmed else a), float(widths[0]))
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             if dashed:
                 pen.setStyle(Qt.PenStyle.DashLine)
             self._pen_cache[key] = pen
@@ -1252,12 +1268,12 @@ class NetworkView(QWidget):
             halo = QColor(highlight)
             halo.setAlpha(alpha)
             halo_pen = QPen(halo, float(width) + (6.0 if alpha == 255 else 4.0))
-            halo_pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            halo_pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             painter.setPen(halo_pen)
             line = QLineF(*seg)
             painter.drawLine(line)
             pen = QPen(QColor(*(int(c) for c in rgba)), float(width))
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             if ref.is_bias:
                 pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
@@ -1437,9 +1453,9 @@ class NetworkView(QWidget):
         ):
             if not len(refs):
                 continue
-            distance = _segment_distances(segments, px, py) - widths / 2
+            distance = _segment_distances(segments, px, py)
             k = int(np.argmin(distance))
-            if distance[k] <= tolerance and (best is None or distance[k] < best[0]):
+            if distance[k] <= tolerance + widths[k] / 2 and (best is None or distance[k] < best[0]):
                 best = (float(distance[k]), refs[k])
         return None if best is None else ("edge", best[1])
 
