@@ -203,7 +203,8 @@ def self_test(window, epochs: int = 25) -> tuple[bool, str]:
     shown = controller.current_snapshot()
     if shown.epoch != epochs:
         return False, f"the worker shows epoch {shown.epoch}, expected {epochs}"
-    for layer, (mine, core) in enumerate(zip(shown.weights, trainer.net.weights, strict=True), start=1):
+    pairs = zip(shown.weights, trainer.net.weights, strict=True)
+    for layer, (mine, core) in enumerate(pairs, start=1):
         if not np.array_equal(mine, core):
             return False, f"W{layer} differs from the core by {np.abs(mine - core).max():g}"
     history = window.loss_plot.history()

@@ -1,0 +1,82 @@
+"""The command line, run as a real process: screenshot, self-test, bad options."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from backprop_lab.gui.app import main
+
+
+def run_cli(*args: str, tmp_path, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    return subprocess.run(
+        [sys.executable, "-m", "backprop_lab", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+def test_screenshot_writes_a_png_with_no_screen(tmp_path):
+    target = tmp_path / "shot.png"
+    result = run_cli("--epochs", "50", "--screenshot", str(target), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = target.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(target))
+    assert image.width() >= 1000 and image.height() >= 600
+    assert "Traceback" not in result.stderr
+
+
+def test_self_test_passes(tmp_path):
+    result = run_cli("--self-test", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "self-test: passed" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--bogus"], "unrecognized arguments"),
+        (["--epochs", "many"], "invalid int value"),
+        (["--epochs", "-3"], "--epochs"),
+        (["--preset", "nonsense", "--screenshot", "x.png"], "unknown dataset"),
+        (["--screenshot", "picture.jpg"], ".png"),
+        (["missing.bplab"], "no such file"),
+    ],
+)
+def test_bad_options_give_one_line_and_exit_2(args, fragment, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("backprop-lab: error:")
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_unreadable_project_file_exits_2_with_one_line(tmp_path):
+    bad = tmp_path / "garbage.bplab"
+    bad.write_bytes(b"\x00\x01 not a project")
+    result = run_cli(str(bad), "--screenshot", str(tmp_path / "s.png"), tmp_path=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "garbage.bplab" in lines[0], result.stderr
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_version(capsys):
+    from backprop_lab import __version__
+
+    assert main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
