@@ -151,7 +151,7 @@ def test_version_1_file_in_the_corpus_still_loads():
 @pytest.mark.parametrize(
     ("change", "says"),
     [
-        ({"settings": {"learning_rate": np.float32(0.5)}}, "settings may only hold"),
+        ({"settings": {"learning_rate": {0.5}}}, "settings may only hold"),
         ({"settings": {"learning_rate": float("nan")}}, "finite number"),
         ({"settings": {1: "x"}}, "keys must be text"),
         ({"epoch": -1}, "negative"),
@@ -318,3 +318,14 @@ def test_any_damaged_project_text_loads_or_raises_project_file_error(start, leng
 def test_deeply_nested_brackets_are_a_project_file_error():
     with pytest.raises(ProjectFileError, match="corrupt"):
         parse_project("{" + '"a":' + "[" * 100_000 + "]" * 100_000 + "}", "deep.bplab")
+
+
+def test_numpy_settings_become_plain_numbers_that_round_trip():
+    fields = {**vars(trained_project())}
+    caller_settings = {"batch_size": np.int64(8), "learning_rate": np.float32(0.5), "sizes": (5, 3)}
+    fields["settings"] = caller_settings
+    project = Project(**fields)
+    assert project.settings == {"batch_size": 8, "learning_rate": 0.5, "sizes": [5, 3]}
+    assert type(project.settings["batch_size"]) is int
+    assert project.settings is not caller_settings  # a copy: later edits do not leak in
+    assert parse_project(serialise_project(project)).settings == project.settings

@@ -112,7 +112,8 @@ class Project:
     settings
         Training settings (``learning_rate``, ``loss``, ``batch_size``,
         ``momentum``, ...): any JSON-able dict with string keys and finite
-        numbers. Tuples come back from a file as lists.
+        numbers. A plain-Python copy is kept (NumPy scalars become numbers,
+        tuples become lists), so it equals what the saved file reads back.
     epoch
         Epochs trained so far.
     loss_history
@@ -173,7 +174,7 @@ class Project:
                     f"but the network ({_describe(net)}) has {net.layer_sizes[0]} input(s) and "
                     f"{net.layer_sizes[-1]} output(s)"
                 )
-        _check_settings(self.settings)
+        self.settings = _normalise_settings(self.settings)
         if isinstance(self.epoch, bool) or not isinstance(self.epoch, (int, np.integer)):
             raise ValueError(f"the epoch must be a whole number, got {self.epoch!r}")
         if self.epoch < 0:
@@ -192,29 +193,44 @@ def _check_finite_network(net: Network, label: str) -> None:
             raise ValueError(f"the {label}'s {name} holds values that are not finite numbers")
 
 
-def _check_settings(settings: Any) -> None:
-    if not isinstance(settings, dict):
+def _normalise_settings(settings: Any) -> dict[str, Any]:
+    """A plain-Python deep copy of the settings, or ValueError saying what cannot be saved.
+
+    NumPy scalars and arrays (a value from a spin box, say) become Python
+    numbers and lists, tuples become lists, so the copy equals what a saved
+    file reads back.
+    """
+    if not isinstance(settings, Mapping):
         raise ValueError(f"the settings must be a dict, got {type(settings).__name__}")
 
-    def walk(value: Any, where: str) -> None:
-        if isinstance(value, dict):
+    def copy(value: Any, where: str) -> Any:
+        if isinstance(value, (np.generic, np.ndarray)):
+            value = value.tolist()
+        if isinstance(value, Mapping):
+            result = {}
             for key, item in value.items():
                 if not isinstance(key, str):
-                    raise ValueError(f"setting keys must be text, got {key!r} in {where}")
-                walk(item, f"{where}.{key}" if where else key)
-        elif isinstance(value, (list, tuple)):
-            for i, item in enumerate(value):
-                walk(item, f"{where}[{i}]")
-        elif isinstance(value, float):
+                    raise ValueError(
+                        f"setting keys must be text, got {key!r} in {where or 'settings'}"
+                    )
+                result[key] = copy(item, f"{where}.{key}" if where else key)
+            return result
+        if isinstance(value, (list, tuple)):
+            return [copy(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        if isinstance(value, float):
             if not math.isfinite(value):
                 raise ValueError(f"the setting {where} is {value!r}; it must be a finite number")
-        elif value is not None and not isinstance(value, (str, int)):
-            raise ValueError(
-                f"the setting {where} is a {type(value).__name__}; settings may only hold "
-                "text, numbers, true/false, None, lists and dicts"
-            )
+            return float(value)
+        if value is None or isinstance(value, (str, bool)):
+            return value
+        if isinstance(value, int):
+            return int(value)
+        raise ValueError(
+            f"the setting {where} is a {type(value).__name__}; settings may only hold "
+            "text, numbers, true/false, None, lists and dicts"
+        )
 
-    walk(settings, "")
+    return copy(settings, "")
 
 
 def _normalise_history(history: Any) -> dict[str, np.ndarray]:
