@@ -125,6 +125,8 @@ def test_undo_and_redo_shortcuts(qtbot, table):
         table.activateWindow()
     table.view.setFocus()
     table.set_cell_text(0, 0, "5")
+    assert table.undo_action.isEnabled() and not table.redo_action.isEnabled()
+    assert table.undo_action.toolTip() == "Undo Edit row 1, x1 (Ctrl+Z)"
     qtbot.keyClick(table.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert table.dataset().inputs[0, 0] == 2 / 3
     qtbot.keyClick(

@@ -176,7 +176,7 @@ class DataPlot(QWidget):
         self.new_point_label = QLabel("New points:")
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid);")
+        self.hint.setStyleSheet("color: #555555;")
 
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)

@@ -470,10 +470,25 @@ class DataTableWidget(QWidget):
         self.delete_rows_action.setToolTip("Delete the selected rows (Ctrl+Delete)")
         self.delete_rows_action.setShortcut(QKeySequence("Ctrl+Del"))
         self.delete_rows_action.triggered.connect(lambda: self.delete_rows())
-        self.undo_action = self.undo_stack.createUndoAction(self, "Undo")
+        # Short button texts; what would be undone goes into the tooltip.
+        self.undo_action = QAction("Undo", self)
         self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
-        self.redo_action = self.undo_stack.createRedoAction(self, "Redo")
+        self.undo_action.triggered.connect(self.undo_stack.undo)
+        self.undo_action.setEnabled(False)
+        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.undo_stack.undoTextChanged.connect(
+            lambda text: self.undo_action.setToolTip(f"Undo {text} (Ctrl+Z)" if text else "Undo")
+        )
+        self.redo_action = QAction("Redo", self)
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.triggered.connect(self.undo_stack.redo)
+        self.redo_action.setEnabled(False)
+        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self.undo_stack.redoTextChanged.connect(
+            lambda text: self.redo_action.setToolTip(
+                f"Redo {text} (Ctrl+Shift+Z or Ctrl+Y)" if text else "Redo"
+            )
+        )
         self.paste_action = QAction("Paste", self)
         self.paste_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Paste))
         self.paste_action.triggered.connect(self.paste_from_clipboard)
