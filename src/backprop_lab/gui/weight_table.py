@@ -1,0 +1,634 @@
+"""Every layer's weight matrix and bias vector as a heatmap table with the numbers.
+
+One table per layer, stacked in a scroll area: rows are the units an edge comes
+from (``x1, x2`` for the seed's W1, plus a bias row ``b``), columns the units it
+goes to (``h1(1), h2(1), h3(1)``: unit j of hidden layer k is ``hj(k)``; outputs
+are ``P`` as in the seed). Cells are coloured with the shared diverging colour
+map and the same scale rule as the network view (auto: the largest |value| shown
+over all layers; or a fixed limit), so a colour means the same number in both.
+
+The tables can show the weights, their gradients dE/dw or the last update Δw,
+following the network view's colour mode. Snapshots update the cells in place
+(``dataChanged``) while the architecture stays the same, and nothing is
+recomputed while the widget is hidden.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backprop_lab.core.snapshot import NetworkSnapshot, ParameterRef
+
+from .colors import ColourLegend, ColourScale, diverging_rgba, text_colour_for
+
+#: What the tables can show, with the legend titles the network view uses.
+VALUE_KINDS: dict[str, str] = {
+    "weight": "weight w",
+    "gradient": "gradient dE/dw",
+    "update": "last update Δw",
+}
+#: Symbols used in tooltips, for weights and for biases.
+_SYMBOLS = {
+    "weight": ("weight w", "bias b"),
+    "gradient": ("gradient dE/dw", "gradient dE/db"),
+    "update": ("last update Δw", "last update Δb"),
+}
+#: Model role: True for the selected cell.
+SELECTED_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Model role: the cell's :class:`ParameterRef`.
+PARAMETER_ROLE = Qt.ItemDataRole.UserRole + 2
+#: Model role: the cell's value as a float (NaN when there is none yet).
+VALUE_ROLE = Qt.ItemDataRole.UserRole + 3
+#: Shown in cells of the "update" kind before any update was made.
+NO_VALUE_TEXT = "–"
+
+
+def format_value(value: float) -> str:
+    """How a cell prints a number: 4 significant digits (full precision is in the tooltip)."""
+    if not math.isfinite(value):
+        return str(value)
+    text = f"{value:.4g}"
+    return "0" if text == "-0" else text
+
+
+def unit_names(layer_sizes: tuple[int, ...] | list[int]) -> list[list[str]]:
+    """Names of every unit, layer by layer: ``x1..``, ``h1(1)..`` per hidden layer, ``P..``."""
+    last = len(layer_sizes) - 1
+    names = []
+    for layer, size in enumerate(layer_sizes):
+        if layer == 0:
+            names.append([f"x{i + 1}" for i in range(size)])
+        elif layer == last:
+            names.append(["P"] if size == 1 else [f"P{i + 1}" for i in range(size)])
+        else:
+            names.append([f"h{i + 1}({layer})" for i in range(size)])
+    return names
+
+
+def layer_title(layer: int, layer_sizes: tuple[int, ...] | list[int], has_bias: bool) -> str:
+    """Heading of one layer's table, e.g. ``"W1 + b1: inputs → hidden 1 (2 × 3)"``."""
+    last = len(layer_sizes) - 1
+
+    def place(index: int) -> str:
+        if index == 0:
+            return "inputs"
+        if index == last:
+            return "output" if layer_sizes[-1] == 1 else "outputs"
+        return f"hidden {index}"
+
+    name = f"W{layer + 1}" + (f" + b{layer + 1}" if has_bias else "")
+    shape = f"{layer_sizes[layer]} × {layer_sizes[layer + 1]}"
+    return f"{name}: {place(layer)} → {place(layer + 1)} ({shape})"
+
+
+class LayerTableModel(QAbstractTableModel):
+    """One layer's weights (rows: source units, columns: target units) and a bias row ``b``.
+
+    Parameters
+    ----------
+    layer
+        Index into the network's weights (0 is the seed's W1).
+    source_names, target_names
+        Row and column headers.
+    has_bias
+        Whether the layer has a bias vector (adds the last row, ``b``).
+    """
+
+    def __init__(
+        self,
+        layer: int,
+        source_names: list[str],
+        target_names: list[str],
+        has_bias: bool,
+        parent=None,
+    ) -> None:
+        super().__init__(parent)
+        self.layer = layer
+        self._source_names = list(source_names)
+        self._target_names = list(target_names)
+        self._has_bias = has_bias
+        rows = len(source_names) + (1 if has_bias else 0)
+        self._values = np.full((rows, len(target_names)), np.nan)
+        self._present = False
+        self._kind = "weight"
+        self._rgba = np.zeros((rows, len(target_names), 4), dtype=np.uint8)
+        self._selected: tuple[int, int] | None = None
+
+    # -------------------------------------------------------------- state
+    @property
+    def shape(self) -> tuple[int, int, bool]:
+        """(source units, target units, has bias): what decides the table's layout."""
+        return len(self._source_names), len(self._target_names), self._has_bias
+
+    def set_values(
+        self,
+        weights: npt.NDArray[np.float64] | None,
+        bias: npt.NDArray[np.float64] | None,
+        limit: float,
+        kind: str,
+    ) -> None:
+        """Show new numbers (None: no values yet, e.g. before the first update)."""
+        n_source, _, has_bias = self.shape
+        values = self._values
+        if weights is None:
+            values[:] = np.nan
+            self._present = False
+            colour_values = np.zeros(values.shape)
+        else:
+            values[:n_source] = weights
+            if has_bias:
+                values[n_source] = 0.0 if bias is None else bias
+            self._present = True
+            colour_values = values
+        self._kind = kind
+        self._rgba = diverging_rgba(colour_values, limit).reshape((*values.shape, 4))
+        if values.size:
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(values.shape[0] - 1, values.shape[1] - 1),
+                [
+                    Qt.ItemDataRole.DisplayRole,
+                    Qt.ItemDataRole.BackgroundRole,
+                    Qt.ItemDataRole.ForegroundRole,
+                    Qt.ItemDataRole.ToolTipRole,
+                    VALUE_ROLE,
+                ],
+            )
+
+    def set_names(self, source_names: list[str], target_names: list[str]) -> None:
+        """Rename the headers (same counts)."""
+        self._source_names = list(source_names)
+        self._target_names = list(target_names)
+        self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, max(0, self.rowCount() - 1))
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(0, self.columnCount() - 1))
+
+    def ref_at(self, row: int, column: int) -> ParameterRef:
+        """The parameter of a cell."""
+        source = None if row >= len(self._source_names) else row
+        return ParameterRef(self.layer, source, column)
+
+    def cell_of(self, ref: ParameterRef) -> tuple[int, int] | None:
+        """(row, column) of a parameter of this layer, None if it is not in this table."""
+        n_source, n_target, has_bias = self.shape
+        if ref.layer != self.layer or not 0 <= ref.target < n_target:
+            return None
+        if ref.source is None:
+            return (n_source, ref.target) if has_bias else None
+        return (ref.source, ref.target) if 0 <= ref.source < n_source else None
+
+    def set_selected(self, cell: tuple[int, int] | None) -> None:
+        """Frame the cell at (row, column), or none."""
+        previous = self._selected
+        if previous == cell:
+            return
+        self._selected = cell
+        for changed in (previous, cell):
+            if changed is not None:
+                index = self.index(*changed)
+                self.dataChanged.emit(index, index, [SELECTED_ROLE])
+
+    def selected(self) -> tuple[int, int] | None:
+        return self._selected
+
+    # ---------------------------------------------------------- Qt model
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._values.shape[0]
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._values.shape[1]
+
+    def flags(self, index):
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                format_value(float(self._values[row, column])) if self._present else NO_VALUE_TEXT
+            )
+        if role == Qt.ItemDataRole.BackgroundRole:
+            r, g, b, a = (int(c) for c in self._rgba[row, column])
+            return QColor(r, g, b, a)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return text_colour_for(self._rgba[row, column])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == SELECTED_ROLE:
+            return self._selected == (row, column)
+        if role == PARAMETER_ROLE:
+            return self.ref_at(row, column)
+        if role == VALUE_ROLE:
+            return float(self._values[row, column])
+        return None
+
+    def _tooltip(self, row: int, column: int) -> str:
+        ref = self.ref_at(row, column)
+        target = self._target_names[column]
+        weight_symbol, bias_symbol = _SYMBOLS[self._kind]
+        if ref.is_bias:
+            where = f"{ref.name}: bias of {target}"
+            symbol = bias_symbol
+        else:
+            where = f"{ref.name}: {self._source_names[row]} → {target}"
+            symbol = weight_symbol
+        if not self._present:
+            return f"{where}\n{symbol}: no update yet"
+        return f"{where}\n{symbol} = {float(self._values[row, column])!r}"
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        horizontal = orientation == Qt.Orientation.Horizontal
+        names = self._target_names if horizontal else self._source_names
+        if role == Qt.ItemDataRole.DisplayRole:
+            if not horizontal and section >= len(names):
+                return "b"
+            return names[section] if 0 <= section < len(names) else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if horizontal:
+                return f"to {self._target_names[section]}"
+            if section >= len(names):
+                return f"bias b{self.layer + 1}: the +1 bias unit's weights"
+            return f"from {names[section]}"
+        return None
+
+
+class _HighlightDelegate(QStyledItemDelegate):
+    """Paints cells with their heatmap colour and frames the selected one (no selection fill)."""
+
+    def paint(self, painter, option, index) -> None:
+        opt = QStyleOptionViewItem(option)
+        # Keep the heatmap colour visible: no selection fill, no focus rectangle.
+        opt.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)
+        super().paint(painter, opt, index)
+        if index.data(SELECTED_ROLE):
+            # Black outside, white inside: visible on every colour of the map, in any theme.
+            painter.save()
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            outer = QPen(QColor(Qt.GlobalColor.black), 3)
+            outer.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            painter.setPen(outer)
+            painter.drawRect(option.rect.adjusted(1, 1, -2, -2))
+            inner = QPen(QColor(Qt.GlobalColor.white), 1)
+            inner.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            painter.setPen(inner)
+            painter.drawRect(option.rect.adjusted(3, 3, -4, -4))
+            painter.restore()
+
+
+class _LayerTableView(QTableView):
+    """A table that is exactly as big as its contents (the scroll area around it scrolls)."""
+
+    def __init__(self, model: LayerTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setItemDelegate(_HighlightDelegate(self))
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setWordWrap(False)
+        self.setCornerButtonEnabled(False)
+        metrics = self.fontMetrics()
+        horizontal = self.horizontalHeader()
+        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        horizontal.setDefaultSectionSize(metrics.horizontalAdvance("-0.0001234") + 14)
+        horizontal.setHighlightSections(False)
+        vertical = self.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(metrics.height() + 8)
+        vertical.setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        vertical.setHighlightSections(False)
+        self.fit_to_contents()
+
+    def fit_to_contents(self) -> None:
+        """Size the table to show every cell without scroll bars."""
+        frame = 2 * self.frameWidth()
+        horizontal, vertical = self.horizontalHeader(), self.verticalHeader()
+        width = vertical.sizeHint().width() + horizontal.length() + frame
+        height = horizontal.sizeHint().height() + vertical.length() + frame
+        self.setFixedSize(width, height)
+
+    def layer_model(self) -> LayerTableModel:
+        return self.model()  # type: ignore[return-value]
+
+
+class WeightTable(QWidget):
+    """Heatmap tables of every layer's weights and biases (or their gradients or updates).
+
+    Signals
+    -------
+    parameter_selected(ParameterRef)
+        The user clicked a cell. (:meth:`select` highlights without emitting,
+        so two views can follow each other without echoing.)
+    """
+
+    parameter_selected = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._snapshot: NetworkSnapshot | None = None
+        self._kind = "weight"
+        self._scales = {kind: ColourScale("auto") for kind in VALUE_KINDS}
+        self._limit = ColourScale.EMPTY_LIMIT
+        self._selected: ParameterRef | None = None
+        self._dirty = False
+        self._input_names: list[str] = []
+        self._output_names: list[str] = []
+        self._architecture: tuple[tuple[int, ...], bool] | None = None
+        self._models: list[LayerTableModel] = []
+        self._views: list[_LayerTableView] = []
+        self._titles: list[QLabel] = []
+
+        self.legend = ColourLegend(VALUE_KINDS["weight"], 1.0)
+        self.empty_label = QLabel("No network yet")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self._content = QWidget()
+        self._content_layout = QVBoxLayout(self._content)
+        self._content_layout.setContentsMargins(6, 6, 6, 6)
+        self._content_layout.setSpacing(4)
+        self._content_layout.addWidget(self.empty_label)
+        self._content_layout.addStretch(1)
+
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self._content)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.scroll_area, 1)
+
+    # ------------------------------------------------------------- inputs
+    def set_snapshot(self, snapshot: NetworkSnapshot | None) -> None:
+        """Show a new snapshot (cells update in place; work waits while hidden)."""
+        self._snapshot = snapshot
+        if self._selected is not None and not self._ref_exists(self._selected):
+            self._selected = None
+        self._schedule_refresh()
+
+    def snapshot(self) -> NetworkSnapshot | None:
+        return self._snapshot
+
+    def set_value_kind(self, kind: str) -> None:
+        """Show ``"weight"``, ``"gradient"`` (dE/dw) or ``"update"`` (the last Δw)."""
+        if kind not in VALUE_KINDS:
+            raise ValueError(f"value kind must be one of {', '.join(VALUE_KINDS)}, not {kind!r}")
+        if kind == self._kind:
+            return
+        self._kind = kind
+        self._schedule_refresh()
+
+    def value_kind(self) -> str:
+        return self._kind
+
+    def set_scale(self, mode: str, limit: float | None = None) -> None:
+        """Colour scale of the current value kind: ``"auto"`` or ``"fixed"`` at ``limit``.
+
+        ``"fixed"`` with ``limit=None`` freezes the limit in use now. Raises
+        ValueError (and keeps the old scale) for a bad mode or limit.
+        """
+        if mode == "fixed" and limit is None:
+            self.refresh()
+            limit = self._limit
+        self._scales[self._kind] = ColourScale(mode, limit)
+        self._schedule_refresh()
+
+    def scale(self) -> ColourScale:
+        """The colour scale of the current value kind."""
+        return self._scales[self._kind]
+
+    def colour_limit(self) -> float:
+        """The |value| drawn with the deepest colour now."""
+        self.refresh()
+        return self._limit
+
+    def set_names(self, input_names: list[str] | None, output_names: list[str] | None) -> None:
+        """Name the input and output units (e.g. the data's column names); None: x1.., P.."""
+        self._input_names = [str(n) for n in input_names] if input_names else []
+        self._output_names = [str(n) for n in output_names] if output_names else []
+        if self._architecture is not None:
+            names = self._unit_names(self._architecture[0])
+            for layer, model in enumerate(self._models):
+                model.set_names(names[layer], names[layer + 1])
+                self._views[layer].fit_to_contents()
+
+    def select(self, ref: ParameterRef | None) -> None:
+        """Highlight a weight or bias (None: nothing); does not emit ``parameter_selected``.
+
+        Raises
+        ------
+        ValueError
+            If the parameter does not exist in the network shown.
+        """
+        if ref is not None and not self._ref_exists(ref):
+            raise ValueError(f"{ref.name} is not a parameter of the network shown")
+        self._selected = ref
+        if self._dirty:
+            self._schedule_refresh()
+        else:
+            self._apply_selection()
+
+    def selected(self) -> ParameterRef | None:
+        return self._selected
+
+    # ----------------------------------------------------------- queries
+    def table_count(self) -> int:
+        """How many layer tables are shown."""
+        return len(self._views)
+
+    def model(self, layer: int) -> LayerTableModel:
+        """The table model of ``layer`` (0 is W1)."""
+        self.refresh()
+        return self._models[layer]
+
+    def view(self, layer: int) -> QTableView:
+        """The table view of ``layer``."""
+        self.refresh()
+        return self._views[layer]
+
+    def title(self, layer: int) -> str:
+        self.refresh()
+        return self._titles[layer].text()
+
+    def cell_text(self, ref: ParameterRef) -> str:
+        """What the cell of ``ref`` shows."""
+        return self._cell_data(ref, Qt.ItemDataRole.DisplayRole)
+
+    def cell_background(self, ref: ParameterRef) -> QColor:
+        return self._cell_data(ref, Qt.ItemDataRole.BackgroundRole)
+
+    def cell_foreground(self, ref: ParameterRef) -> QColor:
+        return self._cell_data(ref, Qt.ItemDataRole.ForegroundRole)
+
+    def cell_tooltip(self, ref: ParameterRef) -> str:
+        return self._cell_data(ref, Qt.ItemDataRole.ToolTipRole)
+
+    def index_of(self, ref: ParameterRef) -> QModelIndex:
+        """The model index of a parameter's cell (in ``model(ref.layer)``)."""
+        self.refresh()
+        if not self._ref_exists(ref):
+            raise ValueError(f"{ref.name} is not a parameter of the network shown")
+        model = self._models[ref.layer]
+        return model.index(*model.cell_of(ref))
+
+    def _cell_data(self, ref: ParameterRef, role):
+        index = self.index_of(ref)
+        return index.model().data(index, role)
+
+    # ----------------------------------------------------------- refresh
+    def _schedule_refresh(self) -> None:
+        self._dirty = True
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Bring the tables up to date now if anything changed (also while hidden)."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        snap = self._snapshot
+        if snap is None:
+            self._rebuild(None)
+            self._limit = self._scales[self._kind].limit_for(None)
+            self._update_legend()
+            return
+        architecture = (tuple(snap.layer_sizes), snap.biases is not None)
+        if architecture != self._architecture:
+            self._rebuild(architecture)
+        weights, biases, present = self._kind_arrays(snap)
+        shown = list(weights) + list(biases or [])
+        self._limit = self._scales[self._kind].limit_for(shown)
+        for layer, model in enumerate(self._models):
+            model.set_values(
+                weights[layer] if present else None,
+                None if biases is None else biases[layer],
+                self._limit,
+                self._kind,
+            )
+        self._update_legend()
+        self._apply_selection()
+
+    def _kind_arrays(self, snap: NetworkSnapshot):
+        """(weights, biases, present) of the current kind, as the network view colours them."""
+        if self._kind == "weight":
+            return snap.weights, snap.biases, True
+        if self._kind == "gradient":
+            return snap.weight_gradients, snap.bias_gradients, True
+        weights, biases = snap.last_weight_updates, snap.last_bias_updates
+        if weights is None:
+            zeros = [np.zeros_like(w) for w in snap.weights]
+            bias_zeros = None if snap.biases is None else [np.zeros_like(b) for b in snap.biases]
+            return zeros, bias_zeros, False
+        if biases is None and snap.biases is not None:
+            biases = [np.zeros_like(b) for b in snap.biases]
+        return weights, biases, True
+
+    def _update_legend(self) -> None:
+        title = VALUE_KINDS[self._kind]
+        snap = self._snapshot
+        if self._kind == "update" and snap is not None and snap.last_weight_updates is None:
+            title += " (no update yet)"
+        self.legend.set_title(title)
+        self.legend.set_limit(self._limit, self._scales[self._kind].mode)
+
+    def _unit_names(self, layer_sizes: tuple[int, ...]) -> list[list[str]]:
+        names = unit_names(layer_sizes)
+        if len(self._input_names) == layer_sizes[0]:
+            names[0] = list(self._input_names)
+        if len(self._output_names) == layer_sizes[-1]:
+            names[-1] = list(self._output_names)
+        return names
+
+    def _rebuild(self, architecture: tuple[tuple[int, ...], bool] | None) -> None:
+        """Replace the tables for a new architecture (or none)."""
+        for widget in (*self._titles, *self._views):
+            self._content_layout.removeWidget(widget)
+            widget.hide()
+            widget.setParent(None)
+            widget.deleteLater()
+        for model in self._models:
+            model.deleteLater()
+        self._titles, self._views, self._models = [], [], []
+        self._architecture = architecture
+        self.empty_label.setVisible(architecture is None)
+        if architecture is None:
+            return
+        layer_sizes, has_bias = architecture
+        names = self._unit_names(layer_sizes)
+        insert_at = self._content_layout.count() - 1  # before the stretch
+        for layer in range(len(layer_sizes) - 1):
+            model = LayerTableModel(layer, names[layer], names[layer + 1], has_bias, self)
+            title = QLabel(layer_title(layer, layer_sizes, has_bias))
+            font = title.font()
+            font.setBold(True)
+            title.setFont(font)
+            view = _LayerTableView(model, self._content)
+            view.clicked.connect(self._on_cell_clicked)
+            self._content_layout.insertWidget(insert_at, title)
+            self._content_layout.insertWidget(insert_at + 1, view)
+            insert_at += 2
+            self._models.append(model)
+            self._views.append(view)
+            self._titles.append(title)
+
+    def _apply_selection(self) -> None:
+        for model in self._models:
+            model.set_selected(None if self._selected is None else model.cell_of(self._selected))
+        if self._selected is not None and self._selected.layer < len(self._views):
+            view = self._views[self._selected.layer]
+            cell = self._models[self._selected.layer].cell_of(self._selected)
+            if cell is not None and self.isVisible():
+                self.scroll_area.ensureWidgetVisible(view)
+                rect = view.visualRect(view.model().index(*cell))
+                center = view.mapTo(self._content, rect.center())
+                self.scroll_area.ensureVisible(center.x(), center.y(), rect.width(), rect.height())
+
+    def _on_cell_clicked(self, index: QModelIndex) -> None:
+        ref = index.data(PARAMETER_ROLE)
+        if ref is None:
+            return
+        self.select(ref)
+        self.parameter_selected.emit(ref)
+
+    def _ref_exists(self, ref: ParameterRef) -> bool:
+        snap = self._snapshot
+        if snap is None or not 0 <= ref.layer < len(snap.weights):
+            return False
+        n_source, n_target = snap.weights[ref.layer].shape
+        if not 0 <= ref.target < n_target:
+            return False
+        if ref.source is None:
+            return snap.biases is not None
+        return 0 <= ref.source < n_source
+
+
+__all__ = ["VALUE_KINDS", "LayerTableModel", "WeightTable", "format_value", "unit_names"]
