@@ -172,8 +172,11 @@ class _Layout:
         self.bias_target_layers = np.array(
             [ref.layer + 1 for ref in self.bias_refs], dtype=np.int64
         )
-        self.weight_lines = [QLineF(*seg) for seg in self.weight_segments.tolist()]
-        self.bias_lines = [QLineF(*seg) for seg in self.bias_segments.tolist()]
+        # Object arrays of QLineF, so a group's lines are one fancy-indexing away.
+        self.weight_lines = np.empty(len(self.weight_refs), dtype=object)
+        self.weight_lines[:] = [QLineF(*seg) for seg in self.weight_segments.tolist()]
+        self.bias_lines = np.empty(len(self.bias_refs), dtype=object)
+        self.bias_lines[:] = [QLineF(*seg) for seg in self.bias_segments.tolist()]
         self.ref_index = {ref: k for k, ref in enumerate(self.weight_refs)}
         self.bias_ref_index = {ref: k for k, ref in enumerate(self.bias_refs)}
         width = (len(self.layer_sizes) - 1) * COLUMN_SPACING
@@ -1149,8 +1152,11 @@ class NetworkView(QWidget):
         snap = self._snapshot
         if self._colour_mode == "update" and snap is not None and snap.last_weight_updates is None:
             title += " (no update yet)"
-        self._legend.set_title(title)
-        self._legend.set_limit(self._limit, self._scales[self._colour_mode].mode)
+        mode = self._scales[self._colour_mode].mode
+        if title != self._legend.title():
+            self._legend.set_title(title)
+        if self._limit != self._legend.limit() or mode != self._legend.scale_mode():
+            self._legend.set_limit(self._limit, mode)
         if self._scales[self._colour_mode].mode == "auto":
             self._limit_spin.blockSignals(True)
             self._limit_spin.setValue(min(max(self._limit, 1e-4), 1e6))
@@ -1189,7 +1195,7 @@ class NetworkView(QWidget):
 
     def _group_edges(
         self,
-        lines: list[QLineF],
+        lines: np.ndarray,
         target_layers: np.ndarray,
         levels: np.ndarray,
         dashed: bool,
@@ -1208,18 +1214,18 @@ class NetworkView(QWidget):
         sorted_keys = keys[order]
         starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
         ends = np.r_[starts[1:], sorted_keys.size]
+        sorted_lines = lines[order]
+        sorted_levels = levels[order].tolist()
+        sorted_dimmed = dimmed[order].tolist()
         groups = []
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            first = int(order[start])
-            level = int(levels[first])
-            is_dimmed = bool(dimmed[first])
-            members = order[start:end].tolist()
+            level = sorted_levels[start]
+            is_dimmed = sorted_dimmed[start]
             magnitude = -1 if level == _NAN_LEVEL else abs(level)
             # Dimmed first, then weak to strong so strong edges end on top.
             rank = (0 if is_dimmed else 1) * 10 * LEVELS + magnitude + (0.5 if dashed else 0.0)
-            groups.append(
-                _EdgeGroup(self._pen(level, is_dimmed, dashed), [lines[m] for m in members], rank)
-            )
+            pen = self._pen(level, is_dimmed, dashed)
+            groups.append(_EdgeGroup(pen, sorted_lines[start:end].tolist(), rank))
         return groups
 
     # -------------------------------------------------------------- painting
