@@ -25,8 +25,15 @@ def network_view(qtbot, controller):
     return view
 
 
-def wait_for_snapshot(qtbot, controller, action, timeout=5000):
-    """Run ``action`` and return the snapshot the controller emits after it."""
-    with qtbot.waitSignal(controller.snapshot_ready, timeout=timeout) as blocker:
+def wait_for_snapshot(qtbot, controller, action, timeout=5000, epoch=None):
+    """Run ``action`` and return the snapshot the controller emits after it.
+
+    With ``epoch``, wait for a snapshot of that epoch (earlier commands may
+    still be sending theirs).
+    """
+    check = None if epoch is None else (lambda snapshot: snapshot.epoch == epoch)
+    with qtbot.waitSignal(
+        controller.snapshot_ready, timeout=timeout, check_params_cb=check
+    ) as blocker:
         action()
     return blocker.args[0]

@@ -1,17 +1,21 @@
 """The chain-rule panel writes the seed's equations with the core's numbers."""
 
+import inspect_fixtures
 import numpy as np
 import pytest
-from inspect_fixtures import controller, wait_for_snapshot  # noqa: F401
 
 from backprop_lab.core import NO_MISTAKES, Mistakes, Network
 from backprop_lab.core.snapshot import ParameterRef
 from backprop_lab.gui.chain_rule_panel import ChainRulePanel
 from backprop_lab.gui.phase_stepper import format_number
 
+# The shared fixtures (a real controller on the seed example) and helpers.
+controller = inspect_fixtures.controller
+wait_for_snapshot = inspect_fixtures.wait_for_snapshot
+
 
 @pytest.fixture
-def panel(qtbot, controller):  # noqa: F811
+def panel(qtbot, controller):
     widget = ChainRulePanel(controller)
     qtbot.addWidget(widget)
     widget.resize(600, 700)
@@ -19,7 +23,7 @@ def panel(qtbot, controller):  # noqa: F811
     return widget
 
 
-def core_gradients(controller, mistakes=NO_MISTAKES):  # noqa: F811
+def core_gradients(controller, mistakes=NO_MISTAKES):
     snap = controller.current_snapshot()
     net = Network.from_arrays(snap.weights, snap.biases, snap.activations)
     train, _ = controller.dataset()
@@ -42,7 +46,7 @@ def test_output_weight_shows_design_gradient(panel):
     assert "δ(3) = (P − t) · h′(a(3))" in text
 
 
-def test_hidden_weight_shows_every_term_of_the_delta_sum(panel, controller):  # noqa: F811
+def test_hidden_weight_shows_every_term_of_the_delta_sum(panel, controller):
     panel.show_parameter(ParameterRef(1, 0, 1))  # w_21(2)
     trace, grads = core_gradients(controller)
     terms = panel.terms()
@@ -60,7 +64,7 @@ def test_hidden_weight_shows_every_term_of_the_delta_sum(panel, controller):  # 
     assert f"∂E/∂w21(2) = {format_number(terms.total)}" in text
 
 
-def test_one_sample_and_biases(qtbot, panel, controller):  # noqa: F811
+def test_one_sample_and_biases(qtbot, panel, controller):
     panel.set_sample(1)
     panel.show_parameter(ParameterRef(0, 1, 2))
     assert [s.sample for s in panel.terms().samples] == [1]
@@ -74,7 +78,7 @@ def test_one_sample_and_biases(qtbot, panel, controller):  # noqa: F811
     assert "∂En/∂b2(1) = δ2(1)" in panel.plain_text()
 
 
-def test_mistakes_are_marked_and_change_the_numbers(qtbot, panel, controller):  # noqa: F811
+def test_mistakes_are_marked_and_change_the_numbers(qtbot, panel, controller):
     wrong = Mistakes(derivative_of_pre_activation=True, pre_activation_in_update=True)
     wait_for_snapshot(qtbot, controller, lambda: controller.set_mistakes(wrong))
     panel.show_parameter(ParameterRef(1, 0, 1))
@@ -90,9 +94,9 @@ def test_mistakes_are_marked_and_change_the_numbers(qtbot, panel, controller):  
     assert not np.isclose(panel.terms().total, core_gradients(controller)[1].weights[1][0, 1])
 
 
-def test_follows_training(qtbot, panel, controller):  # noqa: F811
+def test_follows_training(qtbot, panel, controller):
     panel.show_parameter(ParameterRef(2, 1, 0))
     before = panel.terms().total
-    wait_for_snapshot(qtbot, controller, lambda: controller.step(1))
+    wait_for_snapshot(qtbot, controller, lambda: controller.step(1), epoch=1)
     assert panel.terms().total != before
     assert panel.terms().total == core_gradients(controller)[1].weights[2][1, 0]

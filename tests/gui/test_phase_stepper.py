@@ -1,23 +1,28 @@
 """The phase stepper walks the seed example's step and applies exactly its update."""
 
+import inspect_fixtures
 import numpy as np
 import pytest
-from inspect_fixtures import controller, network_view, wait_for_snapshot  # noqa: F401
 
 from backprop_lab.core import Mistakes
 from backprop_lab.core.inspect import Phase
 from backprop_lab.core.snapshot import ParameterRef
 from backprop_lab.gui.phase_stepper import DELTA_NOTE, PhaseStepper
 
+# The shared fixtures (a real controller on the seed example) and helpers.
+controller = inspect_fixtures.controller
+network_view = inspect_fixtures.network_view
+wait_for_snapshot = inspect_fixtures.wait_for_snapshot
+
 
 @pytest.fixture
-def stepper(qtbot, controller, network_view):  # noqa: F811
+def stepper(qtbot, controller, network_view):
     panel = PhaseStepper(controller, network_view)
     qtbot.addWidget(panel)
     return panel
 
 
-def test_walks_forward_then_backward_then_update(stepper, network_view):  # noqa: F811
+def test_walks_forward_then_backward_then_update(stepper, network_view):
     seen = []
     stepper.phase_shown.connect(seen.append)
     for _ in range(9):
@@ -38,7 +43,7 @@ def test_walks_forward_then_backward_then_update(stepper, network_view):  # noqa
     assert stepper.note_text() == DELTA_NOTE and stepper._note_label.isVisibleTo(stepper)
 
 
-def test_forward_shows_a_and_h_on_the_nodes(stepper, network_view):  # noqa: F811
+def test_forward_shows_a_and_h_on_the_nodes(stepper, network_view):
     stepper.set_sample(0)
     stepper.step_phase()
     e = stepper.explanation()
@@ -51,7 +56,7 @@ def test_forward_shows_a_and_h_on_the_nodes(stepper, network_view):  # noqa: F81
     assert rows[0][:2] == ["0", "0"] and float(rows[0][3]) == pytest.approx(h, abs=1e-6)
 
 
-def test_backward_shows_deltas_from_output_towards_input(stepper, network_view, controller):  # noqa: F811
+def test_backward_shows_deltas_from_output_towards_input(stepper, network_view, controller):
     for _ in range(4):
         stepper.step_phase()
     assert stepper.current_phase() == Phase("backward", 3)
@@ -80,7 +85,7 @@ def test_backward_shows_deltas_from_output_towards_input(stepper, network_view, 
     )
 
 
-def test_update_shows_old_change_and_new_on_every_edge(stepper, network_view):  # noqa: F811
+def test_update_shows_old_change_and_new_on_every_edge(stepper, network_view):
     for _ in range(9):
         stepper.step_phase()
     assert stepper.current_phase() == Phase("update", 3)
@@ -93,7 +98,7 @@ def test_update_shows_old_change_and_new_on_every_edge(stepper, network_view):  
     assert stepper._step_button.text() == "Apply update"
 
 
-def test_applying_the_batch_step_gives_the_explanations_weights(qtbot, stepper, controller):  # noqa: F811
+def test_applying_the_batch_step_gives_the_explanations_weights(qtbot, stepper, controller):
     for _ in range(9):
         stepper.step_phase()
     e = stepper.explanation()
@@ -108,7 +113,7 @@ def test_applying_the_batch_step_gives_the_explanations_weights(qtbot, stepper, 
     np.testing.assert_allclose(snap.weights[0], [[0.10032772] * 3, [0.10034179] * 3], atol=1e-8)
 
 
-def test_one_sample_step_goes_through_set_parameters(qtbot, stepper, controller, network_view):  # noqa: F811
+def test_one_sample_step_goes_through_set_parameters(qtbot, stepper, controller, network_view):
     stepper.set_sample(2)
     stepper.step_phase()
     e = stepper.explanation()
@@ -121,7 +126,7 @@ def test_one_sample_step_goes_through_set_parameters(qtbot, stepper, controller,
     assert "sample 2" in stepper.status_text()
 
 
-def test_mistakes_are_part_of_the_explained_step(qtbot, stepper, controller):  # noqa: F811
+def test_mistakes_are_part_of_the_explained_step(qtbot, stepper, controller):
     wait_for_snapshot(qtbot, controller, lambda: controller.set_mistakes(Mistakes(True, True)))
     stepper.step_phase()
     e = stepper.explanation()
@@ -132,7 +137,7 @@ def test_mistakes_are_part_of_the_explained_step(qtbot, stepper, controller):  #
         np.testing.assert_array_equal(got, expected)
 
 
-def test_a_changed_network_cancels_the_walk(qtbot, stepper, controller):  # noqa: F811
+def test_a_changed_network_cancels_the_walk(qtbot, stepper, controller):
     stepper.step_phase()
     wait_for_snapshot(
         qtbot, controller, lambda: controller.set_parameter(ParameterRef(0, 0, 0), 0.5)
@@ -141,7 +146,7 @@ def test_a_changed_network_cancels_the_walk(qtbot, stepper, controller):  # noqa
     assert "changed" in stepper.status_text()
 
 
-def test_disabled_while_running(qtbot, stepper, controller):  # noqa: F811
+def test_disabled_while_running(qtbot, stepper, controller):
     with qtbot.waitSignal(controller.state_changed, timeout=5000):
         controller.run()
     assert not stepper._step_button.isEnabled() and not stepper._finish_button.isEnabled()

@@ -1,0 +1,206 @@
+"""Gradient check: backpropagation's gradient against central differences, per parameter.
+
+The check runs :func:`backprop_lab.core.gradcheck.gradient_check` on the
+network shown, the training data and the mistakes switched on, and colours
+each parameter green when the two agree and red when they do not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from backprop_lab.core.gradcheck import GradientCheckRow, gradient_check
+from backprop_lab.core.network import Network
+from backprop_lab.gui.phase_stepper import format_number
+
+#: Relative error below which analytic and numeric gradients agree.
+TOLERANCE = 1e-6
+#: The finite-difference step.
+EPSILON = 1e-6
+
+PASS_COLOUR = QColor(200, 235, 200)
+FAIL_COLOUR = QColor(245, 190, 190)
+
+
+def format_tolerance(tolerance: float) -> str:
+    """``1e-6`` rather than Python's ``1e-06``."""
+    return f"{tolerance:g}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def summarise(rows: list[GradientCheckRow], tolerance: float = TOLERANCE) -> str:
+    """``"all 15 parameters agree to 1e-6"`` or ``"9 of 15 disagree"``."""
+    failed = sum(not r.passed(tolerance) for r in rows)
+    if not rows:
+        return "nothing to check"
+    if failed == 0:
+        return f"all {len(rows)} parameters agree to {format_tolerance(tolerance)}"
+    return f"{failed} of {len(rows)} disagree (relative error ≥ {format_tolerance(tolerance)})"
+
+
+class GradientCheckPanel(QWidget):
+    """A button, a table of every parameter and a summary line.
+
+    Signals
+    -------
+    check_finished(object)
+        The list of :class:`GradientCheckRow` of a finished check.
+    """
+
+    check_finished = Signal(object)
+
+    def __init__(self, controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._rows: list[GradientCheckRow] = []
+        self._checked_epoch: int | None = None
+        self._button = QPushButton("Run gradient check")
+        self._button.setToolTip(
+            "Compare every ∂E/∂w from backpropagation with the central difference\n"
+            f"(E(w + ε) − E(w − ε)) / 2ε, ε = {EPSILON:g}, on the training data"
+        )
+        self._button.clicked.connect(self.run_check)
+        self._summary = QLabel("Press the button to check backpropagation's gradient.")
+        self._summary.setWordWrap(True)
+        bold = self._summary.font()
+        bold.setBold(True)
+        self._summary.setFont(bold)
+        self._detail = QLabel()
+        self._detail.setWordWrap(True)
+        self._table = QTableWidget(0, 5)
+        self._table.setHorizontalHeaderLabels(
+            ["parameter", "analytic (backprop)", "numeric (central diff.)", "relative error", ""]
+        )
+        self._table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self._table.verticalHeader().setVisible(False)
+        header = self._table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self._table.setFont(mono)
+        top = QHBoxLayout()
+        top.addWidget(self._button)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self._summary)
+        layout.addWidget(self._detail)
+        layout.addWidget(self._table, 1)
+        controller.snapshot_ready.connect(self._mark_stale)
+        controller.network_reset.connect(self._mark_stale)
+
+    # ----------------------------------------------------------------- API
+    def rows(self) -> list[GradientCheckRow]:
+        """The rows of the last check."""
+        return list(self._rows)
+
+    def summary_text(self) -> str:
+        return self._summary.text()
+
+    def detail_text(self) -> str:
+        return self._detail.text()
+
+    def row_colour(self, row: int) -> QColor:
+        """The background colour of table row ``row``."""
+        return self._table.item(row, 0).background().color()
+
+    def table_texts(self) -> list[list[str]]:
+        return [
+            [self._table.item(r, c).text() for c in range(self._table.columnCount())]
+            for r in range(self._table.rowCount())
+        ]
+
+    def run_check(self) -> list[GradientCheckRow]:
+        """Check the network shown now (its weights, the training data, the mistakes)."""
+        snap = self._controller.current_snapshot()
+        train, _ = self._controller.dataset()
+        settings = self._controller.settings()
+        mistakes = self._controller.mistakes()
+        net = Network.from_arrays(snap.weights, snap.biases, snap.activations)
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            rows = gradient_check(
+                net,
+                np.asarray(train.inputs, dtype=np.float64),
+                np.asarray(train.targets, dtype=np.float64),
+                settings["loss"],
+                EPSILON,
+                mistakes,
+            )
+        except ValueError as exc:
+            self._summary.setText(f"The check could not run: {exc}")
+            return []
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self._rows = rows
+        self._checked_epoch = snap.epoch
+        self._fill(rows)
+        failed = sum(not r.passed(TOLERANCE) for r in rows)
+        self._summary.setText(summarise(rows))
+        self._summary.setStyleSheet(
+            "QLabel { color: #1b5e20; }" if failed == 0 else "QLabel { color: #b00020; }"
+        )
+        on = [
+            name
+            for name, flag in (
+                ("(a) derivative of the pre-activation", mistakes.derivative_of_pre_activation),
+                ("(b) pre-activations in the update", mistakes.pre_activation_in_update),
+            )
+            if flag
+        ]
+        detail = (
+            f"Checked at epoch {snap.epoch} on {len(train.inputs)} samples, "
+            f"loss {settings['loss']}."
+        )
+        if on:
+            detail += " Mistakes on: " + "; ".join(on) + ", so backpropagation's gradient is wrong."
+        elif failed:
+            detail += (
+                " No mistake is on: a disagreement here usually means saturated units or "
+                "a kink (ReLU at 0), where central differences are inaccurate."
+            )
+        self._detail.setText(detail)
+        self.check_finished.emit(rows)
+        return rows
+
+    # ------------------------------------------------------------ internals
+    def _fill(self, rows: list[GradientCheckRow]) -> None:
+        self._table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            passed = row.passed(TOLERANCE)
+            texts = [
+                row.name,
+                format_number(row.analytic, 10),
+                format_number(row.numeric, 10),
+                f"{row.relative_error:.2e}",
+                "pass" if passed else "FAIL",
+            ]
+            colour = QBrush(PASS_COLOUR if passed else FAIL_COLOUR)
+            for c, text in enumerate(texts):
+                item = QTableWidgetItem(text)
+                item.setBackground(colour)
+                item.setForeground(QBrush(QColor(Qt.GlobalColor.black)))
+                if c in (1, 2, 3):
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self._table.setItem(r, c, item)
+
+    def _mark_stale(self, snapshot) -> None:
+        if self._rows and snapshot.epoch != self._checked_epoch:
+            self._detail.setText(
+                f"The network has changed since this check (now epoch {snapshot.epoch}); "
+                "run it again."
+            )

@@ -1,0 +1,67 @@
+"""The gradient check panel: every parameter, coloured pass/fail, with a summary."""
+
+import inspect_fixtures
+import pytest
+
+from backprop_lab.core import Mistakes
+from backprop_lab.gui.gradient_check_panel import FAIL_COLOUR, PASS_COLOUR, GradientCheckPanel
+
+# The shared fixtures (a real controller on the seed example) and helpers.
+controller = inspect_fixtures.controller
+wait_for_snapshot = inspect_fixtures.wait_for_snapshot
+
+
+@pytest.fixture
+def panel(qtbot, controller):
+    widget = GradientCheckPanel(controller)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_correct_backprop_passes_for_all_18_weights(qtbot, panel):
+    with qtbot.waitSignal(panel.check_finished, timeout=5000) as blocker:
+        panel._button.click()
+    rows = blocker.args[0]
+    assert len(rows) == 18  # 2·3 + 3·3 + 3·1 weights, no biases
+    assert panel.summary_text() == "all 18 parameters agree to 1e-6"
+    texts = panel.table_texts()
+    assert texts[15][0] == "W3[0,0]"
+    assert float(texts[15][1].replace("\u2212", "-")) == pytest.approx(-0.138684574, abs=1e-9)
+    assert float(texts[15][2].replace("\u2212", "-")) == pytest.approx(-0.138684574, abs=1e-8)
+    assert all(t[4] == "pass" for t in texts)
+    assert panel.row_colour(0) == PASS_COLOUR
+
+
+@pytest.mark.parametrize(
+    "mistakes",
+    [
+        Mistakes(derivative_of_pre_activation=True),
+        Mistakes(pre_activation_in_update=True),
+        Mistakes(True, True),
+    ],
+)
+def test_each_mistake_makes_the_check_fail_visibly(qtbot, panel, controller, mistakes):
+    wait_for_snapshot(qtbot, controller, lambda: controller.set_mistakes(mistakes))
+    rows = panel.run_check()
+    failed = [r for r in rows if not r.passed()]
+    assert failed
+    assert panel.summary_text() == f"{len(failed)} of 18 disagree (relative error ≥ 1e-6)"
+    index = [r.name for r in rows].index(failed[0].name)
+    assert panel.row_colour(index) == FAIL_COLOUR
+    assert panel.table_texts()[index][4] == "FAIL"
+    assert "Mistakes on" in panel.detail_text()
+    # Which layers go wrong: (a) spoils the hidden deltas, so W1 and W2; (b) the
+    # factor h(a) of W2 and W3 (W1 multiplies the inputs x, which are right).
+    wrong_layers = {r.name[:2] for r in failed}
+    expected = set()
+    if mistakes.derivative_of_pre_activation:
+        expected |= {"W1", "W2"}
+    if mistakes.pre_activation_in_update:
+        expected |= {"W2", "W3"}
+    assert wrong_layers == expected
+
+
+def test_a_stale_check_says_so(qtbot, panel, controller):
+    panel.run_check()
+    wait_for_snapshot(qtbot, controller, lambda: controller.step(1), epoch=1)
+    assert "changed since this check" in panel.detail_text()
