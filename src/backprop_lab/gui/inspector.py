@@ -1,0 +1,208 @@
+"""Wire the backpropagation inspector into the main window.
+
+:func:`install_inspector` adds the docks (phase stepping, chain rule, gradient
+check, mistakes lab, rewind), an Inspect menu and the step CSV export, and
+connects them to the window's controller and views.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu, QMessageBox, QScrollArea, QWidget
+
+from backprop_lab.core.step_export import write_step_csv
+from backprop_lab.gui.chain_rule_panel import ChainRulePanel
+from backprop_lab.gui.gradient_check_panel import GradientCheckPanel
+from backprop_lab.gui.mistakes_panel import MistakesPanel
+from backprop_lab.gui.phase_stepper import PhaseStepper, explain_current
+from backprop_lab.gui.rewind import RewindPanel
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
+class Inspector(QObject):
+    """The inspector's panels and docks, owned by the main window.
+
+    Attributes
+    ----------
+    phase_stepper, chain_rule, gradient_check, mistakes, rewind
+        The panels.
+    docks
+        Their dock widgets by name.
+    menu
+        The Inspect menu.
+    """
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        controller = window.controller
+        self.phase_stepper = PhaseStepper(controller, window.network_view)
+        self.chain_rule = ChainRulePanel(controller)
+        self.gradient_check = GradientCheckPanel(controller)
+        self.mistakes = MistakesPanel(controller)
+        self.rewind = RewindPanel(
+            controller,
+            window.network_view,
+            getattr(window, "weight_table", None),
+            getattr(window, "loss_plot", None),
+        )
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("phases", "Step phases", self.phase_stepper, right)
+        self._add_dock("chain_rule", "Chain rule", self.chain_rule, right)
+        self._add_dock("gradient_check", "Gradient check", self.gradient_check, right)
+        self._add_dock("mistakes", "Mistakes lab", _scrolled(self.mistakes), right)
+        self._add_dock("rewind", "Rewind", self.rewind, Qt.DockWidgetArea.BottomDockWidgetArea)
+        window.tabifyDockWidget(self.docks["chain_rule"], self.docks["gradient_check"])
+        window.tabifyDockWidget(self.docks["gradient_check"], self.docks["mistakes"])
+        self.docks["chain_rule"].raise_()
+        self._build_menu()
+        self._connect()
+
+    # ------------------------------------------------------------- building
+    def _add_dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
+        window = self.window
+        dock = QDockWidget(title, window)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        window.addDockWidget(area, dock)
+        register = getattr(window, "register_dock", None)
+        if register is not None:
+            register(dock, name)
+        self.docks[name] = dock
+        return dock
+
+    def _build_menu(self) -> None:
+        window = self.window
+        menus = getattr(window, "menus", {})
+        bar = window.menuBar()
+        self.menu = QMenu("&Inspect", window)
+        help_menu = menus.get("help")
+        if help_menu is not None:
+            bar.insertMenu(help_menu.menuAction(), self.menu)
+        else:
+            bar.addMenu(self.menu)
+        menus["inspect"] = self.menu
+        self.step_phase_action = self.menu.addAction("Step &phase", self._step_phase)
+        self.step_phase_action.setShortcut(QKeySequence("Ctrl+Right"))
+        self.step_phase_action.setToolTip(
+            "Show the next phase of one step: Forward, Backward, Update"
+        )
+        self.finish_step_action = self.menu.addAction("&Finish step", self._finish_step)
+        self.menu.addSeparator()
+        self.gradient_check_action = self.menu.addAction(
+            "Run &gradient check", self._run_gradient_check
+        )
+        self.menu.addSeparator()
+        self.export_step_action = self.menu.addAction(
+            "&Export this step as CSV…", self.export_step_dialog
+        )
+        self.menu.addSeparator()
+        for dock in self.docks.values():
+            self.menu.addAction(dock.toggleViewAction())
+        # Also offer the export where the other exports are (File ▸ Export).
+        file_menu = menus.get("file")
+        if file_menu is not None:
+            for action in file_menu.actions():
+                submenu = action.menu()
+                if submenu is not None and "Export" in submenu.title():
+                    submenu.addAction(self.export_step_action)
+                    break
+
+    def _connect(self) -> None:
+        window = self.window
+        view = window.network_view
+        view.parameter_selected.connect(self.chain_rule.show_parameter)
+        table = getattr(window, "weight_table", None)
+        if table is not None:
+            table.parameter_selected.connect(self.chain_rule.show_parameter)
+            if hasattr(table, "set_value_kind"):
+                view.colour_mode_changed.connect(table.set_value_kind)
+                table.set_value_kind(view.colour_mode())
+        self.mistakes.mistakes_changed.connect(self._on_mistakes_changed)
+        show_message = getattr(window, "show_message", None)
+        if show_message is not None:
+            self.mistakes.message_posted.connect(show_message)
+            self.phase_stepper.step_applied.connect(
+                lambda _e: show_message(self.phase_stepper.status_text())
+            )
+        self.phase_stepper.phase_shown.connect(self._on_phase_shown)
+        self.rewind.rewound.connect(self._on_rewound)
+
+    # ------------------------------------------------------------ reactions
+    def _on_mistakes_changed(self, _mistakes) -> None:
+        self.phase_stepper.cancel()
+        self.chain_rule.refresh()
+        if self.gradient_check.rows():
+            self.gradient_check.run_check()
+
+    def _on_phase_shown(self, phase) -> None:
+        if phase is not None and not self.rewind.is_live():
+            self.rewind.go_live()
+
+    def _on_rewound(self, snapshot) -> None:
+        if snapshot is not None:
+            self.phase_stepper.cancel()
+
+    def _step_phase(self) -> None:
+        self.docks["phases"].show()
+        self.docks["phases"].raise_()
+        self.phase_stepper.step_phase()
+
+    def _finish_step(self) -> None:
+        self.docks["phases"].show()
+        self.phase_stepper.finish_step()
+
+    def _run_gradient_check(self) -> None:
+        dock = self.docks["gradient_check"]
+        dock.show()
+        dock.raise_()
+        self.gradient_check.run_check()
+
+    # --------------------------------------------------------------- export
+    def export_step(self, path: str | Path) -> int:
+        """Write the numbers of the step the network would take now (the phase panel's
+        choice of batch or sample, the current mistakes) to ``path``; returns the row count.
+
+        Raises
+        ------
+        ValueError, OSError
+            When the step cannot be computed or the file cannot be written.
+        """
+        explanation = explain_current(self.window.controller, self.phase_stepper.chosen_sample())
+        return write_step_csv(path, explanation)
+
+    def export_step_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Export this step as CSV", "step.csv", "CSV files (*.csv)"
+        )
+        if not path:
+            return
+        try:
+            rows = self.export_step(path)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self.window, "Export failed", str(exc))
+            return
+        show_message = getattr(self.window, "show_message", None)
+        if show_message is not None:
+            show_message(f"Wrote {rows} numbers of this step to {path}")
+
+
+def install_inspector(window) -> Inspector:
+    """Add the inspector's docks, menu and wiring to ``window`` (a MainWindow); returns it.
+
+    The inspector is also kept as ``window.inspector``.
+    """
+    inspector = Inspector(window)
+    window.inspector = inspector
+    return inspector
