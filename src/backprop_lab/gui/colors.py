@@ -9,8 +9,6 @@ both light and dark backgrounds.
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -18,29 +16,6 @@ import numpy.typing as npt
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QLinearGradient, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
-
-
-def protect_singleton_refcounts() -> None:
-    """Work around PySide6/shiboken6 6.12 on Python < 3.12: make None, True, False immortal.
-
-    shiboken6 6.12 returns ``None`` from every void method (``QPainter.setPen``,
-    ``QWidget.update``...) and ``True`` from ``Signal.emit`` without taking a
-    reference, as if these objects were immortal (they are from Python 3.12 on).
-    On Python 3.11 each call lowers their reference count by one, and after a
-    few thousand calls the interpreter aborts with "Fatal Python error:
-    none_dealloc" (or bool_dealloc). Raising their counts far out of reach
-    (2**40 calls) gives them the immortality the bindings assume. A no-op on
-    Python >= 3.12 and on non-CPython interpreters.
-    """
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    for singleton in (None, True, False):
-        refcount = ctypes.c_ssize_t.from_address(id(singleton))
-        if refcount.value < 1 << 40:
-            refcount.value += 1 << 40
-
-
-protect_singleton_refcounts()
 
 #: Positions in [-1, 1] of the colour anchors (value / limit).
 ANCHOR_POSITIONS = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
