@@ -56,26 +56,44 @@ class Inspector(QObject):
             getattr(window, "weight_table", None),
             getattr(window, "loss_plot", None),
         )
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
         right = Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.docks: dict[str, QDockWidget] = {}
-        self._add_dock("phases", "Step phases", self.phase_stepper, right)
+        # The phase walk under the training controls, the three explanation panels as
+        # tabs under the weights, and the rewind slider under the loss plot.
+        self._add_dock("phases", "Step phases", self.phase_stepper, left)
         self._add_dock("chain_rule", "Chain rule", self.chain_rule, right)
-        self._add_dock("gradient_check", "Gradient check", self.gradient_check, right)
-        self._add_dock("mistakes", "Mistakes lab", _scrolled(self.mistakes), right)
-        self._add_dock("rewind", "Rewind", self.rewind, Qt.DockWidgetArea.BottomDockWidgetArea)
-        window.tabifyDockWidget(self.docks["chain_rule"], self.docks["gradient_check"])
-        window.tabifyDockWidget(self.docks["gradient_check"], self.docks["mistakes"])
+        chain_rule = self.docks["chain_rule"]
+        self._add_dock("gradient_check", "Gradient check", self.gradient_check, tab_with=chain_rule)
+        self._add_dock("mistakes", "Mistakes lab", _scrolled(self.mistakes), tab_with=chain_rule)
+        self._add_dock("rewind", "Rewind", self.rewind, bottom)
+        loss_dock = getattr(window, "docks", {}).get("loss")
+        if loss_dock is not None:
+            vertical = Qt.Orientation.Vertical
+            window.splitDockWidget(loss_dock, self.docks["rewind"], vertical)
+            window.resizeDocks([loss_dock, self.docks["rewind"]], [220, 60], vertical)
         self.docks["chain_rule"].raise_()
         self._build_menu()
         self._connect()
 
     # ------------------------------------------------------------- building
-    def _add_dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
+    def _add_dock(
+        self,
+        name: str,
+        title: str,
+        widget: QWidget,
+        area=None,
+        tab_with: QDockWidget | None = None,
+    ) -> QDockWidget:
         window = self.window
         dock = QDockWidget(title, window)
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)
-        window.addDockWidget(area, dock)
+        if tab_with is not None:
+            window.tabifyDockWidget(tab_with, dock)
+        else:
+            window.addDockWidget(area, dock)
         register = getattr(window, "register_dock", None)
         if register is not None:
             register(dock, name)

@@ -9,7 +9,7 @@ identical forever.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from backprop_lab.core.network import NO_MISTAKES, Mistakes
 
@@ -59,16 +59,18 @@ class MistakesPanel(QWidget):
         self._random_init = DEFAULT_RANDOM_INIT
         self._random_init_value: float | None = None
         self.switches: dict[str, QCheckBox] = {}
-        grid = QGridLayout()
-        grid.setColumnStretch(1, 1)
-        for row, (key, (title, text)) in enumerate(EXPLANATIONS.items()):
+        switches = QVBoxLayout()
+        for key, (title, text) in EXPLANATIONS.items():
             box = QCheckBox(title)
+            font = box.font()
+            font.setBold(True)
+            box.setFont(font)
             box.setToolTip(text)
             label = QLabel(text)
             label.setWordWrap(True)
-            label.setMinimumWidth(260)
-            grid.addWidget(box, row, 0)
-            grid.addWidget(label, row, 1)
+            label.setContentsMargins(22, 0, 0, 6)
+            switches.addWidget(box)
+            switches.addWidget(label)
             self.switches[key] = box
         self._status = QLabel()
         self._status.setWordWrap(True)
@@ -81,7 +83,7 @@ class MistakesPanel(QWidget):
         self._fix_button = QPushButton("All correct")
         self._fix_button.clicked.connect(self.switch_all_off)
         layout = QVBoxLayout(self)
-        layout.addLayout(grid)
+        layout.addLayout(switches)
         layout.addWidget(self._seed_button)
         layout.addWidget(self._fix_button)
         layout.addWidget(self._status)

@@ -146,7 +146,9 @@ class PhaseStepper(QWidget):
         self._table = QTableWidget(0, 0)
         self._table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self._table.verticalHeader().setVisible(False)
-        self._table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self._table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self._table.setFont(mono)
@@ -486,7 +488,7 @@ class PhaseStepper(QWidget):
         edge_texts: dict[ParameterRef, str] = {}
         for ref, old, change, new in self.update_rows(e, layer):
             rows.append(
-                [ref.name, format_number(old, 8), format_number(change, 8), format_number(new, 8)]
+                [ref.name, format_number(old, 7), format_number(change, 7), format_number(new, 7)]
             )
             if not ref.is_bias:
                 edge_texts[ref] = (

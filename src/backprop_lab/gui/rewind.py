@@ -9,7 +9,15 @@ the chosen epoch until Live is pressed.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core.history import SnapshotHistory
 
@@ -65,10 +73,14 @@ class RewindPanel(QWidget):
         row.addWidget(QLabel("Epoch:"))
         row.addWidget(self._slider, 1)
         row.addWidget(self._live_button)
+        labels = QHBoxLayout()
+        labels.addWidget(self._position, 1)
+        labels.addWidget(self._stride, 1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
         layout.addLayout(row)
-        layout.addWidget(self._position)
-        layout.addWidget(self._stride)
+        layout.addLayout(labels)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._slider.valueChanged.connect(self._slider_moved)
         controller.snapshot_ready.connect(self._on_snapshot)
         controller.network_reset.connect(self._on_reset)
