@@ -35,6 +35,15 @@ from .datasets import (
     xor,
 )
 from .gradcheck import GradientCheckRow, gradient_check, max_relative_error
+from .history import SnapshotHistory
+from .inspect import (
+    ChainRuleTerms,
+    Phase,
+    StepExplanation,
+    chain_rule_terms,
+    explain_snapshot,
+    explain_step,
+)
 from .losses import LOSSES, get_loss
 from .network import INIT_SCHEMES, NO_MISTAKES, ForwardTrace, Gradients, Mistakes, Network
 from .presets import seed_example
@@ -49,6 +58,7 @@ from .project_file import (
     serialise_project,
 )
 from .snapshot import NetworkSnapshot, ParameterRef, take_snapshot
+from .step_export import export_step_for_preset, write_step_csv
 from .trainer import Divergence, EpochRecord, Trainer
 
 __all__ = [
@@ -105,4 +115,17 @@ __all__ += [
     "write_csv",
     "write_text_atomically",
     "xor",
+]
+
+# One step of backpropagation explained, its CSV export, and the rewind history.
+__all__ += [
+    "ChainRuleTerms",
+    "Phase",
+    "SnapshotHistory",
+    "StepExplanation",
+    "chain_rule_terms",
+    "explain_snapshot",
+    "explain_step",
+    "export_step_for_preset",
+    "write_step_csv",
 ]
