@@ -110,6 +110,10 @@ class DataTools(QObject):
 
         self.table_dock = self._make_dock("data", "Data", self.table)
         self.plot_dock = self._make_dock("data_plot", "Data plot", self.plot)
+        # One tab each, so the table and the plot get the dock area's full height;
+        # drag a tab out to see both at once.
+        self.window.tabifyDockWidget(self.table_dock, self.plot_dock)
+        self.plot_dock.raise_()
         self._make_menu()
 
         self.table.data_edited.connect(self._on_table_edited)
