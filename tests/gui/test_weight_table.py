@@ -164,17 +164,17 @@ def test_select_does_not_emit(table, qtbot):
         table.select(ParameterRef(0, 0, 0))
 
 
-def test_value_kind_shows_gradients_and_updates(table):
+def test_value_kind_shows_gradients_and_updates(table, qtbot):
     trainer = _biased_trainer()
     table.set_snapshot(take_snapshot(trainer))
     table.set_value_kind("update")
-    assert table.legend.title() == "last update Δw (no update yet)"
+    qtbot.waitUntil(lambda: table.legend.title() == "last update Δw (no update yet)", timeout=1000)
     assert table.cell_text(ParameterRef(0, 0, 0)) == NO_VALUE_TEXT
     assert "no update yet" in table.cell_tooltip(ParameterRef(0, 0, 0))
     table.set_value_kind("gradient")
     snap = take_snapshot(trainer)
     table.set_snapshot(snap)
-    assert table.legend.title() == "gradient dE/dw"
+    qtbot.waitUntil(lambda: table.legend.title() == "gradient dE/dw", timeout=1000)
     gradients = [(ParameterRef(r.layer, r.source, r.target), 0.0) for r, _ in _all_refs(snap)]
     limit = max(np.abs(a).max() for a in (*snap.weight_gradients, *snap.bias_gradients))
     assert table.colour_limit() == pytest.approx(limit)
@@ -241,6 +241,26 @@ def test_no_work_while_hidden(table, qtbot):
     assert len(changes) == 1
     for ref, value in _all_refs(snap):
         assert table.cell_text(ref) == format_value(value)
+
+
+def test_streamed_snapshots_are_coalesced(table, qtbot):
+    trainer = _biased_trainer()
+    table.set_snapshot(take_snapshot(trainer))
+    model = table.model(0)
+    changes = []
+    model.dataChanged.connect(lambda *args: changes.append(args))
+    snaps = []
+    for _ in range(10):
+        trainer.step(1)
+        snaps.append(take_snapshot(trainer))
+    for snap in snaps:
+        table.set_snapshot(snap)
+    assert len(changes) <= 1  # ten snapshots in a burst: at most one immediate refresh
+    qtbot.waitUntil(lambda: not table._dirty, timeout=1000)
+    assert len(changes) <= 2
+    for ref, value in _all_refs(snaps[-1]):
+        if ref.layer == 0:
+            assert model.index(*model.cell_of(ref)).data() == format_value(value)
 
 
 def test_architecture_change_rebuilds_tables(table, qtbot):

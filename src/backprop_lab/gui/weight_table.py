@@ -9,27 +9,33 @@ over all layers; or a fixed limit), so a colour means the same number in both.
 
 The tables can show the weights, their gradients dE/dw or the last update Δw,
 following the network view's colour mode. Snapshots update the cells in place
-(``dataChanged``) while the architecture stays the same, and nothing is
-recomputed while the widget is hidden.
+(``dataChanged``) while the architecture stays the same, at most about 15 times
+a second while snapshots stream in, and nothing is recomputed while the widget
+is hidden.
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QScrollArea,
     QSizePolicy,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -37,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from backprop_lab.core.snapshot import NetworkSnapshot, ParameterRef
 
-from .colors import ColourLegend, ColourScale, diverging_rgba, text_colour_for
+from .colors import ColourLegend, ColourScale, diverging_rgba
 
 #: What the tables can show, with the legend titles the network view uses.
 VALUE_KINDS: dict[str, str] = {
@@ -59,6 +65,34 @@ PARAMETER_ROLE = Qt.ItemDataRole.UserRole + 2
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 3
 #: Shown in cells of the "update" kind before any update was made.
 NO_VALUE_TEXT = "–"
+
+# Plain ints: data() runs for every role of every visible cell on each repaint.
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole.value
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_SELECTED = int(SELECTED_ROLE)
+_PARAMETER = int(PARAMETER_ROLE)
+_VALUE = int(VALUE_ROLE)
+_ROLES = frozenset(
+    (_DISPLAY, _BACKGROUND, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _SELECTED, _PARAMETER, _VALUE)
+)
+_RIGHT_ALIGNED = (Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value
+#: Shortest time between two refreshes while snapshots stream in (about 15 a second:
+#: numbers that change faster cannot be read, and repainting hundreds of cells costs).
+REFRESH_INTERVAL_MS = 66
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_BLACK = QColor(Qt.GlobalColor.black)
+_WHITE = QColor(Qt.GlobalColor.white)
+
+
+def _white_text(rgba: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """Per colour, whether white text contrasts more than black: ``text_colour_for``, vectorised."""
+    channels = rgba[..., :3].astype(np.float64) / 255.0
+    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
+    luminance = linear @ np.array([0.2126, 0.7152, 0.0722])
+    return (luminance + 0.05) / 0.05 < 1.05 / (luminance + 0.05)
 
 
 def format_value(value: float) -> str:
@@ -131,6 +165,11 @@ class LayerTableModel(QAbstractTableModel):
         self._kind = "weight"
         self._rgba = np.zeros((rows, len(target_names), 4), dtype=np.uint8)
         self._selected: tuple[int, int] | None = None
+        # Python lists of the arrays above, for fast lookups in data().
+        self._value_rows: list[list[float]] = self._values.tolist()
+        self._text_rows: list[list[str]] = [[NO_VALUE_TEXT] * len(target_names)] * rows
+        self._rgba_rows: list[list[list[int]]] = self._rgba.tolist()
+        self._white_rows: list[list[bool]] = _white_text(self._rgba).tolist()
 
     # -------------------------------------------------------------- state
     @property
@@ -160,6 +199,13 @@ class LayerTableModel(QAbstractTableModel):
             colour_values = values
         self._kind = kind
         self._rgba = diverging_rgba(colour_values, limit).reshape((*values.shape, 4))
+        self._value_rows = values.tolist()
+        if self._present:
+            self._text_rows = [[format_value(v) for v in row] for row in self._value_rows]
+        else:
+            self._text_rows = [[NO_VALUE_TEXT] * values.shape[1]] * values.shape[0]
+        self._rgba_rows = self._rgba.tolist()
+        self._white_rows = _white_text(self._rgba).tolist()
         if values.size:
             self.dataChanged.emit(
                 self.index(0, 0),
@@ -216,32 +262,28 @@ class LayerTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else self._values.shape[1]
 
     def flags(self, index):
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _CELL_FLAGS
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+    def data(self, index, role=_DISPLAY):
+        role = role if isinstance(role, int) else role.value
+        if role not in _ROLES or not index.isValid():
             return None
         row, column = index.row(), index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                format_value(float(self._values[row, column])) if self._present else NO_VALUE_TEXT
-            )
-        if role == Qt.ItemDataRole.BackgroundRole:
-            r, g, b, a = (int(c) for c in self._rgba[row, column])
-            return QColor(r, g, b, a)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return text_colour_for(self._rgba[row, column])
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _DISPLAY:
+            return self._text_rows[row][column]
+        if role == _BACKGROUND:
+            return QColor(*self._rgba_rows[row][column])
+        if role == _FOREGROUND:
+            return _WHITE if self._white_rows[row][column] else _BLACK
+        if role == _ALIGNMENT:
+            return _RIGHT_ALIGNED
+        if role == _TOOLTIP:
             return self._tooltip(row, column)
-        if role == SELECTED_ROLE:
+        if role == _SELECTED:
             return self._selected == (row, column)
-        if role == PARAMETER_ROLE:
+        if role == _PARAMETER:
             return self.ref_at(row, column)
-        if role == VALUE_ROLE:
-            return float(self._values[row, column])
-        return None
+        return self._value_rows[row][column]  # _VALUE
 
     def _tooltip(self, row: int, column: int) -> str:
         ref = self.ref_at(row, column)
@@ -255,7 +297,7 @@ class LayerTableModel(QAbstractTableModel):
             symbol = weight_symbol
         if not self._present:
             return f"{where}\n{symbol}: no update yet"
-        return f"{where}\n{symbol} = {float(self._values[row, column])!r}"
+        return f"{where}\n{symbol} = {self._value_rows[row][column]!r}"
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         horizontal = orientation == Qt.Orientation.Horizontal
@@ -273,37 +315,16 @@ class LayerTableModel(QAbstractTableModel):
         return None
 
 
-class _HighlightDelegate(QStyledItemDelegate):
-    """Paints cells with their heatmap colour and frames the selected one (no selection fill)."""
-
-    def paint(self, painter, option, index) -> None:
-        opt = QStyleOptionViewItem(option)
-        # Keep the heatmap colour visible: no selection fill, no focus rectangle.
-        opt.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)
-        super().paint(painter, opt, index)
-        if index.data(SELECTED_ROLE):
-            # Black outside, white inside: visible on every colour of the map, in any theme.
-            painter.save()
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            outer = QPen(QColor(Qt.GlobalColor.black), 3)
-            outer.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-            painter.setPen(outer)
-            painter.drawRect(option.rect.adjusted(1, 1, -2, -2))
-            inner = QPen(QColor(Qt.GlobalColor.white), 1)
-            inner.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-            painter.setPen(inner)
-            painter.drawRect(option.rect.adjusted(3, 3, -4, -4))
-            painter.restore()
-
-
 class _LayerTableView(QTableView):
     """A table that is exactly as big as its contents (the scroll area around it scrolls)."""
 
     def __init__(self, model: LayerTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setModel(model)
-        self.setItemDelegate(_HighlightDelegate(self))
+        # The selected cell is framed in paintEvent (the heatmap colour stays visible), so no
+        # selection fill and no focus rectangle: cells are painted by Qt's C++ delegate alone.
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -329,6 +350,29 @@ class _LayerTableView(QTableView):
         width = vertical.sizeHint().width() + horizontal.length() + frame
         height = horizontal.sizeHint().height() + vertical.length() + frame
         self.setFixedSize(width, height)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        cell = self.layer_model().selected()
+        if cell is None:
+            return
+        rect = self.visualRect(self.model().index(*cell))
+        if not rect.isValid():
+            return
+        # Black outside, white inside: visible on every colour of the map, in any theme.
+        painter = QPainter(self.viewport())
+        try:
+            outer = QPen(QColor(Qt.GlobalColor.black), 3)
+            outer.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            painter.setPen(outer)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect.adjusted(1, 1, -2, -2))
+            inner = QPen(QColor(Qt.GlobalColor.white), 1)
+            inner.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            painter.setPen(inner)
+            painter.drawRect(rect.adjusted(3, 3, -4, -4))
+        finally:
+            painter.end()
 
     def layer_model(self) -> LayerTableModel:
         return self.model()  # type: ignore[return-value]
@@ -360,6 +404,10 @@ class WeightTable(QWidget):
         self._models: list[LayerTableModel] = []
         self._views: list[_LayerTableView] = []
         self._titles: list[QLabel] = []
+        self._last_refresh = -math.inf
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self._refresh_if_visible)
 
         self.legend = ColourLegend(VALUE_KINDS["weight"], 1.0)
         self.empty_label = QLabel("No network yet")
@@ -458,6 +506,7 @@ class WeightTable(QWidget):
     # ----------------------------------------------------------- queries
     def table_count(self) -> int:
         """How many layer tables are shown."""
+        self.refresh()
         return len(self._views)
 
     def model(self, layer: int) -> LayerTableModel:
@@ -501,7 +550,17 @@ class WeightTable(QWidget):
 
     # ----------------------------------------------------------- refresh
     def _schedule_refresh(self) -> None:
+        """Refresh now, or (while snapshots stream in) at most every REFRESH_INTERVAL_MS."""
         self._dirty = True
+        if not self.isVisible() or self._refresh_timer.isActive():
+            return
+        since = (time.perf_counter() - self._last_refresh) * 1000.0
+        if since >= REFRESH_INTERVAL_MS:
+            self.refresh()
+        else:
+            self._refresh_timer.start(max(1, int(REFRESH_INTERVAL_MS - since)))
+
+    def _refresh_if_visible(self) -> None:
         if self.isVisible():
             self.refresh()
 
@@ -515,6 +574,8 @@ class WeightTable(QWidget):
         if not self._dirty:
             return
         self._dirty = False
+        self._refresh_timer.stop()
+        self._last_refresh = time.perf_counter()
         snap = self._snapshot
         if snap is None:
             self._rebuild(None)
