@@ -66,8 +66,17 @@ def test_export_for_preset_writes_the_first_step(tmp_path):
     np.testing.assert_array_equal(
         e.new_weights[2][2, 0], values(rows, 3, "new_weight")[("", "2", "0")]
     )
-    with pytest.raises(ValueError, match="unknown preset"):
+    with pytest.raises(ValueError, match="unknown dataset"):
         export_step_for_preset("no such preset", tmp_path / "x.csv")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_export_for_another_dataset_uses_the_apps_starting_network(tmp_path):
+    path = tmp_path / "xor.csv"
+    e = export_step_for_preset("xor", path)
+    assert e.layer_sizes == (2, 3, 3, 1) and e.n_samples == 200
+    rows = read(path)
+    assert {r[2] for r in rows if r[1] == "delta"} == {str(n) for n in range(200)}
 
 
 def test_unwritable_path_gives_a_clear_error(tmp_path):

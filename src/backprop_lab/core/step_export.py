@@ -18,8 +18,11 @@ import csv
 import os
 from collections.abc import Iterator
 
+import numpy as np
+
+from .datasets import make_dataset
 from .inspect import StepExplanation, explain_step
-from .network import NO_MISTAKES, Mistakes
+from .network import NO_MISTAKES, Mistakes, Network
 from .trainer import Trainer
 
 HEADER = ("layer", "quantity", "sample", "row", "column", "value")
@@ -108,17 +111,35 @@ def write_step_csv(path: str | os.PathLike, explanation: StepExplanation) -> int
     return len(rows)
 
 
-def _preset_setup(preset_name: str) -> dict:
-    """Trainer keyword arguments of a named preset (``"seed"`` is the seed post's example)."""
-    from . import presets
+#: The network the app starts with (its default settings): the seed's 2-3-3-1 shape
+#: with the data's input and output counts, sigmoid, no bias, every weight 0.1,
+#: learning rate 1 and the seed's E = 1/2 Σ (t − P)².
+DEFAULT_HIDDEN_LAYER_SIZES = (3, 3)
+DEFAULT_LEARNING_RATE = 1.0
+DEFAULT_LOSS = "half_sse"
 
-    lookup = getattr(presets, "get_preset", None)
-    if lookup is not None:
-        setup = lookup(preset_name)
-        return dict(setup) if isinstance(setup, dict) else setup
-    if preset_name in ("seed", "seed_example"):
-        return presets.seed_example()
-    raise ValueError(f"unknown preset {preset_name!r}; the presets are: seed")
+
+def preset_trainer(preset_name: str) -> Trainer:
+    """The trainer the app starts with on ``--preset NAME`` (an example dataset's name).
+
+    Raises
+    ------
+    ValueError
+        For an unknown dataset name (the message lists the known ones).
+    """
+    dataset = make_dataset(preset_name)
+    X = np.asarray(dataset.inputs, dtype=np.float64)
+    T = np.asarray(dataset.targets, dtype=np.float64)
+    X = X.reshape(len(X), -1)
+    T = T.reshape(len(T), -1)
+    net = Network(
+        [X.shape[1], *DEFAULT_HIDDEN_LAYER_SIZES, T.shape[1]],
+        "sigmoid",
+        init="constant",
+        bias=False,
+        init_value=0.1,
+    )
+    return Trainer(net, X, T, learning_rate=DEFAULT_LEARNING_RATE, loss=DEFAULT_LOSS)
 
 
 def export_step_for_preset(
@@ -127,20 +148,17 @@ def export_step_for_preset(
     """Explain the first full-batch step of a preset and write it as CSV to ``path``.
 
     This is what ``backprop-lab --preset NAME --export-step FILE.csv`` runs,
-    with no display.
+    with no display: ``NAME`` is an example dataset (``seed``, ``xor``, ...)
+    and the network is the one the app starts with (see :func:`preset_trainer`).
 
     Raises
     ------
     ValueError
-        For an unknown preset.
+        For an unknown dataset name.
     OSError
         When the file cannot be written.
     """
-    setup = _preset_setup(preset_name)
-    if isinstance(setup, Trainer):
-        trainer = setup
-    else:
-        trainer = Trainer(**setup)
+    trainer = preset_trainer(preset_name)
     explanation = explain_step(
         trainer.net,
         trainer.X,
