@@ -129,3 +129,8 @@ __all__ += [
     "export_step_for_preset",
     "write_step_csv",
 ]
+
+# What a network computes over the input plane: decision maps, unit maps, fitted curves.
+from .boundary import Grid, decision_map, fitted_curve, grid_for, node_maps  # noqa: E402
+
+__all__ += ["Grid", "decision_map", "fitted_curve", "grid_for", "node_maps"]
