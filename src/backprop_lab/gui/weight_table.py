@@ -25,6 +25,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QSize,
     Qt,
     QTimer,
     Signal,
@@ -326,9 +327,13 @@ class _LayerTableView(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Full height (the scroll area around the tables scrolls vertically), but a wide
+        # table scrolls sideways on its own, so its row names stay in sight.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._content_width = 0
+        self._content_height = 0
         self.setWordWrap(False)
         self.setCornerButtonEnabled(False)
         metrics = self.fontMetrics()
@@ -344,12 +349,29 @@ class _LayerTableView(QTableView):
         self.fit_to_contents()
 
     def fit_to_contents(self) -> None:
-        """Size the table to show every cell without scroll bars."""
+        """Size the table to show every row; as wide as its columns, narrower if it must."""
         frame = 2 * self.frameWidth()
         horizontal, vertical = self.horizontalHeader(), self.verticalHeader()
-        width = vertical.sizeHint().width() + horizontal.length() + frame
-        height = horizontal.sizeHint().height() + vertical.length() + frame
-        self.setFixedSize(width, height)
+        self._content_width = vertical.sizeHint().width() + horizontal.length() + frame
+        self._content_height = horizontal.sizeHint().height() + vertical.length() + frame
+        self.setMaximumWidth(self._content_width)
+        self._fit_height()
+        self.updateGeometry()
+
+    def _fit_height(self) -> None:
+        scroll_bar = self.horizontalScrollBar().sizeHint().height()
+        needs_scroll_bar = self.width() < self._content_width
+        self.setFixedHeight(self._content_height + (scroll_bar if needs_scroll_bar else 0))
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._content_width, self.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(min(self._content_width, 120), self.height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
@@ -448,7 +470,7 @@ class WeightTable(QWidget):
         if kind == self._kind:
             return
         self._kind = kind
-        self._schedule_refresh()
+        self._schedule_refresh(immediate=True)
 
     def value_kind(self) -> str:
         return self._kind
@@ -463,7 +485,7 @@ class WeightTable(QWidget):
             self.refresh()
             limit = self._limit
         self._scales[self._kind] = ColourScale(mode, limit)
-        self._schedule_refresh()
+        self._schedule_refresh(immediate=True)
 
     def scale(self) -> ColourScale:
         """The colour scale of the current value kind."""
@@ -496,7 +518,7 @@ class WeightTable(QWidget):
             raise ValueError(f"{ref.name} is not a parameter of the network shown")
         self._selected = ref
         if self._dirty:
-            self._schedule_refresh()
+            self._schedule_refresh(immediate=True)
         else:
             self._apply_selection()
 
@@ -549,10 +571,18 @@ class WeightTable(QWidget):
         return index.model().data(index, role)
 
     # ----------------------------------------------------------- refresh
-    def _schedule_refresh(self) -> None:
-        """Refresh now, or (while snapshots stream in) at most every REFRESH_INTERVAL_MS."""
+    def _schedule_refresh(self, immediate: bool = False) -> None:
+        """Refresh now, or (while snapshots stream in) at most every REFRESH_INTERVAL_MS.
+
+        ``immediate``: a user's action (value kind, scale, selection), shown at once.
+        """
         self._dirty = True
-        if not self.isVisible() or self._refresh_timer.isActive():
+        if not self.isVisible():
+            return
+        if immediate:
+            self.refresh()
+            return
+        if self._refresh_timer.isActive():
             return
         since = (time.perf_counter() - self._last_refresh) * 1000.0
         if since >= REFRESH_INTERVAL_MS:
@@ -668,9 +698,10 @@ class WeightTable(QWidget):
             view = self._views[self._selected.layer]
             cell = self._models[self._selected.layer].cell_of(self._selected)
             if cell is not None and self.isVisible():
-                self.scroll_area.ensureWidgetVisible(view)
-                rect = view.visualRect(view.model().index(*cell))
-                center = view.mapTo(self._content, rect.center())
+                index = view.model().index(*cell)
+                view.scrollTo(index)  # sideways, inside a wide table
+                rect = view.visualRect(index)
+                center = view.viewport().mapTo(self._content, rect.center())
                 self.scroll_area.ensureVisible(center.x(), center.y(), rect.width(), rect.height())
 
     def _on_cell_clicked(self, index: QModelIndex) -> None:
