@@ -509,13 +509,11 @@ class WeightTable(QWidget):
     def select(self, ref: ParameterRef | None) -> None:
         """Highlight a weight or bias (None: nothing); does not emit ``parameter_selected``.
 
-        Raises
-        ------
-        ValueError
-            If the parameter does not exist in the network shown.
+        Connected to the network view's selection, this may run before this
+        (hidden, not yet refreshed) table has the network the ref belongs to: a
+        ref not in the network shown is remembered without a highlight, shown
+        once a snapshot with it arrives, and dropped by a snapshot without it.
         """
-        if ref is not None and not self._ref_exists(ref):
-            raise ValueError(f"{ref.name} is not a parameter of the network shown")
         self._selected = ref
         if self._dirty:
             self._schedule_refresh(immediate=True)
