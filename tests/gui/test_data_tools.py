@@ -117,8 +117,13 @@ def test_example_dialog_entry(qtbot, main_window, tools):
         return True
 
     tools.run_dialog = accept
-    tools.example_actions["Two gaussians"].trigger()
+    action = tools.example_actions["Two gaussians"]
+    assert action is main_window.dataset_actions["Two gaussians"]  # rerouted, not duplicated
+    changes = []
+    main_window.controller.data_changed.connect(changes.append)
+    action.trigger()
     assert seen == ["Two gaussians"]
+    assert len(changes) == 1  # only the dialog's data, not the window's old direct switch
     train, test = main_window.controller.dataset()
     assert (train.n_samples, test.n_samples) == (40, 10)
     assert train.name == "Two gaussians"

@@ -17,6 +17,7 @@ outputs is only applied after the user agrees to rebuild the network.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -148,7 +149,13 @@ class DataTools(QObject):
         for name in DATASETS:
             action = existing.get(name)
             if action is not None:
-                action.triggered.disconnect()
+                with warnings.catch_warnings():
+                    # PySide6 warns (or raises) when there was nothing to disconnect.
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    try:
+                        action.triggered.disconnect()
+                    except (RuntimeError, TypeError):
+                        pass
                 action.setText(f"{name}…")
             else:
                 action = menu.addAction(f"{name}…")
