@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -45,6 +45,9 @@ from backprop_lab.gui.weight_table import WeightTable
 
 ORGANISATION_NAME = "Backprop Lab"
 APPLICATION_NAME = "Backprop Lab"
+#: How often the loss plot receives new epochs while training runs.
+LOSS_PLOT_UPDATES_PER_SECOND = 10
+
 PROJECT_FILTER = f"Backprop Lab projects (*{PROJECT_SUFFIX});;All files (*)"
 COLOUR_MODES = (
     ("weight", "Colour by &weight"),
@@ -98,6 +101,11 @@ class MainWindow(QMainWindow):
         self.project_path: Path | None = None
         self.divergence_message: QMessageBox | None = None
         self._pending_snapshots: dict[str, object] = {}
+        self._loss_batches: list = []
+        self._loss_timer = QTimer(self)
+        self._loss_timer.setSingleShot(True)
+        self._loss_timer.setInterval(int(1000 / LOSS_PLOT_UPDATES_PER_SECOND))
+        self._loss_timer.timeout.connect(self.flush_losses)
         self._closed = False
 
         self.network_view = NetworkView()
@@ -284,9 +292,34 @@ class MainWindow(QMainWindow):
             self.weight_table.set_snapshot(snapshot)
 
     def _on_epochs(self, batch) -> None:
-        self.loss_plot.append(batch.epochs, batch.train_loss, batch.test_loss)
+        # Every epoch's loss is kept; while running, batches are handed to the
+        # plot at most LOSS_PLOT_UPDATES_PER_SECOND times a second, because each
+        # plot repaint costs the GUI thread far more than the data.
+        self._loss_batches.append(batch)
+        if not self.controller.is_running:
+            self.flush_losses()
+        elif not self._loss_timer.isActive():
+            self._loss_timer.start()
+
+    def flush_losses(self) -> None:
+        """Hand every buffered epoch's loss to the loss plot now."""
+        self._loss_timer.stop()
+        batches, self._loss_batches = self._loss_batches, []
+        if not batches:
+            return
+        if len(batches) == 1:
+            batch = batches[0]
+            self.loss_plot.append(batch.epochs, batch.train_loss, batch.test_loss)
+            return
+        self.loss_plot.append(
+            np.concatenate([b.epochs for b in batches]),
+            np.concatenate([b.train_loss for b in batches]),
+            np.concatenate([b.test_loss for b in batches]),
+        )
 
     def _on_network_reset(self, snapshot) -> None:
+        self._loss_timer.stop()
+        self._loss_batches = []
         self.loss_plot.clear()
         self.loss_plot.set_loss_name(snapshot.loss_name)
         self.network_view.select(None)
@@ -298,6 +331,8 @@ class MainWindow(QMainWindow):
 
     def _on_state_changed(self, state: str) -> None:
         running = state == "running"
+        if not running:
+            self.flush_losses()
         self.state_label.setText("Running" if running else "Paused")
         self.network_view.set_editable(not running)
 
@@ -394,6 +429,7 @@ class MainWindow(QMainWindow):
 
     def project(self) -> Project:
         """The session as a :class:`Project` (the weights and epoch shown)."""
+        self.flush_losses()
         snapshot = self.controller.current_snapshot()
         epochs, train_loss, test_loss = self.loss_plot.history()
         keep = np.asarray(epochs) <= snapshot.epoch
@@ -496,6 +532,7 @@ class MainWindow(QMainWindow):
 
     def export_loss_csv(self, path: str | Path) -> bool:
         """Write the loss history (epoch, train loss, test loss) as CSV."""
+        self.flush_losses()
         return self._export("loss history", self.loss_plot.export_csv, str(path))
 
     def export_network_image(self, path: str | Path) -> bool:
@@ -504,6 +541,7 @@ class MainWindow(QMainWindow):
 
     def export_loss_plot_image(self, path: str | Path) -> bool:
         """Write the loss plot as PNG or SVG (by the suffix)."""
+        self.flush_losses()
         return self._export("loss plot", self.loss_plot.export_image, str(path))
 
     def _ask_export_path(self, title: str, name: str, filters: str) -> str:

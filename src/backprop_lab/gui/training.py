@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, QTimer, Signal, Slot
 from threadpoolctl import threadpool_limits
 
 from backprop_lab.core import (
@@ -63,6 +63,13 @@ Array = npt.NDArray[np.float64]
 
 #: Snapshots per second the worker sends at most while running.
 EMITS_PER_SECOND = 30.0
+
+#: How long the worker waits, after an emit, for the GUI to finish drawing it.
+GUI_YIELD_SECONDS = 0.008
+#: How long the worker steps aside while the GUI thread is busy, at most ...
+GUI_WAIT_SECONDS = 0.1
+#: ... before it trains this long regardless.
+WORKER_SLICE_SECONDS = 0.002
 
 #: The largest hidden layer and the most hidden layers the settings accept.
 MAX_HIDDEN_LAYERS = 8
@@ -271,9 +278,21 @@ class TrainingWorker(QObject):
         self._pending_train: list[float] = []
         self._pending_test: list[float] = []
         self._last_emit = 0.0
-        # Set by the GUI thread when it has taken the last snapshot (a bool
-        # assignment is atomic under the GIL); back-pressure for slow redraws.
-        self.snapshot_taken = True
+        # Set by the GUI thread once it has shown the last snapshot. Until then
+        # no new snapshot is made (back-pressure for slow redraws), and right
+        # after an emit the worker blocks on it for up to GUI_YIELD_SECONDS so
+        # the GUI thread gets the GIL to itself while it redraws.
+        self.gui_ready = threading.Event()
+        self.gui_ready.set()
+        # Cleared while the GUI thread is processing events (between its event
+        # dispatcher's awake and aboutToBlock). Python threads share one GIL,
+        # and a busy worker makes every GIL hand-off in a redraw wait up to the
+        # interpreter's switch interval, so the worker steps aside while the
+        # GUI works: at most GUI_WAIT_SECONDS, then it trains for at least
+        # WORKER_SLICE_SECONDS, so neither side can starve the other.
+        self.gui_idle = threading.Event()
+        self.gui_idle.set()
+        self._slice_end = 0.0
 
     # -------------------------------------------------------- GUI thread side
     def send(self, *command: Any) -> None:
@@ -402,6 +421,11 @@ class TrainingWorker(QObject):
 
     def _train_one_epoch(self) -> None:
         trainer = self._trainer
+        if not self.gui_idle.is_set():
+            now = time.perf_counter()
+            if now >= self._slice_end:
+                if not self.gui_idle.wait(GUI_WAIT_SECONDS):
+                    self._slice_end = time.perf_counter() + WORKER_SLICE_SECONDS
         if self._epochs_per_second is not None:
             delay = self._next_epoch_time - time.perf_counter()
             if delay > 0:
@@ -442,8 +466,9 @@ class TrainingWorker(QObject):
                 self.state_changed.emit((self._generation, "paused"))
                 return
         now = time.perf_counter()
-        if now - self._last_emit >= 1.0 / EMITS_PER_SECOND and self.snapshot_taken:
+        if now - self._last_emit >= 1.0 / EMITS_PER_SECOND and self.gui_ready.is_set():
             self._emit(force_snapshot=False, now=now)
+            self.gui_ready.wait(GUI_YIELD_SECONDS)
 
     def _emit(self, force_snapshot: bool, now: float | None = None) -> None:
         batch = None
@@ -455,9 +480,9 @@ class TrainingWorker(QObject):
             )
             self._clear_pending()
         snapshot = None
-        if force_snapshot or self.snapshot_taken:
+        if force_snapshot or self.gui_ready.is_set():
             snapshot = take_snapshot(self._trainer)
-            self.snapshot_taken = False
+            self.gui_ready.clear()
         if batch is None and snapshot is None:
             return
         self._last_emit = time.perf_counter() if now is None else now
@@ -508,6 +533,10 @@ class TrainingController(QObject):
         self._worker.stop_condition_reached.connect(self._on_stop_condition)
         self._worker.failed.connect(self._on_failed)
         self._shut_down = False
+        self._dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread())
+        if self._dispatcher is not None:
+            self._dispatcher.awake.connect(self._worker.gui_idle.clear)
+            self._dispatcher.aboutToBlock.connect(self._worker.gui_idle.set)
         self._thread.start()
 
     # --------------------------------------------------------------- helpers
@@ -536,7 +565,7 @@ class TrainingController(QObject):
         self._generation += 1
         self._running = False
         self._snapshot = take_snapshot(trainer)
-        self._worker.snapshot_taken = True
+        self._worker.gui_ready.set()
         self._worker.send("replace", trainer, self._generation)
         if self._worker_state != "paused":
             self._worker_state = "paused"
@@ -551,15 +580,18 @@ class TrainingController(QObject):
     @Slot(object)
     def _on_progressed(self, payload) -> None:
         generation, batch, snapshot = payload
-        if snapshot is not None:
-            self._worker.snapshot_taken = True
-        if generation != self._generation:
-            return
-        if batch is not None:
-            self.epochs_trained.emit(batch)
-        if snapshot is not None:
-            self._snapshot = snapshot
-            self.snapshot_ready.emit(snapshot)
+        try:
+            if generation != self._generation:
+                return
+            if batch is not None:
+                self.epochs_trained.emit(batch)
+            if snapshot is not None:
+                self._snapshot = snapshot
+                self.snapshot_ready.emit(snapshot)
+        finally:
+            if snapshot is not None:
+                # Ready for the next frame once the repaints queued above are done.
+                QTimer.singleShot(0, self._worker.gui_ready.set)
 
     @Slot(object)
     def _on_state_changed(self, payload) -> None:
@@ -908,6 +940,11 @@ class TrainingController(QObject):
             return True
         self._shut_down = True
         self._running = False
+        if self._dispatcher is not None:
+            self._dispatcher.awake.disconnect(self._worker.gui_idle.clear)
+            self._dispatcher.aboutToBlock.disconnect(self._worker.gui_idle.set)
+            self._dispatcher = None
+        self._worker.gui_idle.set()
         self._worker.send("quit")
         self._thread.quit()
         finished = self._thread.wait(timeout_ms)

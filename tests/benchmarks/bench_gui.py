@@ -1,0 +1,166 @@
+"""GUI speed and responsiveness, side by side, offscreen. Run by hand:
+
+    python tests/benchmarks/bench_gui.py
+
+1. epochs/s of the seed example through the worker with the network view and
+   the loss plot live, against a core Trainer alone (target >= 0.5x);
+2. lateness of a 10 ms QTimer in the GUI thread while training at full speed
+   (target p99 < 50 ms);
+3. redraw time of the network view for a 2-16-16-16-1 network (target <= 16 ms);
+4. memory growth over 200,000 epochs through the worker (target < 50 MB).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtWidgets import QApplication
+
+from backprop_lab.core import Network, Trainer, seed_example, take_snapshot
+from backprop_lab.core.presets import seed_inputs
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def spin_until(app, predicate, timeout_s: float) -> None:
+    deadline = time.perf_counter() + timeout_s
+    while not predicate() and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def core_epochs_per_second(seconds: float = 2.0) -> float:
+    trainer = Trainer(**seed_example())
+    start = time.perf_counter()
+    n = 0
+    while time.perf_counter() - start < seconds:
+        trainer.step(200)
+        n += 200
+    return n / (time.perf_counter() - start)
+
+
+def worker_run(app, window, seconds: float, timer_lateness: list[float] | None = None) -> float:
+    controller = window.controller
+    controller.reset()
+    timer = None
+    if timer_lateness is not None:
+        clock = QElapsedTimer()
+        clock.start()
+        last = [clock.nsecsElapsed()]
+
+        def tick():
+            now = clock.nsecsElapsed()
+            timer_lateness.append(max(0.0, (now - last[0]) / 1e6 - 10.0))
+            last[0] = now
+
+        timer = QTimer()
+        timer.setTimerType(__import__("PySide6.QtCore").QtCore.Qt.TimerType.PreciseTimer)
+        timer.timeout.connect(tick)
+        timer.start(10)
+    start = time.perf_counter()
+    controller.run()
+    spin_until(app, lambda: time.perf_counter() - start >= seconds, seconds + 1)
+    controller.pause()
+    spin_until(app, lambda: not controller.is_running, 5)
+    elapsed = time.perf_counter() - start
+    app.processEvents()
+    if timer is not None:
+        timer.stop()
+    return controller.current_snapshot().epoch / elapsed
+
+
+def redraw_ms(app, window) -> float:
+    X, T = seed_inputs()
+    net = Network([2, 16, 16, 16, 1], "tanh", init="xavier", bias=True, seed=1)
+    trainer = Trainer(net, X, T, learning_rate=0.1)
+    view = window.network_view
+    snapshots = []
+    for _ in range(20):
+        trainer.step(1)
+        snapshots.append(take_snapshot(trainer))
+    view.set_snapshot(snapshots[0])
+    view.repaint()
+    times = []
+    for snapshot in snapshots[1:]:
+        t0 = time.perf_counter()
+        view.set_snapshot(snapshot)
+        view.graphics_view().viewport().repaint()
+        app.processEvents()
+        times.append((time.perf_counter() - t0) * 1000)
+    return float(np.median(times))
+
+
+def memory_growth(app, window, epochs: int = 200_000) -> tuple[float, float]:
+    controller = window.controller
+    controller.reset()
+    app.processEvents()
+    before = rss_mb()
+    start = time.perf_counter()
+    controller.step(epochs)
+    spin_until(
+        app,
+        lambda: controller.current_snapshot().epoch >= epochs and not controller.is_running,
+        timeout_s=1800,
+    )
+    app.processEvents()
+    return rss_mb() - before, time.perf_counter() - start
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from backprop_lab.gui.main_window import MainWindow
+
+    window = MainWindow(restore_settings=False)
+    window.resize(1440, 900)
+    window.show()
+    app.processEvents()
+
+    core = core_epochs_per_second()
+    lateness: list[float] = []
+    gui = worker_run(app, window, seconds=4.0, timer_lateness=lateness)
+    core_after = core_epochs_per_second()
+    core_mean = (core + core_after) / 2
+    p99 = float(np.percentile(lateness, 99)) if lateness else float("nan")
+    redraw = redraw_ms(app, window)
+    growth, seconds = memory_growth(app, window)
+    window.close()
+
+    rows = [
+        ("epochs/s, core alone", f"{core_mean:,.0f}", "", ""),
+        ("epochs/s, worker + view + plot", f"{gui:,.0f}", f"{gui / core_mean:.2f}x", ">= 0.5x"),
+        ("10 ms timer lateness p99 (ms)", f"{p99:.1f}", f"{p99 / 50:.2f} of target", "< 50"),
+        (
+            "redraw 2-16-16-16-1 median (ms)",
+            f"{redraw:.1f}",
+            f"{redraw / 16:.2f} of target",
+            "<= 16",
+        ),
+        (
+            f"memory growth 200,000 epochs ({seconds:.0f} s)",
+            f"{growth:.1f} MB",
+            f"{growth / 50:.2f} of target",
+            "< 50 MB",
+        ),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'value':>12}  {'ratio':>16}  target")
+    for name, value, ratio, target in rows:
+        print(f"{name:<{width}}  {value:>12}  {ratio:>16}  {target}")
+    ok = gui / core_mean >= 0.5 and p99 < 50 and redraw <= 16 and growth < 50
+    print("all targets met" if ok else "some targets missed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
