@@ -35,6 +35,10 @@ fail() {
   echo "build_linux.sh: FAILED: $*" >&2
   exit 1
 }
+# Any other failing command (set -e) names itself before the script exits.
+trap 'echo "build_linux.sh: FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
+# Pipelines below never end in a reader that stops early (grep -q, head, awk exit):
+# with pipefail, the writer's SIGPIPE would fail the pipeline at random.
 
 # The one dependency list for the .deb. Qt's xcb platform (libqxcb.so and libQt6XcbQpa)
 # and QtGui link these; PyInstaller ships copies of most of them from the build machine,
@@ -116,7 +120,8 @@ rm -rf "$BUNDLE"
 # (Qt, NumPy, OpenBLAS) is left byte-for-byte as shipped, since stripping breaks OpenBLAS.
 for elf in "$BUNDLE"/_internal/libpython3*.so* "$BUNDLE"/_internal/python3.*/lib-dynload/*.so; do
   [ -f "$elf" ] && [ ! -L "$elf" ] || continue
-  if readelf -S "$elf" 2>/dev/null | grep -q '\.debug_info'; then
+  sections="$(readelf -S "$elf" 2>/dev/null || true)"
+  if [[ "$sections" == *.debug_info* ]]; then
     strip --strip-debug "$elf"
   fi
 done
@@ -219,9 +224,13 @@ declare -A depends_set=() recommends_set=()
 for package in "${DEB_DEPENDS_BASE[@]}"; do depends_set["$package"]=1; done
 for package in "${DEB_RECOMMENDS[@]}"; do recommends_set["$package"]=1; done
 missing=()
+ldconfig_cache="$(ldconfig -p)"
 for lib in $(printf '%s\n' "${!needed_from_system[@]}" | sort); do
-  path="$(ldconfig -p | awk -v lib="$lib" '$1 == lib && /x86-64|AArch64|64bit/ {print $NF; exit}')"
-  [ -n "$path" ] || path="$(ldconfig -p | awk -v lib="$lib" '$1 == lib {print $NF; exit}')"
+  # Prefer this architecture's copy when a multiarch system also has i386 libraries.
+  path="$(awk -v lib="$lib" '$1 == lib && /x86-64|AArch64/ && !found {print $NF; found = 1}' \
+    <<<"$ldconfig_cache")"
+  [ -n "$path" ] || path="$(awk -v lib="$lib" '$1 == lib && !found {print $NF; found = 1}' \
+    <<<"$ldconfig_cache")"
   users="${needed_from_system[$lib]}"
   if [ -z "$path" ]; then
     # Not installed here: acceptable only for the optional Wayland plugin's libraries.
@@ -233,7 +242,7 @@ for lib in $(printf '%s\n' "${!needed_from_system[@]}" | sort); do
   real="$(readlink -f "$path")"
   # dpkg records /lib or /usr/lib as the package had it; on merged-/usr systems try both.
   for candidate in "$path" "$real" "/usr${path#/usr}" "/usr${real#/usr}" "${path#/usr}" "${real#/usr}"; do
-    package="$(dpkg -S "$candidate" 2>/dev/null | head -n 1 | cut -d: -f1 || true)"
+    package="$(dpkg -S "$candidate" 2>/dev/null | sed -n '1s/:.*//p' || true)"
     [ -z "$package" ] || break
   done
   printf '  %-28s %-22s needed by %s\n' "$lib" "${package:-?}" "${users%% *}"
@@ -302,7 +311,7 @@ dpkg -x "$DEB" "$SCRATCH/deb"
 self_test ".deb via /usr/bin/$APP" "$SCRATCH/deb/usr/bin/$APP"
 
 step "apt-get install --simulate"
-if ! ls /var/lib/apt/lists/ 2>/dev/null | grep -q '_Packages'; then
+if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
   [ "$(id -u)" = 0 ] || fail "apt has no package lists and this is not root: run apt-get update"
   apt-get update -qq
 fi
