@@ -296,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
 def _screenshot(app, window, path: Path) -> int:
     window.resize(1440, 900)
     window.show()
+    app.processEvents()
+    window.arrange_docks()
     for _ in range(5):
         app.processEvents()
     window.loss_plot.flush() if hasattr(window.loss_plot, "flush") else None

@@ -138,6 +138,14 @@ class MainWindow(QMainWindow):
         )
         self.tabifyDockWidget(self.docks["controls"], self.docks["settings"])
         self.docks["controls"].raise_()
+        # Side panels run the full height; the loss plot sits under the network.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+        )
         self._build_status_bar()
         self._connect()
 
@@ -149,6 +157,7 @@ class MainWindow(QMainWindow):
         self._show_status(snapshot)
         self._update_title()
         self.resize(1280, 800)
+        self.arrange_docks()
         if restore_settings:
             self.restore_settings()
 
@@ -238,6 +247,16 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         self.register_dock(dock, name)
         return dock
+
+    def arrange_docks(self) -> None:
+        """The default proportions: the network view gets the most room."""
+        width, height = self.width(), self.height()
+        self.resizeDocks(
+            [self.docks["controls"], self.docks["weights"]],
+            [max(300, width // 4), max(320, width // 4)],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks([self.docks["loss"]], [max(200, height // 3)], Qt.Orientation.Vertical)
 
     def register_dock(self, dock: QDockWidget, name: str | None = None) -> None:
         """List ``dock`` in the View menu (docks added by other panels call this too)."""
