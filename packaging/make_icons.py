@@ -4,8 +4,9 @@ Run with the build venv's Python (it needs PySide6, nothing else):
 
     python packaging/make_icons.py OUT_DIR [SVG]
 
-(SVG defaults to resources/backprop-lab.svg) writes OUT_DIR/backprop-lab-<N>.png for N in 16 .. 1024, OUT_DIR/backprop-lab.ico
-(Windows, PNG-compressed entries) and OUT_DIR/backprop-lab.icns (macOS, PNG entries).
+(SVG defaults to resources/backprop-lab.svg) writes OUT_DIR/backprop-lab-<N>.png for N in
+16 .. 1024, OUT_DIR/backprop-lab.ico (Windows, PNG-compressed entries) and
+OUT_DIR/backprop-lab.icns (macOS, PNG entries).
 No Pillow and no network: Qt's own SVG renderer draws the icon, and the two
 container formats are written here with struct, since both simply hold PNG data.
 """

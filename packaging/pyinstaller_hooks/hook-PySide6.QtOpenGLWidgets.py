@@ -1,9 +1,9 @@
-"""Replaces PyInstaller's hook for PySide6.QtOpenGLWidgets: same collection, minus unused Qt plugins."""
+"""Replaces PyInstaller's PySide6.QtOpenGLWidgets hook: same collection, minus unused Qt plugins."""
 
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from qt_plugin_filter import filtered  # noqa: E402
+from qt_plugin_filter import filtered
 
 hiddenimports, binaries, datas = filtered(__file__)
