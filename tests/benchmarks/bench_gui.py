@@ -20,7 +20,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from backprop_lab.core import Network, Trainer, seed_example, take_snapshot
@@ -34,10 +34,19 @@ def rss_mb() -> float:
 
 
 def spin_until(app, predicate, timeout_s: float) -> None:
+    """Run a real event loop (as the app does) until ``predicate()`` or the timeout."""
+    loop = QEventLoop()
     deadline = time.perf_counter() + timeout_s
-    while not predicate() and time.perf_counter() < deadline:
-        app.processEvents()
-        time.sleep(0.001)
+
+    def check():
+        if predicate() or time.perf_counter() > deadline:
+            loop.quit()
+
+    poll = QTimer()
+    poll.timeout.connect(check)
+    poll.start(5)
+    loop.exec()
+    poll.stop()
 
 
 def core_epochs_per_second(seconds: float = 2.0) -> float:

@@ -67,9 +67,9 @@ EMITS_PER_SECOND = 30.0
 #: How long the worker waits, after an emit, for the GUI to finish drawing it.
 GUI_YIELD_SECONDS = 0.008
 #: How long the worker steps aside while the GUI thread is busy, at most ...
-GUI_WAIT_SECONDS = 0.1
+GUI_WAIT_SECONDS = 0.03
 #: ... before it trains this long regardless.
-WORKER_SLICE_SECONDS = 0.002
+WORKER_SLICE_SECONDS = 0.003
 
 #: The largest hidden layer and the most hidden layers the settings accept.
 MAX_HIDDEN_LAYERS = 8
