@@ -108,3 +108,14 @@ def test_fitted_curve_rejects_bad_input():
         fitted_curve(Network([2, 1]), (0, 1))
     with pytest.raises(ValueError):
         fitted_curve(Network([1, 1]), (1, 1))
+
+
+def test_weights_too_large_for_float32_fall_back_to_exact_float64():
+    # A diverging run can leave weights that overflow float32 but not float64.
+    net = Network.from_arrays(
+        [np.full((2, 2), 1e39), np.full((2, 1), 1e-30)], None, ["linear", "linear"]
+    )
+    grid = grid_for((-1.0, 1.0, -1.0, 1.0), resolution=5)
+    values = decision_map(net, grid)
+    assert np.all(np.isfinite(values))
+    np.testing.assert_array_equal(values.reshape(-1, 1), net.predict(grid.points))

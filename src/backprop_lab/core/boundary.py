@@ -139,12 +139,18 @@ def _layer_outputs(net: Network, points: Array, dtype) -> list[Array]:
         return net.forward(points).activations
     h = points.astype(dtype)
     outputs = []
-    for layer, (weights, name) in enumerate(zip(net.weights, net.activations, strict=True)):
-        a = h @ weights.astype(dtype)
-        if net.biases is not None:
-            a += net.biases[layer].astype(dtype)
-        h = get_activation(name).function(a)
-        outputs.append(h)
+    # Large (finite) weights can overflow float32 where float64 copes: then
+    # the map is computed again in float64, so the picture never shows
+    # numbers the network does not produce.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for layer, (weights, name) in enumerate(zip(net.weights, net.activations, strict=True)):
+            a = h @ weights.astype(dtype)
+            if net.biases is not None:
+                a += net.biases[layer].astype(dtype)
+            h = get_activation(name).function(a)
+            outputs.append(h)
+    if not all(np.isfinite(o).all() for o in outputs):
+        return net.forward(points).activations
     return outputs
 
 
