@@ -27,7 +27,7 @@ def wait_epoch(qtbot, window, epoch):
 
 def test_opens_on_the_seed_example_ready_to_step(main_window):
     assert main_window.network_view.snapshot().layer_sizes == (2, 3, 3, 1)
-    assert set(main_window.menus) == {"file", "edit", "view", "training", "data", "help"}
+    assert set(main_window.menus) == {"file", "edit", "view", "training", "data", "inspect", "help"}
     assert main_window.training_actions.step.isEnabled()
     assert main_window.control_panel.epoch_label.text() == "0"
     assert "Epoch 0" in main_window.epoch_label.text()
@@ -267,10 +267,12 @@ def test_uncaught_exception_shows_a_dialog_logs_it_and_the_app_keeps_running(
 
 @pytest.mark.parametrize("name", ["XOR", "Noisy sine"])
 def test_example_datasets_from_the_data_menu(qtbot, main_window, name):
+    # The menu entry opens the example dialog (size, noise, split); accept its defaults.
+    main_window.data_tools.run_dialog = lambda dialog: True
+    main_window.data_tools.confirm_adapt = lambda message: True  # 1-input data
     main_window.dataset_actions[name].trigger()
     train, _test = main_window.controller.dataset()
     assert train.name == name
     main_window.controller.step()
     wait_epoch(qtbot, main_window, 1)
     assert main_window.network_view.snapshot().inputs.shape[0] == len(train.inputs)
-

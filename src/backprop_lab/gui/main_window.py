@@ -158,6 +158,14 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.resize(1280, 800)
         self.arrange_docks()
+        # The data tools (issue 4) and the backpropagation inspector (issue 5)
+        # add their own docks and menus; installed before the saved layout is
+        # restored so their docks come back where the student left them.
+        from .data_tools import install_data_tools
+        from .inspector import install_inspector
+
+        self.data_tools = install_data_tools(self)
+        self.inspector = install_inspector(self)
         if restore_settings:
             self.restore_settings()
 
