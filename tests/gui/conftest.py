@@ -20,6 +20,28 @@ def private_settings(tmp_path_factory, monkeypatch):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch):
+    """A modal dialog would wait forever for a click no test makes: fail instead of hanging.
+
+    Tests that exercise a dialog replace the window's hook for it (for example
+    ``data_tools.run_dialog``) or monkeypatch the call themselves.
+    """
+    from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a modal dialog was opened in a test: {args[:2]!r}")
+
+    monkeypatch.setattr(QDialog, "exec", refuse)
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+    for name in ("question", "warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, refuse)
+    for name in ("getDouble", "getInt", "getText", "getItem"):
+        monkeypatch.setattr(QInputDialog, name, refuse)
+    for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory"):
+        monkeypatch.setattr(QFileDialog, name, refuse)
+
+
 @pytest.fixture
 def controller(qtbot):
     """A TrainingController on the seed example; its thread is joined afterwards."""
