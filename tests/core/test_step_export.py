@@ -7,6 +7,7 @@ import pytest
 
 from backprop_lab.core import Network, seed_example
 from backprop_lab.core.inspect import explain_step
+from backprop_lab.core.presets import get_preset
 from backprop_lab.core.step_export import HEADER, export_step_for_preset, write_step_csv
 
 
@@ -66,17 +67,21 @@ def test_export_for_preset_writes_the_first_step(tmp_path):
     np.testing.assert_array_equal(
         e.new_weights[2][2, 0], values(rows, 3, "new_weight")[("", "2", "0")]
     )
-    with pytest.raises(ValueError, match="unknown dataset"):
+    with pytest.raises(ValueError, match="unknown preset"):
         export_step_for_preset("no such preset", tmp_path / "x.csv")
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_export_for_another_dataset_uses_the_apps_starting_network(tmp_path):
+def test_export_for_another_preset_uses_that_presets_network_and_training_set(tmp_path):
     path = tmp_path / "xor.csv"
     e = export_step_for_preset("xor", path)
-    assert e.layer_sizes == (2, 3, 3, 1) and e.n_samples == 200
+    trainer = get_preset("xor").trainer()
+    assert e.layer_sizes == tuple(trainer.net.layer_sizes) == (2, 4, 1)
+    assert e.n_samples == len(trainer.X) == 160  # 200 points, 20 % held out for testing
     rows = read(path)
-    assert {r[2] for r in rows if r[1] == "delta"} == {str(n) for n in range(200)}
+    assert {r[2] for r in rows if r[1] == "delta"} == {str(n) for n in range(160)}
+    trainer.step(1)
+    np.testing.assert_array_equal(e.new_weights[0], trainer.net.weights[0])
 
 
 def test_unwritable_path_gives_a_clear_error(tmp_path):

@@ -46,7 +46,7 @@ from .inspect import (
 )
 from .losses import LOSSES, get_loss
 from .network import INIT_SCHEMES, NO_MISTAKES, ForwardTrace, Gradients, Mistakes, Network
-from .presets import seed_example
+from .presets import PRESETS, Preset, get_preset, seed_example
 from .project_file import (
     PROJECT_FORMAT_VERSION,
     PROJECT_SUFFIX,
@@ -62,6 +62,9 @@ from .step_export import export_step_for_preset, write_step_csv
 from .trainer import Divergence, EpochRecord, Trainer
 
 __all__ = [
+    "PRESETS",
+    "Preset",
+    "get_preset",
     "ACTIVATIONS",
     "HIDDEN_ACTIVATIONS",
     "INIT_SCHEMES",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .network import Network
+from .trainer import Trainer
 
 #: The seed's raw inputs (hours of study and sleep, say) and targets.
 SEED_X_RAW = np.array([[2.0, 9.0], [1.0, 5.0], [3.0, 4.0]])
@@ -36,3 +38,166 @@ def seed_example() -> dict[str, Any]:
     """
     X, T = seed_inputs()
     return {"net": seed_network(), "X": X, "T": T, "learning_rate": 1.0, "loss": "half_sse"}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """An example a teacher can open in one click: data plus a network that learns it.
+
+    Attributes
+    ----------
+    name
+        The example dataset's display name (a key of ``DATASETS``).
+    description
+        One sentence for the student.
+    hidden_layer_sizes, activations
+        The architecture; ``activations`` has one name per hidden layer and one
+        for the output layer.
+    bias, init, init_value, init_seed
+        Biases and initialisation.
+    learning_rate, loss, batch_size, momentum
+        Training settings (batch_size None = full batch).
+    test_fraction
+        Share of the data held out as a test set.
+    """
+
+    name: str
+    description: str
+    hidden_layer_sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    bias: bool = True
+    init: str = "xavier"
+    init_value: float = 0.1
+    init_seed: int = 0
+    learning_rate: float = 0.1
+    loss: str = "mse"
+    batch_size: int | None = None
+    momentum: float = 0.0
+    test_fraction: float = 0.0
+
+    def settings(self) -> dict[str, Any]:
+        """The network and training settings, as the app stores them."""
+        return {
+            "hidden_layer_sizes": list(self.hidden_layer_sizes),
+            "activations": list(self.activations),
+            "bias": self.bias,
+            "init": self.init,
+            "init_value": self.init_value,
+            "init_seed": self.init_seed,
+            "learning_rate": self.learning_rate,
+            "loss": self.loss,
+            "batch_size": self.batch_size,
+            "momentum": self.momentum,
+        }
+
+    def datasets(self, seed: int = 0):
+        """The training set and the test set (None when ``test_fraction`` is 0)."""
+        from .datasets import make_dataset, train_test_split
+
+        data = make_dataset(self.name, seed=seed)
+        if self.test_fraction <= 0:
+            return data, None
+        return train_test_split(data, self.test_fraction, seed=seed)
+
+    def network(self, n_inputs: int, n_outputs: int) -> Network:
+        """The preset's network, initialised from ``init_seed``."""
+        return Network(
+            [n_inputs, *self.hidden_layer_sizes, n_outputs],
+            list(self.activations),
+            init=self.init,
+            bias=self.bias,
+            seed=self.init_seed,
+            init_value=self.init_value,
+        )
+
+    def trainer(self, seed: int = 0) -> Trainer:
+        """A core Trainer set up exactly as the app sets this preset up."""
+        train, test = self.datasets(seed)
+        return Trainer(
+            self.network(train.n_inputs, train.n_outputs),
+            train.inputs,
+            train.targets,
+            learning_rate=self.learning_rate,
+            loss=self.loss,
+            batch_size=self.batch_size,
+            momentum=self.momentum,
+            seed=self.init_seed,
+            X_test=None if test is None else test.inputs,
+            T_test=None if test is None else test.targets,
+        )
+
+
+#: The examples, by the short names the command line takes (``--preset xor``).
+PRESETS: dict[str, Preset] = {
+    "seed": Preset(
+        "Seed example",
+        "The blog post's 2-3-3-1 sigmoid network: no bias, every weight 0.1, learning rate 1.",
+        (3, 3),
+        ("sigmoid", "sigmoid", "sigmoid"),
+        bias=False,
+        init="constant",
+        learning_rate=1.0,
+        loss="half_sse",
+    ),
+    "xor": Preset(
+        "XOR",
+        "Not linearly separable: one hidden layer of 4 tanh units bends the boundary.",
+        (4,),
+        ("tanh", "sigmoid"),
+        learning_rate=1.0,
+        loss="cross_entropy",
+        test_fraction=0.2,
+    ),
+    "circles": Preset(
+        "Circles",
+        "A ring around a disc: the hidden units each cut the plane, the output combines them.",
+        (8,),
+        ("tanh", "sigmoid"),
+        learning_rate=1.0,
+        loss="cross_entropy",
+        test_fraction=0.2,
+    ),
+    "gaussians": Preset(
+        "Two gaussians",
+        "Two blobs: a single straight boundary is enough, so training is quick.",
+        (2,),
+        ("tanh", "sigmoid"),
+        learning_rate=0.5,
+        loss="cross_entropy",
+        test_fraction=0.2,
+    ),
+    "spirals": Preset(
+        "Two spirals",
+        "Hard: two interleaved spirals need two hidden layers, momentum and patience.",
+        (16, 16),
+        ("tanh", "tanh", "sigmoid"),
+        learning_rate=0.3,
+        loss="cross_entropy",
+        momentum=0.9,
+        test_fraction=0.2,
+    ),
+    "sine": Preset(
+        "Noisy sine",
+        "Regression: a tanh hidden layer and a linear output fit a curve through noise.",
+        (8,),
+        ("tanh", "linear"),
+        learning_rate=0.2,
+        loss="mse",
+        test_fraction=0.2,
+    ),
+}
+
+
+def get_preset(name: str) -> Preset:
+    """A preset by its short name (``"xor"``) or display name (``"XOR"``), any case.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the known ones.
+    """
+    key = name.strip().lower()
+    for short, preset in PRESETS.items():
+        if key in (short, preset.name.lower()):
+            return preset
+    raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")

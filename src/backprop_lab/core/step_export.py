@@ -18,11 +18,9 @@ import csv
 import os
 from collections.abc import Iterator
 
-import numpy as np
-
-from .datasets import make_dataset
 from .inspect import StepExplanation, explain_step
-from .network import NO_MISTAKES, Mistakes, Network
+from .network import NO_MISTAKES, Mistakes
+from .presets import get_preset
 from .trainer import Trainer
 
 HEADER = ("layer", "quantity", "sample", "row", "column", "value")
@@ -111,35 +109,15 @@ def write_step_csv(path: str | os.PathLike, explanation: StepExplanation) -> int
     return len(rows)
 
 
-#: The network the app starts with (its default settings): the seed's 2-3-3-1 shape
-#: with the data's input and output counts, sigmoid, no bias, every weight 0.1,
-#: learning rate 1 and the seed's E = 1/2 Σ (t − P)².
-DEFAULT_HIDDEN_LAYER_SIZES = (3, 3)
-DEFAULT_LEARNING_RATE = 1.0
-DEFAULT_LOSS = "half_sse"
-
-
 def preset_trainer(preset_name: str) -> Trainer:
-    """The trainer the app starts with on ``--preset NAME`` (an example dataset's name).
+    """The trainer the app starts with on ``--preset NAME`` (see :data:`~.presets.PRESETS`).
 
     Raises
     ------
     ValueError
-        For an unknown dataset name (the message lists the known ones).
+        For an unknown preset name (the message lists the known ones).
     """
-    dataset = make_dataset(preset_name)
-    X = np.asarray(dataset.inputs, dtype=np.float64)
-    T = np.asarray(dataset.targets, dtype=np.float64)
-    X = X.reshape(len(X), -1)
-    T = T.reshape(len(T), -1)
-    net = Network(
-        [X.shape[1], *DEFAULT_HIDDEN_LAYER_SIZES, T.shape[1]],
-        "sigmoid",
-        init="constant",
-        bias=False,
-        init_value=0.1,
-    )
-    return Trainer(net, X, T, learning_rate=DEFAULT_LEARNING_RATE, loss=DEFAULT_LOSS)
+    return get_preset(preset_name).trainer()
 
 
 def export_step_for_preset(
@@ -148,8 +126,8 @@ def export_step_for_preset(
     """Explain the first full-batch step of a preset and write it as CSV to ``path``.
 
     This is what ``backprop-lab --preset NAME --export-step FILE.csv`` runs,
-    with no display: ``NAME`` is an example dataset (``seed``, ``xor``, ...)
-    and the network is the one the app starts with (see :func:`preset_trainer`).
+    with no display: ``NAME`` is a preset (``seed``, ``xor``, ...) and the
+    network is the one the app opens that preset with (see :func:`preset_trainer`).
 
     Raises
     ------
