@@ -62,15 +62,13 @@ from .step_export import export_step_for_preset, write_step_csv
 from .trainer import Divergence, EpochRecord, Trainer
 
 __all__ = [
-    "PRESETS",
-    "Preset",
-    "get_preset",
     "ACTIVATIONS",
     "HIDDEN_ACTIVATIONS",
     "INIT_SCHEMES",
     "LOSSES",
     "NO_MISTAKES",
     "OUTPUT_ACTIVATIONS",
+    "PRESETS",
     "Divergence",
     "EpochRecord",
     "ForwardTrace",
@@ -80,9 +78,11 @@ __all__ = [
     "Network",
     "NetworkSnapshot",
     "ParameterRef",
+    "Preset",
     "Trainer",
     "get_activation",
     "get_loss",
+    "get_preset",
     "gradient_check",
     "max_relative_error",
     "seed_example",
