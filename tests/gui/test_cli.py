@@ -52,7 +52,8 @@ def test_self_test_passes(tmp_path):
         (["--bogus"], "unrecognized arguments"),
         (["--epochs", "many"], "invalid int value"),
         (["--epochs", "-3"], "--epochs"),
-        (["--preset", "nonsense", "--screenshot", "x.png"], "unknown dataset"),
+        (["--preset", "nonsense", "--screenshot", "x.png"], "unknown preset"),
+        (["--preset", "nonsense", "--export-step", "x.csv"], "unknown preset"),
         (["--screenshot", "picture.jpg"], ".png"),
         (["missing.bplab"], "no such file"),
     ],
@@ -80,3 +81,35 @@ def test_version(capsys):
 
     assert main(["--version"]) == 0
     assert __version__ in capsys.readouterr().out
+
+
+def test_export_step_writes_the_cores_numbers_with_no_display(tmp_path):
+    import csv
+
+    target = tmp_path / "step.csv"
+    result = run_cli("--preset", "seed", "--export-step", str(target), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(target.open(encoding="utf-8")))
+    header, body = rows[0], rows[1:]
+    new_w3 = [
+        float(r[header.index("value")])
+        for r in body
+        if r[header.index("layer")] == "3" and r[header.index("quantity")] == "new_weight"
+    ]
+    assert new_w3 == pytest.approx([0.23868457] * 3, abs=1e-8)
+
+
+def test_export_step_to_an_unwritable_place_fails_with_one_line(tmp_path):
+    result = run_cli("--export-step", str(tmp_path / "no" / "dir" / "x.csv"), tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "could not write" in result.stderr
+
+
+def test_preset_opens_the_example_with_its_network(tmp_path):
+    target = tmp_path / "xor.png"
+    result = run_cli(
+        "--preset", "xor", "--epochs", "20", "--screenshot", str(target), tmp_path=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert target.exists()

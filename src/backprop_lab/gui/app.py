@@ -1,7 +1,7 @@
 """Start Backprop Lab: command-line options, the QApplication, the crash handler.
 
 ``backprop-lab [PROJECT_FILE] [--preset NAME] [--epochs N] [--screenshot PNG]
-[--self-test] [--version]``
+[--self-test] [--export-step CSV] [--version]``
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
-    from backprop_lab.core.datasets import DATASETS
+    from backprop_lab.core.presets import PRESETS
 
     parser = _Parser(
         prog="backprop-lab",
@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         "project", nargs="?", metavar="PROJECT_FILE", help="a .bplab project file to open"
     )
     parser.add_argument(
-        "--preset", metavar="NAME", help="start on an example dataset: " + ", ".join(DATASETS)
+        "--preset",
+        metavar="NAME",
+        help="open an example (its data, network and settings): " + ", ".join(PRESETS),
     )
     parser.add_argument(
         "--epochs",
@@ -61,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--self-test",
         action="store_true",
         help="train a few epochs offscreen, compare with the core, exit 0 or 1",
+    )
+    parser.add_argument(
+        "--export-step",
+        metavar="CSV",
+        help="write every number of the first training step of --preset (default: seed) "
+        "to a CSV file and exit, with no display",
     )
     parser.add_argument("--version", action="version", version=f"Backprop Lab {__version__}")
     return parser
@@ -234,13 +242,7 @@ def _prepare_window(args, window) -> int | None:
         if not window.open_project_from(path, show_errors=False):
             return _fail(f"cannot open project file {args.project!r}")
     if args.preset:
-        from backprop_lab.core.datasets import dataset_display_name
-
-        try:
-            name = dataset_display_name(args.preset)
-        except ValueError as exc:
-            return _fail(_one_line(exc))
-        window.use_example_dataset(name)
+        window.open_example(args.preset)  # checked in main() before the window existed
     return None
 
 
@@ -263,6 +265,15 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"--screenshot needs a .png file name, got {args.screenshot!r}")
     if args.project and not Path(args.project).is_file():
         return _fail(f"cannot open project file {args.project!r}: no such file")
+    if args.preset:
+        from backprop_lab.core.presets import get_preset
+
+        try:
+            get_preset(args.preset)
+        except ValueError as exc:
+            return _fail(_one_line(exc))
+    if args.export_step:
+        return _export_step(args.preset or "seed", args.export_step)
 
     headless = bool(args.screenshot or args.self_test)
     app = _make_application(offscreen=headless)
@@ -291,6 +302,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         window.close()
         window.controller.shutdown()
+
+
+def _export_step(preset_name: str, path: str) -> int:
+    """``--export-step``: the numbers of one step as CSV, no Qt at all."""
+    from backprop_lab.core.step_export import export_step_for_preset
+
+    try:
+        explanation = export_step_for_preset(preset_name, path)
+    except (ValueError, OSError) as exc:
+        return _fail(_one_line(exc), EXIT_FAILED)
+    print(
+        f"backprop-lab: wrote the first step of {preset_name!r} "
+        f"({explanation.n_samples} samples) to {path}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def _screenshot(app, window, path: Path) -> int:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from backprop_lab.core.datasets import DATASETS, make_dataset
+from backprop_lab.core.presets import PRESETS, get_preset
 from backprop_lab.core.project_file import (
     PROJECT_SUFFIX,
     Project,
@@ -192,6 +193,15 @@ class MainWindow(QMainWindow):
         self.save_action.setShortcut(QKeySequence("Ctrl+S"))
         self.save_as_action = file_menu.addAction("Save project &as…", self.save_project_as)
         self.save_as_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        examples = file_menu.addMenu("Open &example")
+        self.example_actions: dict[str, QAction] = {}
+        for key, preset in PRESETS.items():
+            action = examples.addAction(
+                preset.name, lambda _checked=False, k=key: self.open_example(k)
+            )
+            action.setStatusTip(preset.description)
+            action.setToolTip(preset.description)
+            self.example_actions[key] = action
         file_menu.addSeparator()
         export = file_menu.addMenu(icon("export"), "&Export")
         export.addAction("Loss history as &CSV…", self._export_loss_csv_dialog)
@@ -442,6 +452,16 @@ class MainWindow(QMainWindow):
         self.project_path = None
         self._update_title()
         self.show_message("New session: the seed example, epoch 0")
+
+    def open_example(self, key: str) -> None:
+        """Open a preset: its data, a network that learns it and its settings (resets)."""
+        preset = get_preset(key)
+        try:
+            self.controller.apply_preset(preset)
+        except ValueError as exc:
+            self.show_message(f"Example not opened: {exc}")
+            return
+        self.show_message(f"Opened the example {preset.name}: {preset.description}")
 
     def use_example_dataset(self, name: str) -> None:
         """Train on one of the example datasets (the network adapts its input/output layers)."""

@@ -58,6 +58,7 @@ from backprop_lab.core import (
     take_snapshot,
 )
 from backprop_lab.core.datasets import seed_dataset
+from backprop_lab.core.presets import Preset
 
 Array = npt.NDArray[np.float64]
 
@@ -900,6 +901,13 @@ class TrainingController(QObject):
         self._replace(trainer)
         self.settings_changed.emit(self.settings())
         self.data_changed.emit((train, test))
+
+    def apply_preset(self, preset: Preset, data_seed: int = 0) -> None:
+        """Open an example: its data, its network and its settings; resets training."""
+        train, test = preset.datasets(data_seed)
+        network = preset.network(train.n_inputs, train.n_outputs)
+        settings = {**self._settings, **preset.settings()}
+        self.load_session(network, network, train, test, settings, epoch=0)
 
     # -------------------------------------------------------------- queries
     def current_snapshot(self) -> NetworkSnapshot:
