@@ -54,13 +54,22 @@ DEB_DEPENDS_BASE=(
 DEB_RECOMMENDS=(libwayland-client0 libwayland-cursor0 libwayland-egl1)
 
 # ---------------------------------------------------------------- tools
-need_tools=()
-for tool in readelf objdump strip; do command -v "$tool" >/dev/null || need_tools+=(binutils); done
+need_packages=()
+for tool in readelf objdump strip; do
+  command -v "$tool" >/dev/null || { need_packages+=(binutils); break; }
+done
 command -v dpkg-deb >/dev/null || fail "dpkg-deb is missing (a Debian-based system is needed)"
-if [ "${#need_tools[@]}" -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || fail "binutils (readelf, objdump, strip) is missing"
-  step "installing binutils"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils >/dev/null
+# The smoke tests run the bundle, and the Depends check looks up which package owns each
+# system library it links to: both need the runtime libraries installed on this machine.
+for package in "${DEB_DEPENDS_BASE[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || need_packages+=("$package")
+done
+if [ "${#need_packages[@]}" -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || fail "missing Debian packages (install them first): ${need_packages[*]}"
+  step "installing ${need_packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
 fi
 
 # ---------------------------------------------------------------- 1. venv
