@@ -19,7 +19,7 @@ import numpy.typing as npt
 from .activations import get_activation
 from .losses import get_loss
 from .network import NO_MISTAKES, Mistakes, Network, _as_batch
-from .snapshot import NetworkSnapshot, ParameterRef
+from .snapshot import NetworkSnapshot, ParameterRef, frozen_copies
 
 Array = npt.NDArray[np.float64]
 
@@ -66,17 +66,6 @@ def step_phases(n_layers: int) -> tuple[Phase, ...]:
     backward = [Phase("backward", l) for l in range(n_layers, 0, -1)]
     update = [Phase("update", l) for l in range(1, n_layers + 1)]
     return tuple(forward + backward + update)
-
-
-def _frozen(arrays) -> tuple[Array, ...] | None:
-    if arrays is None:
-        return None
-    out = []
-    for a in arrays:
-        c = np.array(a, dtype=np.float64, copy=True)
-        c.flags.writeable = False
-        out.append(c)
-    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -239,19 +228,19 @@ def explain_step(
         mistakes=mistakes,
         sample=sample,
         sample_indices=indices,
-        inputs=_frozen([Xb])[0],
-        targets=_frozen([Tb])[0],
-        pre_activations=_frozen(trace.pre_activations),
-        activations=_frozen(trace.activations),
-        deltas=_frozen(grads.deltas),
-        weight_gradients=_frozen(grads.weights),
-        bias_gradients=_frozen(grads.biases),
-        old_weights=_frozen(net.weights),
-        old_biases=_frozen(net.biases),
-        weight_updates=_frozen(weight_updates),
-        bias_updates=_frozen(bias_updates),
-        new_weights=_frozen(new_weights),
-        new_biases=_frozen(new_biases),
+        inputs=frozen_copies([Xb])[0],
+        targets=frozen_copies([Tb])[0],
+        pre_activations=frozen_copies(trace.pre_activations),
+        activations=frozen_copies(trace.activations),
+        deltas=frozen_copies(grads.deltas),
+        weight_gradients=frozen_copies(grads.weights),
+        bias_gradients=frozen_copies(grads.biases),
+        old_weights=frozen_copies(net.weights),
+        old_biases=frozen_copies(net.biases),
+        weight_updates=frozen_copies(weight_updates),
+        bias_updates=frozen_copies(bias_updates),
+        new_weights=frozen_copies(new_weights),
+        new_biases=frozen_copies(new_biases),
         loss_value=float(net.loss(Xb, Tb, loss)),
         phases=step_phases(net.n_layers),
     )

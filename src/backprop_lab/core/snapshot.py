@@ -16,7 +16,8 @@ from .trainer import Trainer
 Array = npt.NDArray[np.float64]
 
 
-def _frozen(arrays) -> tuple[Array, ...] | None:
+def frozen_copies(arrays) -> tuple[Array, ...] | None:
+    """Read-only float64 copies of a list of arrays (None stays None)."""
     if arrays is None:
         return None
     out = []
@@ -103,15 +104,15 @@ def take_snapshot(trainer: Trainer) -> NetworkSnapshot:
         epoch=trainer.epoch,
         layer_sizes=tuple(net.layer_sizes),
         activations=tuple(net.activations),
-        weights=_frozen(net.weights),
-        biases=_frozen(net.biases),
-        weight_gradients=_frozen(grads.weights),
-        bias_gradients=_frozen(grads.biases),
-        last_weight_updates=_frozen(last_w),
-        last_bias_updates=_frozen(last_b),
-        inputs=_frozen([trainer.X])[0],
-        pre_activations=_frozen(trace.pre_activations),
-        activations_values=_frozen(trace.activations),
+        weights=frozen_copies(net.weights),
+        biases=frozen_copies(net.biases),
+        weight_gradients=frozen_copies(grads.weights),
+        bias_gradients=frozen_copies(grads.biases),
+        last_weight_updates=frozen_copies(last_w),
+        last_bias_updates=frozen_copies(last_b),
+        inputs=frozen_copies([trainer.X])[0],
+        pre_activations=frozen_copies(trace.pre_activations),
+        activations_values=frozen_copies(trace.activations),
         train_loss=float(train_loss),
         test_loss=trainer.test_loss(),
         loss_name=trainer.loss,
