@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from backprop_lab.core.gradcheck import GradientCheckRow, gradient_check
 from backprop_lab.core.network import Network
-from backprop_lab.gui.phase_stepper import format_number
+from backprop_lab.gui.phase_stepper import format_number, number_table
 
 #: Relative error below which analytic and numeric gradients agree.
 TOLERANCE = 1e-6
@@ -78,19 +76,9 @@ class GradientCheckPanel(QWidget):
         self._summary.setFont(bold)
         self._detail = QLabel()
         self._detail.setWordWrap(True)
-        self._table = QTableWidget(0, 5)
-        self._table.setHorizontalHeaderLabels(
-            ["parameter", "analytic (backprop)", "numeric (central diff.)", "relative error", ""]
+        self._table = number_table(
+            5, ["parameter", "analytic (backprop)", "numeric (central diff.)", "relative error", ""]
         )
-        self._table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self._table.verticalHeader().setVisible(False)
-        self._table.verticalHeader().setDefaultSectionSize(self._table.fontMetrics().height() + 6)
-        header = self._table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        mono = QFont("monospace")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        self._table.setFont(mono)
         top = QHBoxLayout()
         top.addWidget(self._button)
         top.addStretch(1)

@@ -78,6 +78,23 @@ def sample_labels(controller) -> list[str]:
     return labels
 
 
+def number_table(columns: int, labels: list[str] | None = None) -> QTableWidget:
+    """A read-only, compact table in a monospace font, for columns of numbers."""
+    table = QTableWidget(0, columns)
+    if labels:
+        table.setHorizontalHeaderLabels(labels)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    mono = QFont("monospace")
+    mono.setStyleHint(QFont.StyleHint.Monospace)
+    table.setFont(mono)
+    return table
+
+
 def _is_running(controller) -> bool:
     running = controller.is_running
     return bool(running() if callable(running) else running)
@@ -143,16 +160,7 @@ class PhaseStepper(QWidget):
         self._note_label.setStyleSheet("QLabel { color: palette(highlight); font-style: italic; }")
         self._status_label = QLabel()
         self._status_label.setWordWrap(True)
-        self._table = QTableWidget(0, 0)
-        self._table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self._table.verticalHeader().setVisible(False)
-        self._table.verticalHeader().setDefaultSectionSize(self._table.fontMetrics().height() + 6)
-        header = self._table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        mono = QFont("monospace")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        self._table.setFont(mono)
+        self._table = number_table(0)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Explain:"))
@@ -245,10 +253,7 @@ class PhaseStepper(QWidget):
             self._status_label.setText("Pause training to step through phases.")
             return
         if self._explanation is None:
-            try:
-                self._explanation = explain_current(self._controller, self.chosen_sample())
-            except ValueError as exc:
-                self._status_label.setText(f"Cannot explain this step: {exc}")
+            if not self._explain():
                 return
             self._index = 0
             self._status_label.setText("")
@@ -264,13 +269,18 @@ class PhaseStepper(QWidget):
         if _is_running(self._controller):
             self._status_label.setText("Pause training to step through phases.")
             return
-        if self._explanation is None:
-            try:
-                self._explanation = explain_current(self._controller, self.chosen_sample())
-            except ValueError as exc:
-                self._status_label.setText(f"Cannot explain this step: {exc}")
-                return
+        if self._explanation is None and not self._explain():
+            return
         self._apply()
+
+    def _explain(self) -> bool:
+        """Compute the step about to be walked; False (and a message) when it cannot be."""
+        try:
+            self._explanation = explain_current(self._controller, self.chosen_sample())
+        except ValueError as exc:
+            self._status_label.setText(f"Cannot explain this step: {exc}")
+            return False
+        return True
 
     def cancel(self) -> None:
         """Forget the walk in progress; nothing is changed."""
