@@ -128,3 +128,21 @@ def test_legend_ticks_match_its_limit_and_its_bar_runs_orange_to_blue(qtbot):
     assert coloured, "the gradient bar was not drawn"
     assert coloured[0].red() > coloured[0].blue()  # left end: negative, orange
     assert coloured[-1].blue() > coloured[-1].red()  # right end: positive, blue
+
+
+def test_legend_repaints_only_when_what_it_draws_changes(qtbot):
+    legend = ColourLegend("weight", 0.5)
+    qtbot.addWidget(legend)
+    repaints = []
+    legend.update = lambda: repaints.append(legend.tick_labels())
+    legend.set_limit(0.50004)  # an auto scale creeping: the same 3 digits are drawn
+    legend.set_title("weight")
+    assert repaints == []
+    assert legend.limit() == 0.50004
+    legend.set_limit(0.5012)
+    assert repaints == [["\u22120.501", "0", "0.501"]]
+    assert "0.501" in legend.toolTip()
+    legend.set_limit(0.5012, "fixed")
+    legend.set_title("dE/dw")
+    assert len(repaints) == 3
+    assert legend.heading() == "dE/dw (fixed scale)"

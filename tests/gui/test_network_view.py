@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from backprop_lab.core import Network, Trainer, seed_example, take_snapshot
 from backprop_lab.core.snapshot import ParameterRef
@@ -393,3 +393,64 @@ def test_a_2_16_16_16_1_network_renders_quickly(view):
     # CPU time of this thread, so other processes on the machine do not count. The
     # 16 ms target is measured by the benchmark; here only catch gross regressions.
     assert min(timings) < 0.05
+
+
+def test_a_repaint_without_changes_reuses_the_cached_picture(known, qtbot):
+    view, trainer, _ = known
+    graphics = view.graphics_view()
+    calls = []
+    original = view._paint_network
+    view._paint_network = lambda painter, lod: (calls.append(lod), original(painter, lod))[1]
+    graphics.viewport().repaint()
+    graphics.viewport().repaint()
+    assert calls == []  # nothing changed since the last paint: a blit of the cache
+    before = graphics.grab().toImage()
+    trainer.step(1)
+    view.set_snapshot(take_snapshot(trainer))
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=1000)
+    graphics.viewport().repaint()
+    assert len(calls) == 1
+    assert graphics.grab().toImage() != before  # the new weights are drawn
+
+
+class _RecordingPainter(QPainter):
+    """Notes, for every drawLines call, the pen width and whether it was antialiased."""
+
+    def __init__(self, device) -> None:
+        super().__init__(device)
+        self.edge_calls: list[tuple[float, bool]] = []
+
+    def drawLines(self, lines) -> None:
+        antialiased = self.testRenderHint(QPainter.RenderHint.Antialiasing)
+        self.edge_calls.append((self.pen().widthF(), antialiased))
+        super().drawLines(lines)
+
+
+@pytest.mark.parametrize("pixels_per_unit", [0.4, 1.0, 2.0])
+def test_only_edges_thinner_than_one_and_a_half_pixels_skip_antialiasing(known, pixels_per_unit):
+    view, _, _ = known
+    image = QImage(400, 300, QImage.Format.Format_ARGB32_Premultiplied)
+    painter = _RecordingPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    try:
+        view._paint_network(painter, pixels_per_unit)
+    finally:
+        painter.end()
+    assert len(painter.edge_calls) == len(view._groups) > 0
+    for width, antialiased in painter.edge_calls:
+        assert antialiased == (width * pixels_per_unit >= 1.5)
+    assert painter.edge_calls[-1][0] * pixels_per_unit >= 1.5  # strongest edges drawn last
+
+
+def test_auto_scale_box_is_only_set_when_its_number_changes(known):
+    view, trainer, _ = known
+    values = []
+    original = view._limit_spin.setValue
+    view._limit_spin.setValue = lambda value: (values.append(value), original(value))[1]
+    view.set_snapshot(take_snapshot(trainer))  # the same weights again
+    assert values == []
+    trainer.step(5)
+    snapshot = take_snapshot(trainer)
+    view.set_snapshot(snapshot)
+    limit = max(float(np.abs(a).max()) for a in (*snapshot.weights, *snapshot.biases))
+    assert view._limit_spin.value() == pytest.approx(limit, abs=1e-4)

@@ -9,6 +9,7 @@ both light and dark backgrounds.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -199,6 +200,16 @@ def format_scale_number(value: float) -> str:
     return text.replace("-", "\u2212")
 
 
+@functools.cache
+def _legend_gradient_stops() -> list[tuple[float, QColor]]:
+    """The legend bar's colour stops: the diverging map at 21 evenly spaced positions."""
+    stops = np.linspace(-1.0, 1.0, 21)
+    return [
+        (float((stop + 1) / 2), QColor(*(int(c) for c in colour)))
+        for stop, colour in zip(stops, diverging_rgba(stops, 1.0), strict=True)
+    ]
+
+
 class ColourLegend(QWidget):
     """A horizontal gradient bar with ticks at −limit, 0 and +limit and a title.
 
@@ -234,17 +245,27 @@ class ColourLegend(QWidget):
         return self._scale_mode
 
     def set_title(self, title: str) -> None:
+        drawn = self._drawn_texts()
         self._title = title
-        self._update_tooltip()
-        self.update()
+        self._update_if_changed(drawn)
 
     def set_limit(self, limit: float, scale_mode: str | None = None) -> None:
         """Show ``limit`` at the ends; ``scale_mode`` ("auto"/"fixed") is named in the title."""
+        drawn = self._drawn_texts()
         self._limit = float(limit)
         if scale_mode is not None:
             self._scale_mode = scale_mode
-        self._update_tooltip()
-        self.update()
+        self._update_if_changed(drawn)
+
+    def _drawn_texts(self) -> tuple[str, ...]:
+        return (self.heading(), *self.tick_labels())
+
+    def _update_if_changed(self, drawn_before: tuple[str, ...]) -> None:
+        # An auto scale moves a little every frame while training; the legend only
+        # shows 3 significant digits, so most frames change nothing it draws.
+        if self._drawn_texts() != drawn_before:
+            self._update_tooltip()
+            self.update()
 
     def tick_labels(self) -> list[str]:
         """The three tick labels as drawn: −limit, 0, +limit."""
@@ -302,9 +323,7 @@ class ColourLegend(QWidget):
             self.BAR_HEIGHT,
         )
         gradient = QLinearGradient(bar.left(), 0, bar.right(), 0)
-        stops = np.linspace(-1.0, 1.0, 21)
-        for stop, colour in zip(stops, diverging_rgba(stops, 1.0), strict=True):
-            gradient.setColorAt((stop + 1) / 2, QColor(*(int(c) for c in colour)))
+        gradient.setStops(_legend_gradient_stops())
         painter.fillRect(bar, gradient)
         painter.setPen(QPen(text_colour, 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -90,6 +90,8 @@ MAX_EDGE_WIDTH = 6.5
 LEVELS = 100
 #: Alpha of edges outside the highlighted layer.
 DIMMED_ALPHA = 60
+#: Edges drawn thinner than this many device pixels on screen are not antialiased.
+EDGE_ANTIALIAS_MIN_PIXELS = 1.5
 #: Where along an edge :meth:`NetworkView.edge_hit_point` lies (sqrt(2) - 1).
 EDGE_HIT_FRACTION = math.sqrt(2.0) - 1.0
 #: Hit tolerance around an edge, in screen pixels.
@@ -209,12 +211,13 @@ class _Layout:
 class _EdgeGroup:
     """Edges sharing one pen: drawn with one ``drawLines`` call."""
 
-    __slots__ = ("lines", "order", "pen")
+    __slots__ = ("lines", "order", "pen", "width")
 
     def __init__(self, pen: QPen, lines: list[QLineF], order: float) -> None:
         self.pen = pen
         self.lines = lines
         self.order = order
+        self.width = pen.widthF()
 
 
 class _NetworkItem(QGraphicsItem):
@@ -427,6 +430,9 @@ class NetworkView(QWidget):
 
         self._scene = QGraphicsScene(self)
         self._item = _NetworkItem(self)
+        # Painted once per change into a pixmap in device pixels; repaints that change
+        # nothing (a second expose, an overlapping widget, the legend) are a blit.
+        self._item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._scene.addItem(self._item)
         self._view = _GraphicsView(self)
         self._view.setScene(self._scene)
@@ -1158,9 +1164,12 @@ class NetworkView(QWidget):
         if self._limit != self._legend.limit() or mode != self._legend.scale_mode():
             self._legend.set_limit(self._limit, mode)
         if self._scales[self._colour_mode].mode == "auto":
-            self._limit_spin.blockSignals(True)
-            self._limit_spin.setValue(min(max(self._limit, 1e-4), 1e6))
-            self._limit_spin.blockSignals(False)
+            shown_limit = round(min(max(self._limit, 1e-4), 1e6), self._limit_spin.decimals())
+            # Only when the number shown changes: setValue repaints the box every time.
+            if shown_limit != self._limit_spin.value():
+                self._limit_spin.blockSignals(True)
+                self._limit_spin.setValue(shown_limit)
+                self._limit_spin.blockSignals(False)
 
     def _levels(self, values: np.ndarray) -> np.ndarray:
         """Signed integer level in [-LEVELS, LEVELS] per value (_NAN_LEVEL for non-finite)."""
@@ -1254,11 +1263,19 @@ class NetworkView(QWidget):
             painter.setBrush(band)
             painter.drawRoundedRect(layout.column_rect(self._highlighted_layer), 10, 10)
 
-        # Edges: one drawLines call per pen.
+        # Edges: one drawLines call per pen. Antialiasing costs about as much as the
+        # rest of the edge drawing and is invisible on lines under 1.5 device pixels,
+        # so thin edges are drawn without it (thick ones, and exports, keep it).
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
+        thin_below = EDGE_ANTIALIAS_MIN_PIXELS / max(lod, 1e-6)
         for group in self._groups:
+            painter.setRenderHint(
+                QPainter.RenderHint.Antialiasing, antialiased and group.width >= thin_below
+            )
             painter.setPen(group.pen)
             painter.drawLines(group.lines)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialiased)
 
         # Hovered and selected edges on top, with a halo.
         for ref, alpha in ((self._hovered_ref, 110), (self._selected, 255)):
