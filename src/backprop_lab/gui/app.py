@@ -227,6 +227,27 @@ def self_test(window, epochs: int = 25) -> tuple[bool, str]:
     )
 
 
+def ask_restore(parent, question: str) -> bool:
+    """The Yes/No question that offers a crashed session back."""
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(
+        parent,
+        "Restore the autosaved session?",
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.Yes,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def offer_crashed_session(window, ask) -> bool:
+    """Offer the autosave of a session that did not close properly (see gui.autosave)."""
+    from backprop_lab.gui.autosave import offer_crashed_session as offer
+
+    return offer(window, ask)
+
+
 def _prepare_window(args, window) -> int | None:
     """Apply PROJECT_FILE and --preset; an exit code when they fail."""
     if args.project:
@@ -246,6 +267,17 @@ def _prepare_window(args, window) -> int | None:
     return None
 
 
+def _project_path_problem(path: Path) -> str:
+    """Why ``path`` cannot be a project file ("" when it may be one)."""
+    if path.is_dir():
+        return "it is a folder, not a file"
+    if not path.exists():
+        return "no such file"
+    if not path.is_file():
+        return "not a regular file"
+    return ""
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
@@ -263,8 +295,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"--epochs must be 0 or more, got {args.epochs}")
     if args.screenshot and Path(args.screenshot).suffix.lower() != ".png":
         return _fail(f"--screenshot needs a .png file name, got {args.screenshot!r}")
-    if args.project and not Path(args.project).is_file():
-        return _fail(f"cannot open project file {args.project!r}: no such file")
+    if args.project:
+        problem = _project_path_problem(Path(args.project))
+        if problem:
+            return _fail(f"cannot open project file {args.project!r}: {problem}")
     if args.preset:
         from backprop_lab.core.presets import get_preset
 
@@ -298,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
             return _screenshot(app, window, Path(args.screenshot))
         install_excepthook()
         window.show()
+        if not (args.project or args.preset):
+            # Only a plain start offers a crashed session back; an autosave stays
+            # for the next plain start otherwise.
+            offer_crashed_session(window, lambda question: ask_restore(window, question))
+        window.enable_autosave()
         return int(app.exec())
     finally:
         window.close()

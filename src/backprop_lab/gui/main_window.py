@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,7 @@ from backprop_lab.core.project_file import (
     save_project,
 )
 from backprop_lab.core.trainer import Divergence
+from backprop_lab.gui.autosave import Autosaver
 from backprop_lab.gui.controls import ControlPanel, TrainingActions, format_loss
 from backprop_lab.gui.dialogs import show_about, show_error
 from backprop_lab.gui.icons import app_icon, icon
@@ -101,6 +104,7 @@ class MainWindow(QMainWindow):
         self.controller = controller if controller is not None else TrainingController(self)
         self.project_path: Path | None = None
         self.divergence_message: QMessageBox | None = None
+        self._suggested_learning_rate = 0.1
         self._pending_snapshots: dict[str, object] = {}
         self._loss_batches: list = []
         self._loss_timer = QTimer(self)
@@ -108,6 +112,18 @@ class MainWindow(QMainWindow):
         self._loss_timer.setInterval(int(1000 / LOSS_PLOT_UPDATES_PER_SECOND))
         self._loss_timer.timeout.connect(self.flush_losses)
         self._closed = False
+        self._modified = False
+        self.session_name = "Seed example"
+        #: ``callable(question) -> "save" | "discard" | "cancel"``, asked before
+        #: unsaved changes would be lost (close, New, Open, Open example). None
+        #: means nobody can answer (offscreen: tests, --self-test, --screenshot),
+        #: and the changes are discarded as asked. Tests replace it.
+        self.ask_save_changes: Callable[[str], str] | None = (
+            None
+            if QGuiApplication.platformName() in ("offscreen", "minimal")
+            else self.ask_save_changes_dialog
+        )
+        self.autosaver: Autosaver | None = None
 
         self.network_view = NetworkView()
         self.setCentralWidget(self.network_view)
@@ -169,6 +185,9 @@ class MainWindow(QMainWindow):
         self.inspector = install_inspector(self)
         if restore_settings:
             self.restore_settings()
+        # Restoring the view choices goes through the controller; the session
+        # itself is still exactly the one the window opened on.
+        self.set_modified(False)
 
     # ------------------------------------------------------------ building
     def _build_menus(self) -> None:
@@ -303,6 +322,7 @@ class MainWindow(QMainWindow):
         c.settings_changed.connect(self._on_settings_changed)
         c.data_changed.connect(lambda _data: self._show_names())
         c.error_occurred.connect(self._on_worker_error)
+        c.session_changed.connect(self._on_session_changed)
         self.network_view.parameter_selected.connect(self.weight_table.select)
         self.weight_table.parameter_selected.connect(self.network_view.select)
         self.network_view.weight_edit_requested.connect(self._on_weight_edit)
@@ -374,22 +394,53 @@ class MainWindow(QMainWindow):
         self.network_view.set_editable(not running)
 
     def _on_diverged(self, divergence: Divergence) -> None:
+        # The trainer undid the epoch whose update made the loss explode (full
+        # batch): the plot forgets every epoch after the one the network shows.
+        self.flush_losses()
+        shown_epoch = self.controller.current_snapshot().epoch
+        epochs, train_loss, test_loss = self.loss_plot.history()
+        keep = epochs <= shown_epoch
+        if not np.all(keep):
+            self.loss_plot.set_history(epochs[keep], train_loss[keep], test_loss[keep])
         text = divergence.message
         self.show_message(text, 0)
-        if self.divergence_message is not None:
-            self.divergence_message.close()
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, "Training diverged", text, QMessageBox.StandardButton.Ok, self
-        )
+        learning_rate = self.controller.settings()["learning_rate"]
+        smaller = float(f"{learning_rate / 10:.3g}")
+        box = self.divergence_message
+        if box is None:
+            # One non-modal box, reused: training can go on while it is open.
+            box = QMessageBox(QMessageBox.Icon.Warning, "Training diverged", "", parent=self)
+            box.setModal(False)
+            box.setWindowModality(Qt.WindowModality.NonModal)
+            box.addButton(QMessageBox.StandardButton.Ok)
+            self.divergence_reset_button = box.addButton("Reset", QMessageBox.ButtonRole.ActionRole)
+            self.divergence_reset_button.clicked.connect(
+                lambda: self.reset_with_learning_rate(self._suggested_learning_rate)
+            )
+            self.divergence_message = box
+        self._suggested_learning_rate = smaller
+        self.divergence_reset_button.setText(f"Reset with learning rate {smaller:g}")
+        box.setText(text)
         box.setInformativeText(
             "The loss is no longer a finite number, so training paused. The network shows "
-            "the last finite weights. Lower the learning rate, then Step or Run again "
-            "(or Reset)."
+            "the last finite weights. Lower the learning rate, then Step or Run again. "
+            "These weights are often already so large that any step diverges again: "
+            "then Reset (back to the initial weights) with a smaller learning rate."
         )
-        box.setModal(False)
-        box.setWindowModality(Qt.WindowModality.NonModal)
         box.show()
-        self.divergence_message = box
+        box.raise_()
+
+    def reset_with_learning_rate(self, learning_rate: float) -> None:
+        """Set ``learning_rate`` and go back to the initial weights (after a divergence)."""
+        try:
+            self.controller.set_learning_rate(learning_rate)
+        except ValueError as exc:
+            self.show_message(f"Learning rate not changed: {exc}")
+            return
+        self.controller.reset()
+        self.show_message(
+            f"Reset to epoch 0 with learning rate {learning_rate:g}: press Step or Run."
+        )
 
     def _on_stop_condition(self, message: str) -> None:
         self.show_message(message, 0)
@@ -437,31 +488,144 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, timeout_ms)
 
     def _update_title(self) -> None:
-        name = self.project_path.name if self.project_path else "Seed example"
-        self.setWindowTitle(f"{name} — Backprop Lab")
+        name = self.project_path.name if self.project_path else self.session_name
+        # "[*]" is where Qt puts the modified marker "*" (and macOS its dot).
+        self.setWindowTitle(f"{name}[*] — Backprop Lab")
+        self.setWindowModified(self._modified)
+
+    # ------------------------------------------------------- unsaved changes
+    def is_modified(self) -> bool:
+        """Whether the session has changes that are not in a file yet."""
+        return self._modified
+
+    def set_modified(self, modified: bool) -> None:
+        """Mark the session as changed (a "*" in the title) or as saved."""
+        if bool(modified) != self._modified:
+            self._modified = bool(modified)
+            self.setWindowModified(self._modified)
+
+    def _on_session_changed(self, _what: str) -> None:
+        if not self._modified:
+            self.set_modified(True)
+
+    def ask_save_changes_dialog(self, question: str) -> str:
+        """The Save / Discard / Cancel question; returns "save", "discard" or "cancel"."""
+        box = self.unsaved_changes_box(question)
+        box.exec()
+        clicked = box.standardButton(box.clickedButton())
+        if clicked == QMessageBox.StandardButton.Save:
+            return "save"
+        if clicked == QMessageBox.StandardButton.Discard:
+            return "discard"
+        return "cancel"
+
+    def unsaved_changes_box(self, question: str) -> QMessageBox:
+        """The (not yet shown) message box :meth:`ask_save_changes_dialog` uses."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Unsaved changes — Backprop Lab")
+        box.setText(question)
+        box.setInformativeText(
+            "Save keeps your network, data, settings and loss history in a project file."
+        )
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        return box
+
+    def maybe_save(self, before: str) -> bool:
+        """Before ``before`` (e.g. "closing") would lose unsaved changes, ask; True to go on.
+
+        Save saves (and goes on only if the save worked), Discard goes on,
+        Cancel keeps everything as it is.
+        """
+        if not self._modified or self.ask_save_changes is None:
+            return True
+        name = self.project_path.name if self.project_path else self.session_name
+        answer = self.ask_save_changes(f"“{name}” has unsaved changes. Save them before {before}?")
+        if answer == "save":
+            if self.controller.is_running:
+                self.controller.pause()
+            return self.save_project()
+        if answer == "discard":
+            return True
+        self.show_message(f"Cancelled: {before} would have lost the unsaved changes.")
+        return False
+
+    # -------------------------------------------------------------- autosave
+    def enable_autosave(self, interval_ms: int | None = None, directory=None) -> Autosaver:
+        """Autosave every ``interval_ms`` (3 minutes by default) while there are changes."""
+        from backprop_lab.gui.autosave import AUTOSAVE_INTERVAL_MS
+
+        if self.autosaver is None:
+            self.autosaver = Autosaver(
+                self, AUTOSAVE_INTERVAL_MS if interval_ms is None else interval_ms, directory
+            )
+            self.autosaver.failed.connect(self.show_message)
+        self.autosaver.start()
+        return self.autosaver
+
+    def restore_autosave(self, path: str | Path) -> bool:
+        """Open an autosaved session; it stays unsaved (no file name, marked modified)."""
+        path = Path(path)
+        try:
+            project = load_project(path)
+        except (ProjectFileError, OSError, ValueError) as exc:
+            show_error(
+                self,
+                "The autosaved session could not be restored and was discarded. "
+                "Backprop Lab starts on the seed example.",
+                str(exc),
+            )
+            self.show_message(f"Autosave not restored: {exc}", 0)
+            return False
+        if not self._load_project(project, path):
+            return False
+        self.project_path = None
+        self.session_name = "Restored session"
+        self._update_title()
+        self.set_modified(True)
+        self.show_message(f"Restored the autosaved session at epoch {project.epoch:,}")
+        return True
 
     # ------------------------------------------------------------- session
-    def new_session(self) -> None:
-        """Back to the seed example, as when the app starts."""
+    def new_session(self) -> bool:
+        """Back to the seed example, as when the app starts (asks about unsaved changes)."""
         from backprop_lab.core.datasets import seed_dataset
         from backprop_lab.core.presets import seed_network
         from backprop_lab.gui.training import default_settings
 
+        if not self.maybe_save("starting a new session"):
+            return False
         net = seed_network()
         self.controller.load_session(net, net, seed_dataset(), None, default_settings(), 0)
         self.project_path = None
+        self.session_name = "Seed example"
         self._update_title()
+        self.set_modified(False)
         self.show_message("New session: the seed example, epoch 0")
+        return True
 
-    def open_example(self, key: str) -> None:
+    def open_example(self, key: str) -> bool:
         """Open a preset: its data, a network that learns it and its settings (resets)."""
         preset = get_preset(key)
+        if not self.maybe_save(f"opening the example {preset.name}"):
+            return False
         try:
             self.controller.apply_preset(preset)
         except ValueError as exc:
             self.show_message(f"Example not opened: {exc}")
-            return
+            return False
+        self.project_path = None
+        self.session_name = preset.name
+        self._update_title()
+        self.set_modified(False)
         self.show_message(f"Opened the example {preset.name}: {preset.description}")
+        return True
 
     def use_example_dataset(self, name: str) -> None:
         """Train on one of the example datasets (the network adapts its input/output layers)."""
@@ -507,14 +671,42 @@ class MainWindow(QMainWindow):
             return False
         self.project_path = path
         self._update_title()
+        self.set_modified(False)
         self.show_message(f"Saved {path}")
         return True
 
-    def open_project_from(self, path: str | Path, show_errors: bool = True) -> bool:
-        """Open a project; on failure an error dialog and the current session is untouched."""
+    def open_project_from(
+        self, path: str | Path, show_errors: bool = True, ask_to_save: bool = True
+    ) -> bool:
+        """Open a project; on failure an error dialog and the current session is untouched.
+
+        With unsaved changes the student is asked first (``ask_to_save``);
+        Cancel leaves everything as it is (False).
+        """
         path = Path(path)
         try:
             project = load_project(path)
+        except (ProjectFileError, OSError, ValueError) as exc:
+            self._report_open_failure(path, exc, show_errors)
+            return False
+        if ask_to_save and not self.maybe_save(f"opening {path.name}"):
+            return False
+        if not self._load_project(project, path, show_errors):
+            return False
+        self.project_path = path
+        self._update_title()
+        self.set_modified(False)
+        self.show_message(f"Opened {path.name} at epoch {project.epoch:,}")
+        return True
+
+    def _report_open_failure(self, path: Path, exc: Exception, show_errors: bool) -> None:
+        if show_errors:
+            show_error(self, f"Could not open {path.name}. Nothing was changed.", str(exc))
+        self.show_message(f"Could not open {path.name}: {' '.join(str(exc).split())}", 0)
+
+    def _load_project(self, project: Project, path: Path, show_errors: bool = True) -> bool:
+        history = project.loss_history
+        try:
             if self.controller.is_running:
                 self.controller.pause()
             self.controller.load_session(
@@ -525,16 +717,16 @@ class MainWindow(QMainWindow):
                 project.settings,
                 project.epoch,
             )
-        except (ProjectFileError, OSError, ValueError) as exc:
-            if show_errors:
-                show_error(self, f"Could not open {path.name}. Nothing was changed.", str(exc))
-            self.show_message(f"Could not open {path.name}: {exc}")
+        except (ValueError, TypeError, KeyError) as exc:
+            self._report_open_failure(path, exc, show_errors)
             return False
-        history = project.loss_history
-        self.loss_plot.set_history(history["epoch"], history["train_loss"], history["test_loss"])
-        self.project_path = path
-        self._update_title()
-        self.show_message(f"Opened {path.name} at epoch {project.epoch:,}")
+        try:
+            self.loss_plot.set_history(
+                history["epoch"], history["train_loss"], history["test_loss"]
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            self.loss_plot.clear()
+            self.show_message(f"Opened {path.name} without its loss history: {exc}", 0)
         return True
 
     def _last_directory(self) -> str:
@@ -545,27 +737,34 @@ class MainWindow(QMainWindow):
 
     def open_project(self) -> None:
         """Ask for a project file and open it."""
+        if not self.maybe_save("opening another project"):
+            return
         path, _ = QFileDialog.getOpenFileName(
             self, "Open project", self._last_directory(), PROJECT_FILTER
         )
         if path:
             self._remember_directory(path)
-            self.open_project_from(path)
+            self.open_project_from(path, ask_to_save=False)
 
-    def save_project(self) -> None:
+    def save_project(self) -> bool:
         """Save to the current project file (asks for a name the first time)."""
         if self.project_path is None:
-            self.save_project_as()
-        else:
-            self.save_project_to(self.project_path)
+            return self.save_project_as()
+        return self.save_project_to(self.project_path)
 
-    def save_project_as(self) -> None:
-        """Ask for a file name and save."""
+    def save_project_as(self) -> bool:
+        """Ask for a file name and save; False when cancelled or the save failed."""
+        path = self.choose_save_path()
+        if not path:
+            return False
+        self._remember_directory(path)
+        return self.save_project_to(path)
+
+    def choose_save_path(self) -> str:
+        """The Save As file chooser ("" for cancel); tests replace it."""
         start = str(Path(self._last_directory()) / f"network{PROJECT_SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
-        if path:
-            self._remember_directory(path)
-            self.save_project_to(path)
+        return path
 
     # ------------------------------------------------------------- exports
     def _export(self, what: str, function, path: str) -> bool:
@@ -683,13 +882,23 @@ class MainWindow(QMainWindow):
 
     # --------------------------------------------------------------- close
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop training, join the thread, remember the layout."""
+        """Ask about unsaved changes, stop training, join the thread, remember the layout."""
         if not self._closed:
+            try:
+                go_on = self.maybe_save("closing")
+            except Exception:  # the question itself failed: keep the work, say why
+                sys.excepthook(*sys.exc_info())
+                go_on = False
+            if not go_on:
+                event.ignore()
+                return
             self._closed = True
             try:
                 self.save_settings()
             finally:
                 self.controller.shutdown()
+                if self.autosaver is not None:
+                    self.autosaver.stop(remove=True)
                 if self.divergence_message is not None:
                     self.divergence_message.close()
         super().closeEvent(event)

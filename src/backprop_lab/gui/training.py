@@ -345,7 +345,8 @@ class TrainingWorker(QObject):
                 self._next_epoch_time = self._last_emit
                 self.state_changed.emit((self._generation, "running"))
         elif name == "pause":
-            self._stop("paused")
+            if not self._undo_non_finite():
+                self._stop("paused")
         elif name == "step":
             if not self._running:
                 self._steps_left += int(args[0])
@@ -415,6 +416,38 @@ class TrainingWorker(QObject):
         if was_busy:
             self.state_changed.emit((self._generation, state))
 
+    def _undo_non_finite(self) -> bool:
+        """Training stops here: if these weights have no finite loss, go back (a divergence).
+
+        While running, the next epoch finds out; a Step or a pause would
+        otherwise leave the student looking at weights whose loss is inf or
+        NaN. One core step from them detects it and restores the last finite
+        weights, exactly as during a run. True when it diverged.
+        """
+        trainer = self._trainer
+        if math.isfinite(trainer.train_loss()):
+            return False
+        records = trainer.step(1)
+        divergence: Divergence | None = trainer.divergence
+        if divergence is None:  # pragma: no cover - a non-finite loss always diverges
+            for record in records:
+                self._pending_epochs.append(record.epoch)
+                self._pending_train.append(record.train_loss)
+                self._pending_test.append(
+                    math.nan if record.test_loss is None else record.test_loss
+                )
+            return False
+        self._drop_pending_after(trainer.epoch)
+        self._stop("paused")
+        self.diverged.emit((self._generation, divergence))
+        return True
+
+    def _drop_pending_after(self, epoch: int) -> None:
+        while self._pending_epochs and self._pending_epochs[-1] > epoch:
+            self._pending_epochs.pop()
+            self._pending_train.pop()
+            self._pending_test.pop()
+
     def _clear_pending(self) -> None:
         self._pending_epochs.clear()
         self._pending_train.clear()
@@ -440,6 +473,9 @@ class TrainingWorker(QObject):
         records = trainer.step(1)
         if not records:
             divergence: Divergence | None = trainer.divergence
+            if divergence is not None:
+                # Full-batch training undid the last epoch: its loss must not be sent.
+                self._drop_pending_after(trainer.epoch)
             self._stop("paused")
             if not self._running and divergence is not None:
                 self.diverged.emit((self._generation, divergence))
@@ -463,6 +499,9 @@ class TrainingWorker(QObject):
         if self._steps_left > 0:
             self._steps_left -= 1
             if self._steps_left == 0:
+                if self._undo_non_finite():
+                    self.state_changed.emit((self._generation, "paused"))
+                    return
                 self._emit(force_snapshot=True)
                 self.state_changed.emit((self._generation, "paused"))
                 return
@@ -509,6 +548,11 @@ class TrainingController(QObject):
     data_changed = Signal(object)
     #: traceback text of an unexpected error inside the worker (it paused).
     error_occurred = Signal(str)
+    #: The session now differs from what was opened or saved: "training", "data",
+    #: "settings", "weights" or "network" (reset, re-initialise, new architecture).
+    #: Also emitted by load_session ("network"); a window that just opened a file
+    #: clears its modified flag after the call.
+    session_changed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -572,6 +616,7 @@ class TrainingController(QObject):
             self._worker_state = "paused"
             self.state_changed.emit("paused")
         self.network_reset.emit(self._snapshot)
+        self.session_changed.emit("network")
 
     def _require_alive(self) -> None:
         if self._shut_down:
@@ -586,6 +631,7 @@ class TrainingController(QObject):
                 return
             if batch is not None:
                 self.epochs_trained.emit(batch)
+                self.session_changed.emit("training")
             if snapshot is not None:
                 self._snapshot = snapshot
                 self.snapshot_ready.emit(snapshot)
@@ -681,6 +727,7 @@ class TrainingController(QObject):
         self._settings[key] = value
         self._worker.send(command, value)
         self.settings_changed.emit(self.settings())
+        self.session_changed.emit("settings")
 
     def set_learning_rate(self, learning_rate: float) -> None:
         """Applies from the next epoch, also while running."""
@@ -714,6 +761,7 @@ class TrainingController(QObject):
         self._settings["target_loss"] = target_loss
         self._worker.send("stop_conditions", max_epochs, target_loss)
         self.settings_changed.emit(self.settings())
+        self.session_changed.emit("settings")
 
     def set_architecture(
         self,
@@ -802,6 +850,7 @@ class TrainingController(QObject):
             self._train, self._test = train, test
             self._worker.send("data", X, T, Xt, Tt)
         self.data_changed.emit((train, test))
+        self.session_changed.emit("data")
         return rebuild
 
     def _check_paused(self, what: str) -> None:
@@ -826,6 +875,7 @@ class TrainingController(QObject):
         elif not 0 <= ref.source < sizes[ref.layer]:
             raise ValueError(f"{ref.name} does not exist in this network")
         self._worker.send("parameter", ref, value)
+        self.session_changed.emit("weights")
 
     def set_parameters(self, weights: Sequence[npt.ArrayLike], biases=None) -> None:
         """Replace every weight (and bias) at once (only while paused)."""
@@ -846,6 +896,7 @@ class TrainingController(QObject):
             if not all(np.all(np.isfinite(b)) for b in bs):
                 raise ValueError("biases must be finite numbers")
         self._worker.send("parameters", ws, bs)
+        self.session_changed.emit("weights")
 
     def set_mistakes(self, mistakes: Mistakes) -> None:
         """Inject (or remove) classic backpropagation mistakes."""
@@ -853,6 +904,7 @@ class TrainingController(QObject):
             raise ValueError("expected a core.network.Mistakes value")
         self._mistakes = mistakes
         self._worker.send("mistakes", mistakes)
+        self.session_changed.emit("settings")
 
     def mistakes(self) -> Mistakes:
         """The mistakes currently injected."""
