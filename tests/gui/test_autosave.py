@@ -1,0 +1,197 @@
+"""Autosave: written while there are changes, removed on a clean exit, offered after a crash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from backprop_lab.core.project_file import load_project
+from backprop_lab.gui.autosave import (
+    AUTOSAVE_INTERVAL_MS,
+    CrashedSession,
+    find_crashed_sessions,
+    offer_crashed_session,
+)
+from backprop_lab.gui.dialogs import ErrorDialog
+from backprop_lab.gui.main_window import MainWindow
+
+TIMEOUT = 5000
+
+
+def wait_epoch(qtbot, window, epoch):
+    qtbot.waitUntil(
+        lambda: (
+            window.controller.current_snapshot().epoch == epoch and not window.controller.is_running
+        ),
+        timeout=TIMEOUT,
+    )
+
+
+def crashed_autosave(qtbot, folder, epochs=3):
+    """Leave an autosave behind the way a crashed Backprop Lab would (no lock, no clean exit)."""
+    window = MainWindow(restore_settings=False)
+    qtbot.addWidget(window)
+    window.controller.step(epochs)
+    wait_epoch(qtbot, window, epochs)
+    saver = window.enable_autosave(directory=folder)
+    assert saver.save_now()
+    path = saver.path.with_name("autosave-4000000.bplab")  # a process that is gone
+    saver.path.rename(path)
+    saver.stop(remove=False)
+    window.set_modified(False)
+    window.close()
+    return path
+
+
+def test_default_interval_is_a_few_minutes(main_window, tmp_path):
+    saver = main_window.enable_autosave(directory=tmp_path)
+    assert saver.is_active() and saver.interval_ms() == AUTOSAVE_INTERVAL_MS == 180_000
+
+
+def test_autosaves_only_while_modified_and_a_clean_close_removes_it(qtbot, tmp_path):
+    window = MainWindow(restore_settings=False)
+    qtbot.addWidget(window)
+    saver = window.enable_autosave(interval_ms=30, directory=tmp_path)
+    qtbot.wait(120)
+    assert not saver.path.exists()  # nothing changed: nothing written
+    window.controller.step(4)
+    wait_epoch(qtbot, window, 4)
+    assert window.is_modified()
+    qtbot.waitUntil(saver.path.exists, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: load_project(saver.path).epoch == 4, timeout=TIMEOUT)
+    assert saver.last_saved is not None
+    assert window.is_modified()  # an autosave is not a save: the "*" stays
+    # Another start while this one runs does not take its autosave for a crash.
+    assert find_crashed_sessions(tmp_path) == []
+    window.close()
+    assert not saver.path.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".bplab"] == []
+
+
+def test_an_autosave_that_cannot_be_written_says_so_and_training_goes_on(
+    qtbot, main_window, tmp_path
+):
+    blocker = tmp_path / "a file, not a folder"
+    blocker.write_text("x")
+    saver = main_window.enable_autosave(interval_ms=10_000, directory=blocker)
+    main_window.controller.step()
+    wait_epoch(qtbot, main_window, 1)
+    assert not saver.save_now()
+    assert "Autosave" in main_window.statusBar().currentMessage()
+    main_window.controller.step()
+    wait_epoch(qtbot, main_window, 2)
+
+
+def test_the_question_names_the_time():
+    session = CrashedSession(None, dt.datetime.combine(dt.date.today(), dt.time(14, 2)))
+    assert session.question() == (
+        "Backprop Lab did not close properly. Restore the session autosaved at 14:02?"
+    )
+    older = CrashedSession(None, dt.datetime(2024, 3, 5, 9, 30))
+    assert "5 March 2024, 09:30" in older.question()
+
+
+def test_after_a_crash_the_autosave_is_offered_and_restored(qtbot, tmp_path):
+    path = crashed_autosave(qtbot, tmp_path, epochs=3)
+    assert [s.path for s in find_crashed_sessions(tmp_path)] == [path]
+    window = MainWindow(restore_settings=False)
+    qtbot.addWidget(window)
+    questions = []
+
+    def ask(question):
+        questions.append(question)
+        return True
+
+    assert offer_crashed_session(window, ask, tmp_path)
+    assert questions[0].startswith("Backprop Lab did not close properly. Restore the session")
+    assert window.controller.current_snapshot().epoch == 3
+    assert window.loss_plot.point_count() == 3
+    assert window.is_modified() and window.windowTitle().startswith("Restored session")
+    assert window.project_path is None
+    assert not path.exists()  # offered once
+    assert not offer_crashed_session(window, ask, tmp_path)
+    window.set_modified(False)
+    window.close()
+
+
+def test_declining_keeps_the_fresh_session_and_forgets_the_autosave(qtbot, tmp_path):
+    path = crashed_autosave(qtbot, tmp_path)
+    window = MainWindow(restore_settings=False)
+    qtbot.addWidget(window)
+    assert not offer_crashed_session(window, lambda _q: False, tmp_path)
+    assert window.controller.current_snapshot().epoch == 0 and not window.is_modified()
+    assert not path.exists()
+    window.close()
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b'{"format": "backprop-lab-project", "version": 1, "netw', b"\x89PNG\r\n"]
+)
+def test_a_corrupt_autosave_is_reported_and_discarded(qtbot, tmp_path, content):
+    path = tmp_path / "autosave-4000001.bplab"
+    path.write_bytes(content)
+    window = MainWindow(restore_settings=False)
+    qtbot.addWidget(window)
+    before = window.controller.current_snapshot()
+    assert not offer_crashed_session(window, lambda _q: True, tmp_path)
+    assert window.controller.current_snapshot() is before and not window.is_modified()
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ErrorDialog)]
+    assert dialogs and "could not be restored" in dialogs[-1].summary_label.text()
+    assert "Autosave not restored" in window.statusBar().currentMessage()
+    assert not path.exists()
+    for dialog in dialogs:
+        dialog.close()
+    window.controller.step()
+    wait_epoch(qtbot, window, 1)
+    window.set_modified(False)
+    window.close()
+
+
+def test_only_the_newest_of_several_is_offered_and_all_are_cleared(qtbot, tmp_path):
+    first = crashed_autosave(qtbot, tmp_path, epochs=1)
+    older = first.with_name("autosave-4000002.bplab")
+    first.rename(older)
+    os.utime(older, (1_000_000_000, 1_000_000_000))
+    newest = crashed_autosave(qtbot, tmp_path, epochs=2)
+    window = MainWindow(restore_settings=False)
+    qtbot.addWidget(window)
+    assert offer_crashed_session(window, lambda _q: True, tmp_path)
+    assert window.controller.current_snapshot().epoch == 2
+    assert not older.exists() and not newest.exists()
+    window.set_modified(False)
+    window.close()
+
+
+def run_cli(*args, tmp_path):
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    return subprocess.run(
+        [sys.executable, "-m", "backprop_lab", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+def test_headless_runs_never_ask_and_leave_the_autosave_for_later(qtbot, tmp_path):
+    folder = tmp_path / "data" / "Backprop Lab" / "Backprop Lab" / "autosave"
+    folder.mkdir(parents=True)
+    path = crashed_autosave(qtbot, folder)
+    for args in (
+        ["--self-test"],
+        ["--screenshot", str(tmp_path / "shot.png")],
+        ["--export-step", str(tmp_path / "step.csv")],
+    ):
+        result = run_cli(*args, tmp_path=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert path.exists()
