@@ -12,7 +12,15 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
 from backprop_lab.core import Trainer, seed_example
-from backprop_lab.gui.loss_plot import LossPlot, _close_path_data
+from backprop_lab.gui.loss_plot import (
+    MAX_REPAINT_INTERVAL_MS,
+    REPAINT_INTERVAL_MS,
+    LossPlot,
+    MinMaxPyramid,
+    _close_path_data,
+    decimated,
+    next_repaint_interval_ms,
+)
 
 
 @pytest.fixture
@@ -52,8 +60,9 @@ def test_history_keeps_every_appended_point_over_many_appends(plot):
     np.testing.assert_array_equal(epochs, np.arange(1, total + 1))
     np.testing.assert_array_equal(train, np.concatenate(all_train))
     np.testing.assert_array_equal(test, np.concatenate(all_test))
-    # Amortised doubling: capacity stays within twice what is stored (24 bytes an epoch).
-    assert plot.memory_bytes() <= 2 * 24 * total
+    # Amortised doubling: capacity stays within twice what is stored (24 bytes an epoch,
+    # and about 2.3 for each curve's min/max pyramid).
+    assert plot.memory_bytes() <= 2 * 29 * total
 
 
 def test_history_returns_copies(plot):
@@ -301,7 +310,7 @@ def test_million_epochs_memory_and_drawn_points_are_bounded(plot, qtbot):
     for start in range(0, n, 250_000):
         plot.append(epochs[start : start + 250_000], train[start : start + 250_000], None)
     assert plot.point_count() == n
-    assert plot.memory_bytes() <= 2 * 24 * n
+    assert plot.memory_bytes() <= 2 * 29 * n
     plot.flush()
     plot.grab()
     # What is drawn is downsampled to about two points a pixel column, not a million.
@@ -309,3 +318,148 @@ def test_million_epochs_memory_and_drawn_points_are_bounded(plot, qtbot):
     assert drawn_x.size < 10_000
     assert drawn_y.max() == pytest.approx(1.0)  # peak downsampling keeps the extremes
     np.testing.assert_array_equal(plot.history()[1], train)
+
+
+def _growing_pyramid(values: np.ndarray, rng) -> MinMaxPyramid:
+    """A pyramid fed ``values`` in random-sized pieces, as the plot is while training."""
+    pyramid = MinMaxPyramid()
+    stored = 0
+    while stored < values.size:
+        stored = min(values.size, stored + int(rng.integers(1, 700)))
+        pyramid.update(values[:stored])
+    return pyramid
+
+
+def _check_buckets(pyramid, values, start, stop, max_buckets):
+    starts, lows, highs = pyramid.buckets(values, start, stop, max_buckets)
+    assert starts.size <= max_buckets + 2
+    ends = np.r_[starts[1:], min(values.size, starts[-1] + (starts[1] - starts[0]))]
+    assert starts[0] <= start and ends[-1] >= stop  # the buckets cover the range ...
+    np.testing.assert_array_equal(starts[1:], ends[:-1])  # ... without gaps or overlaps
+    for first, end, low, high in zip(starts, ends, lows, highs, strict=True):
+        piece = values[first:end]
+        if np.isnan(piece).all():
+            assert np.isnan(low) and np.isnan(high)
+        else:  # exactly the bucket's own extremes, NaN ignored
+            assert low == np.nanmin(piece) and high == np.nanmax(piece)
+
+
+def test_pyramid_buckets_hold_the_exact_min_and_max_of_every_bucket():
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=60_000).cumsum()
+    values[rng.integers(0, values.size, 300)] = np.nan
+    values[20_000:20_700] = np.nan  # a stretch without values
+    values[12_345] = 1e6  # one spike
+    pyramid = _growing_pyramid(values, rng)
+    for start, stop, max_buckets in [
+        (0, values.size, 500),
+        (0, values.size, 37),
+        (1_001, 59_999, 640),
+        (12_000, 12_400, 50),
+        (59_000, 60_000, 3),
+        (7, 9, 100),
+    ]:
+        _check_buckets(pyramid, values, start, stop, max_buckets)
+    _starts, lows, highs = pyramid.buckets(values, 0, values.size, 500)
+    assert np.nanmax(highs) == 1e6 and np.nanmin(lows) == np.nanmin(values)
+
+
+def test_pyramid_after_truncation_equals_a_fresh_one():
+    rng = np.random.default_rng(4)
+    values = rng.random(10_000)
+    pyramid = _growing_pyramid(values, rng)
+    pyramid.truncate(4_321)
+    replaced = values.copy()
+    replaced[4_321:] = rng.random(10_000 - 4_321) + 5.0
+    pyramid.update(replaced)
+    fresh = MinMaxPyramid()
+    fresh.update(replaced)
+    assert len(pyramid.levels) == len(fresh.levels)
+    for (low, high), (fresh_low, fresh_high) in zip(pyramid.levels, fresh.levels, strict=True):
+        np.testing.assert_array_equal(low.data, fresh_low.data)
+        np.testing.assert_array_equal(high.data, fresh_high.data)
+    _check_buckets(pyramid, replaced, 0, replaced.size, 300)
+
+
+def test_decimated_curve_is_bounded_and_keeps_peaks_and_ends():
+    n = 200_000
+    epochs = np.arange(1, n + 1)
+    values = 1.0 / np.sqrt(epochs)
+    values[123_457] = 7.0
+    values[150_001] = -3.0
+    pyramid = MinMaxPyramid()
+    pyramid.update(values)
+    x, y = decimated(pyramid, epochs, values, 0, n, 400)
+    assert x.size <= 2 * (400 + 2) + 2
+    assert y.max() == 7.0 and y.min() == -3.0
+    assert (x[0], y[0]) == (1.0, 1.0) and (x[-1], y[-1]) == (float(n), values[-1])
+    assert np.all(np.diff(x) >= 0)
+    # Few values: drawn as they are.
+    x, y = decimated(pyramid, epochs, values, 10, 20, 400)
+    np.testing.assert_array_equal(x, epochs[10:20])
+    np.testing.assert_array_equal(y, values[10:20])
+
+
+def test_repaint_interval_adapts_to_the_cost_of_a_repaint(plot, qtbot):
+    assert next_repaint_interval_ms(0.0) == REPAINT_INTERVAL_MS
+    assert next_repaint_interval_ms(0.005) == REPAINT_INTERVAL_MS
+    assert next_repaint_interval_ms(0.05) == 200
+    assert next_repaint_interval_ms(30.0) == MAX_REPAINT_INTERVAL_MS
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.append(np.arange(1, 11), np.linspace(1, 0.1, 10), None)
+    plot.flush()
+    plot.plot_widget.last_paint_seconds = 0.1  # as if the last repaint took 100 ms
+    assert plot.repaint_interval_ms() >= 400
+    plot.append(np.arange(11, 13), np.array([0.09, 0.08]), None)
+    assert plot._repaint_timer.interval() >= 400
+    plot.plot_widget.last_paint_seconds = 0.0
+    plot.flush()
+    assert plot.repaint_interval_ms() < 400
+
+
+def test_view_follows_the_data_without_relayout_every_frame(plot, qtbot):
+    plot.show()
+    qtbot.waitExposed(plot)
+    view_box = plot.view_box
+    changes = []
+    view_box.sigRangeChanged.connect(lambda *args: changes.append(view_box.viewRange()))
+    losses = 1.0 / np.sqrt(np.arange(1, 5001))
+    plot.append(np.arange(1, 1001), losses[:1000], None)
+    plot.flush()
+    plot.grab()
+    changes.clear()
+    for start in range(1001, 1201, 20):  # 20 more epochs a frame: inside the headroom
+        plot.append(np.arange(start, start + 20), losses[start - 1 : start + 19], None)
+        plot.flush()
+        plot.grab()
+    assert changes == []
+    (x_low, x_high), (y_low, y_high) = view_box.viewRange()
+    assert x_low <= 1 and x_high >= 1200 and y_low <= losses[1199] and y_high >= 1.0
+    plot.append(np.arange(1201, 5001), losses[1200:], None)  # outgrown: a new range
+    plot.flush()
+    plot.grab()
+    assert changes and view_box.viewRange()[0][1] >= 5000
+    assert plot.grid_values("bottom")  # the grid follows the axis ticks
+    ticks = plot.plot_item.getAxis("left").tickValues(*view_box.viewRange()[1], view_box.height())
+    assert plot.grid_values("left") == sorted(float(v) for v in ticks[0][1])
+
+
+def test_zoomed_in_draws_only_the_visible_epochs_until_view_all(plot, qtbot):
+    plot.show()
+    qtbot.waitExposed(plot)
+    n = 100_000
+    epochs = np.arange(1, n + 1)
+    train = 1.0 / np.sqrt(epochs)
+    plot.append(epochs, train, None)
+    plot.flush()
+    plot.view_box.setXRange(50_000, 50_100, padding=0)  # as a mouse zoom does
+    assert not plot.view_box.autoRangeEnabled()[0]
+    qtbot.waitUntil(lambda: plot.train_curve.getData()[0].size < 200, timeout=2000)
+    x, y = plot.train_curve.getData()
+    assert x.min() >= 49_999 and x.max() <= 50_102
+    np.testing.assert_array_equal(y, train[x.astype(int) - 1])  # every epoch, exactly
+    plot.view_box.autoRange()  # "View All"
+    assert plot.view_box.autoRangeEnabled()[0]
+    plot.flush()
+    assert plot.train_curve.getData()[0].max() == n

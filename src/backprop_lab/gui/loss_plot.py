@@ -3,12 +3,21 @@
 Every epoch's loss is kept, however long training runs, in three growing NumPy
 buffers (``int64`` epochs, ``float64`` training and test losses). That costs 24
 bytes an epoch: about 25 MB for a million epochs, at most twice that right after
-a buffer has doubled. Drawing stays fast because pyqtgraph only draws what is in
-view (``setClipToView``) and reduces it to about two points a pixel column with
-min/max "peak" downsampling, so spikes never disappear from the picture.
+a buffer has doubled.
+
+Drawing costs the same for ten epochs or ten million. A min/max pyramid
+(:class:`MinMaxPyramid`: the minimum and maximum of every block of 8, 64, 512, ...
+epochs, kept up to date as epochs arrive, about 30% more memory) turns the
+visible epochs into about two points a pixel column in time that does not grow
+with the history, and every bucket keeps its exact minimum and maximum, so
+spikes never disappear from the picture. pyqtgraph is only ever handed those
+points. The view follows the data with some headroom, so the axes (the costly
+part of a repaint) are only laid out again when the data outgrows them.
 
 Data intake is separate from repainting: :meth:`LossPlot.append` only stores
-the numbers; a coalescing timer repaints at most about 30 times a second, and
+the numbers; a coalescing timer repaints at most about 30 times a second, less
+when repaints are slow (the next waits at least four times as long as the last
+took, so the plot never keeps the GUI thread more than about a fifth busy), and
 never while the plot is hidden (it catches up when shown).
 """
 
@@ -17,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +35,14 @@ import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 #: Okabe-Ito blue and vermillion: distinct for every common colour-vision deficiency,
 #: and the test curve is also dashed so the two never depend on colour alone.
@@ -33,6 +50,16 @@ TRAIN_COLOUR = "#0072B2"
 TEST_COLOUR = "#D55E00"
 #: Smallest repaint interval (ms): about 30 repaints a second at most.
 REPAINT_INTERVAL_MS = 33
+#: Largest repaint interval (ms), however slow a repaint was.
+MAX_REPAINT_INTERVAL_MS = 1000
+#: The next repaint waits at least this many times as long as the last one took.
+REPAINT_COST_MULTIPLE = 4.0
+#: Epochs a block of the min/max pyramid's first level; each level up is this many times more.
+PYRAMID_FACTOR = 8
+#: Headroom added when the followed range grows (fraction of the data's span) ...
+FOLLOW_HEADROOM = 0.25
+#: ... and the range is also renewed when the data shrinks below this fraction of it.
+FOLLOW_MIN_FILL = 0.5
 #: Capacity of a fresh history buffer (epochs); it doubles as needed.
 INITIAL_CAPACITY = 1024
 #: Rows formatted at a time by :meth:`LossPlot.export_csv`.
@@ -40,12 +67,14 @@ CSV_CHUNK_ROWS = 65536
 
 
 class _LossHistory:
-    """Epochs and losses in amortised-doubling NumPy buffers; views of the filled part."""
+    """Epochs and losses in amortised-doubling NumPy buffers, with their min/max pyramids."""
 
     def __init__(self) -> None:
         self._allocate(INITIAL_CAPACITY)
         self.count = 0
         self.has_test = False
+        self.train_pyramid = MinMaxPyramid()
+        self.test_pyramid = MinMaxPyramid()
 
     def _allocate(self, capacity: int) -> None:
         self.epochs = np.zeros(capacity, dtype=np.int64)
@@ -56,6 +85,8 @@ class _LossHistory:
         self._allocate(INITIAL_CAPACITY)
         self.count = 0
         self.has_test = False
+        self.train_pyramid.clear()
+        self.test_pyramid.clear()
 
     @property
     def capacity(self) -> int:
@@ -67,6 +98,8 @@ class _LossHistory:
         if keep < self.count:
             self.count = keep
             self.has_test = bool(np.isfinite(self.test[:keep]).any())
+            self.train_pyramid.truncate(keep)
+            self.test_pyramid.truncate(keep if self.has_test else 0)
 
     def extend(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
         needed = self.count + epochs.shape[0]
@@ -83,10 +116,260 @@ class _LossHistory:
         self.count = needed
         if not self.has_test and np.isfinite(test).any():
             self.has_test = True
+        self.train_pyramid.update(self.train[:needed])
+        if self.has_test:  # no pyramid of NaN for a history without a test set
+            self.test_pyramid.update(self.test[:needed])
 
     def views(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n = self.count
         return self.epochs[:n], self.train[:n], self.test[:n]
+
+
+class _GrowingArray:
+    """A float64 array with amortised-doubling appends; ``data`` is the filled part."""
+
+    def __init__(self) -> None:
+        self._buffer = np.empty(16, dtype=np.float64)
+        self.count = 0
+
+    @property
+    def data(self) -> np.ndarray:
+        return self._buffer[: self.count]
+
+    @property
+    def nbytes(self) -> int:
+        return self._buffer.nbytes
+
+    def append(self, values: np.ndarray) -> None:
+        needed = self.count + values.shape[0]
+        if needed > self._buffer.shape[0]:
+            bigger = np.empty(max(2 * self._buffer.shape[0], needed), dtype=np.float64)
+            bigger[: self.count] = self._buffer[: self.count]
+            self._buffer = bigger
+        self._buffer[self.count : needed] = values
+        self.count = needed
+
+
+class MinMaxPyramid:
+    """Minimum and maximum of every block of ``factor**k`` values, for k = 1, 2, ...
+
+    NaN is ignored (a block of only NaN has NaN as its minimum and maximum), so
+    epochs without a test loss leave gaps, not holes in their neighbours' extremes.
+    The pyramid is updated incrementally: :meth:`update` only reduces the blocks
+    completed since the last call.
+    """
+
+    def __init__(self, factor: int = PYRAMID_FACTOR) -> None:
+        if factor < 2:
+            raise ValueError("the pyramid factor must be at least 2")
+        self.factor = factor
+        self.levels: list[tuple[_GrowingArray, _GrowingArray]] = []
+
+    def clear(self) -> None:
+        self.levels = []
+
+    def nbytes(self) -> int:
+        return sum(low.nbytes + high.nbytes for low, high in self.levels)
+
+    def block_size(self, level: int) -> int:
+        """How many values one block of ``level`` (0 = the first) summarises."""
+        return self.factor ** (level + 1)
+
+    def truncate(self, count: int) -> None:
+        """Forget blocks that reach past the first ``count`` values."""
+        for level, (low, high) in enumerate(self.levels):
+            keep = min(low.count, count // self.block_size(level))
+            low.count = high.count = keep
+
+    def update(self, values: np.ndarray) -> None:
+        """Reduce every block of ``values`` (all values stored so far) not reduced yet."""
+        f = self.factor
+        below_low = below_high = values
+        level = 0
+        while below_low.shape[0] >= f:
+            if level == len(self.levels):
+                self.levels.append((_GrowingArray(), _GrowingArray()))
+            low, high = self.levels[level]
+            complete = below_low.shape[0] // f
+            if complete > low.count:
+                start, stop = low.count * f, complete * f
+                low.append(np.fmin.reduce(below_low[start:stop].reshape(-1, f), axis=1))
+                high.append(np.fmax.reduce(below_high[start:stop].reshape(-1, f), axis=1))
+            below_low, below_high = low.data, high.data
+            level += 1
+
+    def buckets(
+        self, values: np.ndarray, start: int, stop: int, max_buckets: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The exact minimum and maximum of consecutive buckets covering ``values[start:stop]``.
+
+        Buckets are aligned to multiples of their size, so the first and last may
+        reach a little outside ``[start, stop)``. Returns (index of each bucket's
+        first value, minima, maxima); at most about ``max_buckets + 2`` buckets.
+        """
+        count = values.shape[0]
+        start, stop = max(0, start), min(count, stop)
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+        if stop <= start:
+            return empty
+        wanted = max(1, math.ceil((stop - start) / max(1, max_buckets)))
+        # The coarsest level whose blocks still fit in a bucket (None: single values).
+        level = None
+        for k in range(len(self.levels)):
+            if self.block_size(k) <= wanted:
+                level = k
+        block = 1 if level is None else self.block_size(level)
+        per_bucket = max(1, -(-wanted // block))
+        size = per_bucket * block
+        first = (start // size) * size
+        last = min(count, -(-stop // size) * size)
+        if level is None:
+            low_source = high_source = values
+            covered = count
+        else:
+            low_source, high_source = (a.data for a in self.levels[level])
+            covered = low_source.shape[0] * block
+        # Buckets made entirely of reduced blocks.
+        full_stop = max(first, min(last, (covered // size) * size))
+        lows, highs = [], []
+        if full_stop > first:
+            a, b = first // block, full_stop // block
+            lows.append(np.fmin.reduce(low_source[a:b].reshape(-1, per_bucket), axis=1))
+            highs.append(np.fmax.reduce(high_source[a:b].reshape(-1, per_bucket), axis=1))
+        # The newest values, not in a complete block yet: reduced from the values.
+        tail_starts = np.arange(full_stop, last, size, dtype=np.int64)
+        if tail_starts.size:
+            tail = [values[i : min(i + size, count)] for i in tail_starts.tolist()]
+            lows.append(np.array([np.fmin.reduce(t) for t in tail]))
+            highs.append(np.array([np.fmax.reduce(t) for t in tail]))
+        starts = np.arange(first, full_stop, size, dtype=np.int64)
+        starts = np.concatenate([starts, tail_starts])
+        return starts, np.concatenate(lows), np.concatenate(highs)
+
+
+def decimated(
+    pyramid: MinMaxPyramid,
+    epochs: np.ndarray,
+    values: np.ndarray,
+    start: int,
+    stop: int,
+    max_buckets: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """x and y to draw for ``values[start:stop]``: all of them, or min/max per bucket.
+
+    With more than ``2 * max_buckets`` values, each bucket becomes two points at
+    its first epoch, its minimum then its maximum (a vertical stroke covering
+    exactly what the bucket holds), plus the first and last value as they are so
+    the curve starts and ends where the data does.
+    """
+    start, stop = max(0, start), min(values.shape[0], stop)
+    if stop - start <= 2 * max_buckets:
+        return epochs[start:stop].astype(np.float64), values[start:stop]
+    starts, lows, highs = pyramid.buckets(values, start, stop, max_buckets)
+    x = np.repeat(epochs[starts].astype(np.float64), 2)
+    y = np.empty(2 * lows.shape[0])
+    y[0::2] = lows
+    y[1::2] = highs
+    first, last = max(0, int(starts[0])), stop - 1
+    x = np.concatenate([[float(epochs[first])], x, [float(epochs[last])]])
+    y = np.concatenate([[values[first]], y, [values[last]]])
+    return x, y
+
+
+def next_repaint_interval_ms(cost_seconds: float) -> int:
+    """How long to wait before the next repaint after one that took ``cost_seconds``.
+
+    At least :data:`REPAINT_COST_MULTIPLE` times the cost (so repainting keeps
+    the GUI thread at most about a fifth busy), never under
+    :data:`REPAINT_INTERVAL_MS` nor over :data:`MAX_REPAINT_INTERVAL_MS`.
+    """
+    wait = REPAINT_COST_MULTIPLE * max(0.0, cost_seconds) * 1000.0
+    return int(min(MAX_REPAINT_INTERVAL_MS, max(REPAINT_INTERVAL_MS, math.ceil(wait))))
+
+
+class _FollowingViewBox(pg.ViewBox):
+    """A ViewBox whose automatic range follows the data with headroom.
+
+    pyqtgraph's auto range fits the data exactly, so a growing curve changes the
+    range, and re-lays out and repaints both axes, on every frame. Here the
+    range is held while the data stays inside it and fills at least
+    :data:`FOLLOW_MIN_FILL` of it; when it is outgrown, the new range has
+    :data:`FOLLOW_HEADROOM` to spare (to the right on the epoch axis, both ways
+    on the loss axis). Panning or zooming by hand turns following off, as in
+    pyqtgraph; "View All" and a double-click fit the data and follow it again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._held: list[list[float] | None] = [None, None]
+        #: The curves whose data the range follows (set by the LossPlot).
+        self.followed_curves: list[pg.PlotDataItem] = []
+
+    def forget_held_range(self) -> None:
+        self._held = [None, None]
+
+    def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):
+        if items is not None or not self.followed_curves:
+            return super().childrenBounds(frac=frac, orthoRange=orthoRange, items=items)
+        # The data's own bounds (pyqtgraph adds the pen's width in data units, which
+        # changes with the range itself), from the few points the curves were given.
+        bounds: list[list[float] | None] = []
+        for axis in (0, 1):
+            lows, highs = [], []
+            for curve in self.followed_curves:
+                if curve.isVisible():
+                    low, high = curve.dataBounds(axis)
+                    if low is not None and high is not None:
+                        lows.append(low)
+                        highs.append(high)
+            data_range = [min(lows), max(highs)] if lows else None
+            bounds.append(self._steady(axis, data_range))
+        return bounds
+
+    def _steady(self, axis: int, data_range):
+        if data_range is None:
+            self._held[axis] = None
+            return None
+        low, high = float(data_range[0]), float(data_range[1])
+        if not (math.isfinite(low) and math.isfinite(high)):
+            return data_range
+        held = self._held[axis]
+        if held is not None and held[0] <= low and high <= held[1]:
+            if high - low >= FOLLOW_MIN_FILL * (held[1] - held[0]):
+                return list(held)
+        span = high - low
+        if span <= 0:
+            span = abs(high) if high else 1.0
+        headroom = FOLLOW_HEADROOM * span
+        new = [low, high + headroom] if axis == 0 else [low - headroom / 2, high + headroom / 2]
+        self._held[axis] = new
+        return list(new)
+
+    def autoRange(self, padding=None, items=None, item=None):
+        """Fit the data (the menu's "View All") and follow it from now on."""
+        self.forget_held_range()
+        super().autoRange(padding=padding, items=items, item=item)
+        self.enableAutoRange()
+
+    def mouseClickEvent(self, event) -> None:
+        if event.double() and event.button() == Qt.MouseButton.LeftButton:
+            self.autoRange()
+            event.accept()
+            return
+        super().mouseClickEvent(event)
+
+
+class _TimedPlotWidget(pg.PlotWidget):
+    """A PlotWidget that notes how long its last paint took."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.last_paint_seconds = 0.0
+
+    def paintEvent(self, event) -> None:
+        start = time.perf_counter()
+        super().paintEvent(event)
+        self.last_paint_seconds = time.perf_counter() - start
 
 
 def _validated(
@@ -194,12 +477,22 @@ class LossPlot(QWidget):
         self.log_checkbox.setToolTip("Show the loss on a logarithmic axis")
         self.log_checkbox.toggled.connect(self.set_log_y)
         self.readout_label = QLabel()
+        # Its text changes with every repaint; Ignored keeps that from re-laying out the dock.
+        self.readout_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.readout_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout_label.setToolTip("Hover the plot to read the losses of an epoch")
 
-        self.plot_widget = pg.PlotWidget()
+        self.view_box = _FollowingViewBox()
+        self.plot_widget = _TimedPlotWidget(viewBox=self.view_box)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.plot_item.showGrid(x=True, y=True, alpha=0.25)
+        # The grid is drawn here, not by the axes: pyqtgraph's axis grid takes most of
+        # a repaint (about 5 of 7 ms), two curves of line pairs well under one.
+        self.grid_lines = {
+            level: pg.PlotCurveItem(connect="pairs", antialias=False) for level in (0, 1)
+        }
+        for curve in self.grid_lines.values():
+            curve.setZValue(-10)
+            self.plot_item.addItem(curve, ignoreBounds=True)
         self.plot_item.setMenuEnabled(True)
         self.plot_item.setLabel("bottom", "epoch")
         for name in ("left", "bottom"):
@@ -207,12 +500,16 @@ class LossPlot(QWidget):
             self.plot_item.getAxis(name).enableAutoSIPrefix(False)
         self.legend = self.plot_item.addLegend(offset=(-10, 10))
         self.plot_item.hideButtons()
-        # Set on the PlotItem: it overrides these options of every curve added to it.
-        self.plot_item.setDownsampling(auto=True, mode="peak")
-        self.plot_item.setClipToView(True)
+        # The curves get only what is visible, already reduced to about two points a
+        # pixel column (see flush), so pyqtgraph has neither to clip nor downsample.
+        self.view_box.sigXRangeChanged.connect(self._on_x_range_changed)
+        self.view_box.sigRangeChanged.connect(self._update_grid)
+        self.view_box.sigResized.connect(self._update_grid)
+        self._last_cost_seconds = 0.0
 
         self.train_curve = self._make_curve(TRAIN_COLOUR, Qt.PenStyle.SolidLine)
         self.test_curve = self._make_curve(TEST_COLOUR, Qt.PenStyle.DashLine)
+        self.view_box.followed_curves = [self.train_curve, self.test_curve]
         self.plot_item.addItem(self.train_curve)
         self.plot_item.addItem(self.test_curve)
         self.legend.addItem(self.train_curve, "training")
@@ -263,10 +560,7 @@ class LossPlot(QWidget):
 
     @staticmethod
     def _make_curve(colour: str, style: Qt.PenStyle) -> pg.PlotDataItem:
-        curve = pg.PlotDataItem(pen=pg.mkPen(colour, width=2, style=style), connect="finite")
-        curve.setDownsampling(auto=True, method="peak")
-        curve.setClipToView(True)
-        return curve
+        return pg.PlotDataItem(pen=pg.mkPen(colour, width=2, style=style), connect="finite")
 
     # ------------------------------------------------------------------ data
     def append(
@@ -321,13 +615,20 @@ class LossPlot(QWidget):
         self._history.clear()
         self._history.extend(epoch_values, train, test)
         self._hovered_index = None
+        self._follow_data()
         self._schedule_repaint()
 
     def clear(self) -> None:
         """Forget every epoch (training was reset)."""
         self._history.clear()
         self._hovered_index = None
+        self._follow_data()
         self._schedule_repaint()
+
+    def _follow_data(self) -> None:
+        """Fit the view to the data again and follow it (a new history)."""
+        self.view_box.forget_held_range()
+        self.view_box.enableAutoRange()
 
     def history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Copies of (epochs int64, training losses, test losses with NaN for none)."""
@@ -338,9 +639,14 @@ class LossPlot(QWidget):
         return self._history.count
 
     def memory_bytes(self) -> int:
-        """Bytes held by the history buffers (their capacity, not just the filled part)."""
+        """Bytes held by the history buffers and their min/max pyramids (capacity, not fill).
+
+        About 24 bytes an epoch for the history and 2.3 more a loss curve for its
+        pyramid; at most twice that right after a buffer has doubled.
+        """
         h = self._history
-        return h.epochs.nbytes + h.train.nbytes + h.test.nbytes
+        pyramids = h.train_pyramid.nbytes() + h.test_pyramid.nbytes()
+        return h.epochs.nbytes + h.train.nbytes + h.test.nbytes + pyramids
 
     def has_test_loss(self) -> bool:
         """True when at least one stored epoch has a test loss."""
@@ -364,6 +670,7 @@ class LossPlot(QWidget):
         # pyqtgraph maps values <= 0 to NaN (a gap) in log mode, without warnings.
         self.plot_item.setLogMode(x=False, y=enabled)
         self._update_hover_points()
+        self.view_box.forget_held_range()
         self.plot_item.enableAutoRange(axis="y")
 
     def log_y(self) -> bool:
@@ -388,7 +695,34 @@ class LossPlot(QWidget):
     def _schedule_repaint(self) -> None:
         self._dirty = True
         if self.isVisible() and not self._repaint_timer.isActive():
-            self._repaint_timer.start()
+            cost = self._last_cost_seconds + self.plot_widget.last_paint_seconds
+            self._repaint_timer.start(next_repaint_interval_ms(cost))
+
+    def repaint_interval_ms(self) -> int:
+        """How long the plot now waits between repaints (longer when repaints are slow)."""
+        return next_repaint_interval_ms(
+            self._last_cost_seconds + self.plot_widget.last_paint_seconds
+        )
+
+    def _on_x_range_changed(self, *_args) -> None:
+        # Zoomed or panned by hand: the visible epochs changed, so did what to draw.
+        if not self.view_box.autoRangeEnabled()[0] and self._history.count:
+            self._schedule_repaint()
+
+    def _visible_slice(self) -> tuple[int, int]:
+        """Indices [start, stop) of the stored epochs in view, one more on each side."""
+        count = self._history.count
+        if self.view_box.autoRangeEnabled()[0]:
+            return 0, count
+        low, high = self.view_box.viewRange()[0]
+        epochs = self._history.epochs[:count]
+        start = int(np.searchsorted(epochs, low, side="left")) - 1
+        stop = int(np.searchsorted(epochs, high, side="right")) + 1
+        return max(0, start), min(count, stop)
+
+    def drawn_bucket_count(self) -> int:
+        """Buckets the visible epochs are reduced to: one a pixel column of the plot."""
+        return max(100, int(self.view_box.width()))
 
     def _repaint_if_visible(self) -> None:
         if self.isVisible():
@@ -398,17 +732,22 @@ class LossPlot(QWidget):
         """Repaint now if data arrived since the last repaint (used before exports)."""
         if not self._dirty:
             return
+        started = time.perf_counter()
         self._dirty = False
         self._repaint_timer.stop()
-        epochs, train, test = self._history.views()
+        h = self._history
+        epochs, train, test = h.views()
         if epochs.size == 0:
             self.train_curve.setData([], [])
             self.test_curve.setData([], [])
         else:
-            # Views into the buffers: no copy; pyqtgraph clips to the view and downsamples.
-            self.train_curve.setData(epochs, train, skipFiniteCheck=False)
-            if self._history.has_test:
-                self.test_curve.setData(epochs, test, skipFiniteCheck=False)
+            start, stop = self._visible_slice()
+            buckets = self.drawn_bucket_count()
+            x, y = decimated(h.train_pyramid, epochs, train, start, stop, buckets)
+            self.train_curve.setData(x, y)
+            if h.has_test:
+                x, y = decimated(h.test_pyramid, epochs, test, start, stop, buckets)
+                self.test_curve.setData(x, y)
             else:
                 self.test_curve.setData([], [])
         self._show_test_curve(self._history.has_test)
@@ -416,6 +755,40 @@ class LossPlot(QWidget):
             self._hovered_index = None
         self._update_hover_points()
         self._update_readout()
+        self._last_cost_seconds = time.perf_counter() - started
+
+    def _update_grid(self, *_args) -> None:
+        """Grid lines at the axes' major (level 0) and minor (level 1) tick values."""
+        (x_low, x_high), (y_low, y_high) = self.view_box.viewRange()
+        width, height = self.view_box.width(), self.view_box.height()
+        lines: dict[int, tuple[list[float], list[float]]] = {0: ([], []), 1: ([], [])}
+        for name, low, high, pixels in (
+            ("bottom", x_low, x_high, width),
+            ("left", y_low, y_high, height),
+        ):
+            if not (math.isfinite(low) and math.isfinite(high)) or high <= low or pixels < 2:
+                continue
+            levels = self.plot_item.getAxis(name).tickValues(low, high, pixels)
+            for level, (_spacing, values) in enumerate(levels[:2]):
+                xs, ys = lines[level]
+                for value in values:
+                    if name == "bottom":
+                        xs += [value, value]
+                        ys += [y_low, y_high]
+                    else:
+                        xs += [x_low, x_high]
+                        ys += [value, value]
+        for level, (xs, ys) in lines.items():
+            self.grid_lines[level].setData(np.array(xs, dtype=float), np.array(ys, dtype=float))
+
+    def grid_values(self, axis: str, level: int = 0) -> list[float]:
+        """Where the grid lines of ``axis`` ("bottom" or "left") are, in view coordinates."""
+        xs, ys = self.grid_lines[level].getData()
+        if xs is None:
+            return []
+        if axis == "bottom":
+            return sorted({float(x) for x, y0 in zip(xs[0::2], xs[1::2], strict=True) if x == y0})
+        return sorted({float(y) for y, y1 in zip(ys[0::2], ys[1::2], strict=True) if y == y1})
 
     def _show_test_curve(self, visible: bool) -> None:
         if visible == self.test_curve.isVisible():
@@ -442,6 +815,10 @@ class LossPlot(QWidget):
         background = palette.color(QPalette.ColorRole.Base)
         text = palette.color(QPalette.ColorRole.Text)
         self.plot_widget.setBackground(background)
+        for level, alpha in ((0, 64), (1, 28)):
+            grid = QColor(text)
+            grid.setAlpha(alpha)
+            self.grid_lines[level].setPen(pg.mkPen(grid, width=1))
         for name in ("left", "bottom"):
             axis = self.plot_item.getAxis(name)
             axis.setPen(pg.mkPen(text))
