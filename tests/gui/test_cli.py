@@ -113,3 +113,64 @@ def test_preset_opens_the_example_with_its_network(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert target.exists()
+
+
+def test_a_folder_as_project_file_gives_one_line_and_exit_2(tmp_path, capsys):
+    assert main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a folder, not a file" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read a chmod 000 file"
+)
+def test_an_unreadable_project_file_gives_one_line_and_exit_2(tmp_path):
+    locked = tmp_path / "locked.bplab"
+    locked.write_text("{}")
+    locked.chmod(0)
+    try:
+        result = run_cli(str(locked), "--self-test", tmp_path=tmp_path)
+    finally:
+        locked.chmod(0o600)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "locked.bplab" in lines[0], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("newer_version.bplab", "newer Backprop Lab"),
+        ("version_zero.bplab", "unknown project format version"),
+        ("truncated_half.bplab", "truncated"),
+        ("foreign_json_object.bplab", "not a Backprop Lab project file"),
+        ("empty.bplab", "empty"),
+    ],
+)
+def test_wrong_version_truncated_and_foreign_files_give_one_line(tmp_path, name, fragment):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "corpus" / "projects" / "bad" / name
+    result = run_cli(str(path), "--self-test", tmp_path=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("backprop-lab: error: cannot open project file")
+    assert fragment in lines[0] and "Traceback" not in result.stderr
+
+
+def test_a_permission_error_reading_the_project_gives_one_line(tmp_path, capsys, monkeypatch):
+    # Runs as any user (root reads chmod 000 files): the read itself fails.
+    from backprop_lab.core import project_file
+
+    target = tmp_path / "private.bplab"
+    target.write_text("{}")
+
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(project_file, "load_project", refuse)
+    assert main([str(target), "--self-test"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "private.bplab" in err and "Permission denied" in err
