@@ -310,3 +310,40 @@ def test_seed_dataset_is_the_default_data(controller):
     train, test = controller.dataset()
     np.testing.assert_array_equal(train.inputs, seed_dataset().inputs)
     assert test is None
+
+
+def test_a_step_never_ends_on_weights_whose_loss_is_not_finite(qtbot, controller):
+    # From the last finite weights of a diverged linear net, one more full-batch
+    # step gives finite weights with an infinite loss; the worker undoes it and
+    # reports the divergence instead of showing them.
+    controller.set_architecture([3, 3], "linear", bias=False, init="constant", init_seed=0)
+    controller.set_learning_rate(10)
+    with qtbot.waitSignal(controller.diverged, timeout=TIMEOUT):
+        controller.run()
+    wait_paused(qtbot, controller)
+    rewound = controller.current_snapshot()
+    batches = collect(controller)
+    changes = []
+    controller.session_changed.connect(changes.append)
+    for _ in range(3):
+        with qtbot.waitSignal(controller.diverged, timeout=TIMEOUT):
+            controller.step()
+        wait_paused(qtbot, controller)
+        snapshot = controller.current_snapshot()
+        assert snapshot.epoch == rewound.epoch
+        assert np.isfinite(snapshot.train_loss)
+        for mine, before in zip(snapshot.weights, rewound.weights, strict=True):
+            np.testing.assert_array_equal(mine, before)
+    assert all(b.epochs.max() <= rewound.epoch for b in batches)
+
+
+def test_session_changed_names_what_changed(qtbot, controller):
+    changes = []
+    controller.session_changed.connect(changes.append)
+    controller.set_learning_rate(0.5)
+    controller.set_parameter(ParameterRef(0, 0, 0), 0.2)
+    controller.set_data(seed_dataset())
+    controller.reset()
+    with qtbot.waitSignal(controller.epochs_trained, timeout=TIMEOUT):
+        controller.step()
+    assert changes == ["settings", "weights", "data", "network", "training"]
