@@ -140,6 +140,11 @@ def _make_application(offscreen: bool):
     ):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # Qt's plain Unix event dispatcher announces "awake" before it handles
+    # queued signals and paints (GLib's only after), which is what lets the
+    # training worker step aside while the GUI thread is busy: without it a
+    # full-speed run makes the window late by a tenth of a second.
+    os.environ.setdefault("QT_NO_GLIB", "1")
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
