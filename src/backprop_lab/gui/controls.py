@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from backprop_lab.gui.icons import icon
+from backprop_lab.gui.steady import fix_label_size
 from backprop_lab.gui.training import TrainingController
 
 #: Choices of the speed box: (label, epochs per second or None for full speed).
@@ -35,6 +36,11 @@ SPEED_CHOICES: tuple[tuple[str, float | None], ...] = (
     ("2 epochs/s", 2.0),
     ("1 epoch/s", 1.0),
 )
+
+#: The widest texts the live epoch and loss labels show: the labels get a fixed size
+#: that fits them, so a new number repaints the label without re-laying out the window.
+WIDEST_EPOCH_TEXTS = ("8,888,888,888",)
+WIDEST_LOSS_TEXTS = ("-8.88888e-308", "-0.000888888", "–")
 
 
 def format_loss(value: float | None) -> str:
@@ -154,6 +160,7 @@ class ControlPanel(QWidget):
         self.test_loss_label = QLabel("")
         readout.addWidget(self.test_loss_label, 2, 1)
         layout.addLayout(readout)
+        self._fit_live_labels()
 
         # Buttons.
         buttons = QGridLayout()
@@ -219,6 +226,16 @@ class ControlPanel(QWidget):
         self.show_snapshot(controller.current_snapshot())
 
     # ----------------------------------------------------------------- view
+    def _fit_live_labels(self) -> None:
+        fix_label_size(self.epoch_label, WIDEST_EPOCH_TEXTS)
+        fix_label_size(self.loss_label, WIDEST_LOSS_TEXTS)
+        fix_label_size(self.test_loss_label, [f"test {text}" for text in WIDEST_LOSS_TEXTS])
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_live_labels()
+
     def show_snapshot(self, snapshot) -> None:
         """Epoch and loss of ``snapshot``."""
         self.epoch_label.setText(f"{snapshot.epoch:,}")

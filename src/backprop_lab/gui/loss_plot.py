@@ -38,11 +38,12 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QLabel,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
+
+from .steady import LiveLabel
 
 #: Okabe-Ito blue and vermillion: distinct for every common colour-vision deficiency,
 #: and the test curve is also dashed so the two never depend on colour alone.
@@ -359,6 +360,79 @@ class _FollowingViewBox(pg.ViewBox):
         super().mouseClickEvent(event)
 
 
+class AxisGrid:
+    """Grid lines at the axes' major (level 0) and minor (level 1) ticks, as two curves.
+
+    pyqtgraph's own grid (``PlotItem.showGrid``) is drawn by the axes across the
+    whole view, so every repaint of the data area replays both axes with their
+    text, most of a repaint's cost (about 5 of 7 ms in the loss plot). Here the
+    grid is two curves of line pairs (well under a millisecond), redrawn only
+    when the range or the size of the view changes.
+
+    Parameters
+    ----------
+    plot_item
+        The plot whose axes' ticks the grid follows.
+    z_value
+        Where the lines sit among the plot's items (below the curves and points).
+    alphas
+        Opacity (0-255) of the major and minor lines, over the text colour.
+    """
+
+    def __init__(
+        self, plot_item: pg.PlotItem, z_value: float = -10.0, alphas: tuple[int, int] = (64, 28)
+    ) -> None:
+        self.plot_item = plot_item
+        self.view_box = plot_item.getViewBox()
+        self.alphas = alphas
+        self.lines = {level: pg.PlotCurveItem(connect="pairs", antialias=False) for level in (0, 1)}
+        for curve in self.lines.values():
+            curve.setZValue(z_value)
+            plot_item.addItem(curve, ignoreBounds=True)
+        self.view_box.sigRangeChanged.connect(self.update)
+        self.view_box.sigResized.connect(self.update)
+
+    def set_colour(self, text: QColor) -> None:
+        """Draw the lines in ``text`` (the theme's text colour) at the grid's opacities."""
+        for level, alpha in zip((0, 1), self.alphas, strict=True):
+            colour = QColor(text)
+            colour.setAlpha(alpha)
+            self.lines[level].setPen(pg.mkPen(colour, width=1))
+
+    def update(self, *_args) -> None:
+        """Put the lines at the axes' tick values for the current range."""
+        (x_low, x_high), (y_low, y_high) = self.view_box.viewRange()
+        width, height = self.view_box.width(), self.view_box.height()
+        lines: dict[int, tuple[list[float], list[float]]] = {0: ([], []), 1: ([], [])}
+        for name, low, high, pixels in (
+            ("bottom", x_low, x_high, width),
+            ("left", y_low, y_high, height),
+        ):
+            if not (math.isfinite(low) and math.isfinite(high)) or high <= low or pixels < 2:
+                continue
+            levels = self.plot_item.getAxis(name).tickValues(low, high, pixels)
+            for level, (_spacing, values) in enumerate(levels[:2]):
+                xs, ys = lines[level]
+                for value in values:
+                    if name == "bottom":
+                        xs += [value, value]
+                        ys += [y_low, y_high]
+                    else:
+                        xs += [x_low, x_high]
+                        ys += [value, value]
+        for level, (xs, ys) in lines.items():
+            self.lines[level].setData(np.array(xs, dtype=float), np.array(ys, dtype=float))
+
+    def values(self, axis: str, level: int = 0) -> list[float]:
+        """Where the lines of ``axis`` ("bottom" or "left") are, in view coordinates."""
+        xs, ys = self.lines[level].getData()
+        if xs is None:
+            return []
+        if axis == "bottom":
+            return sorted({float(x) for x, y0 in zip(xs[0::2], xs[1::2], strict=True) if x == y0})
+        return sorted({float(y) for y, y1 in zip(ys[0::2], ys[1::2], strict=True) if y == y1})
+
+
 class _TimedPlotWidget(pg.PlotWidget):
     """A PlotWidget that notes how long its last paint took."""
 
@@ -476,23 +550,20 @@ class LossPlot(QWidget):
         self.log_checkbox = QCheckBox("Log scale")
         self.log_checkbox.setToolTip("Show the loss on a logarithmic axis")
         self.log_checkbox.toggled.connect(self.set_log_y)
-        self.readout_label = QLabel()
-        # Its text changes with every repaint; Ignored keeps that from re-laying out the dock.
-        self.readout_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.readout_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Its text changes with every repaint: a LiveLabel only repaints itself, where a
+        # QLabel would re-lay out the window up to the main window's docks.
+        self.readout_label = LiveLabel(
+            sample="latest: epoch 8,888,888   training 0.0888888   test 0.0888888"
+        )
+        self.readout_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.readout_label.setToolTip("Hover the plot to read the losses of an epoch")
 
         self.view_box = _FollowingViewBox()
         self.plot_widget = _TimedPlotWidget(viewBox=self.view_box)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        # The grid is drawn here, not by the axes: pyqtgraph's axis grid takes most of
-        # a repaint (about 5 of 7 ms), two curves of line pairs well under one.
-        self.grid_lines = {
-            level: pg.PlotCurveItem(connect="pairs", antialias=False) for level in (0, 1)
-        }
-        for curve in self.grid_lines.values():
-            curve.setZValue(-10)
-            self.plot_item.addItem(curve, ignoreBounds=True)
+        # The grid is drawn here, not by the axes (see AxisGrid).
+        self.grid = AxisGrid(self.plot_item)
+        self.grid_lines = self.grid.lines
         self.plot_item.setMenuEnabled(True)
         self.plot_item.setLabel("bottom", "epoch")
         for name in ("left", "bottom"):
@@ -503,8 +574,6 @@ class LossPlot(QWidget):
         # The curves get only what is visible, already reduced to about two points a
         # pixel column (see flush), so pyqtgraph has neither to clip nor downsample.
         self.view_box.sigXRangeChanged.connect(self._on_x_range_changed)
-        self.view_box.sigRangeChanged.connect(self._update_grid)
-        self.view_box.sigResized.connect(self._update_grid)
         self._last_cost_seconds = 0.0
 
         self.train_curve = self._make_curve(TRAIN_COLOUR, Qt.PenStyle.SolidLine)
@@ -757,38 +826,9 @@ class LossPlot(QWidget):
         self._update_readout()
         self._last_cost_seconds = time.perf_counter() - started
 
-    def _update_grid(self, *_args) -> None:
-        """Grid lines at the axes' major (level 0) and minor (level 1) tick values."""
-        (x_low, x_high), (y_low, y_high) = self.view_box.viewRange()
-        width, height = self.view_box.width(), self.view_box.height()
-        lines: dict[int, tuple[list[float], list[float]]] = {0: ([], []), 1: ([], [])}
-        for name, low, high, pixels in (
-            ("bottom", x_low, x_high, width),
-            ("left", y_low, y_high, height),
-        ):
-            if not (math.isfinite(low) and math.isfinite(high)) or high <= low or pixels < 2:
-                continue
-            levels = self.plot_item.getAxis(name).tickValues(low, high, pixels)
-            for level, (_spacing, values) in enumerate(levels[:2]):
-                xs, ys = lines[level]
-                for value in values:
-                    if name == "bottom":
-                        xs += [value, value]
-                        ys += [y_low, y_high]
-                    else:
-                        xs += [x_low, x_high]
-                        ys += [value, value]
-        for level, (xs, ys) in lines.items():
-            self.grid_lines[level].setData(np.array(xs, dtype=float), np.array(ys, dtype=float))
-
     def grid_values(self, axis: str, level: int = 0) -> list[float]:
         """Where the grid lines of ``axis`` ("bottom" or "left") are, in view coordinates."""
-        xs, ys = self.grid_lines[level].getData()
-        if xs is None:
-            return []
-        if axis == "bottom":
-            return sorted({float(x) for x, y0 in zip(xs[0::2], xs[1::2], strict=True) if x == y0})
-        return sorted({float(y) for y, y1 in zip(ys[0::2], ys[1::2], strict=True) if y == y1})
+        return self.grid.values(axis, level)
 
     def _show_test_curve(self, visible: bool) -> None:
         if visible == self.test_curve.isVisible():
@@ -815,10 +855,7 @@ class LossPlot(QWidget):
         background = palette.color(QPalette.ColorRole.Base)
         text = palette.color(QPalette.ColorRole.Text)
         self.plot_widget.setBackground(background)
-        for level, alpha in ((0, 64), (1, 28)):
-            grid = QColor(text)
-            grid.setAlpha(alpha)
-            self.grid_lines[level].setPen(pg.mkPen(grid, width=1))
+        self.grid.set_colour(text)
         for name in ("left", "bottom"):
             axis = self.plot_item.getAxis(name)
             axis.setPen(pg.mkPen(text))

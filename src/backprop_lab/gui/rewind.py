@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from backprop_lab.core.history import SnapshotHistory
+from backprop_lab.gui.steady import LiveLabel
 
 
 class RewindPanel(QWidget):
@@ -66,9 +67,10 @@ class RewindPanel(QWidget):
         self._live_button = QPushButton("Live")
         self._live_button.setToolTip("Back to the network as it is now")
         self._live_button.clicked.connect(self.go_live)
-        self._position = QLabel()
-        self._stride = QLabel()
-        self._stride.setWordWrap(True)
+        # Both lines change with every snapshot: LiveLabels repaint without re-laying
+        # out the window (a QLabel would), and elide with a tooltip when narrow.
+        self._position = LiveLabel(sample="Live: epoch 8,888,888")
+        self._stride = LiveLabel(sample="Every epoch shown is kept (888 snapshots).")
         row = QHBoxLayout()
         row.addWidget(QLabel("Epoch:"))
         row.addWidget(self._slider, 1)
