@@ -3,8 +3,8 @@
 * 2 inputs: a scatter of the samples over the plane, coloured by target (class
   0 orange, class 1 blue for classification; the diverging map for regression),
   training points filled circles, test points hollow squares. Behind them the
-  network's output over the plane (the decision map), recomputed from every
-  snapshot in one vectorised pass (:func:`~backprop_lab.core.boundary.decision_map`).
+  network's output over the plane (the decision map), computed in one
+  vectorised pass (:func:`~backprop_lab.core.boundary.decision_map`).
 * 1 input: the samples as (x, target) and the network's fitted curve.
 * Any other number of inputs: a message saying the plot needs 1 or 2.
 
@@ -14,13 +14,24 @@ point, dragging a point moves it. The plot does not change the data itself: it
 emits :attr:`DataPlot.point_added`, :attr:`DataPlot.point_removed` and
 :attr:`DataPlot.point_moved`, and the data panel turns them into undoable edits
 and sends the new data back with :meth:`DataPlot.set_data`.
+
+While training streams snapshots, the map and the curve are drawn from the
+latest one at most :data:`MAP_UPDATES_PER_SECOND` times a second, less when
+drawing is slow (the next waits at least :data:`MAP_COST_MULTIPLE` times as long
+as the last took), and not at all while the plot cannot be seen (hidden, or its
+dock tabbed behind another): it catches up when shown. Queries
+(:meth:`DataPlot.heatmap_values`, :meth:`DataPlot.curve_values`) first draw
+whatever is pending, so they always describe the latest network.
 """
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -35,6 +46,8 @@ from ..core.boundary import decision_map, fitted_curve, grid_for
 from ..core.data import Dataset
 from ..core.network import Network
 from .colors import ANCHOR_COLOURS, diverging_rgba
+from .loss_plot import AxisGrid, TimedPlotWidget
+from .steady import call_when_shown, is_shown
 
 #: Grid points per axis of the decision map.
 MAP_RESOLUTION = 100
@@ -42,6 +55,12 @@ MAP_RESOLUTION = 100
 PICK_RADIUS_PX = 12.0
 #: How much of the map colour is mixed into white (keeps the points readable).
 MAP_STRENGTH = 0.55
+#: The most times a second the map (or curve) is redrawn while snapshots stream in.
+MAP_UPDATES_PER_SECOND = 10.0
+#: The next redraw waits at least this many times as long as the last one took ...
+MAP_COST_MULTIPLE = 4.0
+#: ... but never longer than this (seconds).
+MAX_MAP_INTERVAL_SECONDS = 1.0
 
 
 def _map_lookup_table() -> np.ndarray:
@@ -134,12 +153,21 @@ class DataPlot(QWidget):
         self._curve_values: tuple[np.ndarray, np.ndarray] | None = None
         self._pending_render = False
         self._drag_positions: np.ndarray | None = None
+        self._last_render = -math.inf
+        self._last_network_render = -math.inf
+        self._last_render_cost = 0.0
+        self.render_count = 0
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.timeout.connect(self._render_if_shown)
 
         self.view_box = _EditingViewBox(self)
-        self.plot_widget = pg.PlotWidget(viewBox=self.view_box, background="w")
+        self.plot_widget = TimedPlotWidget(viewBox=self.view_box, background="w")
         self.plot_widget.setMinimumSize(240, 200)
         self.plot_item = self.plot_widget.getPlotItem()
-        self.plot_item.showGrid(x=True, y=True, alpha=0.15)
+        # Its own grid, not the axes' (see AxisGrid): above the map, below the points.
+        self.grid = AxisGrid(self.plot_item, z_value=-5, alphas=(48, 20))
+        self.grid.set_colour(pg.mkColor(0, 0, 0))
         self.plot_item.hideButtons()
         self.map_image = pg.ImageItem(axisOrder="row-major")
         self.map_image.setLookupTable(_map_lookup_table())
@@ -193,6 +221,7 @@ class DataPlot(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.hint)
         self.set_data(train, test)
+        call_when_shown(self, self._on_shown)
 
     # ------------------------------------------------------------------ state
     def dataset(self) -> tuple[Dataset, Dataset | None]:
@@ -225,12 +254,26 @@ class DataPlot(QWidget):
         return targets
 
     def heatmap_values(self) -> np.ndarray | None:
-        """The values shown as the decision map (what is passed to the image), or None."""
+        """The values shown as the decision map (what is passed to the image), or None.
+
+        Draws a pending map first, so this is always the latest network's.
+        """
+        self.flush()
         return self._map_values
 
     def curve_values(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(xs, outputs)`` of the fitted curve as drawn, or None."""
+        """``(xs, outputs)`` of the fitted curve as drawn, or None (drawn first if pending)."""
+        self.flush()
         return self._curve_values
+
+    def render_pending(self) -> bool:
+        """True when the network changed since the map or curve was last drawn."""
+        return self._pending_render
+
+    def flush(self) -> None:
+        """Draw the latest network's map or curve now if it is pending (shown or not)."""
+        if self._pending_render:
+            self._render_network()
 
     # ------------------------------------------------------------------- data
     def set_data(self, train: Dataset, test: Dataset | None = None) -> None:
@@ -266,19 +309,46 @@ class DataPlot(QWidget):
         )
 
     def set_network(self, net: Network | None) -> None:
-        """Draw ``net``'s decision map or fitted curve (None clears it)."""
+        """Draw ``net``'s decision map or fitted curve (None clears it).
+
+        Drawn at once when the last drawing was long enough ago, else by a timer
+        (see the module's notes); not while the plot cannot be seen.
+        """
         if net is not None and net.layer_sizes[0] != self._train.n_inputs:
             net = None  # a snapshot from before the data changed the input count
         self._net = net
-        if not self.isVisible():
-            self._pending_render = True
-            return
-        self._render_network()
+        self._pending_render = True
+        self._schedule_render()
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._pending_render:
+    def next_render_interval(self) -> float:
+        """Seconds the next redraw waits after the last (longer when drawing is slow)."""
+        cost = self._last_render_cost + self.plot_widget.last_paint_seconds
+        return min(
+            MAX_MAP_INTERVAL_SECONDS, max(1.0 / MAP_UPDATES_PER_SECOND, MAP_COST_MULTIPLE * cost)
+        )
+
+    def _schedule_render(self) -> None:
+        if not is_shown(self) or self._render_timer.isActive():
+            return
+        # Paced against the last drawing of a *new network* (snapshots streaming
+        # in); a data edit's drawing does not delay the next network.
+        wait = self._last_network_render + self.next_render_interval() - time.perf_counter()
+        if wait <= 0:
             self._render_network()
+            self._last_network_render = self._last_render
+        else:
+            self._render_timer.start(max(1, math.ceil(wait * 1000)))
+
+    def _render_if_shown(self) -> None:
+        if self._pending_render and is_shown(self):
+            self._render_network()
+            self._last_network_render = self._last_render
+
+    def _on_shown(self) -> None:
+        # Shown again (or its dock's tab came to the front): draw what is pending,
+        # once Qt has placed the plot on screen.
+        if self._pending_render:
+            QTimer.singleShot(0, self._render_if_shown)
 
     def _update_grid(self) -> None:
         if self.mode() != "plane":
@@ -388,7 +458,10 @@ class DataPlot(QWidget):
             self.test_scatter.setData(pos=np.zeros((0, 2)))
 
     def _render_network(self) -> None:
+        started = time.perf_counter()
+        self._render_timer.stop()
         self._pending_render = False
+        self.render_count += 1
         net = self._net
         mode = self.mode()
         if mode == "plane" and net is not None and self._grid is not None:
@@ -425,6 +498,8 @@ class DataPlot(QWidget):
         else:
             self._curve_values = None
             self.fitted_curve_item.setVisible(False)
+        self._last_render = time.perf_counter()
+        self._last_render_cost = self._last_render - started
 
     # ------------------------------------------------------------- mouse edits
     def _row_at(self, x: float, y: float) -> np.ndarray:

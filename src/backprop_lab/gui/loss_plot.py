@@ -433,7 +433,7 @@ class AxisGrid:
         return sorted({float(y) for y, y1 in zip(ys[0::2], ys[1::2], strict=True) if y == y1})
 
 
-class _TimedPlotWidget(pg.PlotWidget):
+class TimedPlotWidget(pg.PlotWidget):
     """A PlotWidget that notes how long its last paint took."""
 
     def __init__(self, **kwargs) -> None:
@@ -559,7 +559,7 @@ class LossPlot(QWidget):
         self.readout_label.setToolTip("Hover the plot to read the losses of an epoch")
 
         self.view_box = _FollowingViewBox()
-        self.plot_widget = _TimedPlotWidget(viewBox=self.view_box)
+        self.plot_widget = TimedPlotWidget(viewBox=self.view_box)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         # The grid is drawn here, not by the axes (see AxisGrid).
         self.grid = AxisGrid(self.plot_item)
