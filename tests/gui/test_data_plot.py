@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
 
 from backprop_lab.core.boundary import grid_for
 from backprop_lab.core.data import Dataset
@@ -12,7 +12,8 @@ from backprop_lab.core.datasets import gaussians, sine, train_test_split
 from backprop_lab.core.network import Network
 from backprop_lab.core.snapshot import take_snapshot
 from backprop_lab.core.trainer import Trainer
-from backprop_lab.gui.data_plot import MAP_RESOLUTION, DataPlot
+from backprop_lab.gui.data_plot import MAP_RESOLUTION, MAP_UPDATES_PER_SECOND, DataPlot
+from backprop_lab.gui.steady import is_shown
 
 
 @pytest.fixture
@@ -210,3 +211,74 @@ def test_regression_points_and_new_point_value(qtbot):
     np.testing.assert_array_equal(plot.new_point_targets(), [3.5])
     brushes = plot.train_scatter.data["brush"]
     assert brushes[0].color() != brushes[1].color()
+
+
+def _snapshots(train, count: int, epochs_between: int = 5):
+    net = Network([2, 4, 1], ["tanh", "sigmoid"], seed=3)
+    trainer = Trainer(net, train.inputs, train.targets, learning_rate=0.5)
+    out = []
+    for _ in range(count):
+        trainer.step(epochs_between)
+        out.append(take_snapshot(trainer))
+    return out
+
+
+def _predict_on_grid(plot, snapshot) -> np.ndarray:
+    train, test = plot.dataset()
+    grid = grid_for(np.vstack([train.inputs, test.inputs]), resolution=MAP_RESOLUTION)
+    net = Network.from_arrays(snapshot.weights, snapshot.biases, snapshot.activations)
+    return net.predict(grid.points).reshape(grid.shape)
+
+
+def test_streamed_snapshots_draw_fewer_maps_and_end_on_the_latest(qtbot, plane):
+    train, _test = plane.dataset()
+    snapshots = _snapshots(train, 12)
+    before = plane.render_count
+    for snapshot in snapshots:  # a burst, as while training at full speed
+        plane.set_snapshot(snapshot)
+    assert plane.render_count - before < len(snapshots)  # most were not drawn
+    # The timer draws the latest one without being asked.
+    qtbot.waitUntil(lambda: not plane.render_pending(), timeout=2000)
+    np.testing.assert_allclose(
+        plane.map_image.image, _predict_on_grid(plane, snapshots[-1]), atol=1e-6
+    )
+    assert plane.next_render_interval() >= 1.0 / MAP_UPDATES_PER_SECOND
+
+
+def test_a_map_tabbed_away_is_not_drawn_until_its_tab_is_shown(qtbot):
+    train, test = train_test_split(gaussians(40, seed=1), 0.25, seed=0)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    plot = DataPlot(train, test)
+    plot_dock = QDockWidget("Data plot", window)
+    plot_dock.setWidget(plot)
+    other_dock = QDockWidget("Other", window)
+    other_dock.setWidget(QLabel("another panel"))
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, plot_dock)
+    window.tabifyDockWidget(plot_dock, other_dock)
+    window.resize(800, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    other_dock.raise_()
+    qtbot.waitUntil(lambda: not is_shown(plot), timeout=1000)
+    assert plot.isVisible()  # Qt moves a tabbed-away dock off screen; it does not hide it
+    before = plot.render_count
+    snapshots = _snapshots(train, 3)
+    for snapshot in snapshots:
+        plot.set_snapshot(snapshot)
+    qtbot.wait(250)  # longer than the redraw interval: still nothing drawn
+    assert plot.render_count == before and plot.render_pending()
+    plot_dock.raise_()
+    qtbot.waitUntil(lambda: not plot.render_pending(), timeout=2000)
+    assert plot.render_count == before + 1
+    np.testing.assert_allclose(
+        plot.map_image.image, _predict_on_grid(plot, snapshots[-1]), atol=1e-6
+    )
+
+
+def test_the_grid_follows_the_axis_ticks_and_sits_between_map_and_points(qtbot, plane):
+    ticks = plane.plot_item.getAxis("bottom").tickValues(-2, 2, plane.view_box.width())
+    assert plane.grid.values("bottom") == sorted(float(v) for v in ticks[0][1])
+    assert plane.plot_item.getAxis("bottom").grid is False  # not the axes' costly grid
+    z_grid = plane.grid.lines[0].zValue()
+    assert plane.map_image.zValue() < z_grid < plane.train_scatter.zValue()
