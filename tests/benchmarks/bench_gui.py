@@ -41,7 +41,7 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def spin_until(app, predicate, timeout_s: float) -> None:
+def spin_until(app, predicate, timeout_s: float, poll_ms: int = 5) -> None:
     """Run a real event loop (as the app does) until ``predicate()`` or the timeout."""
     loop = QEventLoop()
     deadline = time.perf_counter() + timeout_s
@@ -52,9 +52,20 @@ def spin_until(app, predicate, timeout_s: float) -> None:
 
     poll = QTimer()
     poll.timeout.connect(check)
-    poll.start(5)
+    poll.start(poll_ms)
     loop.exec()
     poll.stop()
+
+
+def spin_for(seconds: float) -> None:
+    """Run a real event loop for ``seconds``, woken by nothing but the app's own events.
+
+    (A polling timer would wake the GUI thread hundreds of times a second, which
+    the app itself never does, and each wake-up makes the worker step aside.)
+    """
+    loop = QEventLoop()
+    QTimer.singleShot(max(1, round(seconds * 1000)), loop.quit)
+    loop.exec()
 
 
 def core_epochs_per_second(seconds: float = 2.0) -> float:
@@ -87,7 +98,7 @@ def worker_run(app, window, seconds: float, timer_lateness: list[float] | None =
         timer.start(10)
     start = time.perf_counter()
     controller.run()
-    spin_until(app, lambda: time.perf_counter() - start >= seconds, seconds + 1)
+    spin_for(seconds)
     controller.pause()
     spin_until(app, lambda: not controller.is_running, 5)
     elapsed = time.perf_counter() - start

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .losses import get_loss
 from .trainer import Trainer
 
 Array = npt.NDArray[np.float64]
@@ -25,6 +26,23 @@ def frozen_copies(arrays) -> tuple[Array, ...] | None:
         c = np.array(a, dtype=np.float64, copy=True)
         c.flags.writeable = False
         out.append(c)
+    return tuple(out)
+
+
+def _read_only(arrays) -> tuple[Array, ...] | None:
+    """The arrays themselves, made read-only: for arrays computed just for the snapshot.
+
+    Nothing else holds them, so a copy would only cost time (the worker makes a
+    snapshot up to thirty times a second while training).
+    """
+    if arrays is None:
+        return None
+    out = []
+    for a in arrays:
+        if a.dtype != np.float64:
+            a = a.astype(np.float64)
+        a.flags.writeable = False
+        out.append(a)
     return tuple(out)
 
 
@@ -89,7 +107,8 @@ def take_snapshot(trainer: Trainer) -> NetworkSnapshot:
     net = trainer.net
     trace = net.forward(trainer.X)
     grads = net.backward(trace, trainer.T, trainer.loss, trainer.mistakes)
-    train_loss = net.loss(trainer.X, trainer.T, trainer.loss)
+    # The loss of the outputs just computed (net.loss would run the forward pass again).
+    train_loss = get_loss(trainer.loss).value(trace.outputs, trainer.T, net.activations[-1])
     previous = getattr(trainer, "_previous", None)
     last_w = last_b = None
     if previous is not None:
@@ -106,13 +125,14 @@ def take_snapshot(trainer: Trainer) -> NetworkSnapshot:
         activations=tuple(net.activations),
         weights=frozen_copies(net.weights),
         biases=frozen_copies(net.biases),
-        weight_gradients=frozen_copies(grads.weights),
-        bias_gradients=frozen_copies(grads.biases),
-        last_weight_updates=frozen_copies(last_w),
-        last_bias_updates=frozen_copies(last_b),
+        # Computed here, held by nothing else: read-only without a copy.
+        weight_gradients=_read_only(grads.weights),
+        bias_gradients=_read_only(grads.biases),
+        last_weight_updates=_read_only(last_w),
+        last_bias_updates=_read_only(last_b),
         inputs=frozen_copies([trainer.X])[0],
-        pre_activations=frozen_copies(trace.pre_activations),
-        activations_values=frozen_copies(trace.activations),
+        pre_activations=_read_only(trace.pre_activations),
+        activations_values=_read_only(trace.activations),
         train_loss=float(train_loss),
         test_loss=trainer.test_loss(),
         loss_name=trainer.loss,

@@ -167,7 +167,7 @@ class DataPlot(QWidget):
         self.plot_item = self.plot_widget.getPlotItem()
         # Its own grid, not the axes' (see AxisGrid): above the map, below the points.
         self.grid = AxisGrid(self.plot_item, z_value=-5, alphas=(48, 20))
-        self.grid.set_colour(pg.mkColor(0, 0, 0))
+        self.grid.set_colour(pg.mkColor(0, 0, 0), pg.mkColor(255, 255, 255))
         self.plot_item.hideButtons()
         self.map_image = pg.ImageItem(axisOrder="row-major")
         self.map_image.setLookupTable(_map_lookup_table())

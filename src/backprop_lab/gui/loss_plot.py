@@ -392,11 +392,29 @@ class AxisGrid:
         self.view_box.sigRangeChanged.connect(self.update)
         self.view_box.sigResized.connect(self.update)
 
-    def set_colour(self, text: QColor) -> None:
-        """Draw the lines in ``text`` (the theme's text colour) at the grid's opacities."""
+    def set_colour(self, text: QColor, background: QColor | None = None) -> None:
+        """Draw the lines in ``text`` (the theme's text colour) at the grid's opacities.
+
+        Given the ``background``, the lines are drawn in the opaque colour the
+        translucent one would give over it: it looks the same over the plain
+        background and needs no blending, the costly part of drawing long lines.
+        """
         for level, alpha in zip((0, 1), self.alphas, strict=True):
-            colour = QColor(text)
-            colour.setAlpha(alpha)
+            if background is None:
+                colour = QColor(text)
+                colour.setAlpha(alpha)
+            else:
+                mix = alpha / 255.0
+                colour = QColor(
+                    *(
+                        round(mix * t + (1.0 - mix) * b)
+                        for t, b in (
+                            (text.red(), background.red()),
+                            (text.green(), background.green()),
+                            (text.blue(), background.blue()),
+                        )
+                    )
+                )
             self.lines[level].setPen(pg.mkPen(colour, width=1))
 
     def update(self, *_args) -> None:
@@ -855,7 +873,7 @@ class LossPlot(QWidget):
         background = palette.color(QPalette.ColorRole.Base)
         text = palette.color(QPalette.ColorRole.Text)
         self.plot_widget.setBackground(background)
-        self.grid.set_colour(text)
+        self.grid.set_colour(text, background)
         for name in ("left", "bottom"):
             axis = self.plot_item.getAxis(name)
             axis.setPen(pg.mkPen(text))
