@@ -1,5 +1,7 @@
 """The data plot: clicks edit the right point; the map and curve equal net.predict."""
 
+import warnings
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -282,3 +284,32 @@ def test_the_grid_follows_the_axis_ticks_and_sits_between_map_and_points(qtbot, 
     assert plane.plot_item.getAxis("bottom").grid is False  # not the axes' costly grid
     z_grid = plane.grid.lines[0].zValue()
     assert plane.map_image.zValue() < z_grid < plane.train_scatter.zValue()
+
+
+def test_huge_regression_values_colour_the_map_without_overflow(qtbot):
+    rng = np.random.default_rng(4)
+    inputs = rng.uniform(size=(6, 2))
+    targets = rng.uniform(size=(6, 1)) * 1e150
+    data = Dataset(inputs, targets, ("a", "b"), ("y",))
+    plot = DataPlot(data)
+    plot.resize(400, 300)
+    qtbot.addWidget(plot)
+    plot.show()
+    qtbot.waitExposed(plot)
+    net = Network([2, 3, 1], ["linear", "linear"], seed=0)
+    net.weights = [w * 1e150 for w in net.weights[:1]] + net.weights[1:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pyqtgraph's float32 overflow would fail here
+        plot.set_network(net)
+        plot.grab()
+    grid = grid_for(inputs, resolution=MAP_RESOLUTION)
+    values = plot.heatmap_values()
+    np.testing.assert_allclose(values, net.predict(grid.points).reshape(grid.shape), rtol=1e-9)
+    # The image holds the same picture: each pixel's place in the colour range.
+    centre, half = plot._colour_range()
+    low, high = plot.map_image.levels
+    np.testing.assert_allclose(
+        (plot.map_image.image - low) / (high - low),
+        np.clip((values - centre) / half, -2, 2) / 2 + 0.5,
+        atol=1e-9,
+    )

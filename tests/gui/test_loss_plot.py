@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import warnings
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -13,6 +14,7 @@ from PySide6.QtGui import QImage
 
 from backprop_lab.core import Trainer, seed_example
 from backprop_lab.gui.loss_plot import (
+    DISPLAY_LIMIT,
     MAX_REPAINT_INTERVAL_MS,
     REPAINT_INTERVAL_MS,
     LossPlot,
@@ -463,3 +465,24 @@ def test_zoomed_in_draws_only_the_visible_epochs_until_view_all(plot, qtbot):
     assert plot.view_box.autoRangeEnabled()[0]
     plot.flush()
     assert plot.train_curve.getData()[0].max() == n
+
+
+def test_huge_finite_losses_are_drawn_clipped_but_stored_exactly(plot, qtbot):
+    plot.show()
+    qtbot.waitExposed(plot)
+    train = np.array([1e300, 1.7e308, 3e38, 1e39, 5.0])
+    test = np.array([1e308, 2.0, np.nan, 1e-300, -1.7e308])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pyqtgraph's overflow warnings would fail here
+        plot.append(np.arange(1, 6), train, test)
+        plot.flush()
+        plot.grab()
+        (_x_low, _x_high), (y_low, y_high) = plot.view_box.viewRange()
+        assert np.isfinite([y_low, y_high]).all() and y_high >= 1e300  # the data is in view
+        plot.set_log_y(True)
+        plot.grab()
+    _epochs, stored_train, stored_test = plot.history()
+    np.testing.assert_array_equal(stored_train, train)
+    np.testing.assert_array_equal(stored_test, test)
+    drawn = plot.train_curve.getData()[1]
+    assert np.nanmax(np.abs(drawn)) <= DISPLAY_LIMIT

@@ -55,6 +55,9 @@ MAP_RESOLUTION = 100
 PICK_RADIUS_PX = 12.0
 #: How much of the map colour is mixed into white (keeps the points readable).
 MAP_STRENGTH = 0.55
+#: Values and colour levels beyond this go to the image scaled to the colour range:
+#: pyqtgraph maps images through float32, where 1e150 overflows.
+IMAGE_SAFE_LIMIT = 1e30
 #: The most times a second the map (or curve) is redrawn while snapshots stream in.
 MAP_UPDATES_PER_SECOND = 10.0
 #: The next redraw waits at least this many times as long as the last one took ...
@@ -68,6 +71,24 @@ def _map_lookup_table() -> np.ndarray:
     rgba = diverging_rgba(np.linspace(-1.0, 1.0, 256), 1.0).astype(np.float64)
     rgba[:, :3] = 255.0 - MAP_STRENGTH * (255.0 - rgba[:, :3])
     return rgba.astype(np.uint8)
+
+
+def _image_and_levels(
+    values: np.ndarray, centre: float, half: float
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """What to hand pyqtgraph for ``values`` coloured over ``centre`` ± ``half``.
+
+    The values themselves when they and the levels are safely inside float32;
+    otherwise (a diverging regression, targets of 1e150) the same picture from
+    ``(values - centre) / half``, clipped a little beyond the colour range.
+    """
+    with np.errstate(invalid="ignore"):
+        biggest = float(np.nanmax(np.abs(values), initial=0.0))
+    if biggest <= IMAGE_SAFE_LIMIT and abs(centre) + half <= IMAGE_SAFE_LIMIT:
+        return values, (centre - half, centre + half)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.clip((values - centre) / half, -2.0, 2.0)
+    return scaled, (-1.0, 1.0)
 
 
 class _PassiveScatter(pg.ScatterPlotItem):
@@ -471,7 +492,8 @@ class DataPlot(QWidget):
             grid = self._grid
             step_x = grid.xs[1] - grid.xs[0]
             step_y = grid.ys[1] - grid.ys[0]
-            self.map_image.setImage(values, levels=(centre - half, centre + half))
+            image, levels = _image_and_levels(values, centre, half)
+            self.map_image.setImage(image, levels=levels)
             # Pixel (i, j) is centred on grid point (xs[j], ys[i]).
             self.map_image.setRect(
                 QRectF(

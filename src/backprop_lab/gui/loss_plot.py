@@ -65,6 +65,19 @@ FOLLOW_MIN_FILL = 0.5
 INITIAL_CAPACITY = 1024
 #: Rows formatted at a time by :meth:`LossPlot.export_csv`.
 CSV_CHUNK_ROWS = 65536
+#: The largest |loss| handed to pyqtgraph: a diverging run can store losses near the
+#: float64 limit, and a view range around them overflows (its span, its headroom).
+#: Only the drawing is clipped; the stored history keeps every value as it was.
+DISPLAY_LIMIT = 1e300
+
+
+def displayable(values: np.ndarray) -> np.ndarray:
+    """``values`` clipped to ±:data:`DISPLAY_LIMIT` for drawing (NaN stays NaN, a gap)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size and not (np.abs(values) <= DISPLAY_LIMIT).all():
+        with np.errstate(invalid="ignore"):
+            values = np.clip(values, -DISPLAY_LIMIT, DISPLAY_LIMIT)
+    return values
 
 
 class _LossHistory:
@@ -831,10 +844,10 @@ class LossPlot(QWidget):
             start, stop = self._visible_slice()
             buckets = self.drawn_bucket_count()
             x, y = decimated(h.train_pyramid, epochs, train, start, stop, buckets)
-            self.train_curve.setData(x, y)
+            self.train_curve.setData(x, displayable(y))
             if h.has_test:
                 x, y = decimated(h.test_pyramid, epochs, test, start, stop, buckets)
-                self.test_curve.setData(x, y)
+                self.test_curve.setData(x, displayable(y))
             else:
                 self.test_curve.setData([], [])
         self._show_test_curve(self._history.has_test)
@@ -930,7 +943,7 @@ class LossPlot(QWidget):
         self.hover_line.setVisible(True)
         ys = [h.train[index], h.test[index]] if h.has_test else [h.train[index]]
         brushes = [pg.mkBrush(TRAIN_COLOUR), pg.mkBrush(TEST_COLOUR)][: len(ys)]
-        self.hover_points.setData([epoch] * len(ys), ys, symbolBrush=brushes)
+        self.hover_points.setData([epoch] * len(ys), displayable(ys), symbolBrush=brushes)
         self.hover_points.setVisible(True)
 
     def _update_readout(self) -> None:
