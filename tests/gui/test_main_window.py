@@ -276,3 +276,116 @@ def test_example_datasets_from_the_data_menu(qtbot, main_window, name):
     main_window.controller.step()
     wait_epoch(qtbot, main_window, 1)
     assert main_window.network_view.snapshot().inputs.shape[0] == len(train.inputs)
+
+
+# ---------------------------------------------------------------- default layout
+def _shown_window(qtbot, width=1440, height=900):
+    window = MainWindow(restore_settings=False)
+    qtbot.addWidget(window)
+    window.resize(width, height)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(100)  # the first show sizes the docks after the window is laid out
+    return window
+
+
+def _on_top(dock) -> bool:
+    """Visible and not hidden behind another tab of its group."""
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+def _tab_bars_with_tabs(window):
+    from PySide6.QtWidgets import QTabBar
+
+    return [
+        bar
+        for bar in window.findChildren(QTabBar)
+        if bar.parent() is window and bar.isVisible() and bar.count() > 0
+    ]
+
+
+def test_default_layout_shows_the_essentials_at_1440_by_900(qtbot):
+    window = _shown_window(qtbot)
+    docks = window.docks
+    for name in ("controls", "loss", "weights", "data_plot", "phases"):
+        assert _on_top(docks[name]), f"{name} is not visible in the default layout"
+    # The network gets the largest area of the window.
+    network = window.network_view.size()
+    for name in ("controls", "loss", "weights", "data_plot"):
+        size = docks[name].size()
+        assert network.width() * network.height() > size.width() * size.height()
+    assert network.width() >= 550 and network.height() >= 420
+    # The seed network's W1 (2 x 3) and W2 (3 x 3) fit in the weight dock unscrolled:
+    # two titles, two header rows, five rows, and the colour legend.
+    assert docks["weights"].height() >= 300
+    # The inspection panels are tabs: one click away, never a dock of their own.
+    tabbed = {d.objectName() for d in window.tabifiedDockWidgets(docks["phases"])}
+    assert {"dock_chain_rule", "dock_gradient_check", "dock_rewind"} <= tabbed
+    assert "dock_mistakes" in {
+        d.objectName() for d in window.tabifiedDockWidgets(docks["controls"])
+    }
+    assert "dock_data" in {d.objectName() for d in window.tabifiedDockWidgets(docks["data_plot"])}
+    window.close()
+
+
+def test_no_stray_tab_bar_is_drawn(qtbot):
+    """Every visible tab bar belongs to a tab group, and none lies over the loss plot."""
+    window = _shown_window(qtbot)
+    loss = window.docks["loss"].geometry()
+    groups = []
+    for bar in _tab_bars_with_tabs(window):
+        titles = [bar.tabText(i) for i in range(bar.count())]
+        groups.append(titles)
+        assert not bar.geometry().intersects(loss), f"tab bar {titles} over the loss plot"
+    expected = [
+        ["Training", "Network settings", "Mistakes lab"],
+        ["Step phases", "Chain rule", "Gradient check", "Rewind"],
+        ["Data plot", "Data"],
+    ]
+    assert sorted(groups) == sorted(expected)
+    window.close()
+
+
+def test_restore_default_layout_brings_every_dock_back(qtbot):
+    window = _shown_window(qtbot)
+    window.docks["weights"].hide()
+    window.docks["loss"].setFloating(True)
+    window.docks["chain_rule"].raise_()
+    window.default_layout_action.trigger()
+    qtbot.wait(50)
+    assert not window.docks["loss"].isFloating()
+    for name in ("controls", "loss", "weights", "data_plot", "phases"):
+        assert _on_top(window.docks[name]), name
+    assert len(_tab_bars_with_tabs(window)) == 3
+    window.close()
+
+
+def test_a_layout_saved_by_an_older_arrangement_is_not_restored(qtbot):
+    from backprop_lab.gui.main_window import DOCK_LAYOUT_VERSION
+
+    first = _shown_window(qtbot)
+    first.docks["weights"].hide()
+    store = app_settings()
+    store.setValue("window/state", first.saveState(DOCK_LAYOUT_VERSION - 1))
+    store.sync()
+    first._closed = True  # keep the old-version state in the store
+    first.close()
+    assert first.controller.shutdown()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.wait(50)
+    assert not second.docks["weights"].isHidden()
+    second.close()
+    # The current version is restored: a hidden dock stays hidden.
+    third = MainWindow()
+    qtbot.addWidget(third)
+    third.show()
+    third.docks["weights"].hide()
+    third.close()
+    fourth = MainWindow()
+    qtbot.addWidget(fourth)
+    fourth.show()
+    qtbot.wait(50)
+    assert fourth.docks["weights"].isHidden()
+    fourth.close()

@@ -111,10 +111,11 @@ class DataTools(QObject):
 
         self.table_dock = self._make_dock("data", "Data", self.table)
         self.plot_dock = self._make_dock("data_plot", "Data plot", self.plot)
-        # One tab each, so the table and the plot get the dock area's full height;
-        # drag a tab out to see both at once.
-        self.window.tabifyDockWidget(self.table_dock, self.plot_dock)
-        self.plot_dock.raise_()
+        if not hasattr(self.window, "add_panel_dock"):
+            # One tab each, so the table and the plot get the dock area's full height;
+            # drag a tab out to see both at once.
+            self.window.tabifyDockWidget(self.table_dock, self.plot_dock)
+            self.plot_dock.raise_()
         self._make_menu()
 
         self.table.data_edited.connect(self._on_table_edited)
@@ -132,6 +133,9 @@ class DataTools(QObject):
 
     # ----------------------------------------------------------- building
     def _make_dock(self, name: str, title: str, widget) -> QDockWidget:
+        add_panel_dock = getattr(self.window, "add_panel_dock", None)
+        if add_panel_dock is not None:  # the main window places its docks itself
+            return add_panel_dock(name, title, widget)
         dock = QDockWidget(title, self.window)
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)

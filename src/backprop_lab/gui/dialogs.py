@@ -1,4 +1,4 @@
-"""The About box and the error dialog (details + a copy button)."""
+"""The About box, the error dialog (details + a copy button), and small widget helpers."""
 
 from __future__ import annotations
 
@@ -16,12 +16,22 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from backprop_lab import __version__
 from backprop_lab.gui.icons import app_icon, icon
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area that resizes it (for panels in docks)."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
 
 
 def about_text() -> str:

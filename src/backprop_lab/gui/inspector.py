@@ -11,22 +11,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu, QMessageBox, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu, QMessageBox, QWidget
 
 from backprop_lab.core.step_export import write_step_csv
 from backprop_lab.gui.chain_rule_panel import ChainRulePanel
+from backprop_lab.gui.dialogs import scrolled
 from backprop_lab.gui.gradient_check_panel import GradientCheckPanel
 from backprop_lab.gui.mistakes_panel import MistakesPanel
 from backprop_lab.gui.phase_stepper import PhaseStepper, explain_current
 from backprop_lab.gui.rewind import RewindPanel
-
-
-def _scrolled(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    return area
 
 
 class Inspector(QObject):
@@ -57,23 +50,19 @@ class Inspector(QObject):
             getattr(window, "loss_plot", None),
         )
         left = Qt.DockWidgetArea.LeftDockWidgetArea
-        right = Qt.DockWidgetArea.RightDockWidgetArea
-        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.docks: dict[str, QDockWidget] = {}
-        # The phase walk under the training controls, the three explanation panels as
-        # tabs under the weights, and the rewind slider under the loss plot.
+        # One group of tabs (the main window's arrange_docks places them: see
+        # main_window.LEFT_BOTTOM_TABS): the phase walk first, then the explanations.
         self._add_dock("phases", "Step phases", self.phase_stepper, left)
-        self._add_dock("chain_rule", "Chain rule", self.chain_rule, right)
-        chain_rule = self.docks["chain_rule"]
-        self._add_dock("gradient_check", "Gradient check", self.gradient_check, tab_with=chain_rule)
-        self._add_dock("mistakes", "Mistakes lab", _scrolled(self.mistakes), tab_with=chain_rule)
-        self._add_dock("rewind", "Rewind", self.rewind, bottom)
-        loss_dock = getattr(window, "docks", {}).get("loss")
-        if loss_dock is not None:
-            vertical = Qt.Orientation.Vertical
-            window.splitDockWidget(loss_dock, self.docks["rewind"], vertical)
-            window.resizeDocks([loss_dock, self.docks["rewind"]], [220, 60], vertical)
-        self.docks["chain_rule"].raise_()
+        phases = self.docks["phases"]
+        # The chain rule's equations are wide: scrolled, so they never widen the column.
+        self._add_dock("chain_rule", "Chain rule", scrolled(self.chain_rule), tab_with=phases)
+        self._add_dock("gradient_check", "Gradient check", self.gradient_check, tab_with=phases)
+        self._add_dock("mistakes", "Mistakes lab", scrolled(self.mistakes), tab_with=phases)
+        # Scrolled: the slider panel's fixed height would otherwise pin the whole tab
+        # group (and so the step phases table) to its smallest height.
+        self._add_dock("rewind", "Rewind", scrolled(self.rewind), tab_with=phases)
+        phases.raise_()
         self._build_menu()
         self._connect()
 
@@ -87,6 +76,11 @@ class Inspector(QObject):
         tab_with: QDockWidget | None = None,
     ) -> QDockWidget:
         window = self.window
+        add_panel_dock = getattr(window, "add_panel_dock", None)
+        if add_panel_dock is not None:  # the main window places its docks itself
+            dock = add_panel_dock(name, title, widget)
+            self.docks[name] = dock
+            return dock
         dock = QDockWidget(title, window)
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QToolBar,
     QWidget,
 )
@@ -39,7 +38,7 @@ from backprop_lab.core.project_file import (
 from backprop_lab.core.trainer import Divergence
 from backprop_lab.gui.autosave import Autosaver
 from backprop_lab.gui.controls import ControlPanel, TrainingActions, format_loss
-from backprop_lab.gui.dialogs import show_about, show_error
+from backprop_lab.gui.dialogs import scrolled, show_about, show_error
 from backprop_lab.gui.icons import app_icon, icon
 from backprop_lab.gui.loss_plot import LossPlot
 from backprop_lab.gui.network_view import NetworkView
@@ -53,6 +52,22 @@ APPLICATION_NAME = "Backprop Lab"
 LOSS_PLOT_UPDATES_PER_SECOND = 10
 
 PROJECT_FILTER = f"Backprop Lab projects (*{PROJECT_SUFFIX});;All files (*)"
+#: Version of the dock arrangement in the saved window state: a layout saved by
+#: an older arrangement is not restored (the window opens on the default one).
+DOCK_LAYOUT_VERSION = 2
+#: Default widths of the left (training, inspection) and right (weights, data)
+#: dock columns, and the loss plot's height, at the default 1440 x 900 window.
+LEFT_COLUMN_WIDTH = 385
+RIGHT_COLUMN_WIDTH = 410
+LOSS_PLOT_HEIGHT = 230
+#: The tab groups arrange_docks builds: the first dock of each group is the one on
+#: top. The essentials (controls, weights, data plot, loss) are each on top of
+#: their own group; the inspection panels are tabs beside them (the mistakes lab
+#: changes how training computes, so it sits with the training controls).
+LEFT_TOP_TABS = ("controls", "settings", "mistakes")
+LEFT_BOTTOM_TABS = ("phases", "chain_rule", "gradient_check", "rewind")
+RIGHT_TOP_TABS = ("weights",)
+RIGHT_BOTTOM_TABS = ("data_plot", "data")
 COLOUR_MODES = (
     ("weight", "Colour by &weight"),
     ("gradient", "Colour by &gradient"),
@@ -68,14 +83,6 @@ def app_settings() -> QSettings:
         ORGANISATION_NAME,
         APPLICATION_NAME,
     )
-
-
-def _scrolled(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -113,6 +120,10 @@ class MainWindow(QMainWindow):
         self._loss_timer.timeout.connect(self.flush_losses)
         self._closed = False
         self._modified = False
+        #: The default layout's dock sizes only take once the window is laid out.
+        self._arrange_when_shown = True
+        #: The dock arrangement arrange_docks made first (View ▸ Restore default layout).
+        self._default_state: QByteArray | None = None
         self.session_name = "Seed example"
         #: ``callable(question) -> "save" | "discard" | "cancel"``, asked before
         #: unsaved changes would be lost (close, New, Open, Open example). None
@@ -137,26 +148,14 @@ class MainWindow(QMainWindow):
         self.menus = {}
         self._build_menus()
         self._build_toolbar()
-        self._add_dock(
-            "controls",
-            "Training",
-            _scrolled(self.control_panel),
-            Qt.DockWidgetArea.LeftDockWidgetArea,
-        )
-        self._add_dock(
-            "settings",
-            "Network settings",
-            _scrolled(self.settings_panel),
-            Qt.DockWidgetArea.LeftDockWidgetArea,
-        )
-        self._add_dock("loss", "Loss", self.loss_plot, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._add_dock(
-            "weights", "Weights", self.weight_table, Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.tabifyDockWidget(self.docks["controls"], self.docks["settings"])
-        self.docks["controls"].raise_()
-        # Side panels run the full height; the loss plot sits under the network.
+        self.add_panel_dock("controls", "Training", scrolled(self.control_panel))
+        self.add_panel_dock("settings", "Network settings", scrolled(self.settings_panel))
+        self.add_panel_dock("loss", "Loss", self.loss_plot)
+        self.add_panel_dock("weights", "Weights", self.weight_table)
+        # Side columns run the full height; the loss plot sits under the network only.
+        self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks
@@ -173,8 +172,7 @@ class MainWindow(QMainWindow):
         self.network_view.set_editable(True)
         self._show_status(snapshot)
         self._update_title()
-        self.resize(1280, 800)
-        self.arrange_docks()
+        self.resize(*self.default_size())
         # The data tools (issue 4) and the backpropagation inspector (issue 5)
         # add their own docks and menus; installed before the saved layout is
         # restored so their docks come back where the student left them.
@@ -183,6 +181,7 @@ class MainWindow(QMainWindow):
 
         self.data_tools = install_data_tools(self)
         self.inspector = install_inspector(self)
+        self.arrange_docks()
         if restore_settings:
             self.restore_settings()
         # Restoring the view choices goes through the controller; the session
@@ -249,6 +248,11 @@ class MainWindow(QMainWindow):
         self.log_y_action = view.addAction("&Logarithmic loss axis")
         self.log_y_action.setCheckable(True)
         self.log_y_action.toggled.connect(self.loss_plot.set_log_y)
+        view.addSeparator()
+        self.default_layout_action = view.addAction("Restore default &layout", self.arrange_docks)
+        self.default_layout_action.setStatusTip(
+            "Put every panel back where it was on first launch (and show the hidden ones)"
+        )
 
         training = self.menus["training"]
         for action in self.training_actions.all():
@@ -277,23 +281,132 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self.menus["view"].insertAction(self._dock_menu_anchor, self.toolbar.toggleViewAction())
 
-    def _add_dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
+    def add_panel_dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
+        """A dock holding ``widget``, listed in the View menu as ``title``.
+
+        Docks made before the window's first :meth:`arrange_docks` are placed by
+        it (see LEFT_TOP_TABS ...); later ones become tabs beside the step phases.
+        """
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)
-        self.addDockWidget(area, dock)
         self.register_dock(dock, name)
+        if self._default_state is not None:
+            anchor = self.docks.get(LEFT_BOTTOM_TABS[0])
+            if anchor is not None and anchor is not dock:
+                self.tabifyDockWidget(anchor, dock)
+            else:
+                self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            self.layout().activate()
         return dock
 
+    @staticmethod
+    def default_size() -> tuple[int, int]:
+        """1440 x 900, or less on a smaller screen (the whole window stays visible)."""
+        screen = QGuiApplication.primaryScreen()
+        width, height = 1440, 900
+        if screen is not None:
+            available = screen.availableGeometry()
+            if available.width() > 0 and available.height() > 0:
+                width = min(width, int(available.width() * 0.95))
+                height = min(height, int(available.height() * 0.92))
+        return max(width, 800), max(height, 560)
+
     def arrange_docks(self) -> None:
-        """The default proportions: the network view gets the most room."""
+        """Put every dock in its default place and size, and show it.
+
+        Left column: the training controls (tabs: network settings, mistakes
+        lab) above the inspection panels (tabs: step phases, chain rule,
+        gradient check, rewind). Centre: the network, the loss plot under it.
+        Right column: the weight tables above the data plot (tab: data table).
+        The first dock of each tab group is on top. Also View ▸ Restore default layout.
+        """
+        groups = self._dock_groups()
+        if self._default_state is None:
+            self._place_docks(groups)
+            self._default_state = self.saveState(DOCK_LAYOUT_VERSION)
+        else:
+            # Moving docks that are already tabbed leaves stale tab bars drawn over
+            # the panels; a whole restored state is clean.
+            self.restoreState(self._default_state, DOCK_LAYOUT_VERSION)
+        for dock in self.docks.values():
+            if self.dockWidgetArea(dock) == Qt.DockWidgetArea.NoDockWidgetArea:
+                self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            dock.setFloating(False)
+            dock.show()
+        for group in groups:
+            if group:
+                group[0].raise_()
+        self._arrange_when_shown = not self.isVisible()
+        self.size_docks()
+
+    def _place_docks(self, groups: list[list[QDockWidget]]) -> None:
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        vertical = Qt.Orientation.Vertical
+        left_top, left_bottom, right_top, right_bottom = groups
+        for area, top, bottom in ((left, left_top, left_bottom), (right, right_top, right_bottom)):
+            if not top and bottom:
+                top, bottom = bottom, []
+            if not top:
+                continue
+            self.addDockWidget(area, top[0], vertical)
+            self.layout().activate()
+            if bottom:
+                self.splitDockWidget(top[0], bottom[0], vertical)
+                self.layout().activate()
+            for group in (top, bottom):
+                for dock in group[1:]:
+                    self.tabifyDockWidget(group[0], dock)
+                    # Qt swaps a group's tab bar as tabs are added; unless the layout
+                    # is applied in between, the old bar stays drawn, clipped, over
+                    # the panels (the stray "Data | Da…" bar over the loss plot).
+                    self.layout().activate()
+        if "loss" in self.docks:
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks["loss"])
+        placed = {id(d) for group in groups for d in group} | {id(self.docks.get("loss"))}
+        anchor = (left_bottom or left_top or [None])[0]
+        for dock in self.docks.values():  # anyone else's docks: tabs beside the inspection
+            if id(dock) in placed:
+                continue
+            if anchor is not None:
+                self.tabifyDockWidget(anchor, dock)
+            else:
+                self.addDockWidget(left, dock)
+            self.layout().activate()
+
+    def _dock_groups(self) -> list[list[QDockWidget]]:
+        names = (LEFT_TOP_TABS, LEFT_BOTTOM_TABS, RIGHT_TOP_TABS, RIGHT_BOTTOM_TABS)
+        return [[self.docks[n] for n in group if n in self.docks] for group in names]
+
+    def size_docks(self) -> None:
+        """Give the default layout's docks their default sizes for the window's size."""
+        groups = self._dock_groups()
+        left_top, left_bottom, right_top, right_bottom = groups
+        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
         width, height = self.width(), self.height()
-        self.resizeDocks(
-            [self.docks["controls"], self.docks["weights"]],
-            [max(300, width // 4), max(320, width // 4)],
-            Qt.Orientation.Horizontal,
-        )
-        self.resizeDocks([self.docks["loss"]], [max(200, height // 3)], Qt.Orientation.Vertical)
+        column_docks, column_widths = [], []
+        for group, share in (
+            (left_top or left_bottom, LEFT_COLUMN_WIDTH),
+            (right_top or right_bottom, RIGHT_COLUMN_WIDTH),
+        ):
+            if group:
+                column_docks.append(group[0])
+                column_widths.append(max(260, round(share * width / 1440)))
+        if column_docks:
+            self.resizeDocks(column_docks, column_widths, horizontal)
+        usable = max(300, height - 140)  # menu bar, toolbar, status bar
+        if left_top and left_bottom:
+            # The controls get what they need; the inspection tabs the rest.
+            controls = min(max(self.control_panel.sizeHint().height() + 40, 280), usable // 2)
+            self.resizeDocks([left_top[0], left_bottom[0]], [controls, usable - controls], vertical)
+        if right_top and right_bottom:
+            weights = round(usable * 0.46)
+            self.resizeDocks([right_top[0], right_bottom[0]], [weights, usable - weights], vertical)
+        if "loss" in self.docks:
+            self.resizeDocks(
+                [self.docks["loss"]], [max(180, round(LOSS_PLOT_HEIGHT * height / 900))], vertical
+            )
 
     def register_dock(self, dock: QDockWidget, name: str | None = None) -> None:
         """List ``dock`` in the View menu (docks added by other panels call this too)."""
@@ -837,7 +950,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = store.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
+            # A layout saved by another dock arrangement is refused (False): the
+            # default arrangement stays.
+            if self.restoreState(state, DOCK_LAYOUT_VERSION):
+                self._arrange_when_shown = False
         view = store.value("view/settings")
         if isinstance(view, str):
             try:
@@ -876,7 +992,7 @@ class MainWindow(QMainWindow):
         """Remember geometry, dock layout and view choices."""
         store = app_settings()
         store.setValue("window/geometry", self.saveGeometry())
-        store.setValue("window/state", self.saveState())
+        store.setValue("window/state", self.saveState(DOCK_LAYOUT_VERSION))
         store.setValue("view/settings", json.dumps(self.view_settings()))
         store.sync()
 
@@ -902,6 +1018,14 @@ class MainWindow(QMainWindow):
                 if self.divergence_message is not None:
                     self.divergence_message.close()
         super().closeEvent(event)
+
+    def showEvent(self, event) -> None:
+        """On the first show, size the default layout's docks for the real window size."""
+        super().showEvent(event)
+        if self._arrange_when_shown:
+            # Dock sizes only take once the window is laid out: after this event.
+            self._arrange_when_shown = False
+            QTimer.singleShot(0, self.size_docks)
 
     def shutdown(self) -> None:
         """Stop training and join the thread (also done by closing)."""
