@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTableView
 
 from backprop_lab.core import Network, ParameterRef, Trainer, seed_example, take_snapshot
 from backprop_lab.gui.colors import diverging_qcolor, text_colour_for
+from backprop_lab.gui.steady import is_shown
 from backprop_lab.gui.weight_table import (
     NO_VALUE_TEXT,
+    REFRESH_INTERVAL_MS,
     SELECTED_ROLE,
     WeightTable,
     format_value,
@@ -339,3 +341,31 @@ def test_nan_weights_are_shown_as_nan_in_the_invalid_colour(table):
     assert table.cell_text(ParameterRef(0, 0, 0)) == "nan"
     assert _colour_tuple(table.cell_background(ParameterRef(0, 0, 0))) == (200, 0, 200, 255)
     assert table.cell_text(ParameterRef(0, 0, 1)) == "1"
+
+
+def test_a_tabbed_away_table_waits_and_catches_up_when_its_tab_is_raised(qtbot):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    table = WeightTable()
+    table_dock, other_dock = QDockWidget("Weights", window), QDockWidget("Other", window)
+    table_dock.setWidget(table)
+    other_dock.setWidget(QLabel("another panel"))
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, table_dock)
+    window.tabifyDockWidget(table_dock, other_dock)
+    window.resize(800, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    trainer = Trainer(**seed_example())
+    table.set_snapshot(take_snapshot(trainer))
+    table.refresh()
+    other_dock.raise_()
+    qtbot.waitUntil(lambda: not is_shown(table), timeout=1000)
+    trainer.step(50)
+    latest = take_snapshot(trainer)
+    table.set_snapshot(latest)
+    qtbot.wait(3 * REFRESH_INTERVAL_MS)  # longer than the pacing: still not refreshed
+    assert table.refresh_pending()
+    table_dock.raise_()
+    qtbot.waitUntil(lambda: not table.refresh_pending(), timeout=2000)
+    ref = ParameterRef(2, 0, 0)
+    assert table.cell_text(ref) == format_value(latest.weights[2][0, 0])

@@ -27,6 +27,7 @@ from backprop_lab.core.inspect import ChainRuleTerms, StepExplanation, chain_rul
 from backprop_lab.core.losses import get_loss
 from backprop_lab.core.snapshot import ParameterRef
 from backprop_lab.gui.phase_stepper import explain_current, format_number, sample_labels
+from backprop_lab.gui.steady import call_when_shown, is_shown
 
 #: The letter of each layer's unit index, input first (the seed uses i, j, k).
 UNIT_LETTERS = "ijkmpqrsuv"
@@ -289,6 +290,8 @@ class ChainRulePanel(QWidget):
         layout.addWidget(self._message)
         self._sample_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self._digits.valueChanged.connect(lambda _v: self.refresh())
+        self._stale = False
+        call_when_shown(self, self._on_shown)
         controller.snapshot_ready.connect(self._on_snapshot)
         controller.network_reset.connect(self._on_reset)
         data_changed = getattr(controller, "data_changed", None)
@@ -330,6 +333,7 @@ class ChainRulePanel(QWidget):
 
     def refresh(self) -> None:
         """Recompute the numbers for the current network, data and mistakes."""
+        self._stale = False
         if self._ref is None:
             self._show_placeholder()
             return
@@ -372,7 +376,15 @@ class ChainRulePanel(QWidget):
         self._sample_combo.blockSignals(False)
 
     def _on_snapshot(self, _snapshot) -> None:
-        if self._ref is not None and self.isVisible():
+        if self._ref is None:
+            return
+        if is_shown(self):
+            self.refresh()
+        else:
+            self._stale = True  # hidden or tabbed away: refreshed when shown
+
+    def _on_shown(self) -> None:
+        if self._stale and self._ref is not None:
             self.refresh()
 
     def _on_reset(self, snapshot) -> None:
@@ -387,8 +399,3 @@ class ChainRulePanel(QWidget):
                 exists = snapshot.biases is not None
             self._ref = ref if exists else None
         self.refresh()
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._ref is not None:
-            self.refresh()
