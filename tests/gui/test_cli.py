@@ -174,3 +174,29 @@ def test_a_permission_error_reading_the_project_gives_one_line(tmp_path, capsys,
     assert main([str(target), "--self-test"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "private.bplab" in err and "Permission denied" in err
+
+
+def test_screenshot_is_the_settled_window_with_no_stray_tab_bar(qtbot, tmp_path):
+    """--screenshot's picture equals a grab made after the window had all the time it
+    wants, and no tab bar lies over the loss plot."""
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication, QTabBar
+
+    from backprop_lab.gui.app import _screenshot, train_through_worker
+    from backprop_lab.gui.main_window import MainWindow
+
+    window = MainWindow(restore_settings=False)
+    qtbot.addWidget(window)
+    assert train_through_worker(window, 30, timeout_s=10)
+    target = tmp_path / "shot.png"
+    assert _screenshot(QApplication.instance(), window, target) == 0
+    shot = QImage(str(target))
+    loss = window.docks["loss"].geometry()
+    for bar in window.findChildren(QTabBar):
+        if bar.parent() is window and bar.isVisible() and bar.count():
+            assert not bar.geometry().intersects(loss), bar.tabText(0)
+    qtbot.wait(600)
+    later = window.grab().toImage().convertToFormat(shot.format())
+    assert shot.size() == later.size()
+    assert shot == later
+    window.close()

@@ -364,15 +364,34 @@ def _export_step(preset_name: str, path: str) -> int:
     return EXIT_OK
 
 
+#: How long --screenshot lets the window settle (dock layout, deferred repaints).
+SCREENSHOT_SETTLE_S = 0.4
+
+
+def settle(seconds: float) -> None:
+    """Process events for ``seconds`` (like QTest.qWait): layouts and repaints finish."""
+    import time
+
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        QCoreApplication.sendPostedEvents(None, 0)  # 0: every type, deferred deletes too
+        time.sleep(0.005)
+
+
 def _screenshot(app, window, path: Path) -> int:
     window.resize(1440, 900)
     window.show()
-    app.processEvents()
-    window.arrange_docks()
-    for _ in range(5):
-        app.processEvents()
-    window.loss_plot.flush() if hasattr(window.loss_plot, "flush") else None
-    app.processEvents()
+    # The first show sizes the docks once the window is laid out; let that, the
+    # loss plot's rate-limited repaint and the network's cached drawing all finish,
+    # so the PNG is what a real window shows.
+    settle(SCREENSHOT_SETTLE_S)
+    window.flush_losses()
+    if hasattr(window.loss_plot, "flush"):
+        window.loss_plot.flush()
+    settle(SCREENSHOT_SETTLE_S / 2)
     image = window.grab()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
