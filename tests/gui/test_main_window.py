@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -389,3 +390,34 @@ def test_a_layout_saved_by_an_older_arrangement_is_not_restored(qtbot):
     qtbot.wait(50)
     assert fourth.docks["weights"].isHidden()
     fourth.close()
+
+
+def test_status_readouts_do_not_relayout_the_window(qtbot, main_window):
+    """The epoch and loss change with every snapshot; their labels have a fixed size,
+    so a new text never asks the status bar (and the window) for a new layout."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class LayoutRequests(QObject):
+        count = 0
+
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.LayoutRequest:
+                self.count += 1
+            return False
+
+    qtbot.wait(50)
+    counter = LayoutRequests()
+    bar = main_window.statusBar()
+    bar.installEventFilter(counter)
+    snapshot = main_window.controller.current_snapshot()
+    for epoch, loss in ((1, 0.5), (12_345, 1.23456e-7), (123_456_789, 123456.0)):
+        main_window._show_status(dataclasses.replace(snapshot, epoch=epoch))
+        main_window.state_label.setText("Running" if epoch % 2 else "Paused")
+        main_window.loss_label.setText(f"Loss {loss:.6g}")
+        QApplication.processEvents()
+    bar.removeEventFilter(counter)
+    assert counter.count == 0
+    assert "123,456,789" in main_window.epoch_label.text()
+    for label in (main_window.epoch_label, main_window.loss_label, main_window.state_label):
+        assert label.minimumSize() == label.maximumSize()
+        assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()

@@ -419,8 +419,22 @@ class MainWindow(QMainWindow):
         self.state_label = QLabel("Paused")
         self.epoch_label = QLabel()
         self.loss_label = QLabel()
-        for label in (self.state_label, self.epoch_label, self.loss_label):
+        self.state_label.setToolTip("Whether training is running (Space runs and pauses)")
+        self.epoch_label.setToolTip("Epochs trained so far")
+        self.loss_label.setToolTip("Training loss of the weights shown")
+        # These change with every snapshot: a fixed width (from the font, for the
+        # widest text they can show) keeps each change from re-laying out the window.
+        metrics = self.fontMetrics()
+        widest = {
+            self.state_label: "Running",
+            self.epoch_label: "Epoch 999,999,999",
+            self.loss_label: "Loss -8.88888e-888",
+        }
+        for label, text in widest.items():
             label.setContentsMargins(8, 0, 8, 0)
+            # Width and height both fixed: only then does Qt skip the layout request.
+            label.setFixedSize(metrics.horizontalAdvance(text) + 16 + 4, label.sizeHint().height())
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             status.addPermanentWidget(label)
         self.show_message("Ready: press Step (→) to train one epoch, or Run (Space).")
 
