@@ -454,3 +454,73 @@ def test_auto_scale_box_is_only_set_when_its_number_changes(known):
     view.set_snapshot(snapshot)
     limit = max(float(np.abs(a).max()) for a in (*snapshot.weights, *snapshot.biases))
     assert view._limit_spin.value() == pytest.approx(limit, abs=1e-4)
+
+
+def _snapshot_of(sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    net = Network(list(sizes), "sigmoid", seed=seed)
+    X = rng.normal(size=(5, sizes[0]))
+    T = rng.uniform(size=(5, sizes[-1]))
+    return take_snapshot(Trainer(net, X, T, learning_rate=0.1))
+
+
+def test_drawing_spreads_to_fill_the_view(qtbot, view):
+    """A wide view spreads the layers apart, a tall one the nodes: the drawing fills it."""
+    view.set_snapshot(_snapshot_of((2, 3, 3, 1)))
+    graphics = view.graphics_view()
+    view.resize(1400, 300)
+    qtbot.waitUntil(lambda: graphics.viewport().width() > 1200, timeout=2000)
+    wide_gap = view.node_position(1, 0).x() - view.node_position(0, 0).x()
+    wide_row = view.node_position(1, 1).y() - view.node_position(1, 0).y()
+    view.resize(500, 900)
+    qtbot.waitUntil(lambda: graphics.viewport().height() > 700, timeout=2000)
+    tall_gap = view.node_position(1, 0).x() - view.node_position(0, 0).x()
+    tall_row = view.node_position(1, 1).y() - view.node_position(1, 0).y()
+    assert tall_gap < wide_gap
+    assert wide_row < tall_row
+    # The scene fills the viewport in at least one direction, and most of the other.
+    rect = graphics.mapFromScene(graphics.sceneRect()).boundingRect()
+    viewport = graphics.viewport().rect()
+    assert rect.width() >= 0.95 * viewport.width() or rect.height() >= 0.95 * viewport.height()
+    # At the main window's usual size the drawing covers most of the view.
+    view.resize(660, 520)
+    qtbot.waitUntil(lambda: graphics.viewport().height() < 500, timeout=2000)
+    rect = graphics.mapFromScene(graphics.sceneRect()).boundingRect()
+    viewport = graphics.viewport().rect()
+    assert rect.width() * rect.height() >= 0.7 * viewport.width() * viewport.height()
+
+
+def test_edge_labels_never_overlap_and_sit_on_their_edges(view):
+    view.set_snapshot(_snapshot_of((2, 8, 1)))
+    texts = {
+        ParameterRef(0, i, j): f"{0.1 * i:.4f} − {0.001 * j:.4g} = {0.1 * i - 0.001 * j:.4f}"
+        for i in range(2)
+        for j in range(8)
+    }
+    view.set_edge_texts(texts)
+    placed, hidden = view.edge_label_placement()
+    assert len(placed) + hidden == len(texts)
+    assert len(placed) >= 4
+    rects = [rect for rect, _text in placed]
+    for a in range(len(rects)):
+        for b in range(a + 1, len(rects)):
+            assert not rects[a].intersects(rects[b])
+    by_text = {text: ref for ref, text in texts.items()}
+    for rect, text in placed:
+        ref = by_text[text]
+        start = view.node_position(0, ref.source)
+        end = view.node_position(1, ref.target)
+        centre = rect.center()
+        # On the segment: the cross product of (end - start) and (centre - start) is ~0.
+        cross = (end.x() - start.x()) * (centre.y() - start.y()) - (end.y() - start.y()) * (
+            centre.x() - start.x()
+        )
+        assert abs(cross) / max(1.0, (end - start).manhattanLength()) < 1e-6
+        # Clear of every node.
+        for layer, count in enumerate((2, 8, 1)):
+            for k in range(count):
+                node = view.node_position(layer, k)
+                assert not rect.contains(node)
+    # Few labels all fit.
+    view.set_edge_texts({ParameterRef(0, 0, 0): "0.1 + 0.1 = 0.2", ParameterRef(0, 1, 7): "x"})
+    assert view.edge_label_placement()[1] == 0

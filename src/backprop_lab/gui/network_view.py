@@ -78,8 +78,22 @@ COLOUR_MODE_LABELS: dict[str, str] = {
 }
 
 # Scene geometry (scene units; the view scales the scene to fit).
+#: The smallest distance between layer columns, and between nodes of a column.
+#: Where the view has room to spare in one direction, the drawing spreads out
+#: in that direction (see :func:`spacing_for_view`) instead of leaving it empty.
 COLUMN_SPACING = 190.0
-NODE_SPACING = 58.0
+NODE_SPACING = 46.0
+#: Spreading stops at these multiples of the smallest spacing.
+MAX_COLUMN_SPREAD = 2.2
+MAX_NODE_SPREAD = 3.0
+#: The drawing is never magnified more than this (a 1-1 network stays modest).
+MAX_ZOOM = 1.6
+# Room around the nodes: the layer headings and bias row above, names beside.
+_SIDE_MARGIN = 118.0
+_BIAS_ROW_GAP = 50.0
+_HEADING_GAP = 40.0
+_TOP_PAD = 22.0
+_BOTTOM_PAD = 40.0
 NODE_RADIUS = 17.0
 BIAS_HALF_SIDE = 11.0
 MAP_HALF_SIDE = 24.0
@@ -94,6 +108,11 @@ DIMMED_ALPHA = 60
 EDGE_ANTIALIAS_MIN_PIXELS = 1.5
 #: Where along an edge :meth:`NetworkView.edge_hit_point` lies (sqrt(2) - 1).
 EDGE_HIT_FRACTION = math.sqrt(2.0) - 1.0
+#: Where along its edge a label may sit, in order of preference: labels go to the
+#: first of these places where they overlap no node and no other label.
+EDGE_LABEL_FRACTIONS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67)
+#: At most this many edge labels are placed (the rest are counted as hidden).
+MAX_EDGE_LABELS = 400
 #: Hit tolerance around an edge, in screen pixels.
 HIT_TOLERANCE_PIXELS = 5.0
 
@@ -109,8 +128,13 @@ def _short(value: float) -> str:
     """Numbers inside nodes: compact."""
     if not math.isfinite(value):
         return "nan"
-    if value != 0 and (abs(value) >= 1000 or abs(value) < 0.01):
-        return f"{value:.1e}"
+    if abs(value) < 0.005:  # fits in the node; the tooltip has every digit
+        return "0.00"
+    if abs(value) >= 1000:
+        mantissa, exponent = f"{value:.0e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
     return f"{value:.2f}"
 
 
@@ -131,22 +155,30 @@ def _node_range(activation: str | None, values: npt.NDArray[np.float64]) -> tupl
 class _Layout:
     """Where every node, bias node, edge and label sits, for one architecture."""
 
-    def __init__(self, layer_sizes: Sequence[int], has_bias: bool) -> None:
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        has_bias: bool,
+        column_spacing: float = COLUMN_SPACING,
+        node_spacing: float = NODE_SPACING,
+    ) -> None:
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
         self.has_bias = has_bias
+        self.column_spacing = float(column_spacing)
+        self.node_spacing = float(node_spacing)
         tallest = max(self.layer_sizes)
         self.node_positions: list[npt.NDArray[np.float64]] = []
         for layer, n in enumerate(self.layer_sizes):
-            ys = (np.arange(n) - (n - 1) / 2.0) * NODE_SPACING
-            xs = np.full(n, layer * COLUMN_SPACING)
+            ys = (np.arange(n) - (n - 1) / 2.0) * self.node_spacing
+            xs = np.full(n, layer * self.column_spacing)
             self.node_positions.append(np.column_stack([xs, ys]))
-        top = -(tallest - 1) / 2.0 * NODE_SPACING
-        self.bias_row_y = top - NODE_SPACING * 1.1
-        self.label_y = (self.bias_row_y if has_bias else top) - NODE_SPACING * 0.9
+        top = -(tallest - 1) / 2.0 * self.node_spacing
+        self.bias_row_y = top - _BIAS_ROW_GAP
+        self.label_y = (self.bias_row_y if has_bias else top) - _HEADING_GAP
         # Bias nodes sit above the source column, shifted right so their
         # dashed edges do not hide the column's own edges.
         self.bias_positions = [
-            np.array([layer * COLUMN_SPACING + COLUMN_SPACING * 0.3, self.bias_row_y])
+            np.array([layer * self.column_spacing + COLUMN_SPACING * 0.3, self.bias_row_y])
             for layer in range(len(self.layer_sizes) - 1)
         ]
         weight_segments = []
@@ -181,18 +213,18 @@ class _Layout:
         self.bias_lines[:] = [QLineF(*seg) for seg in self.bias_segments.tolist()]
         self.ref_index = {ref: k for k, ref in enumerate(self.weight_refs)}
         self.bias_ref_index = {ref: k for k, ref in enumerate(self.bias_refs)}
-        width = (len(self.layer_sizes) - 1) * COLUMN_SPACING
-        bottom = (tallest - 1) / 2.0 * NODE_SPACING
+        width = (len(self.layer_sizes) - 1) * self.column_spacing
+        bottom = (tallest - 1) / 2.0 * self.node_spacing
         # Room for names and texts on both sides, labels above.
         self.bounds = QRectF(
-            -COLUMN_SPACING * 0.62,
-            self.label_y - NODE_SPACING * 0.5,
-            width + COLUMN_SPACING * 1.24,
-            bottom - self.label_y + NODE_SPACING * 1.1,
+            -_SIDE_MARGIN,
+            self.label_y - _TOP_PAD,
+            width + 2 * _SIDE_MARGIN,
+            bottom - self.label_y + _TOP_PAD + _BOTTOM_PAD,
         )
 
     def column_rect(self, layer: int) -> QRectF:
-        x = layer * COLUMN_SPACING
+        x = float(self.node_positions[layer][0, 0])
         ys = self.node_positions[layer][:, 1]
         half = MAP_HALF_SIDE + 8
         return QRectF(x - half, ys.min() - half, 2 * half, ys.max() - ys.min() + 2 * half)
@@ -206,6 +238,34 @@ class _Layout:
 
     def midpoint(self, ref: ParameterRef) -> QPointF:
         return self.point_along(ref, 0.5)
+
+
+def spacing_for_view(
+    layer_sizes: Sequence[int], has_bias: bool, width: float, height: float
+) -> tuple[float, float]:
+    """(column spacing, node spacing) that fill a ``width`` x ``height`` pixel view.
+
+    The drawing is first fitted at the smallest spacings; the direction with room to
+    spare then spreads out (up to MAX_COLUMN_SPREAD / MAX_NODE_SPREAD), so a wide
+    view gets wider gaps between layers and a tall one taller gaps between nodes,
+    instead of empty bands around a small drawing.
+    """
+    compact = _Layout(layer_sizes, has_bias)
+    if width <= 1 or height <= 1:
+        return COLUMN_SPACING, NODE_SPACING
+    bounds = compact.bounds
+    zoom = min(width / bounds.width(), height / bounds.height(), MAX_ZOOM)
+    n_gaps = len(compact.layer_sizes) - 1
+    n_rows = max(compact.layer_sizes) - 1
+    column = COLUMN_SPACING
+    if n_gaps > 0:
+        spare = width / zoom - bounds.width()
+        column = min(COLUMN_SPACING + max(spare, 0.0) / n_gaps, COLUMN_SPACING * MAX_COLUMN_SPREAD)
+    node = NODE_SPACING
+    if n_rows > 0:
+        spare = height / zoom - bounds.height()
+        node = min(NODE_SPACING + max(spare, 0.0) / n_rows, NODE_SPACING * MAX_NODE_SPREAD)
+    return float(column), float(node)
 
 
 class _EdgeGroup:
@@ -266,6 +326,7 @@ class _GraphicsView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._owner._fit_layout_to_view()
         self.fit()
 
     def scale_factor(self) -> float:
@@ -417,6 +478,8 @@ class NetworkView(QWidget):
         self._node_map_images: list[list[QImage | None]] | None = None
         self._node_maps_visible = False
         self._dirty = True
+        #: (key, [(rect, text)], hidden count): where the edge labels go.
+        self._label_cache: tuple | None = None
         # Render state, built by _refresh().
         self._limit = 1.0
         self._weight_rgba = np.zeros((0, 4), np.uint8)
@@ -536,17 +599,45 @@ class NetworkView(QWidget):
                 or old_layout.layer_sizes != tuple(snapshot.layer_sizes)
                 or old_layout.has_bias != has_bias
             ):
-                self._layout = _Layout(snapshot.layer_sizes, has_bias)
+                self._layout = _Layout(
+                    snapshot.layer_sizes,
+                    has_bias,
+                    *self._spacing_for(snapshot.layer_sizes, has_bias),
+                )
         if self._layout is not old_layout:
             self._architecture_changed()
         self._sync_sample_combo()
         self._invalidate()
+
+    def _spacing_for(self, layer_sizes: Sequence[int], has_bias: bool) -> tuple[float, float]:
+        viewport = self._view.viewport()
+        return spacing_for_view(layer_sizes, has_bias, viewport.width(), viewport.height())
+
+    def _fit_layout_to_view(self) -> None:
+        """Spread the drawing to the view's shape (called when the view is resized)."""
+        layout = self._layout
+        if layout is None:
+            return
+        column, node = self._spacing_for(layout.layer_sizes, layout.has_bias)
+        if (
+            abs(column - layout.column_spacing) <= 0.02 * layout.column_spacing
+            and abs(node - layout.node_spacing) <= 0.02 * layout.node_spacing
+        ):
+            return
+        self._layout = _Layout(layout.layer_sizes, layout.has_bias, column, node)
+        self._editor.close_editor()
+        self._item.set_bounds(self._layout.bounds)
+        self._scene.setSceneRect(self._item.boundingRect())
+        self._label_cache = None
+        self._dirty = True  # the edge groups hold the old lines
+        self._item.update()
 
     def snapshot(self) -> NetworkSnapshot | None:
         """The snapshot shown."""
         return self._snapshot
 
     def _architecture_changed(self) -> None:
+        self._label_cache = None
         self._editor.close_editor()
         self._hovered_ref = None
         self._hovered_node = None
@@ -678,6 +769,7 @@ class NetworkView(QWidget):
         Layers or nodes beyond the network shown are ignored; empty strings draw nothing.
         """
         self._node_texts = None if texts is None else [[str(t) for t in row] for row in texts]
+        self._label_cache = None
         self._item.update()
 
     def node_texts(self) -> list[list[str]] | None:
@@ -686,6 +778,7 @@ class NetworkView(QWidget):
     def set_edge_texts(self, texts: dict[ParameterRef, str] | None) -> None:
         """Labels drawn on some edges (e.g. old, Δ and new weight); None clears."""
         self._edge_texts = None if texts is None else {ref: str(t) for ref, t in texts.items()}
+        self._label_cache = None
         self._item.update()
 
     def edge_texts(self) -> dict[ParameterRef, str] | None:
@@ -1367,16 +1460,17 @@ class NetworkView(QWidget):
 
         # Layer headings and activation names.
         painter.setPen(text_colour)
+        column_width = layout.column_spacing
         for layer in range(len(layout.layer_sizes)):
-            x = layer * COLUMN_SPACING
+            x = float(layout.node_positions[layer][0, 0])
             heading_font = QFont(font)
             heading_font.setBold(self._highlighted_layer == layer)
             painter.setFont(heading_font)
-            rect = QRectF(x - COLUMN_SPACING / 2, layout.label_y - 12, COLUMN_SPACING, 16)
+            rect = QRectF(x - column_width / 2, layout.label_y - 12, column_width, 16)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._layer_heading(layer))
             if layer > 0:
                 painter.setFont(small)
-                rect = QRectF(x - COLUMN_SPACING / 2, layout.label_y + 4, COLUMN_SPACING, 14)
+                rect = QRectF(x - column_width / 2, layout.label_y + 4, column_width, 14)
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, snap.activations[layer - 1])
 
         # Input and output names.
@@ -1414,13 +1508,102 @@ class NetworkView(QWidget):
                         None,
                     )
         if self._edge_texts:
-            for ref, text in self._edge_texts.items():
-                if not text or not self._ref_exists(ref):
-                    continue
-                mid = layout.midpoint(ref)
+            placed, hidden = self.edge_label_placement()
+            for rect, text in placed:
                 self._draw_text_box(
-                    painter, metrics, text, mid, text_colour, base_colour, highlight, centred=True
+                    painter,
+                    metrics,
+                    text,
+                    rect.center(),
+                    text_colour,
+                    base_colour,
+                    highlight,
+                    centred=True,
                 )
+            if hidden:
+                note = (
+                    f"{hidden} of {hidden + len(placed)} edge labels left out for lack of "
+                    "room: hover an edge, or read them all in the Step phases table"
+                )
+                bounds = layout.bounds
+                painter.setPen(text_colour)
+                painter.drawText(
+                    QRectF(bounds.left() + 4, bounds.bottom() - 20, bounds.width() - 8, 18),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    note,
+                )
+
+    def edge_label_placement(self) -> tuple[list[tuple[QRectF, str]], int]:
+        """Where the edge labels are drawn: ([(scene rect, text)], number left out).
+
+        Each label sits on its own edge, at the first of EDGE_LABEL_FRACTIONS where
+        its box overlaps no node, no node text and no label placed before it; a
+        label with no such place is left out (and counted), never drawn over another.
+        """
+        layout = self._layout
+        texts = self._edge_texts
+        if layout is None or not texts:
+            return [], 0
+        show_maps = self._node_maps_visible and self._node_map_images is not None
+        key = (id(layout), show_maps)
+        if self._label_cache is not None and self._label_cache[0] == key:
+            return self._label_cache[1], self._label_cache[2]
+        font = QFont(self.font())
+        font.setPixelSize(10)
+        metrics = QFontMetricsF(font)
+        half = (MAP_HALF_SIDE if show_maps else NODE_RADIUS) + 1
+        boxes: list[tuple[float, float, float, float]] = []
+        for positions in layout.node_positions:
+            boxes.extend((x - half, y - half, x + half, y + half) for x, y in positions.tolist())
+        for x, y in [tuple(b) for b in layout.bias_positions] if layout.has_bias else []:
+            boxes.append(
+                (x - BIAS_HALF_SIDE, y - BIAS_HALF_SIDE, x + BIAS_HALF_SIDE, y + BIAS_HALF_SIDE)
+            )
+        for layer, row in enumerate((self._node_texts or [])[: len(layout.layer_sizes)]):
+            positions = layout.node_positions[layer]
+            for index, text in enumerate(row[: len(positions)]):
+                if text:
+                    x, y = positions[index]
+                    w, h = self._text_box_size(metrics, text)
+                    offset = half + 2
+                    boxes.append((x + offset, y - offset, x + offset + w, y - offset + h))
+        occupied = np.array(boxes, dtype=np.float64).reshape(-1, 4)
+        placed: list[tuple[QRectF, str]] = []
+        hidden = 0
+        wanted = [(ref, text) for ref, text in texts.items() if text and self._ref_exists(ref)]
+        for count, (ref, text) in enumerate(wanted):
+            if count >= MAX_EDGE_LABELS:
+                hidden += len(wanted) - count
+                break
+            w, h = self._text_box_size(metrics, text)
+            for fraction in EDGE_LABEL_FRACTIONS:
+                centre = layout.point_along(ref, fraction)
+                box = (
+                    centre.x() - w / 2 - 1,
+                    centre.y() - h / 2 - 1,
+                    centre.x() + w / 2 + 1,
+                    centre.y() + h / 2 + 1,
+                )
+                overlaps = (
+                    (occupied[:, 0] < box[2])
+                    & (occupied[:, 2] > box[0])
+                    & (occupied[:, 1] < box[3])
+                    & (occupied[:, 3] > box[1])
+                )
+                if not overlaps.any():
+                    occupied = np.vstack([occupied, box])
+                    placed.append((QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h), text))
+                    break
+            else:
+                hidden += 1
+        self._label_cache = (key, placed, hidden)
+        return placed, hidden
+
+    @staticmethod
+    def _text_box_size(metrics: QFontMetricsF, text: str) -> tuple[float, float]:
+        lines = text.split("\n")
+        width = max(metrics.horizontalAdvance(line) for line in lines) + 6
+        return width, metrics.height() * len(lines) + 4
 
     @staticmethod
     def _draw_text_box(
@@ -1433,9 +1616,7 @@ class NetworkView(QWidget):
         border: QColor | None,
         centred: bool = False,
     ) -> None:
-        lines = text.split("\n")
-        width = max(metrics.horizontalAdvance(line) for line in lines) + 6
-        height = metrics.height() * len(lines) + 4
+        width, height = NetworkView._text_box_size(metrics, text)
         if centred:
             rect = QRectF(anchor.x() - width / 2, anchor.y() - height / 2, width, height)
         else:
