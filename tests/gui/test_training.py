@@ -8,7 +8,7 @@ import pytest
 from backprop_lab.core import Network, ParameterRef, Trainer, seed_example
 from backprop_lab.core.data import Dataset
 from backprop_lab.core.datasets import make_dataset, seed_dataset
-from backprop_lab.gui.training import EpochBatch
+from backprop_lab.gui.training import MAX_EPOCHS_PER_TURN, EpochBatch, TrainingWorker
 
 TIMEOUT = 5000
 
@@ -347,3 +347,39 @@ def test_session_changed_names_what_changed(qtbot, controller):
     with qtbot.waitSignal(controller.epochs_trained, timeout=TIMEOUT):
         controller.step()
     assert changes == ["settings", "weights", "data", "network", "training"]
+
+
+def test_runs_train_several_epochs_a_turn_but_never_past_a_limit(qtbot, controller):
+    # Long runs call the core a few epochs at a time; every epoch still arrives, and
+    # a maximum that is no multiple of the chunk still stops exactly there.
+    batches = collect(controller)
+    controller.set_stop_conditions(max_epochs=1237, target_loss=None)
+    with qtbot.waitSignal(controller.stop_condition_reached, timeout=TIMEOUT):
+        controller.run()
+    wait_paused(qtbot, controller)
+    assert controller.current_snapshot().epoch == 1237
+    epochs, losses = all_losses(batches)
+    assert epochs.tolist() == list(range(1, 1238))
+    core = Trainer(**seed_example())
+    np.testing.assert_array_equal(losses, [r.train_loss for r in core.step(1237)])
+    np.testing.assert_array_equal(controller.current_snapshot().weights[2], core.net.weights[2])
+
+
+def test_epochs_a_turn_is_one_whenever_an_epoch_may_have_to_stop():
+    worker = TrainingWorker(Trainer(**seed_example()))
+    worker._epoch_seconds = 1e-6  # a very fast network: as many as allowed
+    assert worker._epochs_this_turn() == MAX_EPOCHS_PER_TURN
+    worker._steps_left = 3
+    assert worker._epochs_this_turn() == 3  # never past a Step's last epoch
+    worker._steps_left = 0
+    worker._max_epochs = 5
+    assert worker._epochs_this_turn() == 5
+    worker._max_epochs = None
+    worker._target_loss = 0.1  # the epoch that reaches it must be the last
+    assert worker._epochs_this_turn() == 1
+    worker._target_loss = None
+    worker._epochs_per_second = 100.0  # a speed cap paces every epoch
+    assert worker._epochs_this_turn() == 1
+    worker._epochs_per_second = None
+    worker._epoch_seconds = 0.05  # a slow network: one at a time
+    assert worker._epochs_this_turn() == 1

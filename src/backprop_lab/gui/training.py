@@ -71,6 +71,11 @@ GUI_YIELD_SECONDS = 0.008
 GUI_WAIT_SECONDS = 0.03
 #: ... before it trains this long regardless.
 WORKER_SLICE_SECONDS = 0.003
+#: While running, the worker trains a few epochs per call into the core, about this long
+#: (it looks at commands and the GUI in between) ...
+WORKER_CHUNK_SECONDS = 0.0005
+#: ... and never more epochs than this at once.
+MAX_EPOCHS_PER_TURN = 16
 
 #: The largest hidden layer and the most hidden layers the settings accept.
 MAX_HIDDEN_LAYERS = 8
@@ -294,6 +299,8 @@ class TrainingWorker(QObject):
         self.gui_idle = threading.Event()
         self.gui_idle.set()
         self._slice_end = 0.0
+        # Seconds an epoch takes (a running average), for _epochs_this_turn.
+        self._epoch_seconds = 1.0
 
     # -------------------------------------------------------- GUI thread side
     def send(self, *command: Any) -> None:
@@ -453,7 +460,26 @@ class TrainingWorker(QObject):
         self._pending_train.clear()
         self._pending_test.clear()
 
+    def _epochs_this_turn(self) -> int:
+        """How many epochs to train before looking at commands and the GUI again.
+
+        One when an epoch may have to stop training (a target loss, a speed cap),
+        else as many as take about :data:`WORKER_CHUNK_SECONDS` (a call into the
+        core per epoch costs about a tenth of a small network's epoch), never
+        past a Step's last epoch or the maximum number of epochs.
+        """
+        if self._epochs_per_second is not None or self._target_loss is not None:
+            return 1
+        epochs = int(WORKER_CHUNK_SECONDS / max(self._epoch_seconds, 1e-7))
+        epochs = max(1, min(MAX_EPOCHS_PER_TURN, epochs))
+        if self._steps_left > 0:
+            epochs = min(epochs, self._steps_left)
+        if self._max_epochs is not None:
+            epochs = min(epochs, max(1, self._max_epochs - self._trainer.epoch))
+        return epochs
+
     def _train_one_epoch(self) -> None:
+        """Train the next epoch (or the next few: see :meth:`_epochs_this_turn`)."""
         trainer = self._trainer
         if not self.gui_idle.is_set():
             now = time.perf_counter()
@@ -470,9 +496,18 @@ class TrainingWorker(QObject):
                 self._next_epoch_time + 1.0 / self._epochs_per_second,
                 time.perf_counter() - 0.25,
             )
-        records = trainer.step(1)
-        if not records:
-            divergence: Divergence | None = trainer.divergence
+        epochs = self._epochs_this_turn()
+        started = time.perf_counter()
+        records = trainer.step(epochs)
+        if records:
+            elapsed = (time.perf_counter() - started) / len(records)
+            self._epoch_seconds += 0.2 * (elapsed - self._epoch_seconds)
+        for record in records:
+            self._pending_epochs.append(record.epoch)
+            self._pending_train.append(record.train_loss)
+            self._pending_test.append(math.nan if record.test_loss is None else record.test_loss)
+        divergence: Divergence | None = trainer.divergence
+        if divergence is not None or not records:
             if divergence is not None:
                 # Full-batch training undid the last epoch: its loss must not be sent.
                 self._drop_pending_after(trainer.epoch)
@@ -480,10 +515,7 @@ class TrainingWorker(QObject):
             if not self._running and divergence is not None:
                 self.diverged.emit((self._generation, divergence))
             return
-        record = records[0]
-        self._pending_epochs.append(record.epoch)
-        self._pending_train.append(record.train_loss)
-        self._pending_test.append(math.nan if record.test_loss is None else record.test_loss)
+        record = records[-1]
         stop_message = None
         if self._max_epochs is not None and record.epoch >= self._max_epochs:
             stop_message = f"Stopped: reached the maximum of {self._max_epochs} epochs."
@@ -497,7 +529,7 @@ class TrainingWorker(QObject):
             self.stop_condition_reached.emit((self._generation, stop_message))
             return
         if self._steps_left > 0:
-            self._steps_left -= 1
+            self._steps_left -= len(records)
             if self._steps_left == 0:
                 if self._undo_non_finite():
                     self.state_changed.emit((self._generation, "paused"))
