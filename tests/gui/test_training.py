@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
 from backprop_lab.core import Network, ParameterRef, Trainer, seed_example
 from backprop_lab.core.data import Dataset
 from backprop_lab.core.datasets import make_dataset, seed_dataset
-from backprop_lab.gui.training import MAX_EPOCHS_PER_TURN, EpochBatch, TrainingWorker
+from backprop_lab.gui.training import (
+    GIL_SWITCH_INTERVAL_SECONDS,
+    MAX_EPOCHS_PER_TURN,
+    EpochBatch,
+    TrainingWorker,
+)
 
 TIMEOUT = 5000
 
@@ -383,3 +390,9 @@ def test_epochs_a_turn_is_one_whenever_an_epoch_may_have_to_stop():
     worker._epochs_per_second = None
     worker._epoch_seconds = 0.05  # a slow network: one at a time
     assert worker._epochs_this_turn() == 1
+
+
+def test_the_gui_thread_can_take_the_gil_from_the_worker_quickly(controller):
+    # Every wake-up of the GUI thread waits for the GIL before it can tell the
+    # worker to step aside: at most one switch interval, 5 ms by Python's default.
+    assert sys.getswitchinterval() <= GIL_SWITCH_INTERVAL_SECONDS <= 0.001

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import queue
 import random
+import sys
 import threading
 import time
 import traceback
@@ -71,6 +72,11 @@ GUI_YIELD_SECONDS = 0.008
 GUI_WAIT_SECONDS = 0.03
 #: ... before it trains this long regardless.
 WORKER_SLICE_SECONDS = 0.003
+#: The interpreter's thread switch interval while a controller lives (Python's default
+#: is 5 ms). The GUI thread needs the GIL to tell the worker to step aside; a shorter
+#: interval lets it take the GIL from a training worker within this long, instead of
+#: 5 ms for every wake-up of the GUI (a timer, a repaint, an input event).
+GIL_SWITCH_INTERVAL_SECONDS = 0.0005
 #: While running, the worker trains a few epochs per call into the core, about this long
 #: (it looks at commands and the GUI in between) ...
 WORKER_CHUNK_SECONDS = 0.0005
@@ -610,6 +616,8 @@ class TrainingController(QObject):
         self._worker.stop_condition_reached.connect(self._on_stop_condition)
         self._worker.failed.connect(self._on_failed)
         self._shut_down = False
+        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_SECONDS:
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)
         self._dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread())
         if self._dispatcher is not None:
             self._dispatcher.awake.connect(self._worker.gui_idle.clear)
