@@ -232,6 +232,9 @@ class ColourLegend(QWidget):
         self._limit = float(limit)
         self._scale_mode = "auto"
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # Opaque (the window's background): an auto scale's new limit repaints the
+        # legend alone, not the panel behind it, while training streams snapshots.
+        self.setAutoFillBackground(True)
         self._update_tooltip()
 
     # -- state ---------------------------------------------------------------

@@ -227,6 +227,9 @@ class ControlPanel(QWidget):
 
     # ----------------------------------------------------------------- view
     def _fit_live_labels(self) -> None:
+        for label in (self.epoch_label, self.loss_label, self.test_loss_label):
+            # Opaque: a new number repaints the label alone, not the panel behind it.
+            label.setAutoFillBackground(True)
         fix_label_size(self.epoch_label, WIDEST_EPOCH_TEXTS)
         fix_label_size(self.loss_label, WIDEST_LOSS_TEXTS)
         fix_label_size(self.test_loss_label, [f"test {text}" for text in WIDEST_LOSS_TEXTS])

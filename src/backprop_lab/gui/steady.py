@@ -118,6 +118,9 @@ class LiveLabel(QWidget):
         self._tooltip = ""
         self._alignment = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # Opaque (its parent's background colour): a new text repaints the label
+        # alone, not the widgets behind it.
+        self.setAutoFillBackground(True)
         self.setText(text)
 
     def text(self) -> str:
