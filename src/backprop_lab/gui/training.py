@@ -64,7 +64,7 @@ from backprop_lab.core.presets import Preset
 Array = npt.NDArray[np.float64]
 
 #: Snapshots per second the worker sends at most while running.
-EMITS_PER_SECOND = 15.0
+EMITS_PER_SECOND = 25.0
 
 #: How long the worker waits, after an emit, for the GUI to finish drawing it.
 GUI_YIELD_SECONDS = 0.008
