@@ -421,3 +421,22 @@ def test_status_readouts_do_not_relayout_the_window(qtbot, main_window):
     for label in (main_window.epoch_label, main_window.loss_label, main_window.state_label):
         assert label.minimumSize() == label.maximumSize()
         assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
+
+
+def test_the_loss_now_and_the_plots_point_are_told_apart(qtbot, main_window):
+    # The panel shows the loss of the weights shown; the plot's point for an epoch
+    # is measured before that epoch's update, i.e. the panel's value one epoch earlier.
+    from backprop_lab.core import Trainer, seed_example
+
+    main_window.controller.step(2)
+    qtbot.waitUntil(lambda: main_window.controller.current_snapshot().epoch == 2, timeout=10_000)
+    main_window.flush_losses()
+    main_window.loss_plot.flush()
+    core = Trainer(**seed_example())
+    records = core.step(2)
+    epochs, train, _test = main_window.loss_plot.history()
+    assert list(epochs) == [1, 2]
+    assert train[-1] == records[-1].train_loss
+    assert main_window.controller.current_snapshot().train_loss == core.train_loss()
+    assert "before its update" in main_window.loss_plot.readout_text()
+    assert "before its update" in main_window.control_panel.loss_label.toolTip()

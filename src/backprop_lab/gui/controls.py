@@ -50,6 +50,14 @@ def format_loss(value: float | None) -> str:
     return f"{value:.6g}"
 
 
+#: Why the loss shown here differs a little from the loss plot's point for the same epoch.
+LOSS_NOW_EXPLAINED = (
+    "The training loss of the weights shown, after the last update. The loss plot "
+    "records each epoch's loss on that epoch's forward pass, before its update, so "
+    "its point for epoch N equals the loss shown here at epoch N - 1."
+)
+
+
 class TrainingActions(QObject):
     """The QActions shared by the menu, the toolbar and the control panel.
 
@@ -154,7 +162,10 @@ class ControlPanel(QWidget):
             value.setFont(font)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         readout.addWidget(QLabel("Epoch"), 0, 0)
-        readout.addWidget(QLabel("Training loss"), 0, 1)
+        loss_heading = QLabel("Loss now")
+        loss_heading.setToolTip(LOSS_NOW_EXPLAINED)
+        self.loss_label.setToolTip(LOSS_NOW_EXPLAINED)
+        readout.addWidget(loss_heading, 0, 1)
         readout.addWidget(self.epoch_label, 1, 0)
         readout.addWidget(self.loss_label, 1, 1)
         self.test_loss_label = QLabel("")
@@ -243,7 +254,7 @@ class ControlPanel(QWidget):
         """Epoch and loss of ``snapshot``."""
         self.epoch_label.setText(f"{snapshot.epoch:,}")
         self.loss_label.setText(format_loss(snapshot.train_loss))
-        self.loss_label.setToolTip(f"{snapshot.loss_name} of the weights shown")
+        self.loss_label.setToolTip(f"{snapshot.loss_name}: {LOSS_NOW_EXPLAINED}")
         if snapshot.test_loss is None:
             self.test_loss_label.setText("")
         else:

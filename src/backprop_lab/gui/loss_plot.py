@@ -584,7 +584,8 @@ class LossPlot(QWidget):
         # Its text changes with every repaint: a LiveLabel only repaints itself, where a
         # QLabel would re-lay out the window up to the main window's docks.
         self.readout_label = LiveLabel(
-            sample="latest: epoch 8,888,888   training 0.0888888   test 0.0888888"
+            sample="latest: epoch 8,888,888 (before its update)   "
+            "training 0.0888888   test 0.0888888"
         )
         self.readout_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.readout_label.setToolTip("Hover the plot to read the losses of an epoch")
@@ -960,7 +961,7 @@ class LossPlot(QWidget):
             index = h.count - 1
             prefix = "latest: "
         parts = [
-            f"{prefix}epoch {int(h.epochs[index]):,}",
+            f"{prefix}epoch {int(h.epochs[index]):,} (before its update)",
             f"training {_format_loss(h.train[index])}",
         ]
         if h.has_test:

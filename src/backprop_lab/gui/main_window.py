@@ -421,7 +421,7 @@ class MainWindow(QMainWindow):
         self.loss_label = QLabel()
         self.state_label.setToolTip("Whether training is running (Space runs and pauses)")
         self.epoch_label.setToolTip("Epochs trained so far")
-        self.loss_label.setToolTip("Training loss of the weights shown")
+        self.loss_label.setToolTip("Training loss of the weights shown (after the last update)")
         # These change with every snapshot: a fixed width (from the font, for the
         # widest text they can show) keeps each change from re-laying out the window.
         metrics = self.fontMetrics()
