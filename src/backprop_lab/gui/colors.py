@@ -175,21 +175,38 @@ def diverging_qcolor(value: float, limit: float) -> QColor:
 def relative_luminance(rgba: Sequence[float] | QColor) -> float:
     """WCAG relative luminance (0 black … 1 white) of an RGB(A) colour with 0-255 channels."""
     if isinstance(rgba, QColor):
-        rgb = np.array([rgba.red(), rgba.green(), rgba.blue()], dtype=np.float64)
+        red, green, blue = rgba.red(), rgba.green(), rgba.blue()
     else:
-        rgb = np.asarray(rgba, dtype=np.float64)[:3]
-    c = rgb / 255.0
-    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+        red, green, blue = (float(c) for c in list(rgba)[:3])
+    return _luminance(red, green, blue)
+
+
+def _luminance(red: float, green: float, blue: float) -> float:
+    # Plain floats: called for every node on every repaint, where NumPy's
+    # per-call overhead for three numbers cost more than the drawing.
+    total = 0.0
+    for channel, weight in ((red, 0.2126), (green, 0.7152), (blue, 0.0722)):
+        c = channel / 255.0
+        total += weight * (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    return total
 
 
 def text_colour_for(rgba: Sequence[float] | QColor) -> QColor:
     """Black or white, whichever contrasts more with the background ``rgba``."""
-    luminance = relative_luminance(rgba)
+    if isinstance(rgba, QColor):
+        key = (rgba.red(), rgba.green(), rgba.blue())
+    else:
+        key = tuple(round(float(c)) for c in list(rgba)[:3])
+    return QColor(_text_colour_for_rgb(*key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_colour_for_rgb(red: int, green: int, blue: int) -> Qt.GlobalColor:
+    luminance = _luminance(red, green, blue)
     # Contrast with black (L + 0.05) / 0.05 vs with white 1.05 / (L + 0.05).
     if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05):
-        return QColor(Qt.GlobalColor.black)
-    return QColor(Qt.GlobalColor.white)
+        return Qt.GlobalColor.black
+    return Qt.GlobalColor.white
 
 
 def format_scale_number(value: float) -> str:
