@@ -11,7 +11,12 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from backprop_lab.core import Network, Trainer, seed_example, take_snapshot
 from backprop_lab.core.snapshot import ParameterRef
 from backprop_lab.gui.colors import diverging_rgba, format_scale_number, sequential_rgba
-from backprop_lab.gui.network_view import MAX_EDGE_WIDTH, MIN_EDGE_WIDTH, NetworkView
+from backprop_lab.gui.network_view import (
+    EDGE_ANTIALIAS_MIN_PIXELS,
+    MAX_EDGE_WIDTH,
+    MIN_EDGE_WIDTH,
+    NetworkView,
+)
 
 # Weights on the 1/100 grid of the colour levels, so drawn colours are exact.
 W1 = np.array([[1.0, -1.0, 0.0], [0.5, -0.5, 0.25]])
@@ -427,7 +432,7 @@ class _RecordingPainter(QPainter):
 
 
 @pytest.mark.parametrize("pixels_per_unit", [0.4, 1.0, 2.0])
-def test_only_edges_thinner_than_one_and_a_half_pixels_skip_antialiasing(known, pixels_per_unit):
+def test_only_thin_edges_skip_antialiasing(known, pixels_per_unit):
     view, _, _ = known
     image = QImage(400, 300, QImage.Format.Format_ARGB32_Premultiplied)
     painter = _RecordingPainter(image)
@@ -438,8 +443,9 @@ def test_only_edges_thinner_than_one_and_a_half_pixels_skip_antialiasing(known, 
         painter.end()
     assert len(painter.edge_calls) == len(view._groups) > 0
     for width, antialiased in painter.edge_calls:
-        assert antialiased == (width * pixels_per_unit >= 1.5)
-    assert painter.edge_calls[-1][0] * pixels_per_unit >= 1.5  # strongest edges drawn last
+        assert antialiased == (width * pixels_per_unit >= EDGE_ANTIALIAS_MIN_PIXELS)
+    # Strongest edges drawn last, on top.
+    assert painter.edge_calls[-1][0] == max(width for width, _ in painter.edge_calls)
 
 
 def test_auto_scale_box_is_only_set_when_its_number_changes(known):

@@ -105,7 +105,7 @@ LEVELS = 100
 #: Alpha of edges outside the highlighted layer.
 DIMMED_ALPHA = 60
 #: Edges drawn thinner than this many device pixels on screen are not antialiased.
-EDGE_ANTIALIAS_MIN_PIXELS = 1.5
+EDGE_ANTIALIAS_MIN_PIXELS = 3.0
 #: Where along an edge :meth:`NetworkView.edge_hit_point` lies (sqrt(2) - 1).
 EDGE_HIT_FRACTION = math.sqrt(2.0) - 1.0
 #: Where along its edge a label may sit, in order of preference: labels go to the
