@@ -153,3 +153,12 @@ def test_disabled_while_running(qtbot, stepper, controller):
     with qtbot.waitSignal(controller.state_changed, timeout=5000):
         controller.pause()
     assert stepper._step_button.isEnabled()
+
+
+def test_the_number_table_appears_with_the_first_phase(stepper):
+    stepper.show()
+    assert stepper._table.isHidden()  # nothing to list before a phase is shown
+    stepper.step_phase()
+    assert not stepper._table.isHidden() and stepper._table.rowCount() > 0
+    stepper.cancel()
+    assert stepper._table.isHidden()

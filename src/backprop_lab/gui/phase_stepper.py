@@ -517,6 +517,8 @@ class PhaseStepper(QWidget):
         view.set_edge_texts(edge_texts)
 
     def _set_table(self, headers: list[str], rows: list[list[str]]) -> None:
+        # An empty table under "Ready: press Step phase" looked like a broken panel.
+        self._table.setVisible(bool(headers))
         shown = rows[:MAX_TABLE_ROWS]
         extra = len(rows) - len(shown)
         self._table.clear()
