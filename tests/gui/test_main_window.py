@@ -440,3 +440,30 @@ def test_the_loss_now_and_the_plots_point_are_told_apart(qtbot, main_window):
     assert main_window.controller.current_snapshot().train_loss == core.train_loss()
     assert "before its update" in main_window.loss_plot.readout_text()
     assert "before its update" in main_window.control_panel.loss_label.toolTip()
+
+
+def test_the_mistakes_lab_switches_are_saved_with_the_project(qtbot, main_window, tmp_path):
+    import json
+
+    from backprop_lab.core import Mistakes
+
+    seeds_code = Mistakes(derivative_of_pre_activation=True, pre_activation_in_update=True)
+    main_window.controller.set_mistakes(seeds_code)
+    path = tmp_path / "lesson.bplab"
+    assert main_window.save_project_to(path)
+    main_window.controller.set_mistakes(Mistakes())
+    assert main_window.open_project_from(path, show_errors=False, ask_to_save=False)
+    assert main_window.controller.mistakes() == seeds_code
+    switches = main_window.inspector.mistakes.switches
+    assert switches["derivative_of_pre_activation"].isChecked()
+    assert switches["pre_activation_in_update"].isChecked()
+
+    # A file whose mistakes entry makes no sense is refused whole.
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["settings"]["mistakes"] = {"forgot_the_chain_rule": True}
+    bad = tmp_path / "bad.bplab"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    main_window.controller.set_mistakes(Mistakes())
+    assert not main_window.open_project_from(bad, show_errors=False, ask_to_save=False)
+    assert main_window.controller.mistakes() == Mistakes()
+    assert "not understood" in main_window.statusBar().currentMessage()

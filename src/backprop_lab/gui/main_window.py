@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from backprop_lab.core.datasets import DATASETS, make_dataset
+from backprop_lab.core.network import NO_MISTAKES, Mistakes
 from backprop_lab.core.presets import PRESETS, get_preset
 from backprop_lab.core.project_file import (
     PROJECT_SUFFIX,
@@ -83,6 +84,25 @@ def app_settings() -> QSettings:
         ORGANISATION_NAME,
         APPLICATION_NAME,
     )
+
+
+def _mistakes_to_dict(mistakes: Mistakes) -> dict[str, bool]:
+    """The mistakes-lab switches as a project file stores them."""
+    return {
+        "derivative_of_pre_activation": mistakes.derivative_of_pre_activation,
+        "pre_activation_in_update": mistakes.pre_activation_in_update,
+    }
+
+
+def _mistakes_from_dict(data) -> Mistakes:
+    """Read the mistakes-lab switches of a project file (absent: none); ValueError if bad."""
+    if data is None:
+        return NO_MISTAKES
+    if not isinstance(data, dict) or set(data) - set(_mistakes_to_dict(NO_MISTAKES)):
+        raise ValueError(f"the mistakes entry is not understood: {data!r}")
+    if not all(isinstance(value, bool) for value in data.values()):
+        raise ValueError("the mistakes entry must hold true/false switches")
+    return Mistakes(**data)
 
 
 class MainWindow(QMainWindow):
@@ -777,7 +797,10 @@ class MainWindow(QMainWindow):
             initial_network=self.controller.initial_network(),
             train=train,
             test=test,
-            settings=self.controller.settings(),
+            settings={
+                **self.controller.settings(),
+                "mistakes": _mistakes_to_dict(self.controller.mistakes()),
+            },
             epoch=snapshot.epoch,
             loss_history={
                 "epoch": np.asarray(epochs)[keep],
@@ -834,6 +857,8 @@ class MainWindow(QMainWindow):
     def _load_project(self, project: Project, path: Path, show_errors: bool = True) -> bool:
         history = project.loss_history
         try:
+            # Checked before anything changes, so a bad entry leaves the session as it was.
+            mistakes = _mistakes_from_dict(project.settings.get("mistakes"))
             if self.controller.is_running:
                 self.controller.pause()
             self.controller.load_session(
@@ -847,6 +872,7 @@ class MainWindow(QMainWindow):
         except (ValueError, TypeError, KeyError) as exc:
             self._report_open_failure(path, exc, show_errors)
             return False
+        self.controller.set_mistakes(mistakes)
         try:
             self.loss_plot.set_history(
                 history["epoch"], history["train_loss"], history["test_loss"]

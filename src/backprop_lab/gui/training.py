@@ -945,6 +945,8 @@ class TrainingController(QObject):
         self._mistakes = mistakes
         self._worker.send("mistakes", mistakes)
         self.session_changed.emit("settings")
+        # Panels showing the switches (the mistakes lab) follow settings_changed.
+        self.settings_changed.emit(self.settings())
 
     def mistakes(self) -> Mistakes:
         """The mistakes currently injected."""
