@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 
 import pytest
+from cli_helpers import run_cli
 from PySide6.QtWidgets import QApplication
 
 from backprop_lab.core.project_file import load_project
@@ -165,22 +164,6 @@ def test_only_the_newest_of_several_is_offered_and_all_are_cleared(qtbot, tmp_pa
     assert not older.exists() and not newest.exists()
     window.set_modified(False)
     window.close()
-
-
-def run_cli(*args, tmp_path):
-    env = dict(os.environ)
-    env.pop("DISPLAY", None)
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
-    env["XDG_DATA_HOME"] = str(tmp_path / "data")
-    return subprocess.run(
-        [sys.executable, "-m", "backprop_lab", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-    )
 
 
 def test_headless_runs_never_ask_and_leave_the_autosave_for_later(qtbot, tmp_path):

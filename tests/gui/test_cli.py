@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
+from cli_helpers import run_cli
 
 from backprop_lab.gui.app import main
-
-
-def run_cli(*args: str, tmp_path, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.pop("DISPLAY", None)
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
-    env["XDG_DATA_HOME"] = str(tmp_path / "data")
-    return subprocess.run(
-        [sys.executable, "-m", "backprop_lab", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        cwd=tmp_path,
-    )
 
 
 def test_screenshot_writes_a_png_with_no_screen(tmp_path):
