@@ -20,7 +20,5 @@ def test_every_package_under_src_is_in_pyproject():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(config["tool"]["setuptools"]["packages"])
     src = ROOT / "src"
-    found = {
-        ".".join(init.parent.relative_to(src).parts) for init in src.rglob("__init__.py")
-    }
+    found = {".".join(init.parent.relative_to(src).parts) for init in src.rglob("__init__.py")}
     assert found - listed == set(), "add these packages to pyproject.toml"
