@@ -59,6 +59,7 @@ from backprop_lab.core import (
     take_snapshot,
 )
 from backprop_lab.core.datasets import seed_dataset
+from backprop_lab.core.limits import MAX_HIDDEN_LAYERS, MAX_LAYER_SIZE
 from backprop_lab.core.presets import Preset
 
 Array = npt.NDArray[np.float64]
@@ -82,10 +83,6 @@ GIL_SWITCH_INTERVAL_SECONDS = 0.0005
 WORKER_CHUNK_SECONDS = 0.0005
 #: ... and never more epochs than this at once.
 MAX_EPOCHS_PER_TURN = 16
-
-#: The largest hidden layer and the most hidden layers the settings accept.
-MAX_HIDDEN_LAYERS = 8
-MAX_LAYER_SIZE = 256
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,112 @@
+"""Every size and range limit of Backprop Lab, in one place.
+
+Each limit is enforced at every way in: project files, CSV import, paste, the
+settings panel and the spin boxes of the GUI, and (where it makes sense) the
+scripting API. A refusal always states the limit, e.g.
+``"the file has 120,000 rows; Backprop Lab takes at most 100,000 samples"``.
+
+The numbers were chosen so that anything inside them loads in a few seconds
+and a few hundred megabytes on a modest laptop, and every integer fits into a
+Qt spin box or slider (a C ``int``, at most 2**31 - 1) without overflowing.
+Change them here only; nothing else should spell out these numbers.
+
+This module is plain Python (no NumPy, no Qt) so every layer can import it.
+"""
+
+from __future__ import annotations
+
+#: The largest value a Qt ``QSpinBox`` or ``QSlider`` can hold (a signed 32-bit
+#: C ``int``). Every integer limit below stays at or under it.
+QT_INT_MAX = 2**31 - 1
+
+# ------------------------------------------------------------------- data
+#: The most samples (rows) a dataset may hold, training and test data each.
+#: Beyond this an epoch takes seconds even for a small network and the data
+#: table, plot and inspector panels stop being readable.
+MAX_SAMPLES = 100_000
+
+#: The most columns (inputs plus targets) a dataset may hold. It equals
+#: :data:`MAX_LAYER_SIZE`: every input and every target is a unit of the network.
+MAX_COLUMNS = 256
+
+#: The most numbers (rows x columns) a dataset may hold; keeps a loaded table
+#: under about 100 MB in memory however its rows and columns are shaped.
+MAX_CELLS = 4_000_000
+
+#: The longest column or dataset name, in characters.
+MAX_NAME_LENGTH = 200
+
+#: The largest CSV file (or pasted text), in bytes, read at all. 100,000 rows
+#: of a few columns take a few megabytes; this leaves room for long decimals.
+MAX_CSV_BYTES = 64 * 1024 * 1024
+
+# ---------------------------------------------------------------- network
+#: The most hidden layers a network may have.
+MAX_HIDDEN_LAYERS = 8
+
+#: The most units in one hidden layer.
+MAX_LAYER_SIZE = 256
+
+#: The largest magnitude of the constant used by "constant" initialisation.
+MAX_INIT_VALUE = 10.0
+
+# --------------------------------------------------------------- training
+#: The highest epoch number (the epoch counter, a stop condition, an epoch in
+#: the loss history or the rewind slider). Fits a Qt ``int`` with room to spare.
+MAX_EPOCH = 1_000_000_000
+
+#: The most epochs the loss history of a project may hold (24 bytes each in
+#: memory: 240 MB at the limit). Training longer keeps going; a project file
+#: with a longer history is refused.
+MAX_HISTORY_LENGTH = 10_000_000
+
+#: Initialisation and dataset seeds are whole numbers in 0 ... MAX_SEED.
+MAX_SEED = 2**31 - 2
+
+#: The largest mini-batch; batch sizes are 1 ... MAX_BATCH_SIZE (None: full batch).
+MAX_BATCH_SIZE = MAX_SAMPLES
+
+#: The learning rate is a number in MIN_LEARNING_RATE ... MAX_LEARNING_RATE.
+MIN_LEARNING_RATE = 1e-4
+#: See :data:`MIN_LEARNING_RATE`.
+MAX_LEARNING_RATE = 1000.0
+
+#: Momentum is at least 0 and at most MAX_MOMENTUM (1 would never forget a step).
+MAX_MOMENTUM = 0.999
+
+#: A speed cap is MIN_EPOCHS_PER_SECOND ... MAX_EPOCHS_PER_SECOND epochs per
+#: second (None: as fast as possible). Slower than one epoch a minute is no speed.
+MIN_EPOCHS_PER_SECOND = 1.0 / 60.0
+#: See :data:`MIN_EPOCHS_PER_SECOND`.
+MAX_EPOCHS_PER_SECOND = 1_000_000.0
+
+#: The most epochs one "Step N" trains.
+MAX_STEP_COUNT = 1_000_000
+
+#: A target loss (stop condition) is a finite number in 0 ... MAX_TARGET_LOSS.
+MAX_TARGET_LOSS = 1e300
+
+# ------------------------------------------------------------------ files
+#: The largest project file read at all, in bytes. A project at the data and
+#: history limits above, with its compact history encoding, stays well under it.
+MAX_PROJECT_BYTES = 512 * 1024 * 1024
+
+#: A load that takes longer than this (seconds) shows progress and can be cancelled.
+PROGRESS_AFTER_SECONDS = 1.0
+
+
+def describe_count(value: int) -> str:
+    """``value`` with thousands separators, as refusals state limits: ``100,000``."""
+    return f"{value:,}"
+
+
+def describe_bytes(size: int) -> str:
+    """A byte count in words: ``"64 MB"``, ``"1.5 GB"``, ``"512 bytes"``."""
+    if size < 1024:
+        return f"{size} bytes"
+    amount = float(size)
+    for unit in ("KB", "MB", "GB"):
+        amount /= 1024
+        if amount < 1024:
+            return f"{amount:.3g} {unit}"
+    return f"{amount / 1024:,.0f} TB"
