@@ -27,7 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .data import Array, Dataset
-from .presets import seed_inputs
+from .seed import seed_inputs
 
 #: Signature of every entry of :data:`DATASETS`: ``(n_samples, noise, seed) -> Dataset``.
 DatasetMaker = Callable[[int, float, int], Dataset]

@@ -5,26 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from .datasets import make_dataset, train_test_split
 from .network import Network
+
+# The seed example lives in .seed; these names stay importable from here.
+from .seed import SEED_T_RAW, SEED_X_RAW, seed_inputs, seed_network  # noqa: F401
 from .trainer import Trainer
-
-#: The seed's raw inputs (hours of study and sleep, say) and targets.
-SEED_X_RAW = np.array([[2.0, 9.0], [1.0, 5.0], [3.0, 4.0]])
-SEED_T_RAW = np.array([[2.9], [2.3], [2.5]])
-
-
-def seed_inputs() -> tuple[np.ndarray, np.ndarray]:
-    """X scaled by its column maxima and t / 2.9, exactly as in the seed."""
-    X = SEED_X_RAW / np.amax(SEED_X_RAW, axis=0)
-    T = SEED_T_RAW / 2.9
-    return X, T
-
-
-def seed_network() -> Network:
-    """The seed's 2-3-3-1 sigmoid network, no biases, every weight 0.1."""
-    return Network([2, 3, 3, 1], "sigmoid", init="constant", bias=False, init_value=0.1)
 
 
 def seed_example() -> dict[str, Any]:
@@ -92,8 +78,6 @@ class Preset:
 
     def datasets(self, seed: int = 0):
         """The training set and the test set (None when ``test_fraction`` is 0)."""
-        from .datasets import make_dataset, train_test_split
-
         data = make_dataset(self.name, seed=seed)
         if self.test_fraction <= 0:
             return data, None
