@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QMessageBox
 
@@ -32,6 +32,7 @@ from ..core.network import Network
 from .data_plot import DataPlot
 from .data_table import DataTableWidget
 from .dataset_dialog import CsvImportDialog, ExampleDataDialog
+from .window_host import PanelHost
 
 #: Grid points per axis of each unit's map (drawn small, inside the node).
 NODE_MAP_RESOLUTION = 40
@@ -94,7 +95,7 @@ class DataTools(QObject):
         ``callable(dialog) -> bool``: show a dialog, True when accepted.
     """
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: PanelHost) -> None:
         super().__init__(window)
         self.window = window
         self.controller = window.controller
@@ -111,11 +112,6 @@ class DataTools(QObject):
 
         self.table_dock = self._make_dock("data", "Data", self.table)
         self.plot_dock = self._make_dock("data_plot", "Data plot", self.plot)
-        if not hasattr(self.window, "add_panel_dock"):
-            # One tab each, so the table and the plot get the dock area's full height;
-            # drag a tab out to see both at once.
-            self.window.tabifyDockWidget(self.table_dock, self.plot_dock)
-            self.plot_dock.raise_()
         self._make_menu()
 
         self.table.data_edited.connect(self._on_table_edited)
@@ -126,29 +122,19 @@ class DataTools(QObject):
         self.controller.data_changed.connect(self._on_data_changed)
         self.controller.snapshot_ready.connect(self._on_snapshot)
         self.controller.network_reset.connect(self._on_network_reset)
-        view = getattr(window, "network_view", None)
-        if view is not None and hasattr(view, "node_maps_toggled"):
-            view.node_maps_toggled.connect(self._on_view_toggled_maps)
+        window.network_view.node_maps_toggled.connect(self._on_view_toggled_maps)
         self._on_network_reset(self.controller.current_snapshot())
 
     # ----------------------------------------------------------- building
     def _make_dock(self, name: str, title: str, widget) -> QDockWidget:
-        add_panel_dock = getattr(self.window, "add_panel_dock", None)
-        if add_panel_dock is not None:  # the main window places its docks itself
-            return add_panel_dock(name, title, widget)
-        dock = QDockWidget(title, self.window)
-        dock.setObjectName(f"dock_{name}")
-        dock.setWidget(widget)
-        self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        if hasattr(self.window, "register_dock"):
-            self.window.register_dock(dock, name)
-        return dock
+        # The main window places its docks itself (see dock_layout).
+        return self.window.add_panel_dock(name, title, widget)
 
     def _make_menu(self) -> None:
-        menu = self.window.menus["data"]
+        menu = self.window.menu("data")
         # The window's own "Use <dataset>" entries switch data without asking and
         # without size/noise/split controls; route them through the dialog.
-        existing = getattr(self.window, "dataset_actions", {})
+        existing = self.window.dataset_actions
         self.example_actions: dict[str, QAction] = {}
         for name in DATASETS:
             action = existing.get(name)
@@ -191,10 +177,7 @@ class DataTools(QObject):
 
     # ------------------------------------------------------------ messages
     def _message(self, text: str) -> None:
-        if hasattr(self.window, "show_message"):
-            self.window.show_message(text)
-        else:
-            self.window.statusBar().showMessage(text, 6000)
+        self.window.show_message(text)
 
     def _ask_adapt(self, message: str) -> bool:
         answer = QMessageBox.question(
@@ -339,11 +322,9 @@ class DataTools(QObject):
         self.node_maps_action.blockSignals(True)
         self.node_maps_action.setChecked(visible)
         self.node_maps_action.blockSignals(False)
-        view = getattr(self.window, "network_view", None)
         if visible:
             self._refresh_node_maps(self.controller.current_snapshot(), force=True)
-        if view is not None and hasattr(view, "set_node_maps_visible"):
-            view.set_node_maps_visible(visible)
+        self.window.network_view.set_node_maps_visible(visible)
         if visible and self.controller.dataset()[0].n_inputs != 2:
             self._message("Unit maps need data with exactly 2 inputs.")
 
@@ -353,9 +334,7 @@ class DataTools(QObject):
 
     def _refresh_node_maps(self, snapshot, force: bool = False) -> None:
         """Give the network view fresh maps (always when ``force``; else only while shown)."""
-        view = getattr(self.window, "network_view", None)
-        if view is None or not hasattr(view, "set_node_maps"):
-            return
+        view = self.window.network_view
         if not (force or self._node_maps_on):
             return
         train, test = self.controller.dataset()
@@ -367,16 +346,13 @@ class DataTools(QObject):
         view.set_node_maps(maps)
 
 
-def install_data_tools(window) -> DataTools:
+def install_data_tools(window: PanelHost) -> DataTools:
     """Add the data table, data plot and Data menu entries to ``window`` (once).
 
-    ``window`` needs ``controller`` (a TrainingController), ``menus["data"]``
-    and ``addDockWidget``; ``network_view`` (for unit maps), ``register_dock``,
-    ``show_message`` and ``dataset_actions`` are used when present.
+    ``window`` is a :class:`~backprop_lab.gui.window_host.PanelHost` (the main window).
     """
-    existing = getattr(window, "data_tools", None)
-    if isinstance(existing, DataTools):
-        return existing
+    if isinstance(window.data_tools, DataTools):
+        return window.data_tools
     tools = DataTools(window)
     window.data_tools = tools
     return tools

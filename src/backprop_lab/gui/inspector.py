@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QWidget
 
 from backprop_lab.core.step_export import write_step_csv
 from backprop_lab.gui.chain_rule_panel import ChainRulePanel
@@ -20,6 +20,7 @@ from backprop_lab.gui.gradient_check_panel import GradientCheckPanel
 from backprop_lab.gui.mistakes_panel import MistakesPanel
 from backprop_lab.gui.phase_stepper import PhaseStepper, explain_current
 from backprop_lab.gui.rewind import RewindPanel
+from backprop_lab.gui.window_host import PanelHost
 
 
 class Inspector(QObject):
@@ -35,7 +36,7 @@ class Inspector(QObject):
         The Inspect menu.
     """
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: PanelHost) -> None:
         super().__init__(window)
         self.window = window
         controller = window.controller
@@ -46,65 +47,34 @@ class Inspector(QObject):
         self.rewind = RewindPanel(
             controller,
             window.network_view,
-            getattr(window, "weight_table", None),
-            getattr(window, "loss_plot", None),
+            window.weight_table,
+            window.loss_plot,
         )
-        left = Qt.DockWidgetArea.LeftDockWidgetArea
         self.docks: dict[str, QDockWidget] = {}
         # One group of tabs (the main window's arrange_docks places them: see
         # main_window.LEFT_BOTTOM_TABS): the phase walk first, then the explanations.
-        self._add_dock("phases", "Step phases", self.phase_stepper, left)
+        self._add_dock("phases", "Step phases", self.phase_stepper)
         phases = self.docks["phases"]
         # The chain rule's equations are wide: scrolled, so they never widen the column.
-        self._add_dock("chain_rule", "Chain rule", scrolled(self.chain_rule), tab_with=phases)
-        self._add_dock("gradient_check", "Gradient check", self.gradient_check, tab_with=phases)
-        self._add_dock("mistakes", "Mistakes lab", scrolled(self.mistakes), tab_with=phases)
+        self._add_dock("chain_rule", "Chain rule", scrolled(self.chain_rule))
+        self._add_dock("gradient_check", "Gradient check", self.gradient_check)
+        self._add_dock("mistakes", "Mistakes lab", scrolled(self.mistakes))
         # Scrolled: the slider panel's fixed height would otherwise pin the whole tab
         # group (and so the step phases table) to its smallest height.
-        self._add_dock("rewind", "Rewind", scrolled(self.rewind), tab_with=phases)
+        self._add_dock("rewind", "Rewind", scrolled(self.rewind))
         phases.raise_()
         self._build_menu()
         self._connect()
 
     # ------------------------------------------------------------- building
-    def _add_dock(
-        self,
-        name: str,
-        title: str,
-        widget: QWidget,
-        area=None,
-        tab_with: QDockWidget | None = None,
-    ) -> QDockWidget:
-        window = self.window
-        add_panel_dock = getattr(window, "add_panel_dock", None)
-        if add_panel_dock is not None:  # the main window places its docks itself
-            dock = add_panel_dock(name, title, widget)
-            self.docks[name] = dock
-            return dock
-        dock = QDockWidget(title, window)
-        dock.setObjectName(f"dock_{name}")
-        dock.setWidget(widget)
-        if tab_with is not None:
-            window.tabifyDockWidget(tab_with, dock)
-        else:
-            window.addDockWidget(area, dock)
-        register = getattr(window, "register_dock", None)
-        if register is not None:
-            register(dock, name)
+    def _add_dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
+        # The main window places its docks itself (see dock_layout).
+        dock = self.window.add_panel_dock(name, title, widget)
         self.docks[name] = dock
         return dock
 
     def _build_menu(self) -> None:
-        window = self.window
-        menus = getattr(window, "menus", {})
-        bar = window.menuBar()
-        self.menu = QMenu("&Inspect", window)
-        help_menu = menus.get("help")
-        if help_menu is not None:
-            bar.insertMenu(help_menu.menuAction(), self.menu)
-        else:
-            bar.addMenu(self.menu)
-        menus["inspect"] = self.menu
+        self.menu = self.window.add_menu("inspect", "&Inspect", before="help")
         self.step_phase_action = self.menu.addAction("Step &phase", self._step_phase)
         self.step_phase_action.setShortcut(QKeySequence("Ctrl+Right"))
         self.step_phase_action.setToolTip(
@@ -123,31 +93,21 @@ class Inspector(QObject):
         for dock in self.docks.values():
             self.menu.addAction(dock.toggleViewAction())
         # Also offer the export where the other exports are (File ▸ Export).
-        file_menu = menus.get("file")
-        if file_menu is not None:
-            for action in file_menu.actions():
-                submenu = action.menu()
-                if submenu is not None and "Export" in submenu.title():
-                    submenu.addAction(self.export_step_action)
-                    break
+        self.window.export_menu.addAction(self.export_step_action)
 
     def _connect(self) -> None:
         window = self.window
         view = window.network_view
         view.parameter_selected.connect(self.chain_rule.show_parameter)
-        table = getattr(window, "weight_table", None)
-        if table is not None:
-            table.parameter_selected.connect(self.chain_rule.show_parameter)
-            if hasattr(table, "set_value_kind"):
-                view.colour_mode_changed.connect(table.set_value_kind)
-                table.set_value_kind(view.colour_mode())
+        table = window.weight_table
+        table.parameter_selected.connect(self.chain_rule.show_parameter)
+        view.colour_mode_changed.connect(table.set_value_kind)
+        table.set_value_kind(view.colour_mode())
         self.mistakes.mistakes_changed.connect(self._on_mistakes_changed)
-        show_message = getattr(window, "show_message", None)
-        if show_message is not None:
-            self.mistakes.message_posted.connect(show_message)
-            self.phase_stepper.step_applied.connect(
-                lambda _e: show_message(self.phase_stepper.status_text())
-            )
+        self.mistakes.message_posted.connect(window.show_message)
+        self.phase_stepper.step_applied.connect(
+            lambda _e: window.show_message(self.phase_stepper.status_text())
+        )
         self.phase_stepper.phase_shown.connect(self._on_phase_shown)
         self.rewind.rewound.connect(self._on_rewound)
 
@@ -205,12 +165,10 @@ class Inspector(QObject):
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self.window, "Export failed", str(exc))
             return
-        show_message = getattr(self.window, "show_message", None)
-        if show_message is not None:
-            show_message(f"Wrote {rows} numbers of this step to {path}")
+        self.window.show_message(f"Wrote {rows} numbers of this step to {path}")
 
 
-def install_inspector(window) -> Inspector:
+def install_inspector(window: PanelHost) -> Inspector:
     """Add the inspector's docks, menu and wiring to ``window`` (a MainWindow); returns it.
 
     The inspector is also kept as ``window.inspector``.

@@ -1,8 +1,10 @@
 """The main window: network view in the middle, panels as docks, menus, toolbar, status bar.
 
-Other panels plug in with ``window.addDockWidget(...)`` and
-``window.register_dock(dock)`` (which adds it to the View menu); they talk to
-training only through ``window.controller`` (a :class:`TrainingController`).
+The window composes the panels; the project files live in :mod:`.project_io`, the
+dock arrangement in :mod:`.dock_layout`. Other panels plug in through the small
+:class:`~backprop_lab.gui.window_host.PanelHost` interface (``add_panel_dock``,
+``menu``, ``add_menu``, ``show_message``, ``export_menu``); they talk to training
+only through ``window.controller`` (a :class:`TrainingController`).
 """
 
 from __future__ import annotations
@@ -14,61 +16,43 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QToolBar,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar
 
-from backprop_lab.core.datasets import DATASETS, make_dataset
-from backprop_lab.core.network import NO_MISTAKES, Mistakes
-from backprop_lab.core.presets import PRESETS, get_preset
-from backprop_lab.core.project_file import (
-    PROJECT_SUFFIX,
-    Project,
-    ProjectFileError,
-    load_project,
-    save_project,
-)
+from backprop_lab.core.datasets import DATASETS
+from backprop_lab.core.presets import PRESETS
 from backprop_lab.core.trainer import Divergence
 from backprop_lab.gui.autosave import Autosaver
 from backprop_lab.gui.controls import ControlPanel, TrainingActions, format_loss
 from backprop_lab.gui.dialogs import scrolled, show_about, show_error
+from backprop_lab.gui.dock_layout import (  # noqa: F401 - old names, still importable here
+    DOCK_LAYOUT_VERSION,
+    LEFT_BOTTOM_TABS,
+    LEFT_COLUMN_WIDTH,
+    LEFT_TOP_TABS,
+    LOSS_PLOT_HEIGHT,
+    RIGHT_BOTTOM_TABS,
+    RIGHT_COLUMN_WIDTH,
+    RIGHT_TOP_TABS,
+    DockLayout,
+)
 from backprop_lab.gui.icons import app_icon, icon
 from backprop_lab.gui.loss_plot import LossPlot
 from backprop_lab.gui.network_view import NetworkView
+from backprop_lab.gui.project_io import PROJECT_FILTER, ProjectIO  # noqa: F401
 from backprop_lab.gui.settings_panel import SettingsPanel
+from backprop_lab.gui.settings_store import (  # noqa: F401 - old names
+    APPLICATION_NAME,
+    ORGANISATION_NAME,
+    app_settings,
+)
 from backprop_lab.gui.training import TrainingController
 from backprop_lab.gui.weight_table import WeightTable
 
-ORGANISATION_NAME = "Backprop Lab"
-APPLICATION_NAME = "Backprop Lab"
 #: How often the loss plot receives new epochs while training runs.
 LOSS_PLOT_UPDATES_PER_SECOND = 10
 
-PROJECT_FILTER = f"Backprop Lab projects (*{PROJECT_SUFFIX});;All files (*)"
-#: Version of the dock arrangement in the saved window state: a layout saved by
-#: an older arrangement is not restored (the window opens on the default one).
-DOCK_LAYOUT_VERSION = 2
-#: Default widths of the left (training, inspection) and right (weights, data)
-#: dock columns, and the loss plot's height, at the default 1440 x 900 window.
-LEFT_COLUMN_WIDTH = 385
-RIGHT_COLUMN_WIDTH = 410
-LOSS_PLOT_HEIGHT = 230
-#: The tab groups arrange_docks builds: the first dock of each group is the one on
-#: top. The essentials (controls, weights, data plot, loss) are each on top of
-#: their own group; the inspection panels are tabs beside them (the mistakes lab
-#: changes how training computes, so it sits with the training controls).
-LEFT_TOP_TABS = ("controls", "settings", "mistakes")
-LEFT_BOTTOM_TABS = ("phases", "chain_rule", "gradient_check", "rewind")
-RIGHT_TOP_TABS = ("weights",)
-RIGHT_BOTTOM_TABS = ("data_plot", "data")
 COLOUR_MODES = (
     ("weight", "Colour by &weight"),
     ("gradient", "Colour by &gradient"),
@@ -76,36 +60,7 @@ COLOUR_MODES = (
 )
 
 
-def app_settings() -> QSettings:
-    """The user's settings store (an INI file; tests redirect it with QSettings.setPath)."""
-    return QSettings(
-        QSettings.Format.IniFormat,
-        QSettings.Scope.UserScope,
-        ORGANISATION_NAME,
-        APPLICATION_NAME,
-    )
-
-
-def _mistakes_to_dict(mistakes: Mistakes) -> dict[str, bool]:
-    """The mistakes-lab switches as a project file stores them."""
-    return {
-        "derivative_of_pre_activation": mistakes.derivative_of_pre_activation,
-        "pre_activation_in_update": mistakes.pre_activation_in_update,
-    }
-
-
-def _mistakes_from_dict(data) -> Mistakes:
-    """Read the mistakes-lab switches of a project file (absent: none); ValueError if bad."""
-    if data is None:
-        return NO_MISTAKES
-    if not isinstance(data, dict) or set(data) - set(_mistakes_to_dict(NO_MISTAKES)):
-        raise ValueError(f"the mistakes entry is not understood: {data!r}")
-    if not all(isinstance(value, bool) for value in data.values()):
-        raise ValueError("the mistakes entry must hold true/false switches")
-    return Mistakes(**data)
-
-
-class MainWindow(QMainWindow):
+class MainWindow(ProjectIO, DockLayout, QMainWindow):
     """Backprop Lab's window, opening on the seed example, ready to Step.
 
     Attributes
@@ -155,6 +110,9 @@ class MainWindow(QMainWindow):
             else self.ask_save_changes_dialog
         )
         self.autosaver: Autosaver | None = None
+        #: The data tools and the inspector, installed below.
+        self.data_tools = None
+        self.inspector = None
 
         self.network_view = NetworkView()
         self.setCentralWidget(self.network_view)
@@ -241,7 +199,7 @@ class MainWindow(QMainWindow):
             action.setToolTip(preset.description)
             self.example_actions[key] = action
         file_menu.addSeparator()
-        export = file_menu.addMenu(icon("export"), "&Export")
+        export = self.export_menu = file_menu.addMenu(icon("export"), "&Export")
         export.addAction("Loss history as &CSV…", self._export_loss_csv_dialog)
         export.addAction("&Network picture (PNG or SVG)…", self._export_network_dialog)
         export.addAction("&Loss plot (PNG or SVG)…", self._export_loss_plot_dialog)
@@ -300,139 +258,6 @@ class MainWindow(QMainWindow):
             self.toolbar.addAction(action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self.menus["view"].insertAction(self._dock_menu_anchor, self.toolbar.toggleViewAction())
-
-    def add_panel_dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
-        """A dock holding ``widget``, listed in the View menu as ``title``.
-
-        Docks made before the window's first :meth:`arrange_docks` are placed by
-        it (see LEFT_TOP_TABS ...); later ones become tabs beside the step phases.
-        """
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{name}")
-        dock.setWidget(widget)
-        self.register_dock(dock, name)
-        if self._default_state is not None:
-            anchor = self.docks.get(LEFT_BOTTOM_TABS[0])
-            if anchor is not None and anchor is not dock:
-                self.tabifyDockWidget(anchor, dock)
-            else:
-                self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-            self.layout().activate()
-        return dock
-
-    @staticmethod
-    def default_size() -> tuple[int, int]:
-        """1440 x 900, or less on a smaller screen (the whole window stays visible)."""
-        screen = QGuiApplication.primaryScreen()
-        width, height = 1440, 900
-        if screen is not None:
-            available = screen.availableGeometry()
-            if available.width() > 0 and available.height() > 0:
-                width = min(width, int(available.width() * 0.95))
-                height = min(height, int(available.height() * 0.92))
-        return max(width, 800), max(height, 560)
-
-    def arrange_docks(self) -> None:
-        """Put every dock in its default place and size, and show it.
-
-        Left column: the training controls (tabs: network settings, mistakes
-        lab) above the inspection panels (tabs: step phases, chain rule,
-        gradient check, rewind). Centre: the network, the loss plot under it.
-        Right column: the weight tables above the data plot (tab: data table).
-        The first dock of each tab group is on top. Also View ▸ Restore default layout.
-        """
-        groups = self._dock_groups()
-        if self._default_state is None:
-            self._place_docks(groups)
-            self._default_state = self.saveState(DOCK_LAYOUT_VERSION)
-        else:
-            # Moving docks that are already tabbed leaves stale tab bars drawn over
-            # the panels; a whole restored state is clean.
-            self.restoreState(self._default_state, DOCK_LAYOUT_VERSION)
-        for dock in self.docks.values():
-            if self.dockWidgetArea(dock) == Qt.DockWidgetArea.NoDockWidgetArea:
-                self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-            dock.setFloating(False)
-            dock.show()
-        for group in groups:
-            if group:
-                group[0].raise_()
-        self._arrange_when_shown = not self.isVisible()
-        self.size_docks()
-
-    def _place_docks(self, groups: list[list[QDockWidget]]) -> None:
-        left = Qt.DockWidgetArea.LeftDockWidgetArea
-        right = Qt.DockWidgetArea.RightDockWidgetArea
-        vertical = Qt.Orientation.Vertical
-        left_top, left_bottom, right_top, right_bottom = groups
-        for area, top, bottom in ((left, left_top, left_bottom), (right, right_top, right_bottom)):
-            if not top and bottom:
-                top, bottom = bottom, []
-            if not top:
-                continue
-            self.addDockWidget(area, top[0], vertical)
-            self.layout().activate()
-            if bottom:
-                self.splitDockWidget(top[0], bottom[0], vertical)
-                self.layout().activate()
-            for group in (top, bottom):
-                for dock in group[1:]:
-                    self.tabifyDockWidget(group[0], dock)
-                    # Qt swaps a group's tab bar as tabs are added; unless the layout
-                    # is applied in between, the old bar stays drawn, clipped, over
-                    # the panels (the stray "Data | Da…" bar over the loss plot).
-                    self.layout().activate()
-        if "loss" in self.docks:
-            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks["loss"])
-        placed = {id(d) for group in groups for d in group} | {id(self.docks.get("loss"))}
-        anchor = (left_bottom or left_top or [None])[0]
-        for dock in self.docks.values():  # anyone else's docks: tabs beside the inspection
-            if id(dock) in placed:
-                continue
-            if anchor is not None:
-                self.tabifyDockWidget(anchor, dock)
-            else:
-                self.addDockWidget(left, dock)
-            self.layout().activate()
-
-    def _dock_groups(self) -> list[list[QDockWidget]]:
-        names = (LEFT_TOP_TABS, LEFT_BOTTOM_TABS, RIGHT_TOP_TABS, RIGHT_BOTTOM_TABS)
-        return [[self.docks[n] for n in group if n in self.docks] for group in names]
-
-    def size_docks(self) -> None:
-        """Give the default layout's docks their default sizes for the window's size."""
-        groups = self._dock_groups()
-        left_top, left_bottom, right_top, right_bottom = groups
-        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
-        width, height = self.width(), self.height()
-        column_docks, column_widths = [], []
-        for group, share in (
-            (left_top or left_bottom, LEFT_COLUMN_WIDTH),
-            (right_top or right_bottom, RIGHT_COLUMN_WIDTH),
-        ):
-            if group:
-                column_docks.append(group[0])
-                column_widths.append(max(260, round(share * width / 1440)))
-        if column_docks:
-            self.resizeDocks(column_docks, column_widths, horizontal)
-        usable = max(300, height - 140)  # menu bar, toolbar, status bar
-        if left_top and left_bottom:
-            # The controls get what they need; the inspection tabs the rest.
-            controls = min(max(self.control_panel.sizeHint().height() + 40, 280), usable // 2)
-            self.resizeDocks([left_top[0], left_bottom[0]], [controls, usable - controls], vertical)
-        if right_top and right_bottom:
-            weights = round(usable * 0.46)
-            self.resizeDocks([right_top[0], right_bottom[0]], [weights, usable - weights], vertical)
-        if "loss" in self.docks:
-            self.resizeDocks(
-                [self.docks["loss"]], [max(180, round(LOSS_PLOT_HEIGHT * height / 900))], vertical
-            )
-
-    def register_dock(self, dock: QDockWidget, name: str | None = None) -> None:
-        """List ``dock`` in the View menu (docks added by other panels call this too)."""
-        key = name or dock.objectName() or dock.windowTitle()
-        self.docks[key] = dock
-        self.menus["view"].insertAction(self._dock_menu_anchor, dock.toggleViewAction())
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -630,6 +455,21 @@ class MainWindow(QMainWindow):
         train, _test = self.controller.dataset()
         self.network_view.set_names(list(train.input_names), list(train.target_names))
 
+    def menu(self, key: str) -> QMenu:
+        """One of the menus (``"file"``, ``"edit"``, ``"view"``, ``"training"``, ...)."""
+        return self.menus[key]
+
+    def add_menu(self, key: str, title: str, before: str = "help") -> QMenu:
+        """A new menu in the menu bar, before the menu ``before`` (at the end if none)."""
+        menu = QMenu(title, self)
+        anchor = self.menus.get(before)
+        if anchor is not None:
+            self.menuBar().insertMenu(anchor.menuAction(), menu)
+        else:
+            self.menuBar().addMenu(menu)
+        self.menus[key] = menu
+        return menu
+
     def show_message(self, text: str, timeout_ms: int = 6000) -> None:
         """A message in the status bar."""
         self.statusBar().showMessage(text, timeout_ms)
@@ -639,335 +479,6 @@ class MainWindow(QMainWindow):
         # "[*]" is where Qt puts the modified marker "*" (and macOS its dot).
         self.setWindowTitle(f"{name}[*] — Backprop Lab")
         self.setWindowModified(self._modified)
-
-    # ------------------------------------------------------- unsaved changes
-    def is_modified(self) -> bool:
-        """Whether the session has changes that are not in a file yet."""
-        return self._modified
-
-    def set_modified(self, modified: bool) -> None:
-        """Mark the session as changed (a "*" in the title) or as saved."""
-        if bool(modified) != self._modified:
-            self._modified = bool(modified)
-            self.setWindowModified(self._modified)
-
-    def _on_session_changed(self, _what: str) -> None:
-        if not self._modified:
-            self.set_modified(True)
-
-    def ask_save_changes_dialog(self, question: str) -> str:
-        """The Save / Discard / Cancel question; returns "save", "discard" or "cancel"."""
-        box = self.unsaved_changes_box(question)
-        box.exec()
-        clicked = box.standardButton(box.clickedButton())
-        if clicked == QMessageBox.StandardButton.Save:
-            return "save"
-        if clicked == QMessageBox.StandardButton.Discard:
-            return "discard"
-        return "cancel"
-
-    def unsaved_changes_box(self, question: str) -> QMessageBox:
-        """The (not yet shown) message box :meth:`ask_save_changes_dialog` uses."""
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Unsaved changes — Backprop Lab")
-        box.setText(question)
-        box.setInformativeText(
-            "Save keeps your network, data, settings and loss history in a project file."
-        )
-        box.setStandardButtons(
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.Save)
-        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
-        return box
-
-    def maybe_save(self, before: str) -> bool:
-        """Before ``before`` (e.g. "closing") would lose unsaved changes, ask; True to go on.
-
-        Save saves (and goes on only if the save worked), Discard goes on,
-        Cancel keeps everything as it is.
-        """
-        if not self._modified or self.ask_save_changes is None:
-            return True
-        name = self.project_path.name if self.project_path else self.session_name
-        answer = self.ask_save_changes(f"“{name}” has unsaved changes. Save them before {before}?")
-        if answer == "save":
-            if self.controller.is_running:
-                self.controller.pause()
-            return self.save_project()
-        if answer == "discard":
-            return True
-        self.show_message(f"Cancelled: {before} would have lost the unsaved changes.")
-        return False
-
-    # -------------------------------------------------------------- autosave
-    def enable_autosave(self, interval_ms: int | None = None, directory=None) -> Autosaver:
-        """Autosave every ``interval_ms`` (3 minutes by default) while there are changes."""
-        from backprop_lab.gui.autosave import AUTOSAVE_INTERVAL_MS
-
-        if self.autosaver is None:
-            self.autosaver = Autosaver(
-                self, AUTOSAVE_INTERVAL_MS if interval_ms is None else interval_ms, directory
-            )
-            self.autosaver.failed.connect(self.show_message)
-        self.autosaver.start()
-        return self.autosaver
-
-    def restore_autosave(self, path: str | Path) -> bool:
-        """Open an autosaved session; it stays unsaved (no file name, marked modified)."""
-        path = Path(path)
-        try:
-            project = load_project(path)
-        except (ProjectFileError, OSError, ValueError) as exc:
-            show_error(
-                self,
-                "The autosaved session could not be restored and was discarded. "
-                "Backprop Lab starts on the seed example.",
-                str(exc),
-            )
-            self.show_message(f"Autosave not restored: {exc}", 0)
-            return False
-        if not self._load_project(project, path):
-            return False
-        self.project_path = None
-        self.session_name = "Restored session"
-        self._update_title()
-        self.set_modified(True)
-        self.show_message(f"Restored the autosaved session at epoch {project.epoch:,}")
-        return True
-
-    # ------------------------------------------------------------- session
-    def new_session(self) -> bool:
-        """Back to the seed example, as when the app starts (asks about unsaved changes)."""
-        from backprop_lab.core.datasets import seed_dataset
-        from backprop_lab.core.presets import seed_network
-        from backprop_lab.gui.training import default_settings
-
-        if not self.maybe_save("starting a new session"):
-            return False
-        net = seed_network()
-        self.controller.load_session(net, net, seed_dataset(), None, default_settings(), 0)
-        self.project_path = None
-        self.session_name = "Seed example"
-        self._update_title()
-        self.set_modified(False)
-        self.show_message("New session: the seed example, epoch 0")
-        return True
-
-    def open_example(self, key: str) -> bool:
-        """Open a preset: its data, a network that learns it and its settings (resets)."""
-        preset = get_preset(key)
-        if not self.maybe_save(f"opening the example {preset.name}"):
-            return False
-        try:
-            self.controller.apply_preset(preset)
-        except ValueError as exc:
-            self.show_message(f"Example not opened: {exc}")
-            return False
-        self.project_path = None
-        self.session_name = preset.name
-        self._update_title()
-        self.set_modified(False)
-        self.show_message(f"Opened the example {preset.name}: {preset.description}")
-        return True
-
-    def use_example_dataset(self, name: str) -> None:
-        """Train on one of the example datasets (the network adapts its input/output layers)."""
-        dataset = make_dataset(name)
-        try:
-            rebuilt = self.controller.set_data(dataset, None)
-        except ValueError as exc:
-            self.show_message(f"Data not changed: {exc}")
-            return
-        note = " (the network was rebuilt to fit it)" if rebuilt else ""
-        self.show_message(f"Training on {name}, {len(dataset.inputs)} samples{note}")
-
-    def project(self) -> Project:
-        """The session as a :class:`Project` (the weights and epoch shown)."""
-        self.flush_losses()
-        snapshot = self.controller.current_snapshot()
-        epochs, train_loss, test_loss = self.loss_plot.history()
-        keep = np.asarray(epochs) <= snapshot.epoch
-        train, test = self.controller.dataset()
-        return Project(
-            network=self.controller.current_network(),
-            initial_network=self.controller.initial_network(),
-            train=train,
-            test=test,
-            settings={
-                **self.controller.settings(),
-                "mistakes": _mistakes_to_dict(self.controller.mistakes()),
-            },
-            epoch=snapshot.epoch,
-            loss_history={
-                "epoch": np.asarray(epochs)[keep],
-                "train_loss": np.asarray(train_loss)[keep],
-                "test_loss": np.asarray(test_loss)[keep],
-            },
-        )
-
-    def save_project_to(self, path: str | Path) -> bool:
-        """Save the session to ``path``; False (and an error dialog) when it fails."""
-        path = Path(path)
-        if path.suffix == "":
-            path = path.with_suffix(PROJECT_SUFFIX)
-        try:
-            save_project(path, self.project())
-        except (OSError, ValueError, ProjectFileError) as exc:
-            show_error(self, f"Could not save the project to {path}.", str(exc), modal=False)
-            return False
-        self.project_path = path
-        self._update_title()
-        self.set_modified(False)
-        self.show_message(f"Saved {path}")
-        return True
-
-    def open_project_from(
-        self, path: str | Path, show_errors: bool = True, ask_to_save: bool = True
-    ) -> bool:
-        """Open a project; on failure an error dialog and the current session is untouched.
-
-        With unsaved changes the student is asked first (``ask_to_save``);
-        Cancel leaves everything as it is (False).
-        """
-        path = Path(path)
-        try:
-            project = load_project(path)
-        except (ProjectFileError, OSError, ValueError) as exc:
-            self._report_open_failure(path, exc, show_errors)
-            return False
-        if ask_to_save and not self.maybe_save(f"opening {path.name}"):
-            return False
-        if not self._load_project(project, path, show_errors):
-            return False
-        self.project_path = path
-        self._update_title()
-        self.set_modified(False)
-        self.show_message(f"Opened {path.name} at epoch {project.epoch:,}")
-        return True
-
-    def _report_open_failure(self, path: Path, exc: Exception, show_errors: bool) -> None:
-        if show_errors:
-            show_error(self, f"Could not open {path.name}. Nothing was changed.", str(exc))
-        self.show_message(f"Could not open {path.name}: {' '.join(str(exc).split())}", 0)
-
-    def _load_project(self, project: Project, path: Path, show_errors: bool = True) -> bool:
-        history = project.loss_history
-        try:
-            # Checked before anything changes, so a bad entry leaves the session as it was.
-            mistakes = _mistakes_from_dict(project.settings.get("mistakes"))
-            if self.controller.is_running:
-                self.controller.pause()
-            self.controller.load_session(
-                project.network,
-                project.initial_network,
-                project.train,
-                project.test,
-                project.settings,
-                project.epoch,
-            )
-        except (ValueError, TypeError, KeyError) as exc:
-            self._report_open_failure(path, exc, show_errors)
-            return False
-        self.controller.set_mistakes(mistakes)
-        try:
-            self.loss_plot.set_history(
-                history["epoch"], history["train_loss"], history["test_loss"]
-            )
-        except (ValueError, TypeError, KeyError) as exc:
-            self.loss_plot.clear()
-            self.show_message(f"Opened {path.name} without its loss history: {exc}", 0)
-        return True
-
-    def _last_directory(self) -> str:
-        return str(app_settings().value("files/last_directory", str(Path.home())))
-
-    def _remember_directory(self, path: str) -> None:
-        app_settings().setValue("files/last_directory", str(Path(path).parent))
-
-    def open_project(self) -> None:
-        """Ask for a project file and open it."""
-        if not self.maybe_save("opening another project"):
-            return
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open project", self._last_directory(), PROJECT_FILTER
-        )
-        if path:
-            self._remember_directory(path)
-            self.open_project_from(path, ask_to_save=False)
-
-    def save_project(self) -> bool:
-        """Save to the current project file (asks for a name the first time)."""
-        if self.project_path is None:
-            return self.save_project_as()
-        return self.save_project_to(self.project_path)
-
-    def save_project_as(self) -> bool:
-        """Ask for a file name and save; False when cancelled or the save failed."""
-        path = self.choose_save_path()
-        if not path:
-            return False
-        self._remember_directory(path)
-        return self.save_project_to(path)
-
-    def choose_save_path(self) -> str:
-        """The Save As file chooser ("" for cancel); tests replace it."""
-        start = str(Path(self._last_directory()) / f"network{PROJECT_SUFFIX}")
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
-        return path
-
-    # ------------------------------------------------------------- exports
-    def _export(self, what: str, function, path: str) -> bool:
-        try:
-            function(path)
-        except (OSError, ValueError) as exc:
-            show_error(self, f"Could not export the {what} to {path}.", str(exc))
-            return False
-        self.show_message(f"Exported the {what} to {path}")
-        return True
-
-    def export_loss_csv(self, path: str | Path) -> bool:
-        """Write the loss history (epoch, train loss, test loss) as CSV."""
-        self.flush_losses()
-        return self._export("loss history", self.loss_plot.export_csv, str(path))
-
-    def export_network_image(self, path: str | Path) -> bool:
-        """Write the network picture as PNG or SVG (by the suffix)."""
-        return self._export("network picture", self.network_view.export_image, str(path))
-
-    def export_loss_plot_image(self, path: str | Path) -> bool:
-        """Write the loss plot as PNG or SVG (by the suffix)."""
-        self.flush_losses()
-        return self._export("loss plot", self.loss_plot.export_image, str(path))
-
-    def _ask_export_path(self, title: str, name: str, filters: str) -> str:
-        start = str(Path(self._last_directory()) / name)
-        path, _ = QFileDialog.getSaveFileName(self, title, start, filters)
-        if path:
-            self._remember_directory(path)
-        return path
-
-    def _export_loss_csv_dialog(self) -> None:
-        path = self._ask_export_path("Export loss history", "loss.csv", "CSV files (*.csv)")
-        if path:
-            self.export_loss_csv(path)
-
-    def _export_network_dialog(self) -> None:
-        path = self._ask_export_path(
-            "Export network picture", "network.png", "PNG image (*.png);;SVG drawing (*.svg)"
-        )
-        if path:
-            self.export_network_image(path)
-
-    def _export_loss_plot_dialog(self) -> None:
-        path = self._ask_export_path(
-            "Export loss plot", "loss.png", "PNG image (*.png);;SVG drawing (*.svg)"
-        )
-        if path:
-            self.export_loss_plot_image(path)
 
     def copy_weights(self) -> None:
         """Copy every weight matrix and bias vector as text, for a worksheet."""

@@ -1,0 +1,172 @@
+"""Where the window's panels go: the default dock arrangement and its sizes.
+
+:class:`DockLayout` is mixed into the main window. Panels are added with
+:meth:`DockLayout.add_panel_dock` (a dock listed in the View menu); docks made
+before the window's first :meth:`DockLayout.arrange_docks` are placed by the
+tab groups below, later ones become tabs beside the step phases.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QWidget
+
+#: Version of the dock arrangement in the saved window state: a layout saved by
+#: an older arrangement is not restored (the window opens on the default one).
+DOCK_LAYOUT_VERSION = 2
+#: Default widths of the left (training, inspection) and right (weights, data)
+#: dock columns, and the loss plot's height, at the default 1440 x 900 window.
+LEFT_COLUMN_WIDTH = 385
+RIGHT_COLUMN_WIDTH = 410
+LOSS_PLOT_HEIGHT = 230
+#: The tab groups arrange_docks builds: the first dock of each group is the one on
+#: top. The essentials (controls, weights, data plot, loss) are each on top of
+#: their own group; the inspection panels are tabs beside them (the mistakes lab
+#: changes how training computes, so it sits with the training controls).
+LEFT_TOP_TABS = ("controls", "settings", "mistakes")
+LEFT_BOTTOM_TABS = ("phases", "chain_rule", "gradient_check", "rewind")
+RIGHT_TOP_TABS = ("weights",)
+RIGHT_BOTTOM_TABS = ("data_plot", "data")
+
+
+class DockLayout:
+    """The dock part of the main window (needs ``docks``, ``menus["view"]``,
+    ``_dock_menu_anchor``, ``control_panel`` and ``_default_state``)."""
+
+    docks: dict[str, QDockWidget]
+    _default_state: QByteArray | None
+    _arrange_when_shown: bool
+
+    def add_panel_dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
+        """A dock holding ``widget``, listed in the View menu as ``title``.
+
+        Docks made before the window's first :meth:`arrange_docks` are placed by
+        it (see LEFT_TOP_TABS ...); later ones become tabs beside the step phases.
+        """
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        self.register_dock(dock, name)
+        if self._default_state is not None:
+            anchor = self.docks.get(LEFT_BOTTOM_TABS[0])
+            if anchor is not None and anchor is not dock:
+                self.tabifyDockWidget(anchor, dock)
+            else:
+                self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            self.layout().activate()
+        return dock
+
+    @staticmethod
+    def default_size() -> tuple[int, int]:
+        """1440 x 900, or less on a smaller screen (the whole window stays visible)."""
+        screen = QGuiApplication.primaryScreen()
+        width, height = 1440, 900
+        if screen is not None:
+            available = screen.availableGeometry()
+            if available.width() > 0 and available.height() > 0:
+                width = min(width, int(available.width() * 0.95))
+                height = min(height, int(available.height() * 0.92))
+        return max(width, 800), max(height, 560)
+
+    def arrange_docks(self) -> None:
+        """Put every dock in its default place and size, and show it.
+
+        Left column: the training controls (tabs: network settings, mistakes
+        lab) above the inspection panels (tabs: step phases, chain rule,
+        gradient check, rewind). Centre: the network, the loss plot under it.
+        Right column: the weight tables above the data plot (tab: data table).
+        The first dock of each tab group is on top. Also View ▸ Restore default layout.
+        """
+        groups = self._dock_groups()
+        if self._default_state is None:
+            self._place_docks(groups)
+            self._default_state = self.saveState(DOCK_LAYOUT_VERSION)
+        else:
+            # Moving docks that are already tabbed leaves stale tab bars drawn over
+            # the panels; a whole restored state is clean.
+            self.restoreState(self._default_state, DOCK_LAYOUT_VERSION)
+        for dock in self.docks.values():
+            if self.dockWidgetArea(dock) == Qt.DockWidgetArea.NoDockWidgetArea:
+                self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            dock.setFloating(False)
+            dock.show()
+        for group in groups:
+            if group:
+                group[0].raise_()
+        self._arrange_when_shown = not self.isVisible()
+        self.size_docks()
+
+    def _place_docks(self, groups: list[list[QDockWidget]]) -> None:
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        vertical = Qt.Orientation.Vertical
+        left_top, left_bottom, right_top, right_bottom = groups
+        for area, top, bottom in ((left, left_top, left_bottom), (right, right_top, right_bottom)):
+            if not top and bottom:
+                top, bottom = bottom, []
+            if not top:
+                continue
+            self.addDockWidget(area, top[0], vertical)
+            self.layout().activate()
+            if bottom:
+                self.splitDockWidget(top[0], bottom[0], vertical)
+                self.layout().activate()
+            for group in (top, bottom):
+                for dock in group[1:]:
+                    self.tabifyDockWidget(group[0], dock)
+                    # Qt swaps a group's tab bar as tabs are added; unless the layout
+                    # is applied in between, the old bar stays drawn, clipped, over
+                    # the panels (the stray "Data | Da…" bar over the loss plot).
+                    self.layout().activate()
+        if "loss" in self.docks:
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks["loss"])
+        placed = {id(d) for group in groups for d in group} | {id(self.docks.get("loss"))}
+        anchor = (left_bottom or left_top or [None])[0]
+        for dock in self.docks.values():  # anyone else's docks: tabs beside the inspection
+            if id(dock) in placed:
+                continue
+            if anchor is not None:
+                self.tabifyDockWidget(anchor, dock)
+            else:
+                self.addDockWidget(left, dock)
+            self.layout().activate()
+
+    def _dock_groups(self) -> list[list[QDockWidget]]:
+        names = (LEFT_TOP_TABS, LEFT_BOTTOM_TABS, RIGHT_TOP_TABS, RIGHT_BOTTOM_TABS)
+        return [[self.docks[n] for n in group if n in self.docks] for group in names]
+
+    def size_docks(self) -> None:
+        """Give the default layout's docks their default sizes for the window's size."""
+        groups = self._dock_groups()
+        left_top, left_bottom, right_top, right_bottom = groups
+        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+        width, height = self.width(), self.height()
+        column_docks, column_widths = [], []
+        for group, share in (
+            (left_top or left_bottom, LEFT_COLUMN_WIDTH),
+            (right_top or right_bottom, RIGHT_COLUMN_WIDTH),
+        ):
+            if group:
+                column_docks.append(group[0])
+                column_widths.append(max(260, round(share * width / 1440)))
+        if column_docks:
+            self.resizeDocks(column_docks, column_widths, horizontal)
+        usable = max(300, height - 140)  # menu bar, toolbar, status bar
+        if left_top and left_bottom:
+            # The controls get what they need; the inspection tabs the rest.
+            controls = min(max(self.control_panel.sizeHint().height() + 40, 280), usable // 2)
+            self.resizeDocks([left_top[0], left_bottom[0]], [controls, usable - controls], vertical)
+        if right_top and right_bottom:
+            weights = round(usable * 0.46)
+            self.resizeDocks([right_top[0], right_bottom[0]], [weights, usable - weights], vertical)
+        if "loss" in self.docks:
+            self.resizeDocks(
+                [self.docks["loss"]], [max(180, round(LOSS_PLOT_HEIGHT * height / 900))], vertical
+            )
+
+    def register_dock(self, dock: QDockWidget, name: str | None = None) -> None:
+        """List ``dock`` in the View menu (docks added by other panels call this too)."""
+        key = name or dock.objectName() or dock.windowTitle()
+        self.docks[key] = dock
+        self.menus["view"].insertAction(self._dock_menu_anchor, dock.toggleViewAction())

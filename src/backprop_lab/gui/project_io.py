@@ -1,0 +1,389 @@
+"""Build, open, save and export a project: everything between the session and a file.
+
+:class:`ProjectIO` is mixed into the main window: New session, Open example,
+Open / Save / Save as, the exports, the unsaved-changes question and autosave
+recovery. The loaders check a file completely before anything changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from backprop_lab.core.datasets import make_dataset
+from backprop_lab.core.network import NO_MISTAKES, Mistakes
+from backprop_lab.core.presets import get_preset
+from backprop_lab.core.project_file import (
+    PROJECT_SUFFIX,
+    Project,
+    ProjectFileError,
+    load_project,
+    save_project,
+)
+from backprop_lab.gui.autosave import Autosaver
+from backprop_lab.gui.dialogs import show_error
+from backprop_lab.gui.settings_store import app_settings
+
+PROJECT_FILTER = f"Backprop Lab projects (*{PROJECT_SUFFIX});;All files (*)"
+
+
+def mistakes_to_dict(mistakes: Mistakes) -> dict[str, bool]:
+    """The mistakes-lab switches as a project file stores them."""
+    return {
+        "derivative_of_pre_activation": mistakes.derivative_of_pre_activation,
+        "pre_activation_in_update": mistakes.pre_activation_in_update,
+    }
+
+
+def mistakes_from_dict(data) -> Mistakes:
+    """Read the mistakes-lab switches of a project file (absent: none); ValueError if bad."""
+    if data is None:
+        return NO_MISTAKES
+    if not isinstance(data, dict) or set(data) - set(mistakes_to_dict(NO_MISTAKES)):
+        raise ValueError(f"the mistakes entry is not understood: {data!r}")
+    if not all(isinstance(value, bool) for value in data.values()):
+        raise ValueError("the mistakes entry must hold true/false switches")
+    return Mistakes(**data)
+
+
+class ProjectIO:
+    """The project part of the main window (needs ``controller``, ``loss_plot``,
+    ``network_view``, ``show_message``, ``_update_title`` and the title fields)."""
+
+    project_path: Path | None
+    session_name: str
+    ask_save_changes: Callable[[str], str] | None
+    autosaver: Autosaver | None
+    _modified: bool
+
+    # ------------------------------------------------------- unsaved changes
+    def is_modified(self) -> bool:
+        """Whether the session has changes that are not in a file yet."""
+        return self._modified
+
+    def set_modified(self, modified: bool) -> None:
+        """Mark the session as changed (a "*" in the title) or as saved."""
+        if bool(modified) != self._modified:
+            self._modified = bool(modified)
+            self.setWindowModified(self._modified)
+
+    def _on_session_changed(self, _what: str) -> None:
+        if not self._modified:
+            self.set_modified(True)
+
+    def ask_save_changes_dialog(self, question: str) -> str:
+        """The Save / Discard / Cancel question; returns "save", "discard" or "cancel"."""
+        box = self.unsaved_changes_box(question)
+        box.exec()
+        clicked = box.standardButton(box.clickedButton())
+        if clicked == QMessageBox.StandardButton.Save:
+            return "save"
+        if clicked == QMessageBox.StandardButton.Discard:
+            return "discard"
+        return "cancel"
+
+    def unsaved_changes_box(self, question: str) -> QMessageBox:
+        """The (not yet shown) message box :meth:`ask_save_changes_dialog` uses."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Unsaved changes — Backprop Lab")
+        box.setText(question)
+        box.setInformativeText(
+            "Save keeps your network, data, settings and loss history in a project file."
+        )
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        return box
+
+    def maybe_save(self, before: str) -> bool:
+        """Before ``before`` (e.g. "closing") would lose unsaved changes, ask; True to go on.
+
+        Save saves (and goes on only if the save worked), Discard goes on,
+        Cancel keeps everything as it is.
+        """
+        if not self._modified or self.ask_save_changes is None:
+            return True
+        name = self.project_path.name if self.project_path else self.session_name
+        answer = self.ask_save_changes(f"“{name}” has unsaved changes. Save them before {before}?")
+        if answer == "save":
+            if self.controller.is_running:
+                self.controller.pause()
+            return self.save_project()
+        if answer == "discard":
+            return True
+        self.show_message(f"Cancelled: {before} would have lost the unsaved changes.")
+        return False
+
+    # -------------------------------------------------------------- autosave
+    def enable_autosave(self, interval_ms: int | None = None, directory=None) -> Autosaver:
+        """Autosave every ``interval_ms`` (3 minutes by default) while there are changes."""
+        from backprop_lab.gui.autosave import AUTOSAVE_INTERVAL_MS
+
+        if self.autosaver is None:
+            self.autosaver = Autosaver(
+                self, AUTOSAVE_INTERVAL_MS if interval_ms is None else interval_ms, directory
+            )
+            self.autosaver.failed.connect(self.show_message)
+        self.autosaver.start()
+        return self.autosaver
+
+    def restore_autosave(self, path: str | Path) -> bool:
+        """Open an autosaved session; it stays unsaved (no file name, marked modified)."""
+        path = Path(path)
+        try:
+            project = load_project(path)
+        except (ProjectFileError, OSError, ValueError) as exc:
+            show_error(
+                self,
+                "The autosaved session could not be restored and was discarded. "
+                "Backprop Lab starts on the seed example.",
+                str(exc),
+            )
+            self.show_message(f"Autosave not restored: {exc}", 0)
+            return False
+        if not self._load_project(project, path):
+            return False
+        self.project_path = None
+        self.session_name = "Restored session"
+        self._update_title()
+        self.set_modified(True)
+        self.show_message(f"Restored the autosaved session at epoch {project.epoch:,}")
+        return True
+
+    # ------------------------------------------------------------- session
+    def new_session(self) -> bool:
+        """Back to the seed example, as when the app starts (asks about unsaved changes)."""
+        from backprop_lab.core.datasets import seed_dataset
+        from backprop_lab.core.presets import seed_network
+        from backprop_lab.gui.training import default_settings
+
+        if not self.maybe_save("starting a new session"):
+            return False
+        net = seed_network()
+        self.controller.load_session(net, net, seed_dataset(), None, default_settings(), 0)
+        self.project_path = None
+        self.session_name = "Seed example"
+        self._update_title()
+        self.set_modified(False)
+        self.show_message("New session: the seed example, epoch 0")
+        return True
+
+    def open_example(self, key: str) -> bool:
+        """Open a preset: its data, a network that learns it and its settings (resets)."""
+        preset = get_preset(key)
+        if not self.maybe_save(f"opening the example {preset.name}"):
+            return False
+        try:
+            self.controller.apply_preset(preset)
+        except ValueError as exc:
+            self.show_message(f"Example not opened: {exc}")
+            return False
+        self.project_path = None
+        self.session_name = preset.name
+        self._update_title()
+        self.set_modified(False)
+        self.show_message(f"Opened the example {preset.name}: {preset.description}")
+        return True
+
+    def use_example_dataset(self, name: str) -> None:
+        """Train on one of the example datasets (the network adapts its input/output layers)."""
+        dataset = make_dataset(name)
+        try:
+            rebuilt = self.controller.set_data(dataset, None)
+        except ValueError as exc:
+            self.show_message(f"Data not changed: {exc}")
+            return
+        note = " (the network was rebuilt to fit it)" if rebuilt else ""
+        self.show_message(f"Training on {name}, {len(dataset.inputs)} samples{note}")
+
+    def project(self) -> Project:
+        """The session as a :class:`Project` (the weights and epoch shown)."""
+        self.flush_losses()
+        snapshot = self.controller.current_snapshot()
+        epochs, train_loss, test_loss = self.loss_plot.history()
+        keep = np.asarray(epochs) <= snapshot.epoch
+        train, test = self.controller.dataset()
+        return Project(
+            network=self.controller.current_network(),
+            initial_network=self.controller.initial_network(),
+            train=train,
+            test=test,
+            settings={
+                **self.controller.settings(),
+                "mistakes": mistakes_to_dict(self.controller.mistakes()),
+            },
+            epoch=snapshot.epoch,
+            loss_history={
+                "epoch": np.asarray(epochs)[keep],
+                "train_loss": np.asarray(train_loss)[keep],
+                "test_loss": np.asarray(test_loss)[keep],
+            },
+        )
+
+    def save_project_to(self, path: str | Path) -> bool:
+        """Save the session to ``path``; False (and an error dialog) when it fails."""
+        path = Path(path)
+        if path.suffix == "":
+            path = path.with_suffix(PROJECT_SUFFIX)
+        try:
+            save_project(path, self.project())
+        except (OSError, ValueError, ProjectFileError) as exc:
+            show_error(self, f"Could not save the project to {path}.", str(exc), modal=False)
+            return False
+        self.project_path = path
+        self._update_title()
+        self.set_modified(False)
+        self.show_message(f"Saved {path}")
+        return True
+
+    def open_project_from(
+        self, path: str | Path, show_errors: bool = True, ask_to_save: bool = True
+    ) -> bool:
+        """Open a project; on failure an error dialog and the current session is untouched.
+
+        With unsaved changes the student is asked first (``ask_to_save``);
+        Cancel leaves everything as it is (False).
+        """
+        path = Path(path)
+        try:
+            project = load_project(path)
+        except (ProjectFileError, OSError, ValueError) as exc:
+            self._report_open_failure(path, exc, show_errors)
+            return False
+        if ask_to_save and not self.maybe_save(f"opening {path.name}"):
+            return False
+        if not self._load_project(project, path, show_errors):
+            return False
+        self.project_path = path
+        self._update_title()
+        self.set_modified(False)
+        self.show_message(f"Opened {path.name} at epoch {project.epoch:,}")
+        return True
+
+    def _report_open_failure(self, path: Path, exc: Exception, show_errors: bool) -> None:
+        if show_errors:
+            show_error(self, f"Could not open {path.name}. Nothing was changed.", str(exc))
+        self.show_message(f"Could not open {path.name}: {' '.join(str(exc).split())}", 0)
+
+    def _load_project(self, project: Project, path: Path, show_errors: bool = True) -> bool:
+        history = project.loss_history
+        try:
+            # Checked before anything changes, so a bad entry leaves the session as it was.
+            mistakes = mistakes_from_dict(project.settings.get("mistakes"))
+            if self.controller.is_running:
+                self.controller.pause()
+            self.controller.load_session(
+                project.network,
+                project.initial_network,
+                project.train,
+                project.test,
+                project.settings,
+                project.epoch,
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            self._report_open_failure(path, exc, show_errors)
+            return False
+        self.controller.set_mistakes(mistakes)
+        try:
+            self.loss_plot.set_history(
+                history["epoch"], history["train_loss"], history["test_loss"]
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            self.loss_plot.clear()
+            self.show_message(f"Opened {path.name} without its loss history: {exc}", 0)
+        return True
+
+    def _last_directory(self) -> str:
+        return str(app_settings().value("files/last_directory", str(Path.home())))
+
+    def _remember_directory(self, path: str) -> None:
+        app_settings().setValue("files/last_directory", str(Path(path).parent))
+
+    def open_project(self) -> None:
+        """Ask for a project file and open it."""
+        if not self.maybe_save("opening another project"):
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", self._last_directory(), PROJECT_FILTER
+        )
+        if path:
+            self._remember_directory(path)
+            self.open_project_from(path, ask_to_save=False)
+
+    def save_project(self) -> bool:
+        """Save to the current project file (asks for a name the first time)."""
+        if self.project_path is None:
+            return self.save_project_as()
+        return self.save_project_to(self.project_path)
+
+    def save_project_as(self) -> bool:
+        """Ask for a file name and save; False when cancelled or the save failed."""
+        path = self.choose_save_path()
+        if not path:
+            return False
+        self._remember_directory(path)
+        return self.save_project_to(path)
+
+    def choose_save_path(self) -> str:
+        """The Save As file chooser ("" for cancel); tests replace it."""
+        start = str(Path(self._last_directory()) / f"network{PROJECT_SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
+        return path
+
+    # ------------------------------------------------------------- exports
+    def _export(self, what: str, function, path: str) -> bool:
+        try:
+            function(path)
+        except (OSError, ValueError) as exc:
+            show_error(self, f"Could not export the {what} to {path}.", str(exc))
+            return False
+        self.show_message(f"Exported the {what} to {path}")
+        return True
+
+    def export_loss_csv(self, path: str | Path) -> bool:
+        """Write the loss history (epoch, train loss, test loss) as CSV."""
+        self.flush_losses()
+        return self._export("loss history", self.loss_plot.export_csv, str(path))
+
+    def export_network_image(self, path: str | Path) -> bool:
+        """Write the network picture as PNG or SVG (by the suffix)."""
+        return self._export("network picture", self.network_view.export_image, str(path))
+
+    def export_loss_plot_image(self, path: str | Path) -> bool:
+        """Write the loss plot as PNG or SVG (by the suffix)."""
+        self.flush_losses()
+        return self._export("loss plot", self.loss_plot.export_image, str(path))
+
+    def _ask_export_path(self, title: str, name: str, filters: str) -> str:
+        start = str(Path(self._last_directory()) / name)
+        path, _ = QFileDialog.getSaveFileName(self, title, start, filters)
+        if path:
+            self._remember_directory(path)
+        return path
+
+    def _export_loss_csv_dialog(self) -> None:
+        path = self._ask_export_path("Export loss history", "loss.csv", "CSV files (*.csv)")
+        if path:
+            self.export_loss_csv(path)
+
+    def _export_network_dialog(self) -> None:
+        path = self._ask_export_path(
+            "Export network picture", "network.png", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
+        if path:
+            self.export_network_image(path)
+
+    def _export_loss_plot_dialog(self) -> None:
+        path = self._ask_export_path(
+            "Export loss plot", "loss.png", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
+        if path:
+            self.export_loss_plot_image(path)
