@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--memory-epochs", type=int, default=200_000)
     args = parser.parse_args(argv)
-    from backprop_lab.gui import training
+    from backprop_lab.gui.training import worker as training
 
     if args.emits_per_second is not None:
         training.EMITS_PER_SECOND = args.emits_per_second

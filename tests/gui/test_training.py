@@ -392,7 +392,13 @@ def test_epochs_a_turn_is_one_whenever_an_epoch_may_have_to_stop():
     assert worker._epochs_this_turn() == 1
 
 
-def test_the_gui_thread_can_take_the_gil_from_the_worker_quickly(controller):
-    # Every wake-up of the GUI thread waits for the GIL before it can tell the
-    # worker to step aside: at most one switch interval, 5 ms by Python's default.
-    assert sys.getswitchinterval() <= GIL_SWITCH_INTERVAL_SECONDS <= 0.001
+def test_the_gui_thread_can_take_the_gil_from_the_worker_quickly(qtbot, controller):
+    # Every wake-up of the GUI thread waits for the GIL: at most one switch interval,
+    # 5 ms by Python's default. It is short only while training and restored after.
+    before = sys.getswitchinterval()
+    assert GIL_SWITCH_INTERVAL_SECONDS <= 0.001
+    controller.run()
+    qtbot.waitUntil(lambda: sys.getswitchinterval() <= GIL_SWITCH_INTERVAL_SECONDS, timeout=TIMEOUT)
+    controller.pause()
+    wait_paused(qtbot, controller)
+    qtbot.waitUntil(lambda: sys.getswitchinterval() == before, timeout=TIMEOUT)

@@ -198,6 +198,15 @@ class Trainer:
         self._velocity = None
         self._bias_velocity = None
 
+    def forget_last_update(self) -> None:
+        """Forget the momentum and the last update (after the weights were edited).
+
+        A later divergence then cannot go back to weights from before the edit,
+        and no snapshot shows the edit as the last update.
+        """
+        self.reset_momentum()
+        self._previous = None
+
     # -------------------------------------------------------------- training
     def step(self, epochs: int = 1) -> list[EpochRecord]:
         """Train ``epochs`` epochs and return one record per epoch.

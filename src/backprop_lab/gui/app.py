@@ -139,7 +139,6 @@ def _make_application(offscreen: bool):
         and not os.environ.get("WAYLAND_DISPLAY")
     ):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # Qt's plain Unix event dispatcher announces "awake" before it handles
     # queued signals and paints (GLib's only after), which is what lets the
     # training worker step aside while the GUI thread is busy: without it a

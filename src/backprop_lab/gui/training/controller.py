@@ -1,25 +1,9 @@
-"""Training in a background thread: the only module of Backprop Lab with threads.
+"""The GUI's handle on training: :class:`TrainingController` lives in the GUI thread.
 
-The pattern (DESIGN.md, "The training worker"):
-
-* :class:`TrainingWorker` is a ``QObject`` moved to a ``QThread``. Its
-  :meth:`~TrainingWorker.run` loop owns the core :class:`Trainer` and is the
-  only code that touches the trainer's arrays while the thread lives.
-* While the loop runs, that thread's event loop is blocked, so every request
-  from the GUI is a command put on a :class:`queue.Queue` and read at an epoch
-  boundary. Paused means blocking on a :class:`threading.Event` (no polling).
-* Emission is rate-limited at the source (about 30 per second, measured with
-  :func:`time.perf_counter`). Each emit carries the losses of *every* epoch
-  since the previous one (so the plot loses no point) and one immutable
-  :class:`NetworkSnapshot` (so the view redraws only the latest state). A new
-  snapshot is only sent once the GUI has taken the previous one, so a slow
-  redraw can never flood the GUI thread's event queue. One final emit follows
-  every pause, stop and step.
-
-:class:`TrainingController` lives in the GUI thread. Widgets call its methods and
-listen to its signals; it validates every request synchronously (raising
-``ValueError`` and changing nothing on bad input) and forwards it to the
-worker. Requests that replace the network (reset, re-initialise, a new
+Widgets call its methods and listen to its signals; it validates every request
+synchronously (raising ``ValueError`` and changing nothing on bad input) and
+forwards it to the :class:`~backprop_lab.gui.training.worker.TrainingWorker` as a
+typed command. Requests that replace the network (reset, re-initialise, a new
 architecture, data of a new width, an opened project) build the new trainer in
 the GUI thread, bump a *generation* number and emit :attr:`network_reset` at
 once; anything the worker emitted for an older generation is dropped, so no
@@ -29,20 +13,13 @@ widget ever draws the weights of a network other than the one shown.
 from __future__ import annotations
 
 import math
-import queue
 import random
-import sys
-import threading
-import time
-import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, QTimer, Signal, Slot
-from threadpoolctl import threadpool_limits
 
 from backprop_lab.core import (
     HIDDEN_ACTIVATIONS,
@@ -50,7 +27,6 @@ from backprop_lab.core import (
     LOSSES,
     NO_MISTAKES,
     OUTPUT_ACTIVATIONS,
-    Divergence,
     Mistakes,
     Network,
     NetworkSnapshot,
@@ -62,49 +38,26 @@ from backprop_lab.core.datasets import seed_dataset
 from backprop_lab.core.limits import MAX_HIDDEN_LAYERS, MAX_LAYER_SIZE
 from backprop_lab.core.presets import Preset
 
+from .worker import (
+    Pause,
+    Quit,
+    Replace,
+    Run,
+    SetBatchSize,
+    SetData,
+    SetLearningRate,
+    SetLoss,
+    SetMistakes,
+    SetMomentum,
+    SetParameter,
+    SetParameters,
+    SetSpeed,
+    SetStopConditions,
+    Step,
+    TrainingWorker,
+)
+
 Array = npt.NDArray[np.float64]
-
-#: Snapshots per second the worker sends at most while running.
-EMITS_PER_SECOND = 25.0
-
-#: How long the worker waits, after an emit, for the GUI to finish drawing it.
-GUI_YIELD_SECONDS = 0.008
-#: How long the worker steps aside while the GUI thread is busy, at most ...
-GUI_WAIT_SECONDS = 0.03
-#: ... before it trains this long regardless.
-WORKER_SLICE_SECONDS = 0.003
-#: The interpreter's thread switch interval while a controller lives (Python's default
-#: is 5 ms). The GUI thread needs the GIL to tell the worker to step aside; a shorter
-#: interval lets it take the GIL from a training worker within this long, instead of
-#: 5 ms for every wake-up of the GUI (a timer, a repaint, an input event).
-GIL_SWITCH_INTERVAL_SECONDS = 0.0005
-#: While running, the worker trains a few epochs per call into the core, about this long
-#: (it looks at commands and the GUI in between) ...
-WORKER_CHUNK_SECONDS = 0.0005
-#: ... and never more epochs than this at once.
-MAX_EPOCHS_PER_TURN = 16
-
-
-@dataclass(frozen=True)
-class EpochBatch:
-    """The losses of consecutive epochs, as the worker sends them.
-
-    Attributes
-    ----------
-    epochs
-        Epoch numbers (1 for the first epoch trained), int64.
-    train_loss
-        Training loss of each epoch.
-    test_loss
-        Test loss of each epoch, NaN when there is no test set.
-    """
-
-    epochs: npt.NDArray[np.int64]
-    train_loss: Array
-    test_loss: Array
-
-    def __len__(self) -> int:
-        return int(self.epochs.shape[0])
 
 
 def default_settings() -> dict[str, Any]:
@@ -250,320 +203,6 @@ def _dataset_arrays(dataset) -> tuple[Array, Array]:
     return X, T
 
 
-# -------------------------------------------------------------------- worker
-class TrainingWorker(QObject):
-    """Trains in its own thread; talk to it only through :meth:`send`.
-
-    Signals carry the *generation* of the trainer they describe so the
-    controller can drop what belongs to a network that has been replaced.
-    """
-
-    #: (generation, EpochBatch or None, NetworkSnapshot or None)
-    progressed = Signal(object)
-    #: (generation, "running" | "paused")
-    state_changed = Signal(object)
-    #: (generation, Divergence)
-    diverged = Signal(object)
-    #: (generation, message)
-    stop_condition_reached = Signal(object)
-    #: (generation, traceback text): an unexpected error; the worker paused.
-    failed = Signal(object)
-    #: the run loop returned
-    finished = Signal()
-
-    def __init__(self, trainer: Trainer, generation: int = 0) -> None:
-        super().__init__()
-        self._trainer = trainer
-        self._generation = generation
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
-        self._wake = threading.Event()
-        self._quit = False
-        self._running = False
-        self._steps_left = 0
-        self._epochs_per_second: float | None = None
-        self._max_epochs: int | None = None
-        self._target_loss: float | None = None
-        self._pending_epochs: list[int] = []
-        self._pending_train: list[float] = []
-        self._pending_test: list[float] = []
-        self._last_emit = 0.0
-        # Set by the GUI thread once it has shown the last snapshot. Until then
-        # no new snapshot is made (back-pressure for slow redraws), and right
-        # after an emit the worker blocks on it for up to GUI_YIELD_SECONDS so
-        # the GUI thread gets the GIL to itself while it redraws.
-        self.gui_ready = threading.Event()
-        self.gui_ready.set()
-        # Cleared while the GUI thread is processing events (between its event
-        # dispatcher's awake and aboutToBlock). Python threads share one GIL,
-        # and a busy worker makes every GIL hand-off in a redraw wait up to the
-        # interpreter's switch interval, so the worker steps aside while the
-        # GUI works: at most GUI_WAIT_SECONDS, then it trains for at least
-        # WORKER_SLICE_SECONDS, so neither side can starve the other.
-        self.gui_idle = threading.Event()
-        self.gui_idle.set()
-        self._slice_end = 0.0
-        # Seconds an epoch takes (a running average), for _epochs_this_turn.
-        self._epoch_seconds = 1.0
-
-    # -------------------------------------------------------- GUI thread side
-    def send(self, *command: Any) -> None:
-        """Queue a command for the next epoch boundary (thread-safe)."""
-        self._commands.put(command)
-        self._wake.set()
-
-    # ----------------------------------------------------- worker thread side
-    @Slot()
-    def run(self) -> None:
-        """The training loop: runs until a ``("quit",)`` command."""
-        with threadpool_limits(limits=1), np.errstate(all="ignore"):
-            while True:
-                try:
-                    if not self._running and self._steps_left == 0:
-                        self._wake.wait()
-                    if self._wake.is_set():
-                        self._wake.clear()
-                        self._drain_commands()
-                    if self._quit:
-                        break
-                    if self._running or self._steps_left > 0:
-                        self._train_one_epoch()
-                except Exception:
-                    self._running = False
-                    self._steps_left = 0
-                    self.failed.emit((self._generation, traceback.format_exc()))
-                    self.state_changed.emit((self._generation, "paused"))
-        self.finished.emit()
-
-    def _drain_commands(self) -> None:
-        while True:
-            try:
-                command = self._commands.get_nowait()
-            except queue.Empty:
-                return
-            self._apply(command)
-
-    def _apply(self, command: tuple) -> None:
-        name, *args = command
-        trainer = self._trainer
-        if name == "quit":
-            self._quit = True
-        elif name == "run":
-            if not self._running:
-                self._running = True
-                self._steps_left = 0
-                self._last_emit = time.perf_counter()
-                self._next_epoch_time = self._last_emit
-                self.state_changed.emit((self._generation, "running"))
-        elif name == "pause":
-            if not self._undo_non_finite():
-                self._stop("paused")
-        elif name == "step":
-            if not self._running:
-                self._steps_left += int(args[0])
-                self._next_epoch_time = time.perf_counter()
-                if self._steps_left > 1:
-                    self.state_changed.emit((self._generation, "running"))
-        elif name == "replace":
-            new_trainer, generation = args
-            self._stop("paused")
-            self._trainer = new_trainer
-            self._generation = generation
-            self._clear_pending()
-        elif name == "learning_rate":
-            trainer.learning_rate = args[0]
-        elif name == "momentum":
-            trainer.momentum = args[0]
-            trainer.reset_momentum()
-        elif name == "batch_size":
-            trainer.batch_size = args[0]
-        elif name == "loss":
-            trainer.loss = args[0]
-            self._emit(force_snapshot=True)
-        elif name == "mistakes":
-            trainer.mistakes = args[0]
-            self._emit(force_snapshot=True)
-        elif name == "speed":
-            self._epochs_per_second = args[0]
-            self._next_epoch_time = time.perf_counter()
-        elif name == "stop_conditions":
-            self._max_epochs, self._target_loss = args
-        elif name == "data":
-            trainer.set_data(*args)
-            self._emit(force_snapshot=True)
-        elif name == "parameter":
-            ref, value = args
-            net = trainer.net
-            if ref.source is None:
-                biases = [b.copy() for b in net.biases]
-                biases[ref.layer][ref.target] = value
-                net.biases = biases
-            else:
-                weights = [w.copy() for w in net.weights]
-                weights[ref.layer][ref.source, ref.target] = value
-                net.weights = weights
-            self._forget_last_update()
-            self._emit(force_snapshot=True)
-        elif name == "parameters":
-            weights, biases = args
-            trainer.net.weights = [np.array(w, dtype=np.float64) for w in weights]
-            if biases is not None:
-                trainer.net.biases = [np.array(b, dtype=np.float64) for b in biases]
-            self._forget_last_update()
-            self._emit(force_snapshot=True)
-        else:  # pragma: no cover - a programming error in the controller
-            raise ValueError(f"unknown worker command {name!r}")
-
-    def _forget_last_update(self) -> None:
-        self._trainer.reset_momentum()
-        if hasattr(self._trainer, "_previous"):
-            del self._trainer._previous
-
-    def _stop(self, state: str) -> None:
-        was_busy = self._running or self._steps_left > 1
-        self._running = False
-        self._steps_left = 0
-        self._emit(force_snapshot=True)
-        if was_busy:
-            self.state_changed.emit((self._generation, state))
-
-    def _undo_non_finite(self) -> bool:
-        """Training stops here: if these weights have no finite loss, go back (a divergence).
-
-        While running, the next epoch finds out; a Step or a pause would
-        otherwise leave the student looking at weights whose loss is inf or
-        NaN. One core step from them detects it and restores the last finite
-        weights, exactly as during a run. True when it diverged.
-        """
-        trainer = self._trainer
-        if math.isfinite(trainer.train_loss()):
-            return False
-        records = trainer.step(1)
-        divergence: Divergence | None = trainer.divergence
-        if divergence is None:  # pragma: no cover - a non-finite loss always diverges
-            for record in records:
-                self._pending_epochs.append(record.epoch)
-                self._pending_train.append(record.train_loss)
-                self._pending_test.append(
-                    math.nan if record.test_loss is None else record.test_loss
-                )
-            return False
-        self._drop_pending_after(trainer.epoch)
-        self._stop("paused")
-        self.diverged.emit((self._generation, divergence))
-        return True
-
-    def _drop_pending_after(self, epoch: int) -> None:
-        while self._pending_epochs and self._pending_epochs[-1] > epoch:
-            self._pending_epochs.pop()
-            self._pending_train.pop()
-            self._pending_test.pop()
-
-    def _clear_pending(self) -> None:
-        self._pending_epochs.clear()
-        self._pending_train.clear()
-        self._pending_test.clear()
-
-    def _epochs_this_turn(self) -> int:
-        """How many epochs to train before looking at commands and the GUI again.
-
-        One when an epoch may have to stop training (a target loss, a speed cap),
-        else as many as take about :data:`WORKER_CHUNK_SECONDS` (a call into the
-        core per epoch costs about a tenth of a small network's epoch), never
-        past a Step's last epoch or the maximum number of epochs.
-        """
-        if self._epochs_per_second is not None or self._target_loss is not None:
-            return 1
-        epochs = int(WORKER_CHUNK_SECONDS / max(self._epoch_seconds, 1e-7))
-        epochs = max(1, min(MAX_EPOCHS_PER_TURN, epochs))
-        if self._steps_left > 0:
-            epochs = min(epochs, self._steps_left)
-        if self._max_epochs is not None:
-            epochs = min(epochs, max(1, self._max_epochs - self._trainer.epoch))
-        return epochs
-
-    def _train_one_epoch(self) -> None:
-        """Train the next epoch (or the next few: see :meth:`_epochs_this_turn`)."""
-        trainer = self._trainer
-        if not self.gui_idle.is_set():
-            now = time.perf_counter()
-            if now >= self._slice_end:
-                if not self.gui_idle.wait(GUI_WAIT_SECONDS):
-                    self._slice_end = time.perf_counter() + WORKER_SLICE_SECONDS
-        if self._epochs_per_second is not None:
-            delay = self._next_epoch_time - time.perf_counter()
-            if delay > 0:
-                # Sleep, but wake at once for a command (pause, quit, ...).
-                if self._wake.wait(delay):
-                    return
-            self._next_epoch_time = max(
-                self._next_epoch_time + 1.0 / self._epochs_per_second,
-                time.perf_counter() - 0.25,
-            )
-        epochs = self._epochs_this_turn()
-        started = time.perf_counter()
-        records = trainer.step(epochs)
-        if records:
-            elapsed = (time.perf_counter() - started) / len(records)
-            self._epoch_seconds += 0.2 * (elapsed - self._epoch_seconds)
-        for record in records:
-            self._pending_epochs.append(record.epoch)
-            self._pending_train.append(record.train_loss)
-            self._pending_test.append(math.nan if record.test_loss is None else record.test_loss)
-        divergence: Divergence | None = trainer.divergence
-        if divergence is not None or not records:
-            if divergence is not None:
-                # Full-batch training undid the last epoch: its loss must not be sent.
-                self._drop_pending_after(trainer.epoch)
-            self._stop("paused")
-            if not self._running and divergence is not None:
-                self.diverged.emit((self._generation, divergence))
-            return
-        record = records[-1]
-        stop_message = None
-        if self._max_epochs is not None and record.epoch >= self._max_epochs:
-            stop_message = f"Stopped: reached the maximum of {self._max_epochs} epochs."
-        elif self._target_loss is not None and record.train_loss <= self._target_loss:
-            stop_message = (
-                f"Stopped: the training loss {record.train_loss:.6g} reached the target "
-                f"{self._target_loss:g} at epoch {record.epoch}."
-            )
-        if stop_message is not None and (self._running or self._steps_left > 1):
-            self._stop("paused")
-            self.stop_condition_reached.emit((self._generation, stop_message))
-            return
-        if self._steps_left > 0:
-            self._steps_left -= len(records)
-            if self._steps_left == 0:
-                if self._undo_non_finite():
-                    self.state_changed.emit((self._generation, "paused"))
-                    return
-                self._emit(force_snapshot=True)
-                self.state_changed.emit((self._generation, "paused"))
-                return
-        now = time.perf_counter()
-        if now - self._last_emit >= 1.0 / EMITS_PER_SECOND and self.gui_ready.is_set():
-            self._emit(force_snapshot=False, now=now)
-            self.gui_ready.wait(GUI_YIELD_SECONDS)
-
-    def _emit(self, force_snapshot: bool, now: float | None = None) -> None:
-        batch = None
-        if self._pending_epochs:
-            batch = EpochBatch(
-                np.array(self._pending_epochs, dtype=np.int64),
-                np.array(self._pending_train, dtype=np.float64),
-                np.array(self._pending_test, dtype=np.float64),
-            )
-            self._clear_pending()
-        snapshot = None
-        if force_snapshot or self.gui_ready.is_set():
-            snapshot = take_snapshot(self._trainer)
-            self.gui_ready.clear()
-        if batch is None and snapshot is None:
-            return
-        self._last_emit = time.perf_counter() if now is None else now
-        self.progressed.emit((self._generation, batch, snapshot))
-
-
 # ---------------------------------------------------------------- controller
 class TrainingController(QObject):
     """The GUI's handle on training: validates requests, forwards them, re-emits results.
@@ -613,8 +252,6 @@ class TrainingController(QObject):
         self._worker.stop_condition_reached.connect(self._on_stop_condition)
         self._worker.failed.connect(self._on_failed)
         self._shut_down = False
-        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_SECONDS:
-            sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)
         self._dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread())
         if self._dispatcher is not None:
             self._dispatcher.awake.connect(self._worker.gui_idle.clear)
@@ -648,7 +285,7 @@ class TrainingController(QObject):
         self._running = False
         self._snapshot = take_snapshot(trainer)
         self._worker.gui_ready.set()
-        self._worker.send("replace", trainer, self._generation)
+        self._worker.send(Replace(trainer, self._generation))
         if self._worker_state != "paused":
             self._worker_state = "paused"
             self.state_changed.emit("paused")
@@ -723,20 +360,20 @@ class TrainingController(QObject):
             raise ValueError(f"step at least 1 epoch, got {epochs}")
         if self.is_running:
             return False
-        self._worker.send("step", epochs)
+        self._worker.send(Step(epochs))
         return True
 
     def run(self) -> None:
         """Train continuously until pause(), a stop condition or divergence."""
         self._require_alive()
         self._running = True
-        self._worker.send("run")
+        self._worker.send(Run())
 
     def pause(self) -> None:
         """Stop at the next epoch boundary (one final snapshot follows)."""
         self._require_alive()
         self._running = False
-        self._worker.send("pause")
+        self._worker.send(Pause())
 
     def reset(self) -> None:
         """Back to exactly the initial weights, epoch 0."""
@@ -760,23 +397,23 @@ class TrainingController(QObject):
         self.settings_changed.emit(self.settings())
         return seed
 
-    def _set(self, key: str, value: Any, command: str) -> None:
+    def _set(self, key: str, value: Any, command: type) -> None:
         self._settings[key] = value
-        self._worker.send(command, value)
+        self._worker.send(command(value))
         self.settings_changed.emit(self.settings())
         self.session_changed.emit("settings")
 
     def set_learning_rate(self, learning_rate: float) -> None:
         """Applies from the next epoch, also while running."""
-        self._set("learning_rate", _check_learning_rate(learning_rate), "learning_rate")
+        self._set("learning_rate", _check_learning_rate(learning_rate), SetLearningRate)
 
     def set_momentum(self, momentum: float) -> None:
         """Classical momentum in [0, 1)."""
-        self._set("momentum", _check_momentum(momentum), "momentum")
+        self._set("momentum", _check_momentum(momentum), SetMomentum)
 
     def set_batch_size(self, batch_size: int | None) -> None:
         """None for full batch, 1 for online learning, k for minibatches."""
-        self._set("batch_size", _check_batch_size(batch_size), "batch_size")
+        self._set("batch_size", _check_batch_size(batch_size), SetBatchSize)
 
     def set_loss(self, loss: str) -> None:
         """``"half_sse"``, ``"mse"`` or ``"cross_entropy"``."""
@@ -785,18 +422,18 @@ class TrainingController(QObject):
         output = self._snapshot.activations[-1]
         if loss == "cross_entropy" and output not in ("sigmoid", "softmax"):
             raise ValueError("cross-entropy needs a sigmoid or softmax output layer")
-        self._set("loss", loss, "loss")
+        self._set("loss", loss, SetLoss)
 
     def set_speed(self, epochs_per_second: float | None) -> None:
         """Cap the speed at ``epochs_per_second``, or None for as fast as possible."""
-        self._set("epochs_per_second", _check_speed(epochs_per_second), "speed")
+        self._set("epochs_per_second", _check_speed(epochs_per_second), SetSpeed)
 
     def set_stop_conditions(self, max_epochs: int | None, target_loss: float | None) -> None:
         """Pause when the epoch reaches ``max_epochs`` or the loss reaches ``target_loss``."""
         max_epochs, target_loss = _check_stop_conditions(max_epochs, target_loss)
         self._settings["max_epochs"] = max_epochs
         self._settings["target_loss"] = target_loss
-        self._worker.send("stop_conditions", max_epochs, target_loss)
+        self._worker.send(SetStopConditions(max_epochs, target_loss))
         self.settings_changed.emit(self.settings())
         self.session_changed.emit("settings")
 
@@ -885,7 +522,7 @@ class TrainingController(QObject):
             self._replace(trainer)
         else:
             self._train, self._test = train, test
-            self._worker.send("data", X, T, Xt, Tt)
+            self._worker.send(SetData(X, T, Xt, Tt))
         self.data_changed.emit((train, test))
         self.session_changed.emit("data")
         return rebuild
@@ -911,7 +548,7 @@ class TrainingController(QObject):
                 raise ValueError("this network has no biases; switch bias on first")
         elif not 0 <= ref.source < sizes[ref.layer]:
             raise ValueError(f"{ref.name} does not exist in this network")
-        self._worker.send("parameter", ref, value)
+        self._worker.send(SetParameter(ref, value))
         self.session_changed.emit("weights")
 
     def set_parameters(self, weights: Sequence[npt.ArrayLike], biases=None) -> None:
@@ -932,7 +569,7 @@ class TrainingController(QObject):
                 raise ValueError("the bias vectors do not fit this network's layers")
             if not all(np.all(np.isfinite(b)) for b in bs):
                 raise ValueError("biases must be finite numbers")
-        self._worker.send("parameters", ws, bs)
+        self._worker.send(SetParameters(tuple(ws), None if bs is None else tuple(bs)))
         self.session_changed.emit("weights")
 
     def set_mistakes(self, mistakes: Mistakes) -> None:
@@ -940,7 +577,7 @@ class TrainingController(QObject):
         if not isinstance(mistakes, Mistakes):
             raise ValueError("expected a core.network.Mistakes value")
         self._mistakes = mistakes
-        self._worker.send("mistakes", mistakes)
+        self._worker.send(SetMistakes(mistakes))
         self.session_changed.emit("settings")
         # Panels showing the switches (the mistakes lab) follow settings_changed.
         self.settings_changed.emit(self.settings())
@@ -987,8 +624,8 @@ class TrainingController(QObject):
             self._settings, self._train, self._test = old
             raise
         self._initial_network = initial_network.copy()
-        self._worker.send("speed", merged["epochs_per_second"])
-        self._worker.send("stop_conditions", merged["max_epochs"], merged["target_loss"])
+        self._worker.send(SetSpeed(merged["epochs_per_second"]))
+        self._worker.send(SetStopConditions(merged["max_epochs"], merged["target_loss"]))
         self._replace(trainer)
         self.settings_changed.emit(self.settings())
         self.data_changed.emit((train, test))
@@ -1044,7 +681,7 @@ class TrainingController(QObject):
             self._dispatcher.aboutToBlock.disconnect(self._worker.gui_idle.set)
             self._dispatcher = None
         self._worker.gui_idle.set()
-        self._worker.send("quit")
+        self._worker.send(Quit())
         self._thread.quit()
         finished = self._thread.wait(timeout_ms)
         return bool(finished)

@@ -1,0 +1,156 @@
+"""Work off the GUI thread: submit a pure function, receive its result as a signal.
+
+:class:`BackgroundRunner` is for work a view or the window needs now and then
+and that takes longer than a frame (writing an autosave, computing a decision
+map or a loss landscape). The function runs on a :class:`QThreadPool` thread
+and must not touch any widget or any object another thread changes: give it
+immutable inputs (a snapshot, a copy) and let it return a new value.
+
+*Latest wins*: a runner runs one function at a time. Submitting while one runs
+queues the new one, replacing anything queued before it, and only the result of
+the most recently submitted function is delivered, so a view that asks again
+for every frame gets the newest answer without a backlog of stale work.
+
+:attr:`BackgroundRunner.finished` is emitted on the thread the runner lives in
+(the GUI thread) with the function's return value; :attr:`~BackgroundRunner.failed`
+with the traceback text when it raised. Together with the training worker, this
+module is the only place in Backprop Lab that starts threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+_shared_pool: QThreadPool | None = None
+
+
+def shared_pool() -> QThreadPool:
+    """The pool runners use unless given their own: one thread (training has the other core)."""
+    global _shared_pool
+    if _shared_pool is None:
+        _shared_pool = QThreadPool()
+        _shared_pool.setObjectName("backprop-lab background")
+        _shared_pool.setMaxThreadCount(1)
+        _shared_pool.setExpiryTimeout(30_000)
+    return _shared_pool
+
+
+class _Task(QRunnable):
+    def __init__(self, runner: BackgroundRunner, ticket: int, fn, args, kwargs) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._runner = runner
+        self._ticket = ticket
+        self._fn = fn
+        self._args = args
+        self._kwargs = kwargs
+
+    def run(self) -> None:  # runs on a pool thread
+        result = error = None
+        try:
+            result = self._fn(*self._args, **self._kwargs)
+        except BaseException:  # reported to the GUI thread, never lost
+            error = traceback.format_exc()
+        finally:
+            self._runner._task_returned()
+        try:
+            # Queued to the runner's thread (it lives in the GUI thread).
+            self._runner._task_done.emit(self._ticket, result, error)
+        except RuntimeError:  # the runner was deleted meanwhile: nobody to tell
+            pass
+
+
+class BackgroundRunner(QObject):
+    """Runs one pure function at a time off the GUI thread; the latest submitted wins.
+
+    Examples
+    --------
+    >>> runner = BackgroundRunner()                       # doctest: +SKIP
+    >>> runner.finished.connect(view.show_decision_map)  # doctest: +SKIP
+    >>> runner.submit(decision_map, snapshot, grid)      # doctest: +SKIP
+    """
+
+    #: the return value of the latest submitted function
+    finished = Signal(object)
+    #: the traceback text when the latest submitted function raised
+    failed = Signal(str)
+    # (ticket, result, error text or None), emitted on the pool thread.
+    _task_done = Signal(int, object, object)
+
+    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool if pool is not None else shared_pool()
+        self._ticket = 0
+        self._running_ticket: int | None = None
+        self._queued: tuple[int, Callable[..., Any], tuple, dict] | None = None
+        # Functions started and not yet returned (set on the pool thread, so that
+        # wait() never depends on the GUI thread's event loop).
+        self._in_flight = 0
+        self._returned = threading.Condition()
+        self._closed = False
+        self._task_done.connect(self._on_task_done)
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
+        """Run ``fn(*args, **kwargs)`` off the GUI thread; returns a ticket number.
+
+        Anything submitted earlier and not yet started is dropped; the result of
+        a function still running is dropped when it ends.
+        """
+        if self._closed:
+            raise RuntimeError("this background runner has been shut down")
+        self._ticket += 1
+        if self._running_ticket is None:
+            self._start(self._ticket, fn, args, kwargs)
+        else:
+            self._queued = (self._ticket, fn, args, kwargs)
+        return self._ticket
+
+    def cancel(self) -> None:
+        """Deliver nothing for what was submitted so far (a running function still ends)."""
+        self._ticket += 1
+        self._queued = None
+
+    @property
+    def busy(self) -> bool:
+        """True while a function runs or waits to run."""
+        return self._running_ticket is not None or self._queued is not None
+
+    def wait(self, timeout_ms: int = 5000) -> bool:
+        """Block until every started function has returned; True when none runs."""
+        with self._returned:
+            return self._returned.wait_for(lambda: self._in_flight == 0, timeout_ms / 1000)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Drop queued work, wait for the running function and deliver nothing more."""
+        self._closed = True
+        self.cancel()
+        return self.wait(timeout_ms)
+
+    def _start(self, ticket: int, fn, args, kwargs) -> None:
+        self._running_ticket = ticket
+        with self._returned:
+            self._in_flight += 1
+        self._pool.start(_Task(self, ticket, fn, args, kwargs))
+
+    def _task_returned(self) -> None:  # on the pool thread
+        with self._returned:
+            self._in_flight -= 1
+            self._returned.notify_all()
+
+    @Slot(int, object, object)
+    def _on_task_done(self, ticket: int, result: Any, error: object) -> None:
+        self._running_ticket = None
+        queued, self._queued = self._queued, None
+        if queued is not None and not self._closed:
+            self._start(*queued)
+        if self._closed or ticket != self._ticket:
+            return
+        if error is not None:
+            self.failed.emit(str(error))
+        else:
+            self.finished.emit(result)

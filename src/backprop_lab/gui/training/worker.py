@@ -1,0 +1,553 @@
+"""The training worker: a ``QObject`` in its own ``QThread`` that owns the core Trainer.
+
+* :class:`TrainingWorker` is moved to a ``QThread``. Its :meth:`~TrainingWorker.run`
+  loop owns the core :class:`~backprop_lab.core.Trainer` and is the only code that
+  touches the trainer's arrays while the thread lives.
+* While the loop runs, that thread's event loop is blocked, so every request from
+  the GUI is a typed command (one frozen dataclass per request, below) put on a
+  queue with :meth:`~TrainingWorker.send` and read at an epoch boundary. Paused
+  means blocking on a :class:`threading.Event` (no polling).
+* The worker is in exactly one :class:`WorkerState` at a time.
+* Emission is rate-limited at the source (measured with :func:`time.perf_counter`).
+  Each emit carries the losses of *every* epoch since the previous one (so the plot
+  loses no point) and one immutable :class:`~backprop_lab.core.NetworkSnapshot` (so
+  the views redraw only the latest state). A new snapshot is only sent once the
+  GUI has taken the previous one, so a slow redraw can never flood the GUI
+  thread's event queue. One final emit follows every pause, stop and step.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import queue
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QObject, Signal, Slot
+from threadpoolctl import threadpool_limits
+
+from backprop_lab.core import Divergence, Mistakes, ParameterRef, Trainer, take_snapshot
+
+Array = npt.NDArray[np.float64]
+
+#: Snapshots per second the worker sends at most while running.
+EMITS_PER_SECOND = 25.0
+
+#: How long the worker waits, after an emit, for the GUI to finish drawing it.
+GUI_YIELD_SECONDS = 0.008
+#: How long the worker steps aside while the GUI thread is busy, at most ...
+GUI_WAIT_SECONDS = 0.03
+#: ... before it trains this long regardless.
+WORKER_SLICE_SECONDS = 0.003
+#: The interpreter's thread switch interval while training runs (Python's default
+#: is 5 ms). The GUI thread needs the GIL to do anything; a shorter interval lets it
+#: take the GIL from a training worker within this long, instead of 5 ms for every
+#: wake-up of the GUI (a timer, a repaint, an input event). Restored when training
+#: stops.
+GIL_SWITCH_INTERVAL_SECONDS = 0.0005
+#: While running, the worker trains a few epochs per call into the core, about this long
+#: (it looks at commands and the GUI in between) ...
+WORKER_CHUNK_SECONDS = 0.0005
+#: ... and never more epochs than this at once.
+MAX_EPOCHS_PER_TURN = 16
+
+
+@dataclass(frozen=True)
+class EpochBatch:
+    """The losses of consecutive epochs, as the worker sends them.
+
+    Attributes
+    ----------
+    epochs
+        Epoch numbers (1 for the first epoch trained), int64.
+    train_loss
+        Training loss of each epoch.
+    test_loss
+        Test loss of each epoch, NaN when there is no test set.
+    """
+
+    epochs: npt.NDArray[np.int64]
+    train_loss: Array
+    test_loss: Array
+
+    def __len__(self) -> int:
+        return int(self.epochs.shape[0])
+
+
+# ------------------------------------------------------------------ commands
+# What the controller can ask of the worker. Each is applied at the next epoch
+# boundary, in the order sent.
+@dataclass(frozen=True, slots=True)
+class Quit:
+    """End the run loop (the thread then finishes)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Train continuously until Pause, a stop condition or a divergence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Stop after the current epoch; one final snapshot follows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Train ``epochs`` more epochs, then pause (ignored while running)."""
+
+    epochs: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Replace:
+    """Train ``trainer`` from now on; what is emitted carries ``generation``."""
+
+    trainer: Trainer
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetLearningRate:
+    learning_rate: float
+
+
+@dataclass(frozen=True, slots=True)
+class SetMomentum:
+    momentum: float
+
+
+@dataclass(frozen=True, slots=True)
+class SetBatchSize:
+    batch_size: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetLoss:
+    loss: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetMistakes:
+    mistakes: Mistakes
+
+
+@dataclass(frozen=True, slots=True)
+class SetSpeed:
+    """At most ``epochs_per_second`` (None: as fast as possible)."""
+
+    epochs_per_second: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetStopConditions:
+    max_epochs: int | None
+    target_loss: float | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SetData:
+    """New training (and test) arrays of the same widths."""
+
+    X: Array
+    T: Array
+    X_test: Array | None
+    T_test: Array | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetParameter:
+    """One weight or bias (the controller checked that it exists)."""
+
+    ref: ParameterRef
+    value: float
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SetParameters:
+    """Every weight (and bias) at once."""
+
+    weights: tuple[Array, ...]
+    biases: tuple[Array, ...] | None
+
+
+Command = (
+    Quit
+    | Run
+    | Pause
+    | Step
+    | Replace
+    | SetLearningRate
+    | SetMomentum
+    | SetBatchSize
+    | SetLoss
+    | SetMistakes
+    | SetSpeed
+    | SetStopConditions
+    | SetData
+    | SetParameter
+    | SetParameters
+)
+
+
+class WorkerState(enum.Enum):
+    """What the worker is doing."""
+
+    #: Waiting for a command.
+    PAUSED = "paused"
+    #: Training until Pause, a stop condition or a divergence.
+    RUNNING = "running"
+    #: Training the epochs a Step asked for, then pausing.
+    STEPPING = "stepping"
+    #: Quit was received; the loop ends.
+    QUIT = "quit"
+
+
+class _SwitchInterval:
+    """The interpreter's thread switch interval, shortened while training and restored after."""
+
+    def __init__(self) -> None:
+        self._saved: float | None = None
+
+    def shorten(self) -> None:
+        if self._saved is None:
+            self._saved = sys.getswitchinterval()
+            if self._saved > GIL_SWITCH_INTERVAL_SECONDS:
+                sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)
+
+    def restore(self) -> None:
+        if self._saved is not None:
+            sys.setswitchinterval(self._saved)
+            self._saved = None
+
+
+# -------------------------------------------------------------------- worker
+class TrainingWorker(QObject):
+    """Trains in its own thread; talk to it only through :meth:`send`.
+
+    Signals carry the *generation* of the trainer they describe so the
+    controller can drop what belongs to a network that has been replaced.
+    """
+
+    #: (generation, EpochBatch or None, NetworkSnapshot or None)
+    progressed = Signal(object)
+    #: (generation, "running" | "paused")
+    state_changed = Signal(object)
+    #: (generation, Divergence)
+    diverged = Signal(object)
+    #: (generation, message)
+    stop_condition_reached = Signal(object)
+    #: (generation, traceback text): an unexpected error; the worker paused.
+    failed = Signal(object)
+    #: the run loop returned
+    finished = Signal()
+
+    def __init__(self, trainer: Trainer, generation: int = 0) -> None:
+        super().__init__()
+        self._trainer = trainer
+        self._generation = generation
+        self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._state = WorkerState.PAUSED
+        #: Epochs a Step still has to train (only while STEPPING).
+        self._steps_left = 0
+        self._epochs_per_second: float | None = None
+        self._max_epochs: int | None = None
+        self._target_loss: float | None = None
+        self._pending_epochs: list[int] = []
+        self._pending_train: list[float] = []
+        self._pending_test: list[float] = []
+        self._last_emit = 0.0
+        self._next_epoch_time = 0.0
+        self._switch_interval = _SwitchInterval()
+        # Set by the GUI thread once it has shown the last snapshot. Until then
+        # no new snapshot is made (back-pressure for slow redraws), and right
+        # after an emit the worker blocks on it for up to GUI_YIELD_SECONDS so
+        # the GUI thread gets the GIL to itself while it redraws.
+        self.gui_ready = threading.Event()
+        self.gui_ready.set()
+        # Cleared while the GUI thread is processing events (between its event
+        # dispatcher's awake and aboutToBlock). Python threads share one GIL,
+        # and a busy worker makes every GIL hand-off in a redraw wait up to the
+        # interpreter's switch interval, so the worker steps aside while the
+        # GUI works: at most GUI_WAIT_SECONDS, then it trains for at least
+        # WORKER_SLICE_SECONDS, so neither side can starve the other.
+        self.gui_idle = threading.Event()
+        self.gui_idle.set()
+        self._slice_end = 0.0
+        # Seconds an epoch takes (a running average), for _epochs_this_turn.
+        self._epoch_seconds = 1.0
+
+    @property
+    def state(self) -> WorkerState:
+        """The worker's state (read from any thread; it may change at once)."""
+        return self._state
+
+    # -------------------------------------------------------- GUI thread side
+    def send(self, command: Command) -> None:
+        """Queue a command for the next epoch boundary (thread-safe)."""
+        self._commands.put(command)
+        self._wake.set()
+
+    # ----------------------------------------------------- worker thread side
+    def _set_state(self, state: WorkerState) -> None:
+        self._state = state
+        if state in (WorkerState.RUNNING, WorkerState.STEPPING):
+            self._switch_interval.shorten()
+        else:
+            self._switch_interval.restore()
+        if state is not WorkerState.STEPPING:
+            self._steps_left = 0
+
+    @property
+    def _training(self) -> bool:
+        return self._state in (WorkerState.RUNNING, WorkerState.STEPPING)
+
+    @Slot()
+    def run(self) -> None:
+        """The training loop: runs until a :class:`Quit` command."""
+        try:
+            with threadpool_limits(limits=1), np.errstate(all="ignore"):
+                while self._state is not WorkerState.QUIT:
+                    try:
+                        if not self._training:
+                            self._wake.wait()
+                        if self._wake.is_set():
+                            self._wake.clear()
+                            self._drain_commands()
+                        if self._training:
+                            self._train_one_epoch()
+                    except Exception:
+                        self._set_state(WorkerState.PAUSED)
+                        self.failed.emit((self._generation, traceback.format_exc()))
+                        self.state_changed.emit((self._generation, "paused"))
+        finally:
+            self._switch_interval.restore()
+        self.finished.emit()
+
+    def _drain_commands(self) -> None:
+        while self._state is not WorkerState.QUIT:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._apply(command)
+
+    def _apply(self, command: Command) -> None:
+        trainer = self._trainer
+        match command:
+            case Quit():
+                self._set_state(WorkerState.QUIT)
+            case Run():
+                if self._state is not WorkerState.RUNNING:
+                    self._set_state(WorkerState.RUNNING)
+                    self._last_emit = time.perf_counter()
+                    self._next_epoch_time = self._last_emit
+                    self.state_changed.emit((self._generation, "running"))
+            case Pause():
+                if not self._undo_non_finite():
+                    self._stop("paused")
+            case Step(epochs):
+                if self._state is not WorkerState.RUNNING:
+                    self._set_state(WorkerState.STEPPING)
+                    self._steps_left += int(epochs)
+                    self._next_epoch_time = time.perf_counter()
+                    if self._steps_left > 1:
+                        self.state_changed.emit((self._generation, "running"))
+            case Replace(new_trainer, generation):
+                self._stop("paused")
+                self._trainer = new_trainer
+                self._generation = generation
+                self._clear_pending()
+            case SetLearningRate(learning_rate):
+                trainer.learning_rate = learning_rate
+            case SetMomentum(momentum):
+                trainer.momentum = momentum
+                trainer.reset_momentum()
+            case SetBatchSize(batch_size):
+                trainer.batch_size = batch_size
+            case SetLoss(loss):
+                trainer.loss = loss
+                self._emit(force_snapshot=True)
+            case SetMistakes(mistakes):
+                trainer.mistakes = mistakes
+                self._emit(force_snapshot=True)
+            case SetSpeed(epochs_per_second):
+                self._epochs_per_second = epochs_per_second
+                self._next_epoch_time = time.perf_counter()
+            case SetStopConditions(max_epochs, target_loss):
+                self._max_epochs, self._target_loss = max_epochs, target_loss
+            case SetData(X, T, X_test, T_test):
+                trainer.set_data(X, T, X_test, T_test)
+                self._emit(force_snapshot=True)
+            case SetParameter(ref, value):
+                net = trainer.net
+                if ref.source is None:
+                    biases = [b.copy() for b in net.biases]
+                    biases[ref.layer][ref.target] = value
+                    net.biases = biases
+                else:
+                    weights = [w.copy() for w in net.weights]
+                    weights[ref.layer][ref.source, ref.target] = value
+                    net.weights = weights
+                trainer.forget_last_update()
+                self._emit(force_snapshot=True)
+            case SetParameters(weights, biases):
+                trainer.net.weights = [np.array(w, dtype=np.float64) for w in weights]
+                if biases is not None:
+                    trainer.net.biases = [np.array(b, dtype=np.float64) for b in biases]
+                trainer.forget_last_update()
+                self._emit(force_snapshot=True)
+            case _:  # pragma: no cover - a programming error in the controller
+                raise TypeError(f"unknown worker command {command!r}")
+
+    def _stop(self, state: str) -> None:
+        was_busy = self._state is WorkerState.RUNNING or self._steps_left > 1
+        self._set_state(WorkerState.PAUSED)
+        self._emit(force_snapshot=True)
+        if was_busy:
+            self.state_changed.emit((self._generation, state))
+
+    def _undo_non_finite(self) -> bool:
+        """Training stops here: if these weights have no finite loss, go back (a divergence).
+
+        While running, the next epoch finds out; a Step or a pause would
+        otherwise leave the student looking at weights whose loss is inf or
+        NaN. One core step from them detects it and restores the last finite
+        weights, exactly as during a run. True when it diverged.
+        """
+        trainer = self._trainer
+        if math.isfinite(trainer.train_loss()):
+            return False
+        records = trainer.step(1)
+        divergence: Divergence | None = trainer.divergence
+        if divergence is None:  # pragma: no cover - a non-finite loss always diverges
+            self._add_pending(records)
+            return False
+        self._drop_pending_after(trainer.epoch)
+        self._stop("paused")
+        self.diverged.emit((self._generation, divergence))
+        return True
+
+    def _add_pending(self, records) -> None:
+        for record in records:
+            self._pending_epochs.append(record.epoch)
+            self._pending_train.append(record.train_loss)
+            self._pending_test.append(math.nan if record.test_loss is None else record.test_loss)
+
+    def _drop_pending_after(self, epoch: int) -> None:
+        while self._pending_epochs and self._pending_epochs[-1] > epoch:
+            self._pending_epochs.pop()
+            self._pending_train.pop()
+            self._pending_test.pop()
+
+    def _clear_pending(self) -> None:
+        self._pending_epochs.clear()
+        self._pending_train.clear()
+        self._pending_test.clear()
+
+    def _epochs_this_turn(self) -> int:
+        """How many epochs to train before looking at commands and the GUI again.
+
+        One when an epoch may have to stop training (a target loss, a speed cap),
+        else as many as take about :data:`WORKER_CHUNK_SECONDS` (a call into the
+        core per epoch costs about a tenth of a small network's epoch), never
+        past a Step's last epoch or the maximum number of epochs.
+        """
+        if self._epochs_per_second is not None or self._target_loss is not None:
+            return 1
+        epochs = int(WORKER_CHUNK_SECONDS / max(self._epoch_seconds, 1e-7))
+        epochs = max(1, min(MAX_EPOCHS_PER_TURN, epochs))
+        if self._steps_left > 0:
+            epochs = min(epochs, self._steps_left)
+        if self._max_epochs is not None:
+            epochs = min(epochs, max(1, self._max_epochs - self._trainer.epoch))
+        return epochs
+
+    def _train_one_epoch(self) -> None:
+        """Train the next epoch (or the next few: see :meth:`_epochs_this_turn`)."""
+        trainer = self._trainer
+        if not self.gui_idle.is_set():
+            now = time.perf_counter()
+            if now >= self._slice_end:
+                if not self.gui_idle.wait(GUI_WAIT_SECONDS):
+                    self._slice_end = time.perf_counter() + WORKER_SLICE_SECONDS
+        if self._epochs_per_second is not None:
+            delay = self._next_epoch_time - time.perf_counter()
+            if delay > 0:
+                # Sleep, but wake at once for a command (pause, quit, ...).
+                if self._wake.wait(delay):
+                    return
+            self._next_epoch_time = max(
+                self._next_epoch_time + 1.0 / self._epochs_per_second,
+                time.perf_counter() - 0.25,
+            )
+        epochs = self._epochs_this_turn()
+        started = time.perf_counter()
+        records = trainer.step(epochs)
+        if records:
+            elapsed = (time.perf_counter() - started) / len(records)
+            self._epoch_seconds += 0.2 * (elapsed - self._epoch_seconds)
+        self._add_pending(records)
+        divergence: Divergence | None = trainer.divergence
+        if divergence is not None or not records:
+            if divergence is not None:
+                # Full-batch training undid the last epoch: its loss must not be sent.
+                self._drop_pending_after(trainer.epoch)
+            self._stop("paused")
+            if divergence is not None:
+                self.diverged.emit((self._generation, divergence))
+            return
+        record = records[-1]
+        stop_message = None
+        if self._max_epochs is not None and record.epoch >= self._max_epochs:
+            stop_message = f"Stopped: reached the maximum of {self._max_epochs} epochs."
+        elif self._target_loss is not None and record.train_loss <= self._target_loss:
+            stop_message = (
+                f"Stopped: the training loss {record.train_loss:.6g} reached the target "
+                f"{self._target_loss:g} at epoch {record.epoch}."
+            )
+        if stop_message is not None and (
+            self._state is WorkerState.RUNNING or self._steps_left > 1
+        ):
+            self._stop("paused")
+            self.stop_condition_reached.emit((self._generation, stop_message))
+            return
+        if self._state is WorkerState.STEPPING:
+            self._steps_left -= len(records)
+            if self._steps_left <= 0:
+                self._set_state(WorkerState.PAUSED)
+                if self._undo_non_finite():
+                    self.state_changed.emit((self._generation, "paused"))
+                    return
+                self._emit(force_snapshot=True)
+                self.state_changed.emit((self._generation, "paused"))
+                return
+        now = time.perf_counter()
+        if now - self._last_emit >= 1.0 / EMITS_PER_SECOND and self.gui_ready.is_set():
+            self._emit(force_snapshot=False, now=now)
+            self.gui_ready.wait(GUI_YIELD_SECONDS)
+
+    def _emit(self, force_snapshot: bool, now: float | None = None) -> None:
+        batch = None
+        if self._pending_epochs:
+            batch = EpochBatch(
+                np.array(self._pending_epochs, dtype=np.int64),
+                np.array(self._pending_train, dtype=np.float64),
+                np.array(self._pending_test, dtype=np.float64),
+            )
+            self._clear_pending()
+        snapshot = None
+        if force_snapshot or self.gui_ready.is_set():
+            snapshot = take_snapshot(self._trainer)
+            self.gui_ready.clear()
+        if batch is None and snapshot is None:
+            return
+        self._last_emit = time.perf_counter() if now is None else now
+        self.progressed.emit((self._generation, batch, snapshot))

@@ -1,0 +1,96 @@
+"""The background runner: a pure function off the GUI thread, its result as a signal."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QThread
+
+from backprop_lab.gui.training import BackgroundRunner
+
+TIMEOUT = 5000
+
+
+@pytest.fixture
+def runner(qtbot):
+    r = BackgroundRunner()
+    yield r
+    assert r.shutdown(), "a background function did not return"
+
+
+def test_the_result_arrives_on_the_gui_thread(qtbot, runner):
+    gui_thread = QThread.currentThread()
+    ran_on = []
+    arrived_on = []
+
+    def work(a, b):
+        ran_on.append(QThread.currentThread())
+        return a @ b
+
+    runner.finished.connect(lambda result: arrived_on.append(QThread.currentThread()))
+    a = np.arange(6.0).reshape(2, 3)
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
+        runner.submit(work, a, a.T)
+    np.testing.assert_array_equal(blocker.args[0], a @ a.T)
+    assert ran_on and ran_on[0] is not gui_thread
+    assert arrived_on == [gui_thread]
+    assert not runner.busy
+
+
+def test_the_latest_submitted_wins(qtbot, runner):
+    release = threading.Event()
+    started = threading.Event()
+    ran = []
+
+    def slow(value):
+        started.set()
+        release.wait(TIMEOUT / 1000)
+        ran.append(value)
+        return value
+
+    def quick(value):
+        ran.append(value)
+        return value
+
+    results = []
+    runner.finished.connect(results.append)
+    runner.submit(slow, 1)
+    assert started.wait(TIMEOUT / 1000)
+    for value in (2, 3, 4):
+        runner.submit(quick, value)  # each replaces the one queued before it
+    assert runner.busy
+    release.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT)
+    qtbot.wait(20)  # anything else queued to the GUI thread would arrive now
+    assert ran == [1, 4]  # 2 and 3 never ran
+    assert results == [4]  # 1 was superseded while it ran
+
+
+def test_an_error_is_reported_not_lost(qtbot, runner):
+    def broken():
+        raise ZeroDivisionError("on purpose")
+
+    with qtbot.waitSignal(runner.failed, timeout=TIMEOUT) as blocker:
+        runner.submit(broken)
+    assert "ZeroDivisionError: on purpose" in blocker.args[0]
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
+        runner.submit(lambda: "still works")
+    assert blocker.args[0] == "still works"
+
+
+def test_cancel_and_shutdown_deliver_nothing_more(qtbot):
+    runner = BackgroundRunner()
+    release = threading.Event()
+    results = []
+    runner.finished.connect(results.append)
+    runner.submit(lambda: release.wait(TIMEOUT / 1000) and "late")
+    runner.cancel()
+    release.set()
+    assert runner.wait()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT)
+    assert results == []
+    assert runner.shutdown()
+    with pytest.raises(RuntimeError):
+        runner.submit(lambda: None)
