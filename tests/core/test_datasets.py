@@ -10,19 +10,25 @@ from backprop_lab.core import (
     FIXED_DATASETS,
     Network,
     Trainer,
+    above_abs,
+    above_cubic,
+    above_sine,
     circles,
     gaussians,
     make_dataset,
+    moons,
     seed_dataset,
     sine,
     spirals,
+    three_gaussians,
     train_test_split,
     xor,
 )
+from backprop_lab.core.datasets import abs_curve, cubic_curve, sine_curve
 from backprop_lab.core.presets import seed_inputs
 
 GENERATED = [name for name in DATASETS if name not in FIXED_DATASETS]
-CLASSIFIERS = [xor, circles, gaussians, spirals]
+CLASSIFIERS = [xor, circles, gaussians, spirals, above_sine, above_cubic, above_abs, moons]
 
 
 @pytest.mark.parametrize("name", GENERATED)
@@ -86,6 +92,59 @@ def test_spirals_are_point_symmetric_without_noise():
     np.testing.assert_allclose(np.exp(1j * angle), np.exp(1j * expected), atol=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("maker", "curve"),
+    [(above_sine, sine_curve), (above_cubic, cubic_curve), (above_abs, abs_curve)],
+)
+def test_above_below_curve_labels_follow_the_curve_without_noise(maker, curve):
+    ds = maker(n_samples=300, noise=0.0, seed=2)
+    x1, x2 = ds.inputs.T
+    assert np.all(np.abs(ds.inputs) <= 1.0)
+    np.testing.assert_array_equal(ds.targets[:, 0], (x2 > curve(x1)).astype(float))
+    # Spread over the whole square, not bunched along the curve.
+    assert x1.min() < -0.9 and x1.max() > 0.9 and x2.min() < -0.9 and x2.max() > 0.9
+    assert maker(n_samples=300, noise=0.2, seed=2).targets.tolist() == ds.targets.tolist()
+
+
+def test_curves_are_the_documented_functions():
+    x = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    np.testing.assert_allclose(sine_curve(x), 0.6 * np.sin(np.pi * x))
+    np.testing.assert_allclose(cubic_curve(x), [0.0, 0.5625, 0.0, -0.5625, 0.0])
+    np.testing.assert_allclose(abs_curve(x), [0.5, 0.0, -0.5, 0.0, 0.5])
+
+
+def test_two_moons_lie_on_their_half_circles_without_noise():
+    ds = moons(n_samples=200, noise=0.0, seed=0)
+    raw = ds.inputs * 1.5 + [0.5, 0.25]  # undo the scaling to unit half circles
+    upper = ds.targets[:, 0] == 0.0
+    np.testing.assert_allclose(np.hypot(*raw[upper].T), 1.0)
+    assert np.all(raw[upper, 1] >= -1e-12)
+    np.testing.assert_allclose(np.hypot(raw[~upper, 0] - 1.0, raw[~upper, 1] - 0.5), 1.0)
+    assert np.all(raw[~upper, 1] <= 0.5 + 1e-12)
+    assert np.abs(ds.inputs[:, 0]).max() <= 1.0 + 1e-12
+
+
+@pytest.mark.parametrize("n_samples", [1, 2, 4, 300])
+def test_three_gaussians_are_one_hot_with_balanced_classes(n_samples):
+    ds = three_gaussians(n_samples=n_samples, noise=0.0, seed=0)
+    assert ds.task == "classification" and ds.targets.shape == (n_samples, 3)
+    assert ds.target_names == ("class 1", "class 2", "class 3")
+    np.testing.assert_array_equal(ds.targets.sum(axis=1), 1.0)
+    assert set(np.unique(ds.targets)) <= {0.0, 1.0}
+    counts = ds.targets.sum(axis=0)
+    assert counts.max() - counts.min() <= 1
+
+
+def test_three_gaussian_blobs_sit_120_degrees_apart():
+    ds = three_gaussians(n_samples=900, noise=0.0, seed=1)
+    for k, degrees in enumerate((90, 210, 330)):
+        angle = np.radians(degrees)
+        centre = ds.inputs[ds.targets[:, k] == 1.0].mean(axis=0)
+        np.testing.assert_allclose(
+            centre, 0.6 * np.array([np.cos(angle), np.sin(angle)]), atol=0.05
+        )
+
+
 def test_noise_moves_points_and_zero_noise_is_clean():
     clean = sine(n_samples=50, noise=0.0, seed=0)
     noisy = sine(n_samples=50, noise=0.2, seed=0)
@@ -107,8 +166,10 @@ def test_seed_dataset_is_the_seed_example():
 def test_make_dataset_accepts_display_names_and_short_aliases():
     assert make_dataset("two spirals", 20) == make_dataset("spirals", 20)
     assert make_dataset("XOR").n_samples == 200  # the generator's default
-    with pytest.raises(ValueError, match="unknown dataset 'moons'"):
-        make_dataset("moons")
+    assert make_dataset("moons", 20) == make_dataset("Two moons", 20)
+    assert make_dataset("above_abs", 20) == make_dataset("above/below |x|", 20)
+    with pytest.raises(ValueError, match="unknown dataset 'mnist'"):
+        make_dataset("mnist")
 
 
 @pytest.mark.parametrize(("n_samples", "noise"), [(0, 0.1), (-5, 0.1), (10, -0.1), (10, np.nan)])

@@ -10,7 +10,7 @@ def wait_epoch(qtbot, window, epoch):
     qtbot.waitUntil(lambda: window.controller.current_snapshot().epoch == epoch, timeout=10_000)
 
 
-@pytest.mark.parametrize("key", ["xor", "sine"])
+@pytest.mark.parametrize("key", sorted(PRESETS))
 def test_opening_an_example_trains_exactly_like_the_core_preset(qtbot, main_window, key):
     main_window.example_actions[key].trigger()
     preset = PRESETS[key]

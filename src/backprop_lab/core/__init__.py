@@ -137,3 +137,8 @@ __all__ += [
 from .boundary import Grid, decision_map, fitted_curve, grid_for, node_maps  # noqa: E402
 
 __all__ += ["Grid", "decision_map", "fitted_curve", "grid_for", "node_maps"]
+
+# Playground's datasets: above/below a curve, two moons, three classes.
+from .datasets import above_abs, above_cubic, above_sine, moons, three_gaussians  # noqa: E402
+
+__all__ += ["above_abs", "above_cubic", "above_sine", "moons", "three_gaussians"]

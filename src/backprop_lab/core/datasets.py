@@ -7,7 +7,8 @@ data. Inputs stay roughly within [-1, 1] so the default learning rates work.
 inputs (for the sine, to the target).
 
 The classification problems have two inputs ``x1``, ``x2`` and one 0/1 target
-``class`` with the two classes as balanced as ``n_samples`` allows.
+``class`` with the two classes as balanced as ``n_samples`` allows; the
+three-class one has a one-hot target column per class instead.
 
 Examples
 --------
@@ -157,6 +158,125 @@ def sine(n_samples: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
     return Dataset(x.reshape(-1, 1), t.reshape(-1, 1), ("x",), ("t",), "Noisy sine", "regression")
 
 
+# ------------------------------------------------- Playground's datasets
+def _uniform_by_label(
+    labels: Array, rng: np.random.Generator, is_class_one: Callable[[Array, Array], Array]
+) -> Array:
+    """Points uniform over [-1, 1]^2, each on the side of the curve its label asks for.
+
+    Rejection sampling in seeded batches: the same seed always gives the same points.
+    """
+    inputs = np.empty((labels.size, 2))
+    for label in (0.0, 1.0):
+        rows = np.flatnonzero(labels == label)
+        found = 0
+        while found < rows.size:
+            candidates = rng.uniform(-1.0, 1.0, size=(2 * (rows.size - found) + 8, 2))
+            side = is_class_one(candidates[:, 0], candidates[:, 1])
+            keep = candidates[side == (label == 1.0)][: rows.size - found]
+            inputs[rows[found : found + len(keep)]] = keep
+            found += len(keep)
+    return inputs
+
+
+def _above_curve(
+    display_name: str, curve: Callable[[Array], Array], n_samples: int, noise: float, seed: int
+) -> Dataset:
+    n_samples, noise = _check(n_samples, noise)
+    rng = np.random.default_rng(seed)
+    labels = _balanced_labels(n_samples, rng)
+    inputs = _uniform_by_label(labels, rng, lambda x1, x2: x2 > curve(x1))
+    inputs += rng.normal(0.0, noise, size=inputs.shape) if noise > 0 else 0.0
+    return _classification(display_name, inputs, labels)
+
+
+def sine_curve(x: Array) -> Array:
+    """The curve of :func:`above_sine`: y = 0.6 sin(pi x)."""
+    return 0.6 * np.sin(np.pi * x)
+
+
+def cubic_curve(x: Array) -> Array:
+    """The curve of :func:`above_cubic`: y = 1.5 (x^3 - x), which rises, falls and rises."""
+    return 1.5 * (x**3 - x)
+
+
+def abs_curve(x: Array) -> Array:
+    """The curve of :func:`above_abs`: y = |x| - 0.5, a V."""
+    return np.abs(x) - 0.5
+
+
+def above_sine(n_samples: int = 200, noise: float = 0.0, seed: int = 0) -> Dataset:
+    """Points above the curve y = 0.6 sin(pi x) are class 1, points below it class 0.
+
+    The points are uniform over [-1, 1]^2 (each class gets half of them);
+    ``noise`` jitters them afterwards, so some end up on the wrong side.
+    Parameters are as in :func:`xor`.
+    """
+    return _above_curve("Above/below sine", sine_curve, n_samples, noise, seed)
+
+
+def above_cubic(n_samples: int = 200, noise: float = 0.0, seed: int = 0) -> Dataset:
+    """Points above the curve y = 1.5 (x^3 - x) are class 1, points below it class 0.
+
+    As :func:`above_sine`, for a cubic that rises, falls and rises again.
+    """
+    return _above_curve("Above/below cubic", cubic_curve, n_samples, noise, seed)
+
+
+def above_abs(n_samples: int = 200, noise: float = 0.0, seed: int = 0) -> Dataset:
+    """Points above the curve y = |x| - 0.5 are class 1, points below it class 0.
+
+    As :func:`above_sine`, for a V with a sharp corner at x = 0.
+    """
+    return _above_curve("Above/below |x|", abs_curve, n_samples, noise, seed)
+
+
+def moons(n_samples: int = 200, noise: float = 0.1, seed: int = 0) -> Dataset:
+    """Two interleaved half circles: the upper moon is class 0, the lower one class 1.
+
+    The moons of radius 1 (the lower one shifted by (1, -0.5)) are scaled by
+    2/3 and centred, so the points fit in [-1, 1] x [-0.5, 0.5]. Parameters are
+    as in :func:`xor`.
+    """
+    n_samples, noise = _check(n_samples, noise)
+    rng = np.random.default_rng(seed)
+    labels = _balanced_labels(n_samples, rng)
+    angle = rng.uniform(0.0, np.pi, size=n_samples)
+    upper = np.column_stack([np.cos(angle), np.sin(angle)])
+    lower = np.column_stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)])
+    inputs = np.where(labels[:, None] == 1.0, lower, upper)
+    inputs = (inputs - [0.5, 0.25]) / 1.5
+    inputs += rng.normal(0.0, noise, size=inputs.shape) if noise > 0 else 0.0
+    return _classification("Two moons", inputs, labels)
+
+
+#: Column names of the three-class data: one 0/1 column per class, numbered from 1.
+THREE_CLASS_TARGETS = ("class 1", "class 2", "class 3")
+
+
+def three_gaussians(n_samples: int = 300, noise: float = 0.1, seed: int = 0) -> Dataset:
+    """Three Gaussian blobs (spread 0.2) at radius 0.6, 120 degrees apart: classes 1, 2, 3.
+
+    The targets are one-hot, one column per class (``class 1``, ``class 2``,
+    ``class 3``), for a softmax output with cross-entropy. The classes get a
+    third of the points each (the remainder goes to random classes).
+    Parameters are as in :func:`xor`; ``noise`` widens the blobs further.
+    """
+    n_samples, noise = _check(n_samples, noise)
+    rng = np.random.default_rng(seed)
+    classes = np.arange(n_samples) % 3
+    classes[n_samples - n_samples % 3 :] = rng.permutation(3)[: n_samples % 3]
+    rng.shuffle(classes)
+    angles = np.pi / 2 + classes * (2.0 * np.pi / 3.0)
+    centres = 0.6 * np.column_stack([np.cos(angles), np.sin(angles)])
+    spread = math.hypot(0.2, noise)
+    inputs = centres + rng.normal(0.0, spread, size=(n_samples, 2))
+    targets = np.eye(3)[classes]
+    return Dataset(
+        inputs, targets, _CLASS_INPUTS, THREE_CLASS_TARGETS, "Three gaussians", "classification"
+    )
+
+
 def seed_dataset() -> Dataset:
     """The seed post's three samples, scaled exactly as the seed does.
 
@@ -180,6 +300,11 @@ DATASETS: dict[str, DatasetMaker] = {
     "Two gaussians": gaussians,
     "Two spirals": spirals,
     "Noisy sine": sine,
+    "Above/below sine": above_sine,
+    "Above/below cubic": above_cubic,
+    "Above/below |x|": above_abs,
+    "Two moons": moons,
+    "Three gaussians": three_gaussians,
 }
 
 #: Datasets whose size and noise are fixed (the makers ignore those arguments).
@@ -193,6 +318,11 @@ _ALIASES = {
     "gaussians": "Two gaussians",
     "spirals": "Two spirals",
     "sine": "Noisy sine",
+    "above_sine": "Above/below sine",
+    "above_cubic": "Above/below cubic",
+    "above_abs": "Above/below |x|",
+    "moons": "Two moons",
+    "three_gaussians": "Three gaussians",
 }
 
 

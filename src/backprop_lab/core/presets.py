@@ -33,7 +33,8 @@ class Preset:
     Attributes
     ----------
     name
-        The example dataset's display name (a key of ``DATASETS``).
+        The example's display name; unless ``dataset`` says otherwise, also its
+        dataset's (a key of ``DATASETS``).
     description
         One sentence for the student.
     hidden_layer_sizes, activations
@@ -45,6 +46,9 @@ class Preset:
         Training settings (batch_size None = full batch).
     test_fraction
         Share of the data held out as a test set.
+    dataset
+        The example dataset's display name when it differs from ``name`` (two
+        examples on the same data), else empty.
     """
 
     name: str
@@ -60,6 +64,12 @@ class Preset:
     batch_size: int | None = None
     momentum: float = 0.0
     test_fraction: float = 0.0
+    dataset: str = ""
+
+    @property
+    def dataset_name(self) -> str:
+        """The display name of the example dataset this preset trains on."""
+        return self.dataset or self.name
 
     def settings(self) -> dict[str, Any]:
         """The network and training settings, as the app stores them."""
@@ -78,7 +88,7 @@ class Preset:
 
     def datasets(self, seed: int = 0):
         """The training set and the test set (None when ``test_fraction`` is 0)."""
-        data = make_dataset(self.name, seed=seed)
+        data = make_dataset(self.dataset_name, seed=seed)
         if self.test_fraction <= 0:
             return data, None
         return train_test_split(data, self.test_fraction, seed=seed)
@@ -168,6 +178,75 @@ PRESETS: dict[str, Preset] = {
         learning_rate=0.2,
         loss="mse",
         test_fraction=0.2,
+    ),
+    "above_sine": Preset(
+        "Above/below sine",
+        "Class 1 above the curve y = 0.6 sin(pi x): 8 tanh units bend one boundary into a wave.",
+        (8,),
+        ("tanh", "sigmoid"),
+        learning_rate=1.0,
+        loss="cross_entropy",
+        test_fraction=0.2,
+    ),
+    "above_cubic": Preset(
+        "Above/below cubic",
+        "Class 1 above y = 1.5 (x^3 - x): the boundary rises, falls and rises again.",
+        (8,),
+        ("tanh", "sigmoid"),
+        learning_rate=1.0,
+        loss="cross_entropy",
+        test_fraction=0.2,
+    ),
+    "above_abs": Preset(
+        "Above/below |x|",
+        "Class 1 above the V y = |x| - 0.5: a few units are enough for its corner.",
+        (4,),
+        ("tanh", "sigmoid"),
+        learning_rate=1.0,
+        loss="cross_entropy",
+        test_fraction=0.2,
+    ),
+    "moons": Preset(
+        "Two moons",
+        "Two interleaved half circles: one hidden layer of 8 tanh units separates them.",
+        (8,),
+        ("tanh", "sigmoid"),
+        learning_rate=1.0,
+        loss="cross_entropy",
+        test_fraction=0.2,
+    ),
+    "three_gaussians": Preset(
+        "Three gaussians",
+        "Three classes: a softmax output gives each point three probabilities that add up to 1.",
+        (4,),
+        ("tanh", "softmax"),
+        learning_rate=0.5,
+        loss="cross_entropy",
+        test_fraction=0.2,
+    ),
+    "vanishing": Preset(
+        "Deep sigmoid net (vanishing gradients)",
+        "Five sigmoid layers on two moons: the first layer's gradients are about 3000 times "
+        "smaller than the last's, so the loss stays flat for hundreds of epochs.",
+        (8, 8, 8, 8, 8),
+        ("sigmoid",) * 6,
+        init="xavier",
+        learning_rate=1.0,
+        loss="cross_entropy",
+        test_fraction=0.2,
+        dataset="Two moons",
+    ),
+    "vanishing_relu": Preset(
+        "Deep ReLU net, He initialisation",
+        "The same five-layer net with ReLU units and He initialisation: gradients keep their "
+        "size through the layers and it learns within 200 epochs.",
+        (8, 8, 8, 8, 8),
+        ("relu",) * 5 + ("sigmoid",),
+        init="he",
+        learning_rate=0.2,
+        loss="cross_entropy",
+        test_fraction=0.2,
+        dataset="Two moons",
     ),
 }
 
