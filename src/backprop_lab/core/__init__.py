@@ -142,3 +142,8 @@ __all__ += ["Grid", "decision_map", "fitted_curve", "grid_for", "node_maps"]
 from .datasets import above_abs, above_cubic, above_sine, moons, three_gaussians  # noqa: E402
 
 __all__ += ["above_abs", "above_cubic", "above_sine", "moons", "three_gaussians"]
+
+# Practice exercises checked against the core, and their score.
+from .practice import KINDS, LEVELS, Exercise, Score, exercise_set, make_exercise  # noqa: E402
+
+__all__ += ["KINDS", "LEVELS", "Exercise", "Score", "exercise_set", "make_exercise"]
