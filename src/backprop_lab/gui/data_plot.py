@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from ..core.boundary import decision_map, fitted_curve, grid_for
 from ..core.data import Dataset
 from ..core.network import Network
+from . import class_colours
 from .colors import ANCHOR_COLOURS, diverging_rgba
 from .loss_plot import AxisGrid, TimedPlotWidget
 from .steady import call_when_shown, is_shown
@@ -89,6 +90,9 @@ def _image_and_levels(
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = np.clip((values - centre) / half, -2.0, 2.0)
     return scaled, (-1.0, 1.0)
+
+
+_MAP_LOOKUP_TABLE = _map_lookup_table()
 
 
 class _PassiveScatter(pg.ScatterPlotItem):
@@ -191,7 +195,7 @@ class DataPlot(QWidget):
         self.grid.set_colour(pg.mkColor(0, 0, 0), pg.mkColor(255, 255, 255))
         self.plot_item.hideButtons()
         self.map_image = pg.ImageItem(axisOrder="row-major")
-        self.map_image.setLookupTable(_map_lookup_table())
+        self.map_image.setLookupTable(_MAP_LOOKUP_TABLE)
         self.map_image.setZValue(-10)
         self.plot_item.addItem(self.map_image)
         self.fitted_curve_item = pg.PlotDataItem(pen=pg.mkPen((24, 82, 168), width=2.5))
@@ -213,8 +217,6 @@ class DataPlot(QWidget):
         self.output_combo.currentIndexChanged.connect(lambda _i: self._refresh_everything())
         self.output_label = QLabel("Show:")
         self.class_combo = QComboBox()
-        self.class_combo.addItem("class 0 (orange)", 0.0)
-        self.class_combo.addItem("class 1 (blue)", 1.0)
         self.class_combo.setToolTip("The class of points added by clicking")
         self.target_spin = QDoubleSpinBox()
         self.target_spin.setDecimals(3)
@@ -263,9 +265,16 @@ class DataPlot(QWidget):
     def is_classification(self) -> bool:
         return self._train.task == "classification"
 
+    def is_multiclass(self) -> bool:
+        """One 0/1 target column per class: points and map in one colour per class."""
+        return class_colours.is_multiclass(self._train)
+
     def new_point_targets(self) -> np.ndarray:
         """The target row a click adds (class or value from the selector, other outputs 0)."""
         targets = np.zeros(self._train.n_outputs)
+        if self.is_multiclass():
+            targets[int(self.class_combo.currentData())] = 1.0  # one-hot
+            return targets
         value = (
             float(self.class_combo.currentData())
             if self.is_classification()
@@ -313,7 +322,8 @@ class DataPlot(QWidget):
             self.output_combo.clear()
             self.output_combo.addItems(list(train.target_names))
             self.output_combo.blockSignals(False)
-        multiple_outputs = train.n_outputs > 1
+        self._fill_class_combo()
+        multiple_outputs = train.n_outputs > 1 and not self.is_multiclass()
         self.output_combo.setVisible(multiple_outputs)
         self.output_label.setVisible(multiple_outputs)
         classification = self.is_classification()
@@ -322,6 +332,23 @@ class DataPlot(QWidget):
         self.new_point_label.setVisible(self.mode() == "plane")
         self._update_grid()
         self._refresh_everything(autorange=columns_changed)
+
+    def _fill_class_combo(self) -> None:
+        if self.is_multiclass():
+            names = self._train.target_names
+            items = [
+                (f"{name} ({class_colours.CLASS_COLOUR_NAMES[i % 6]})", i)
+                for i, name in enumerate(names)
+            ]
+        else:
+            items = [("class 0 (orange)", 0.0), ("class 1 (blue)", 1.0)]
+        if [self.class_combo.itemText(i) for i in range(self.class_combo.count())] == [
+            text for text, _ in items
+        ]:
+            return
+        self.class_combo.clear()
+        for text, data in items:
+            self.class_combo.addItem(text, data)
 
     def set_snapshot(self, snapshot) -> None:
         """Follow a :class:`~backprop_lab.core.snapshot.NetworkSnapshot` (live while training)."""
@@ -410,10 +437,15 @@ class DataPlot(QWidget):
         if mode == "plane":
             self.plot_item.setLabel("bottom", names[0])
             self.plot_item.setLabel("left", names[1])
+            background = (
+                "the class the network finds most likely, paler where it is unsure"
+                if self.is_multiclass()
+                else f"the network's {out}"
+            )
             self.hint.setText(
                 "Click: add a point · Shift-click or right-click: remove the nearest · "
                 "drag a point: move it. Filled circles train, hollow squares test. "
-                f"Background: the network's {out}."
+                f"Background: {background}."
             )
         else:
             self.plot_item.setLabel("bottom", names[0])
@@ -448,6 +480,11 @@ class DataPlot(QWidget):
 
     def _point_brushes(self, dataset: Dataset) -> list:
         centre, half = self._colour_range()
+        if self.is_multiclass():
+            return [
+                pg.mkBrush(*(int(c) for c in rgba))
+                for rgba in class_colours.class_rgba(dataset.targets)
+            ]
         values = dataset.targets[:, self.output_index()]
         if self.is_classification():
             deep = ANCHOR_COLOURS[[0, -1]]  # deep orange, deep blue
@@ -486,14 +523,21 @@ class DataPlot(QWidget):
         net = self._net
         mode = self.mode()
         if mode == "plane" and net is not None and self._grid is not None:
-            values = decision_map(net, self._grid)[:, :, self.output_index()]
-            self._map_values = values
-            centre, half = self._colour_range()
             grid = self._grid
             step_x = grid.xs[1] - grid.xs[0]
             step_y = grid.ys[1] - grid.ys[0]
-            image, levels = _image_and_levels(values, centre, half)
-            self.map_image.setImage(image, levels=levels)
+            if self.is_multiclass() and net.layer_sizes[-1] == self._train.n_outputs:
+                values = decision_map(net, grid)  # every class's output
+                self._map_values = values
+                self.map_image.setLookupTable(None)
+                self.map_image.setImage(class_colours.class_map_rgba(values), levels=None)
+            else:
+                values = decision_map(net, grid)[:, :, self.output_index()]
+                self._map_values = values
+                centre, half = self._colour_range()
+                image, levels = _image_and_levels(values, centre, half)
+                self.map_image.setLookupTable(_MAP_LOOKUP_TABLE)
+                self.map_image.setImage(image, levels=levels)
             # Pixel (i, j) is centred on grid point (xs[j], ys[i]).
             self.map_image.setRect(
                 QRectF(

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..core.data import DataError, Dataset, read_csv
 from ..core.datasets import DATASETS, FIXED_DATASETS, dataset_display_name, train_test_split
+from . import class_colours
 from .colors import ANCHOR_COLOURS, diverging_rgba
 
 #: Rows of a CSV file shown in the import preview.
@@ -45,6 +46,11 @@ def generator_defaults(name: str) -> tuple[int, float]:
 
 
 def _brushes(dataset: Dataset) -> list:
+    if class_colours.is_multiclass(dataset):  # one colour per class
+        return [
+            pg.mkBrush(*(int(c) for c in rgba))
+            for rgba in class_colours.class_rgba(dataset.targets)
+        ]
     values = dataset.targets[:, 0]
     if dataset.task == "classification":
         deep = ANCHOR_COLOURS[[0, -1]]
