@@ -147,3 +147,29 @@ __all__ += ["above_abs", "above_cubic", "above_sine", "moons", "three_gaussians"
 from .practice import KINDS, LEVELS, Exercise, Score, exercise_set, make_exercise  # noqa: E402
 
 __all__ += ["KINDS", "LEVELS", "Exercise", "Score", "exercise_set", "make_exercise"]
+
+# Issue 14: optimisers, schedules, regularisation, feature inputs, more activations.
+from .features import PLAYGROUND_FEATURES, FeatureMap, feature_label  # noqa: E402
+from .losses import TargetError, validate_targets  # noqa: E402
+from .network import no_gradient_reason  # noqa: E402
+from .optimizers import (  # noqa: E402
+    OPTIMIZER_HYPERPARAMETERS,
+    OPTIMIZERS,
+    SCHEDULE_PARAMETERS,
+    SCHEDULES,
+    learning_rate_at,
+)
+
+__all__ += [
+    "OPTIMIZERS",
+    "OPTIMIZER_HYPERPARAMETERS",
+    "PLAYGROUND_FEATURES",
+    "SCHEDULES",
+    "SCHEDULE_PARAMETERS",
+    "FeatureMap",
+    "TargetError",
+    "feature_label",
+    "learning_rate_at",
+    "no_gradient_reason",
+    "validate_targets",
+]

@@ -85,6 +85,72 @@ def softmax_derivative(a: Array, h: Array) -> Array:
     return h * (1.0 - h)
 
 
+#: Slope of leaky ReLU for a <= 0.
+LEAKY_RELU_SLOPE = 0.01
+#: ELU's alpha: h(a) = alpha (e^a - 1) for a <= 0.
+ELU_ALPHA = 1.0
+
+
+def leaky_relu(a: Array) -> Array:
+    """Leaky ReLU: a for a > 0, else 0.01 a."""
+    return np.where(a > 0.0, a, LEAKY_RELU_SLOPE * a)
+
+
+def leaky_relu_derivative(a: Array, h: Array) -> Array:
+    """1 where a > 0, else 0.01 (0.01 at a = 0 by convention)."""
+    return np.where(a > 0.0, 1.0, LEAKY_RELU_SLOPE)
+
+
+def elu(a: Array) -> Array:
+    """Exponential linear unit: a for a > 0, else alpha (e^a - 1)."""
+    return np.where(a > 0.0, a, ELU_ALPHA * np.expm1(np.minimum(a, 0.0)))
+
+
+def elu_derivative(a: Array, h: Array) -> Array:
+    """1 where a > 0, else h + alpha (= alpha e^a)."""
+    return np.where(a > 0.0, 1.0, h + ELU_ALPHA)
+
+
+def softplus(a: Array) -> Array:
+    """log(1 + e^a), computed without overflow."""
+    return np.logaddexp(0.0, a)
+
+
+def softplus_derivative(a: Array, h: Array) -> Array:
+    """softplus'(a) = sigmoid(a)."""
+    return sigmoid(np.asarray(a, dtype=np.float64))
+
+
+def sine(a: Array) -> Array:
+    """sin(a)."""
+    return np.sin(a)
+
+
+def sine_derivative(a: Array, h: Array) -> Array:
+    """sin'(a) = cos(a)."""
+    return np.cos(a)
+
+
+def gaussian(a: Array) -> Array:
+    """The Gaussian bump e^(-a^2)."""
+    return np.exp(-(a * a))
+
+
+def gaussian_derivative(a: Array, h: Array) -> Array:
+    """d/da e^(-a^2) = -2 a h."""
+    return -2.0 * a * h
+
+
+def step(a: Array) -> Array:
+    """Heaviside step: 1 where a > 0, else 0."""
+    return (a > 0.0).astype(np.float64)
+
+
+def step_derivative(a: Array, h: Array) -> Array:
+    """0 everywhere (the jump at a = 0 has no derivative): no gradient flows through a step."""
+    return np.zeros_like(a, dtype=np.float64)
+
+
 @dataclass(frozen=True)
 class Activation:
     """An activation function with its derivative.
@@ -92,16 +158,30 @@ class Activation:
     Attributes
     ----------
     name
-        ``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"linear"`` or ``"softmax"``.
+        One of :data:`ACTIVATIONS` (``"sigmoid"``, ``"leaky_relu"``, ...).
     function
         h(a).
     derivative
         h'(a) given ``(a, h)``; for softmax the Jacobian's diagonal.
+    label
+        The name shown to people (``"leaky ReLU"``).
+    formula, derivative_formula
+        h(a) and h'(a) written out, for display.
+    has_useful_gradient
+        False for ``step``: its derivative is 0 wherever it exists, so no
+        gradient reaches the weights below it and nothing there learns.
+    derivative_symbol
+        How the derivative is written in an explanation (``"σ′"``, ``"tanh′"``).
     """
 
     name: str
     function: Callable[[Array], Array]
     derivative: Callable[[Array, Array], Array]
+    label: str = ""
+    formula: str = ""
+    derivative_formula: str = ""
+    has_useful_gradient: bool = True
+    derivative_symbol: str = "h′"
 
     def backprop(self, a: Array, h: Array, grad_h: Array) -> Array:
         """Turn dE/dh into dE/da for a batch (rows are samples).
@@ -115,17 +195,108 @@ class Activation:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", _sigmoid_fast, sigmoid_derivative),
-    "tanh": Activation("tanh", tanh, tanh_derivative),
-    "relu": Activation("relu", relu, relu_derivative),
-    "linear": Activation("linear", linear, linear_derivative),
-    "softmax": Activation("softmax", softmax, softmax_derivative),
+    "sigmoid": Activation(
+        "sigmoid",
+        _sigmoid_fast,
+        sigmoid_derivative,
+        "sigmoid",
+        "σ(a) = 1 / (1 + e^−a)",
+        "σ′(a) = h (1 − h)",
+        True,
+        "σ′",
+    ),
+    "tanh": Activation(
+        "tanh", tanh, tanh_derivative, "tanh", "tanh(a)", "tanh′(a) = 1 − h²", True, "tanh′"
+    ),
+    "relu": Activation(
+        "relu",
+        relu,
+        relu_derivative,
+        "ReLU",
+        "max(0, a)",
+        "relu′(a) = 1 if a > 0, else 0",
+        True,
+        "relu′",
+    ),
+    "leaky_relu": Activation(
+        "leaky_relu",
+        leaky_relu,
+        leaky_relu_derivative,
+        "leaky ReLU",
+        f"a if a > 0, else {LEAKY_RELU_SLOPE:g}·a",
+        f"1 if a > 0, else {LEAKY_RELU_SLOPE:g}",
+        True,
+        "leaky′",
+    ),
+    "elu": Activation(
+        "elu",
+        elu,
+        elu_derivative,
+        "ELU",
+        "a if a > 0, else e^a − 1",
+        "1 if a > 0, else h + 1 (= e^a)",
+        True,
+        "elu′",
+    ),
+    "softplus": Activation(
+        "softplus",
+        softplus,
+        softplus_derivative,
+        "softplus",
+        "log(1 + e^a)",
+        "softplus′(a) = σ(a)",
+        True,
+        "softplus′",
+    ),
+    "sine": Activation("sine", sine, sine_derivative, "sine", "sin(a)", "cos(a)", True, "sin′"),
+    "gaussian": Activation(
+        "gaussian",
+        gaussian,
+        gaussian_derivative,
+        "Gaussian",
+        "e^(−a²)",
+        "−2a·h",
+        True,
+        "gauss′",
+    ),
+    "step": Activation(
+        "step",
+        step,
+        step_derivative,
+        "step",
+        "1 if a > 0, else 0",
+        "0 everywhere (no derivative at a = 0)",
+        False,
+        "step′",
+    ),
+    "linear": Activation("linear", linear, linear_derivative, "linear", "a", "1", True, "id′"),
+    "softmax": Activation(
+        "softmax",
+        softmax,
+        softmax_derivative,
+        "softmax",
+        "e^a_k / Σ_j e^a_j",
+        "∂P_k/∂a_j = P_k (δ_kj − P_j)",
+        True,
+        "softmax′",
+    ),
 }
 
 #: Activations a hidden layer may use (softmax only makes sense on the output).
-HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+HIDDEN_ACTIVATIONS = (
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "softplus",
+    "sine",
+    "gaussian",
+    "step",
+    "linear",
+)
 #: Activations the output layer may use.
-OUTPUT_ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "softmax")
+OUTPUT_ACTIVATIONS = (*HIDDEN_ACTIVATIONS, "softmax")
 
 
 def get_activation(name: str) -> Activation:

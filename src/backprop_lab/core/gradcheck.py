@@ -58,6 +58,8 @@ def gradient_check(
     loss: str = "half_sse",
     epsilon: float = 1e-6,
     mistakes: Mistakes = NO_MISTAKES,
+    l1: float = 0.0,
+    l2: float = 0.0,
 ) -> list[GradientCheckRow]:
     """Compare backpropagation's gradient with central differences, per parameter.
 
@@ -73,6 +75,8 @@ def gradient_check(
         The finite-difference step.
     mistakes
         Mistakes injected into the analytic gradient (to show the check fail).
+    l1, l2
+        Regularisation: both sides then differentiate data loss + penalty.
 
     Returns
     -------
@@ -81,22 +85,27 @@ def gradient_check(
     """
     X = np.asarray(X, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64)
-    grads = net.backward(net.forward(X), T, loss, mistakes)
+    grads = net.backward(net.forward(X), T, loss, mistakes, l1=l1, l2=l2)
     analytic = list(grads.weights)
     if grads.biases is not None:
         analytic += list(grads.biases)
     rows: list[GradientCheckRow] = []
     # Rounding noise of (E(p + eps) - E(p - eps)) / (2 eps), with a safety factor.
-    noise_floor = 50.0 * np.finfo(np.float64).eps * max(abs(net.loss(X, T, loss)), 1e-3) / epsilon
+    noise_floor = (
+        50.0
+        * np.finfo(np.float64).eps
+        * max(abs(net.objective(X, T, loss, l1, l2)), 1e-3)
+        / epsilon
+    )
     for (name, param), grad in zip(net.parameter_arrays(), analytic):
         flat = param.reshape(-1)
         gflat = grad.reshape(-1)
         for i in range(flat.size):
             old = flat[i]
             flat[i] = old + epsilon
-            plus = net.loss(X, T, loss)
+            plus = net.objective(X, T, loss, l1, l2)
             flat[i] = old - epsilon
-            minus = net.loss(X, T, loss)
+            minus = net.objective(X, T, loss, l1, l2)
             flat[i] = old
             numeric = (plus - minus) / (2.0 * epsilon)
             a = float(gflat[i])

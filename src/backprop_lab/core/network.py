@@ -21,7 +21,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation
+from .features import FeatureMap, input_labels
 from .losses import get_loss
+from .optimizers import penalty as _penalty
+from .optimizers import regularised_gradients
 
 Array = npt.NDArray[np.float64]
 
@@ -62,19 +65,29 @@ class ForwardTrace:
     Attributes
     ----------
     inputs
-        The input batch X, shape (N, n_inputs).
+        The input layer's values, shape (N, n_input_nodes): the batch X, or
+        its features Φ(X) for a network with feature inputs (what W1 multiplies).
+    raw_inputs
+        The data rows X themselves (the same array as ``inputs`` without features).
     pre_activations
         ``a`` of every layer after the input, each (N, n_units).
     activations
         ``h(a)`` of every layer after the input, each (N, n_units).
     """
 
-    __slots__ = ("activations", "inputs", "pre_activations")
+    __slots__ = ("activations", "inputs", "pre_activations", "raw_inputs")
 
-    def __init__(self, inputs: Array, pre_activations: list[Array], activations: list[Array]):
+    def __init__(
+        self,
+        inputs: Array,
+        pre_activations: list[Array],
+        activations: list[Array],
+        raw_inputs: Array | None = None,
+    ):
         self.inputs = inputs
         self.pre_activations = pre_activations
         self.activations = activations
+        self.raw_inputs = inputs if raw_inputs is None else raw_inputs
 
     @property
     def outputs(self) -> Array:
@@ -95,17 +108,29 @@ class Gradients:
         dE/da of every layer after the input, each (N, n_units), with the
         loss's normalisation included so they sum to the batch gradient.
     weights
-        dE/dW, one array per layer, shaped like ``Network.weights``.
+        dE/dW, one array per layer, shaped like ``Network.weights``; with L1/L2
+        regularisation the penalty's gradient is included.
     biases
-        dE/db, one vector per layer, or None for a network without biases.
+        dE/db, one vector per layer, or None for a network without biases
+        (biases are never regularised).
+    data_weights
+        dE/dW of the data loss alone (the same list as ``weights`` without
+        regularisation).
     """
 
-    __slots__ = ("biases", "deltas", "weights")
+    __slots__ = ("biases", "data_weights", "deltas", "weights")
 
-    def __init__(self, deltas: list[Array], weights: list[Array], biases: list[Array] | None):
+    def __init__(
+        self,
+        deltas: list[Array],
+        weights: list[Array],
+        biases: list[Array] | None,
+        data_weights: list[Array] | None = None,
+    ):
         self.deltas = deltas
         self.weights = weights
         self.biases = biases
+        self.data_weights = weights if data_weights is None else data_weights
 
 
 class Network:
@@ -115,10 +140,11 @@ class Network:
     ----------
     layer_sizes
         Units per layer, input first: ``[2, 3, 3, 1]`` is the seed's network.
+        With ``features`` the input layer has one node per feature.
     activations
         One name for every layer after the input, or a single name used for
-        all of them. Hidden layers: sigmoid, tanh, relu, linear; the output
-        layer may also use softmax.
+        all of them (see :data:`~.activations.HIDDEN_ACTIVATIONS`); only the
+        output layer may use softmax.
     init
         ``"constant"`` (every weight ``init_value``, the seed's 0.1),
         ``"uniform"`` (U(-init_value, init_value)), ``"xavier"`` (Glorot
@@ -129,6 +155,14 @@ class Network:
         Seed of the random initialisation.
     init_value
         The constant for ``"constant"``, the half-width for ``"uniform"``.
+    features
+        Feature inputs (``["x1", "x2", "x1_sq", ...]``, see
+        :mod:`~.features`), or None to feed the data columns as they are. The
+        transform is part of the network: ``predict`` and the trainer take
+        raw data rows.
+    n_inputs
+        With ``features``: the number of data columns (default: the highest
+        column a feature names).
 
     Examples
     --------
@@ -145,6 +179,8 @@ class Network:
         bias: bool = True,
         seed: int | None = 0,
         init_value: float = 0.1,
+        features: Sequence[str] | None = None,
+        n_inputs: int | None = None,
     ) -> None:
         sizes = [int(s) for s in layer_sizes]
         if len(sizes) < 2:
@@ -156,6 +192,7 @@ class Network:
                 f"unknown initialisation {init!r}; choose one of: {', '.join(INIT_SCHEMES)}"
             )
         acts = _expand_activations(activations, len(sizes) - 1)
+        self.feature_map: FeatureMap | None = _feature_map(features, n_inputs, sizes[0])
         self.layer_sizes: list[int] = sizes
         self.activations: list[str] = acts
         self.init = init
@@ -176,6 +213,8 @@ class Network:
         weights: Sequence[npt.ArrayLike],
         biases: Sequence[npt.ArrayLike] | None,
         activations: str | Sequence[str],
+        features: Sequence[str] | None = None,
+        n_inputs: int | None = None,
     ) -> Network:
         """Build a network from explicit weight matrices (and bias vectors).
 
@@ -185,7 +224,7 @@ class Network:
             One (n_in, n_out) matrix per layer.
         biases
             One vector per layer, or None for no biases.
-        activations
+        activations, features, n_inputs
             As in the constructor.
         """
         ws = [np.array(w, dtype=np.float64, copy=True) for w in weights]
@@ -204,6 +243,7 @@ class Network:
         net = cls.__new__(cls)
         net.layer_sizes = sizes
         net.activations = _expand_activations(activations, len(ws))
+        net.feature_map = _feature_map(features, n_inputs, sizes[0])
         net.init = "custom"
         net.init_value = 0.0
         net.seed = None
@@ -220,7 +260,9 @@ class Network:
 
     def copy(self) -> Network:
         """A deep copy (weights, biases and settings)."""
-        net = Network.from_arrays(self.weights, self.biases, self.activations)
+        net = Network.from_arrays(
+            self.weights, self.biases, self.activations, self.features, self.n_inputs
+        )
         net.init, net.init_value, net.seed = self.init, self.init_value, self.seed
         return net
 
@@ -232,6 +274,27 @@ class Network:
     def n_layers(self) -> int:
         """Number of weight layers (the seed's network has 3)."""
         return len(self.weights)
+
+    @property
+    def features(self) -> tuple[str, ...] | None:
+        """The feature inputs' names, or None when the data columns are fed as they are."""
+        return None if self.feature_map is None else self.feature_map.names
+
+    @property
+    def n_inputs(self) -> int:
+        """Columns of a data row (``layer_sizes[0]`` unless there are feature inputs)."""
+        return self.layer_sizes[0] if self.feature_map is None else self.feature_map.n_inputs
+
+    def input_labels(self) -> tuple[str, ...]:
+        """Display labels of the input nodes: ``("x₁", "x₂")``, or the features'."""
+        if self.feature_map is None:
+            return input_labels(self.layer_sizes[0])
+        return self.feature_map.labels
+
+    def input_features(self, X: npt.ArrayLike) -> Array:
+        """The input layer's values for data rows X: X itself, or its features."""
+        X = _as_batch(X, self.n_inputs, "X")
+        return X if self.feature_map is None else self.feature_map.transform(X)
 
     @property
     def has_bias(self) -> bool:
@@ -253,14 +316,17 @@ class Network:
         Parameters
         ----------
         X
-            Inputs, shape (N, n_inputs).
+            Data rows, shape (N, n_inputs) (raw: feature inputs are computed here).
         """
-        X = _as_batch(X, self.layer_sizes[0], "X")
-        with np.errstate(over="ignore"):
-            return self._forward(X)
+        X = _as_batch(X, self.n_inputs, "X")
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.feature_map is None:
+                return self._forward(X)
+            return self._forward(self.feature_map.transform(X), X)
 
-    def _forward(self, X: Array) -> ForwardTrace:
-        # Unchecked forward pass for the trainer, which validated X once.
+    def _forward(self, X: Array, raw: Array | None = None) -> ForwardTrace:
+        # Unchecked forward pass for the trainer, which validated X once; X are
+        # the input layer's values (the features, if any), ``raw`` the data rows.
         h = X
         pre: list[Array] = []
         out: list[Array] = []
@@ -272,13 +338,15 @@ class Network:
             h = act.function(a)
             pre.append(a)
             out.append(h)
-        return ForwardTrace(X, pre, out)
+        return ForwardTrace(X, pre, out, raw)
 
     def predict(self, X: npt.ArrayLike) -> Array:
-        """The network's outputs for inputs X, shape (N, n_outputs)."""
-        h = _as_batch(X, self.layer_sizes[0], "X")
+        """The network's outputs for data rows X, shape (N, n_outputs)."""
+        h = _as_batch(X, self.n_inputs, "X")
+        if self.feature_map is not None:
+            h = self.feature_map.transform(h)
         biases = self.biases
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
             for l, (W, act) in enumerate(zip(self.weights, self._activation_objects)):
                 a = h @ W
                 if biases is not None:
@@ -293,6 +361,8 @@ class Network:
         T: npt.ArrayLike,
         loss: str = "half_sse",
         mistakes: Mistakes = NO_MISTAKES,
+        l1: float = 0.0,
+        l2: float = 0.0,
     ) -> Gradients:
         """Backpropagate the loss of ``trace`` against targets ``T``.
 
@@ -306,6 +376,9 @@ class Network:
             ``"half_sse"``, ``"mse"`` or ``"cross_entropy"``.
         mistakes
             Deliberate mistakes to inject (none by default).
+        l1, l2
+            Regularisation: the weight gradients then include
+            l2 · w + l1 · sign(w) (biases are never regularised).
 
         Returns
         -------
@@ -319,7 +392,12 @@ class Network:
         output_delta = loss_fn.output_delta(
             trace.pre_activations[-1], trace.activations[-1], T, acts[-1]
         )
-        return self._backward(trace, output_delta, mistakes)
+        grads = self._backward(trace, output_delta, mistakes)
+        if l1 or l2:
+            data = grads.weights
+            grads.weights = regularised_gradients(self.weights, data, float(l1), float(l2))
+            grads.data_weights = data
+        return grads
 
     def _backward(self, trace: ForwardTrace, output_delta: Array, mistakes: Mistakes) -> Gradients:
         # Backpropagate a given output delta (the trainer computes it together
@@ -351,9 +429,32 @@ class Network:
         return Gradients(deltas, weight_grads, bias_grads)
 
     def loss(self, X: npt.ArrayLike, T: npt.ArrayLike, loss: str = "half_sse") -> float:
-        """The loss of the network's predictions for X against T."""
+        """The (data) loss of the network's predictions for X against T.
+
+        Cross-entropy is computed from the output pre-activations, so a
+        saturated output has its exact loss.
+        """
         T = _as_batch(T, self.layer_sizes[-1], "T")
-        return get_loss(loss).value(self.predict(X), T, self.activations[-1])
+        trace = self.forward(X)
+        return get_loss(loss).value(
+            trace.outputs, T, self.activations[-1], trace.pre_activations[-1]
+        )
+
+    def penalty(self, l1: float = 0.0, l2: float = 0.0) -> float:
+        """The regularisation penalty R = l1 · Σ|w| + (l2 / 2) · Σ w² (weights only)."""
+        return _penalty(self.weights, float(l1), float(l2))
+
+    def objective(
+        self,
+        X: npt.ArrayLike,
+        T: npt.ArrayLike,
+        loss: str = "half_sse",
+        l1: float = 0.0,
+        l2: float = 0.0,
+    ) -> float:
+        """What training minimises: the data loss plus the penalty (its gradient is backward's)."""
+        value = self.loss(X, T, loss)
+        return value + self.penalty(l1, l2) if (l1 or l2) else value
 
     # ------------------------------------------------------------- parameters
     def parameter_arrays(self) -> list[tuple[str, Array]]:
@@ -368,7 +469,7 @@ class Network:
 
     def to_dict(self) -> dict:
         """A JSON-ready description of the network (settings and arrays)."""
-        return {
+        out = {
             "layer_sizes": list(self.layer_sizes),
             "activations": list(self.activations),
             "init": self.init,
@@ -377,12 +478,22 @@ class Network:
             "weights": [w.tolist() for w in self.weights],
             "biases": None if self.biases is None else [b.tolist() for b in self.biases],
         }
+        if self.feature_map is not None:
+            out["features"] = list(self.feature_map.names)
+            out["n_inputs"] = self.feature_map.n_inputs
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> Network:
         """Rebuild a network written by :meth:`to_dict`; raises ValueError on bad data."""
         try:
-            net = cls.from_arrays(data["weights"], data.get("biases"), data["activations"])
+            net = cls.from_arrays(
+                data["weights"],
+                data.get("biases"),
+                data["activations"],
+                data.get("features"),
+                data.get("n_inputs"),
+            )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a network description: {exc}") from exc
         if list(data.get("layer_sizes", net.layer_sizes)) != net.layer_sizes:
@@ -398,7 +509,51 @@ class Network:
 
     def __repr__(self) -> str:
         sizes = "-".join(str(s) for s in self.layer_sizes)
-        return f"Network({sizes}, activations={self.activations}, bias={self.has_bias})"
+        extra = "" if self.feature_map is None else f", features={list(self.feature_map.names)}"
+        return f"Network({sizes}, activations={self.activations}, bias={self.has_bias}{extra})"
+
+
+def no_gradient_reason(net: Network) -> str | None:
+    """Why (part of) the network cannot learn by gradient descent, or None.
+
+    A ``step`` activation has derivative 0 wherever it has one, so every
+    delta below it is 0: the gradient check agrees (0 = 0) and nothing learns.
+    """
+    blocked = [
+        l + 1
+        for l, name in enumerate(net.activations)
+        if not get_activation(name).has_useful_gradient
+    ]
+    if not blocked:
+        return None
+    layers = ", ".join(str(l) for l in blocked)
+    word = "Layer" if len(blocked) == 1 else "Layers"
+    last = max(blocked)
+    return (
+        f"{word} {layers} use{'s' if len(blocked) == 1 else ''} the step activation, whose "
+        "derivative is 0 everywhere (and undefined at 0). Backpropagation multiplies by that "
+        f"derivative, so every gradient of W1 to W{last} is exactly 0: those weights never "
+        "change, and the gradient check agrees (both are 0). Nothing below a step layer learns."
+    )
+
+
+def _feature_map(
+    features: Sequence[str] | None, n_inputs: int | None, input_nodes: int
+) -> FeatureMap | None:
+    if features is None:
+        if n_inputs is not None and int(n_inputs) != input_nodes:
+            raise ValueError(
+                f"n_inputs is {n_inputs} but the input layer has {input_nodes} nodes "
+                "(without features they are the same)"
+            )
+        return None
+    fmap = FeatureMap(features, n_inputs)
+    if len(fmap.names) != input_nodes:
+        raise ValueError(
+            f"{len(fmap.names)} feature inputs ({', '.join(fmap.names)}) need an input layer "
+            f"of {len(fmap.names)} nodes, but it has {input_nodes}"
+        )
+    return fmap
 
 
 def _expand_activations(activations: str | Sequence[str], n_layers: int) -> list[str]:
@@ -411,7 +566,7 @@ def _expand_activations(activations: str | Sequence[str], n_layers: int) -> list
         get_activation(name)
         allowed = OUTPUT_ACTIVATIONS if i == n_layers - 1 else HIDDEN_ACTIVATIONS
         if name not in allowed:
-            raise ValueError(f"{name} is only allowed on the output layer")
+            raise ValueError(f"{name} is only allowed on the output layer (layer {n_layers})")
     return acts
 
 

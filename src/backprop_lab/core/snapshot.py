@@ -71,6 +71,14 @@ class NetworkSnapshot:
         Loss of these weights on the training (and test) set.
     loss_name
         The loss's name.
+    features
+        The network's feature inputs (None: the data columns as they are);
+        ``inputs`` are then the features' values, ``raw_inputs`` the data.
+    raw_inputs
+        The training data rows X (the same as ``inputs`` without features).
+    penalty
+        The L1/L2 penalty of these weights (``train_loss`` is the data loss;
+        the gradients include the penalty's).
     """
 
     epoch: int
@@ -88,6 +96,9 @@ class NetworkSnapshot:
     train_loss: float
     test_loss: float | None
     loss_name: str
+    features: tuple[str, ...] | None = None
+    raw_inputs: Array | None = None
+    penalty: float = 0.0
 
     def node_values(self, layer: int, sample: int | None = None) -> Array:
         """Output of every unit of ``layer`` (0 = inputs) for one sample or the batch mean."""
@@ -106,9 +117,12 @@ def take_snapshot(trainer: Trainer) -> NetworkSnapshot:
     """Snapshot the trainer's network: one forward and backward pass on the training set."""
     net = trainer.net
     trace = net.forward(trainer.X)
-    grads = net.backward(trace, trainer.T, trainer.loss, trainer.mistakes)
+    l1, l2 = getattr(trainer, "l1", 0.0), getattr(trainer, "l2", 0.0)
+    grads = net.backward(trace, trainer.T, trainer.loss, trainer.mistakes, l1=l1, l2=l2)
     # The loss of the outputs just computed (net.loss would run the forward pass again).
-    train_loss = get_loss(trainer.loss).value(trace.outputs, trainer.T, net.activations[-1])
+    train_loss = get_loss(trainer.loss).value(
+        trace.outputs, trainer.T, net.activations[-1], trace.pre_activations[-1]
+    )
     previous = getattr(trainer, "_previous", None)
     last_w = last_b = None
     if previous is not None:
@@ -130,12 +144,15 @@ def take_snapshot(trainer: Trainer) -> NetworkSnapshot:
         bias_gradients=_read_only(grads.biases),
         last_weight_updates=_read_only(last_w),
         last_bias_updates=_read_only(last_b),
-        inputs=frozen_copies([trainer.X])[0],
+        inputs=frozen_copies([trace.inputs])[0],
         pre_activations=_read_only(trace.pre_activations),
         activations_values=_read_only(trace.activations),
         train_loss=float(train_loss),
         test_loss=trainer.test_loss(),
         loss_name=trainer.loss,
+        features=net.features,
+        raw_inputs=frozen_copies([trainer.X])[0] if net.features is not None else None,
+        penalty=net.penalty(l1, l2),
     )
 
 
