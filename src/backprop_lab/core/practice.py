@@ -510,10 +510,7 @@ class _Numbers:
             assert p.velocity is not None
             weights_v, biases_v = p.velocity
             # The previous update is the trainer's velocity (v ← μ v − η ∂E/∂w; w ← w + v).
-            trainer._velocity = [np.array(v, dtype=np.float64) for v in weights_v]
-            trainer._bias_velocity = (
-                None if biases_v is None else [np.array(v, dtype=np.float64) for v in biases_v]
-            )
+            trainer.set_optimizer_state({"velocity": [*weights_v, *(biases_v or ())]})
             trainer.step(1)
             self._new = (
                 [np.array(w) for w in net.weights],

@@ -306,6 +306,32 @@ class Trainer:
         """Copies of the optimiser's state arrays, per parameter array (weights, then biases)."""
         return {k: tuple(a.copy() for a in v) for k, v in self._state.arrays.items()}
 
+    def set_optimizer_state(self, arrays: dict, steps: int = 0) -> None:
+        """Start from a given optimiser state, e.g. ``{"velocity": [...]}`` for momentum.
+
+        One array per parameter array (weights, then biases), shaped like them;
+        ``steps`` is Adam's t. Names the optimiser does not keep are an error.
+        """
+        from .optimizers import OPTIMIZER_STATE
+
+        net = self.net
+        params = net.weights if net.biases is None else net.weights + net.biases
+        wanted = set(OPTIMIZER_STATE[self._optimizer])
+        if set(arrays) != wanted:
+            raise ValueError(
+                f"{self._optimizer} keeps {', '.join(sorted(wanted)) or 'no state'}, "
+                f"got {', '.join(sorted(arrays)) or 'nothing'}"
+            )
+        state = {}
+        for name, values in arrays.items():
+            values = [np.array(v, dtype=np.float64) for v in values]
+            if len(values) != len(params) or any(
+                v.shape != p.shape for v, p in zip(values, params)
+            ):
+                raise ValueError(f"{name}: need one array per parameter array, shaped like it")
+            state[name] = values
+        self._state = OptimizerState(state, int(steps))
+
     def _update_plain(self) -> None:
         # Plain SGD with a constant rate and no penalty keeps the seed's fast path.
         self._plain = (
