@@ -1,7 +1,8 @@
 """Start Backprop Lab: command-line options, the QApplication, the crash handler.
 
 ``backprop-lab [PROJECT_FILE] [--preset NAME] [--epochs N] [--screenshot PNG]
-[--self-test] [--export-step CSV] [--version]``
+[--self-test] [--export-step CSV] [--export-code numpy|pytorch SCRIPT]
+[--export-data embed|csv] [--version]``
 """
 
 from __future__ import annotations
@@ -69,6 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CSV",
         help="write every number of the first training step of --preset (default: seed) "
         "to a CSV file and exit, with no display",
+    )
+    parser.add_argument(
+        "--export-code",
+        nargs=2,
+        metavar=("numpy|pytorch", "SCRIPT"),
+        help="write PROJECT_FILE or --preset (default: seed) as a standalone Python script "
+        "that trains it --epochs epochs (default 100) and prints the loss, and exit",
+    )
+    parser.add_argument(
+        "--export-data",
+        choices=("embed", "csv"),
+        default="embed",
+        help="with --export-code: the data inside the script, or in CSV files beside it",
     )
     parser.add_argument("--version", action="version", version=f"Backprop Lab {__version__}")
     return parser
@@ -312,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(_one_line(exc))
     if args.export_step:
         return _export_step(args.preset or "seed", args.export_step)
+    if args.export_code:
+        return _export_code(args)
 
     headless = bool(args.screenshot or args.self_test)
     app = _make_application(offscreen=headless)
@@ -358,6 +374,41 @@ def _export_step(preset_name: str, path: str) -> int:
     print(
         f"backprop-lab: wrote the first step of {preset_name!r} "
         f"({explanation.n_samples} samples) to {path}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _export_code(args) -> int:
+    """``--export-code``: the session as a NumPy or PyTorch script, no Qt at all."""
+    from backprop_lab.core.codegen import DEFAULT_EPOCHS, FRAMEWORKS, ExportedSession, write_code
+
+    framework, script = args.export_code
+    if framework not in FRAMEWORKS:
+        return _fail(f"--export-code takes numpy or pytorch, got {framework!r}")
+    try:
+        if args.preset:
+            from backprop_lab.core.presets import get_preset
+
+            session = ExportedSession.from_preset(get_preset(args.preset))
+        elif args.project:
+            from backprop_lab.core.project_file import ProjectFileError, load_project
+
+            try:
+                session = ExportedSession.from_project(load_project(args.project))
+            except (ProjectFileError, OSError) as exc:
+                return _fail(f"cannot open project file {args.project!r}: {_one_line(exc)}")
+        else:
+            from backprop_lab.core.presets import get_preset
+
+            session = ExportedSession.from_preset(get_preset("seed"))
+        epochs = DEFAULT_EPOCHS if not args.epochs else args.epochs
+        written = write_code(session, script, framework, epochs, args.export_data)
+    except (ValueError, OSError) as exc:
+        return _fail(_one_line(exc), EXIT_FAILED)
+    print(
+        f"backprop-lab: wrote {', '.join(str(p) for p in written)}; "
+        f"run `python {script}` to train {epochs} epochs",
         file=sys.stderr,
     )
     return EXIT_OK

@@ -159,6 +159,9 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
 
         self.data_tools = install_data_tools(self)
         self.inspector = install_inspector(self)
+        from .code_export import install_code_export
+
+        self.code_export = install_code_export(self)
         self.arrange_docks()
         if restore_settings:
             self.restore_settings()
