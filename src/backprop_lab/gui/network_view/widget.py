@@ -1,20 +1,9 @@
-"""The network drawn as nodes and edges, coloured by weight, gradient or last update.
+"""The network view widget: the graphics view, the inline weight editor, tooltips, input.
 
-Inputs, hidden layers and outputs are columns of nodes. Every edge is a weight,
-coloured with the shared diverging map of :mod:`backprop_lab.gui.colors`
-(orange negative, grey near zero, blue positive) and drawn wider the larger its
-|value|; each layer's bias is a "+1" node above the previous column with
-dashed edges. A node's fill is its output h(a) for one chosen sample or the
-batch mean (sequential viridis map).
-
-All edges are painted by ONE graphics item: edges are grouped by their
-(quantised) pen, and each group is one ``QPainter.drawLines`` call, so a
-network of a few hundred edges redraws in a few milliseconds. Hit testing
-(hover, click) is vectorised NumPy over the edge segments, not per-item.
-
-Edge order used by :meth:`NetworkView.edge_colours` and
-:meth:`NetworkView.edge_widths`: layer by layer (``weights[0]`` first), and
-within a layer row-major over (source, target), i.e. ``weights[l].ravel()``.
+Geometry lives in :mod:`.layout`, painting in :mod:`.rendering`; this module holds
+the state (snapshot, colour mode and scale, selection, hover, texts, unit maps),
+turns it into :class:`~.rendering.PaintInputs`, and answers queries and clicks.
+Hit testing (hover, click) is vectorised NumPy over the edge segments, not per-item.
 """
 
 from __future__ import annotations
@@ -25,15 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetricsF,
     QImage,
     QPainter,
     QPalette,
-    QPen,
     QStatusTipEvent,
 )
 from PySide6.QtSvg import QSvgGenerator
@@ -56,13 +43,32 @@ from PySide6.QtWidgets import (
 
 from backprop_lab.core.snapshot import NetworkSnapshot, ParameterRef
 
-from .colors import (
+from ..colors import (
     ColourLegend,
     ColourScale,
-    diverging_rgba,
     format_scale_number,
     sequential_rgba,
-    text_colour_for,
+)
+from .layout import (
+    BIAS_HALF_SIDE,
+    EDGE_HIT_FRACTION,
+    MAP_HALF_SIDE,
+    NODE_RADIUS,
+    NetworkLayout,
+    place_edge_labels,
+    segment_distances,
+    spacing_for_view,
+)
+from .rendering import (
+    EdgeGroup,
+    EdgePens,
+    PaintInputs,
+    fmt,
+    level_style,
+    levels_for,
+    node_range,
+    paint_message,
+    paint_network,
 )
 
 #: Colour modes: what the edges show, with the legend's title.
@@ -76,208 +82,8 @@ COLOUR_MODE_LABELS: dict[str, str] = {
     "gradient": "gradient dE/dw",
     "update": "last update Δw",
 }
-
-# Scene geometry (scene units; the view scales the scene to fit).
-#: The smallest distance between layer columns, and between nodes of a column.
-#: Where the view has room to spare in one direction, the drawing spreads out
-#: in that direction (see :func:`spacing_for_view`) instead of leaving it empty.
-COLUMN_SPACING = 190.0
-NODE_SPACING = 46.0
-#: Spreading stops at these multiples of the smallest spacing.
-MAX_COLUMN_SPREAD = 2.2
-MAX_NODE_SPREAD = 3.0
-#: The drawing is never magnified more than this (a 1-1 network stays modest).
-MAX_ZOOM = 1.6
-# Room around the nodes: the layer headings and bias row above, names beside.
-_SIDE_MARGIN = 118.0
-_BIAS_ROW_GAP = 50.0
-_HEADING_GAP = 40.0
-_TOP_PAD = 22.0
-_BOTTOM_PAD = 40.0
-NODE_RADIUS = 17.0
-BIAS_HALF_SIDE = 11.0
-MAP_HALF_SIDE = 24.0
-MIN_EDGE_WIDTH = 0.8
-MAX_EDGE_WIDTH = 6.5
-#: Colour/width levels per sign: values are quantised to 1/LEVELS of the limit,
-#: so edges share pens and are drawn in a few ``drawLines`` calls.
-LEVELS = 100
-#: Alpha of edges outside the highlighted layer.
-DIMMED_ALPHA = 60
-#: Edges drawn thinner than this many device pixels on screen are not antialiased.
-EDGE_ANTIALIAS_MIN_PIXELS = 3.0
-#: Where along an edge :meth:`NetworkView.edge_hit_point` lies (sqrt(2) - 1).
-EDGE_HIT_FRACTION = math.sqrt(2.0) - 1.0
-#: Where along its edge a label may sit, in order of preference: labels go to the
-#: first of these places where they overlap no node and no other label.
-EDGE_LABEL_FRACTIONS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67)
-#: At most this many edge labels are placed (the rest are counted as hidden).
-MAX_EDGE_LABELS = 400
 #: Hit tolerance around an edge, in screen pixels.
 HIT_TOLERANCE_PIXELS = 5.0
-
-_NAN_LEVEL = LEVELS + 1  # key of non-finite values
-
-
-def _fmt(value: float) -> str:
-    """Numbers in tooltips: 6 significant digits (what tests compare with)."""
-    return f"{value:.6g}"
-
-
-def _short(value: float) -> str:
-    """Numbers inside nodes: compact."""
-    if not math.isfinite(value):
-        return "nan"
-    if abs(value) < 0.005:  # fits in the node; the tooltip has every digit
-        return "0.00"
-    if abs(value) >= 1000:
-        mantissa, exponent = f"{value:.0e}".split("e")
-        return f"{mantissa}e{int(exponent)}"
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    return f"{value:.2f}"
-
-
-def _node_range(activation: str | None, values: npt.NDArray[np.float64]) -> tuple[float, float]:
-    """The value range a layer's node fill spans (fixed for bounded activations)."""
-    if activation in ("sigmoid", "softmax"):
-        return 0.0, 1.0
-    if activation == "tanh":
-        return -1.0, 1.0
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return 0.0, 1.0
-    low = min(0.0, float(finite.min()))
-    high = max(float(finite.max()), low + 1e-12)
-    return low, high
-
-
-class _Layout:
-    """Where every node, bias node, edge and label sits, for one architecture."""
-
-    def __init__(
-        self,
-        layer_sizes: Sequence[int],
-        has_bias: bool,
-        column_spacing: float = COLUMN_SPACING,
-        node_spacing: float = NODE_SPACING,
-    ) -> None:
-        self.layer_sizes = tuple(int(n) for n in layer_sizes)
-        self.has_bias = has_bias
-        self.column_spacing = float(column_spacing)
-        self.node_spacing = float(node_spacing)
-        tallest = max(self.layer_sizes)
-        self.node_positions: list[npt.NDArray[np.float64]] = []
-        for layer, n in enumerate(self.layer_sizes):
-            ys = (np.arange(n) - (n - 1) / 2.0) * self.node_spacing
-            xs = np.full(n, layer * self.column_spacing)
-            self.node_positions.append(np.column_stack([xs, ys]))
-        top = -(tallest - 1) / 2.0 * self.node_spacing
-        self.bias_row_y = top - _BIAS_ROW_GAP
-        self.label_y = (self.bias_row_y if has_bias else top) - _HEADING_GAP
-        # Bias nodes sit above the source column, shifted right so their
-        # dashed edges do not hide the column's own edges.
-        self.bias_positions = [
-            np.array([layer * self.column_spacing + COLUMN_SPACING * 0.3, self.bias_row_y])
-            for layer in range(len(self.layer_sizes) - 1)
-        ]
-        weight_segments = []
-        self.weight_refs: list[ParameterRef] = []
-        for layer in range(len(self.layer_sizes) - 1):
-            src = self.node_positions[layer]
-            dst = self.node_positions[layer + 1]
-            for i in range(len(src)):
-                for j in range(len(dst)):
-                    weight_segments.append([*src[i], *dst[j]])
-                    self.weight_refs.append(ParameterRef(layer, i, j))
-        self.weight_segments = np.array(weight_segments, dtype=np.float64).reshape(-1, 4)
-        self.weight_target_layers = np.array(
-            [ref.layer + 1 for ref in self.weight_refs], dtype=np.int64
-        )
-        bias_segments = []
-        self.bias_refs: list[ParameterRef] = []
-        if has_bias:
-            for layer in range(len(self.layer_sizes) - 1):
-                src = self.bias_positions[layer]
-                for j, dst in enumerate(self.node_positions[layer + 1]):
-                    bias_segments.append([*src, *dst])
-                    self.bias_refs.append(ParameterRef(layer, None, j))
-        self.bias_segments = np.array(bias_segments, dtype=np.float64).reshape(-1, 4)
-        self.bias_target_layers = np.array(
-            [ref.layer + 1 for ref in self.bias_refs], dtype=np.int64
-        )
-        # Object arrays of QLineF, so a group's lines are one fancy-indexing away.
-        self.weight_lines = np.empty(len(self.weight_refs), dtype=object)
-        self.weight_lines[:] = [QLineF(*seg) for seg in self.weight_segments.tolist()]
-        self.bias_lines = np.empty(len(self.bias_refs), dtype=object)
-        self.bias_lines[:] = [QLineF(*seg) for seg in self.bias_segments.tolist()]
-        self.ref_index = {ref: k for k, ref in enumerate(self.weight_refs)}
-        self.bias_ref_index = {ref: k for k, ref in enumerate(self.bias_refs)}
-        width = (len(self.layer_sizes) - 1) * self.column_spacing
-        bottom = (tallest - 1) / 2.0 * self.node_spacing
-        # Room for names and texts on both sides, labels above.
-        self.bounds = QRectF(
-            -_SIDE_MARGIN,
-            self.label_y - _TOP_PAD,
-            width + 2 * _SIDE_MARGIN,
-            bottom - self.label_y + _TOP_PAD + _BOTTOM_PAD,
-        )
-
-    def column_rect(self, layer: int) -> QRectF:
-        x = float(self.node_positions[layer][0, 0])
-        ys = self.node_positions[layer][:, 1]
-        half = MAP_HALF_SIDE + 8
-        return QRectF(x - half, ys.min() - half, 2 * half, ys.max() - ys.min() + 2 * half)
-
-    def point_along(self, ref: ParameterRef, fraction: float) -> QPointF:
-        if ref.is_bias:
-            seg = self.bias_segments[self.bias_ref_index[ref]]
-        else:
-            seg = self.weight_segments[self.ref_index[ref]]
-        return QPointF(seg[0] + fraction * (seg[2] - seg[0]), seg[1] + fraction * (seg[3] - seg[1]))
-
-    def midpoint(self, ref: ParameterRef) -> QPointF:
-        return self.point_along(ref, 0.5)
-
-
-def spacing_for_view(
-    layer_sizes: Sequence[int], has_bias: bool, width: float, height: float
-) -> tuple[float, float]:
-    """(column spacing, node spacing) that fill a ``width`` x ``height`` pixel view.
-
-    The drawing is first fitted at the smallest spacings; the direction with room to
-    spare then spreads out (up to MAX_COLUMN_SPREAD / MAX_NODE_SPREAD), so a wide
-    view gets wider gaps between layers and a tall one taller gaps between nodes,
-    instead of empty bands around a small drawing.
-    """
-    compact = _Layout(layer_sizes, has_bias)
-    if width <= 1 or height <= 1:
-        return COLUMN_SPACING, NODE_SPACING
-    bounds = compact.bounds
-    zoom = min(width / bounds.width(), height / bounds.height(), MAX_ZOOM)
-    n_gaps = len(compact.layer_sizes) - 1
-    n_rows = max(compact.layer_sizes) - 1
-    column = COLUMN_SPACING
-    if n_gaps > 0:
-        spare = width / zoom - bounds.width()
-        column = min(COLUMN_SPACING + max(spare, 0.0) / n_gaps, COLUMN_SPACING * MAX_COLUMN_SPREAD)
-    node = NODE_SPACING
-    if n_rows > 0:
-        spare = height / zoom - bounds.height()
-        node = min(NODE_SPACING + max(spare, 0.0) / n_rows, NODE_SPACING * MAX_NODE_SPREAD)
-    return float(column), float(node)
-
-
-class _EdgeGroup:
-    """Edges sharing one pen: drawn with one ``drawLines`` call."""
-
-    __slots__ = ("lines", "order", "pen", "width")
-
-    def __init__(self, pen: QPen, lines: list[QLineF], order: float) -> None:
-        self.pen = pen
-        self.lines = lines
-        self.order = order
-        self.width = pen.widthF()
 
 
 class _NetworkItem(QGraphicsItem):
@@ -460,7 +266,7 @@ class NetworkView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._snapshot: NetworkSnapshot | None = None
-        self._layout: _Layout | None = None
+        self._layout: NetworkLayout | None = None
         self._input_names: list[str] = []
         self._output_names: list[str] = []
         self._colour_mode = "weight"
@@ -486,8 +292,8 @@ class NetworkView(QWidget):
         self._weight_widths = np.zeros(0)
         self._bias_rgba = np.zeros((0, 4), np.uint8)
         self._bias_widths = np.zeros(0)
-        self._groups: list[_EdgeGroup] = []
-        self._pen_cache: dict[tuple[int, bool, bool], QPen] = {}
+        self._groups: list[EdgeGroup] = []
+        self._pens = EdgePens()
         self._node_fill: list[npt.NDArray[np.uint8]] = []
         self._node_values: list[npt.NDArray[np.float64]] = []
 
@@ -599,7 +405,7 @@ class NetworkView(QWidget):
                 or old_layout.layer_sizes != tuple(snapshot.layer_sizes)
                 or old_layout.has_bias != has_bias
             ):
-                self._layout = _Layout(
+                self._layout = NetworkLayout(
                     snapshot.layer_sizes,
                     has_bias,
                     *self._spacing_for(snapshot.layer_sizes, has_bias),
@@ -624,7 +430,7 @@ class NetworkView(QWidget):
             and abs(node - layout.node_spacing) <= 0.02 * layout.node_spacing
         ):
             return
-        self._layout = _Layout(layout.layer_sizes, layout.has_bias, column, node)
+        self._layout = NetworkLayout(layout.layer_sizes, layout.has_bias, column, node)
         self._editor.close_editor()
         self._item.set_bounds(self._layout.bounds)
         self._scene.setSceneRect(self._item.boundingRect())
@@ -1032,8 +838,8 @@ class NetworkView(QWidget):
             update = None if updates is None else float(updates[ref.layer][ref.target])
             lines = [
                 f"<b>{ref.name}</b>: bias of {target}",
-                f"bias b = {_fmt(value)}",
-                f"gradient dE/db = {_fmt(gradient)}",
+                f"bias b = {fmt(value)}",
+                f"gradient dE/db = {fmt(gradient)}",
             ]
             symbol = "Δb"
         else:
@@ -1043,12 +849,12 @@ class NetworkView(QWidget):
             update = None if updates is None else float(updates[ref.layer][ref.source, ref.target])
             lines = [
                 f"<b>{ref.name}</b>: {source_layer} unit {ref.source} → {target}",
-                f"weight w = {_fmt(value)}",
-                f"gradient dE/dw = {_fmt(gradient)}",
+                f"weight w = {fmt(value)}",
+                f"gradient dE/dw = {fmt(gradient)}",
             ]
             symbol = "Δw"
         lines.append(
-            f"last update {symbol} = " + ("(no update yet)" if update is None else _fmt(update))
+            f"last update {symbol} = " + ("(no update yet)" if update is None else fmt(update))
         )
         if self._editable:
             lines.append("<i>double-click to edit</i>")
@@ -1064,7 +870,7 @@ class NetworkView(QWidget):
             name = self._input_names[index] if index < len(self._input_names) else ""
             value = float(snap.node_values(0, self._sample)[index])
             title = f"<b>input {index}</b>" + (f" ({name})" if name else "")
-            return "<br>".join([title, f"{which}: x = {_fmt(value)}"])
+            return "<br>".join([title, f"{which}: x = {fmt(value)}"])
         activation = snap.activations[layer - 1]
         h = float(snap.node_values(layer, self._sample)[index])
         a = float(snap.node_pre_activations(layer, self._sample)[index])
@@ -1075,13 +881,13 @@ class NetworkView(QWidget):
         lines = [
             f"<b>{self._layer_name(layer)} unit {index}</b>{name}, {activation}",
             f"{which}:",
-            f"pre-activation a = {_fmt(a)}",
-            f"activation h(a) = {_fmt(h)}",
+            f"pre-activation a = {fmt(a)}",
+            f"activation h(a) = {fmt(h)}",
         ]
         if self._node_deltas is not None and layer < len(self._node_deltas):
             deltas = self._node_deltas[layer]
             if deltas is not None and index < deltas.size:
-                lines.append(f"delta δ = dE/da = {_fmt(float(deltas[index]))}")
+                lines.append(f"delta δ = dE/da = {fmt(float(deltas[index]))}")
         return "<br>".join(lines)
 
     def bias_node_tooltip(self, layer: int) -> str:
@@ -1225,10 +1031,10 @@ class NetworkView(QWidget):
         self._limit = self._scales[self._colour_mode].limit_for(shown)
         weight_values = np.concatenate([w.ravel() for w in weights]) if weights else np.zeros(0)
         bias_values = np.concatenate([b.ravel() for b in biases]) if biases else np.zeros(0)
-        weight_levels = self._levels(weight_values)
-        bias_levels = self._levels(bias_values)
-        self._weight_rgba, self._weight_widths = self._level_style(weight_levels)
-        self._bias_rgba, self._bias_widths = self._level_style(bias_levels)
+        weight_levels = levels_for(weight_values, self._limit)
+        bias_levels = levels_for(bias_values, self._limit)
+        self._weight_rgba, self._weight_widths = level_style(weight_levels)
+        self._bias_rgba, self._bias_widths = level_style(bias_levels)
         self._groups = self._group_edges(
             layout.weight_lines, layout.weight_target_layers, weight_levels, dashed=False
         ) + self._group_edges(
@@ -1240,7 +1046,7 @@ class NetworkView(QWidget):
         for layer in range(len(layout.layer_sizes)):
             all_values = snap.inputs if layer == 0 else snap.activations_values[layer - 1]
             activation = None if layer == 0 else snap.activations[layer - 1]
-            low, high = _node_range(activation, all_values)
+            low, high = node_range(activation, all_values)
             values = snap.node_values(layer, self._sample)
             self._node_values.append(np.asarray(values, dtype=np.float64))
             self._node_fill.append(sequential_rgba(values, low, high))
@@ -1264,274 +1070,47 @@ class NetworkView(QWidget):
                 self._limit_spin.setValue(shown_limit)
                 self._limit_spin.blockSignals(False)
 
-    def _levels(self, values: np.ndarray) -> np.ndarray:
-        """Signed integer level in [-LEVELS, LEVELS] per value (_NAN_LEVEL for non-finite)."""
-        finite = np.isfinite(values)
-        position = np.clip(np.where(finite, values, 0.0) / self._limit, -1.0, 1.0)
-        levels = np.rint(position * LEVELS).astype(np.int64)
-        levels[~finite] = _NAN_LEVEL
-        return levels
-
-    @staticmethod
-    def _level_style(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        finite = levels != _NAN_LEVEL
-        positions = np.where(finite, levels / LEVELS, np.nan)
-        rgba = diverging_rgba(positions, 1.0)
-        magnitude = np.where(finite, np.abs(levels) / LEVELS, 0.0)
-        widths = MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * magnitude
-        return rgba, widths
-
-    def _pen(self, level: int, dimmed: bool, dashed: bool) -> QPen:
-        """The cached pen of one quantised level (colours and widths never change per level)."""
-        key = (level, dimmed, dashed)
-        pen = self._pen_cache.get(key)
-        if pen is None:
-            rgba, widths = self._level_style(np.array([level]))
-            r, g, b, a = (int(c) for c in rgba[0])
-            pen = QPen(QColor(r, g, b, DIMMED_ALPHA if dimmed else a), float(widths[0]))
-            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-            if dashed:
-                pen.setStyle(Qt.PenStyle.DashLine)
-            self._pen_cache[key] = pen
-        return pen
-
     def _group_edges(
-        self,
-        lines: np.ndarray,
-        target_layers: np.ndarray,
-        levels: np.ndarray,
-        dashed: bool,
-    ) -> list[_EdgeGroup]:
-        """Group edges by pen: one ``drawLines`` call per group."""
-        if levels.size == 0:
-            return []
-        highlighted = self._highlighted_layer
-        dimmed = (
-            np.zeros(levels.size, dtype=bool)
-            if highlighted is None
-            else target_layers != highlighted
-        )
-        keys = levels * 2 + dimmed.astype(np.int64)
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        ends = np.r_[starts[1:], sorted_keys.size]
-        sorted_lines = lines[order]
-        sorted_levels = levels[order].tolist()
-        sorted_dimmed = dimmed[order].tolist()
-        groups = []
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            level = sorted_levels[start]
-            is_dimmed = sorted_dimmed[start]
-            magnitude = -1 if level == _NAN_LEVEL else abs(level)
-            # Dimmed first, then weak to strong so strong edges end on top.
-            rank = (0 if is_dimmed else 1) * 10 * LEVELS + magnitude + (0.5 if dashed else 0.0)
-            pen = self._pen(level, is_dimmed, dashed)
-            groups.append(_EdgeGroup(pen, sorted_lines[start:end].tolist(), rank))
-        return groups
+        self, lines: np.ndarray, target_layers: np.ndarray, levels: np.ndarray, dashed: bool
+    ) -> list[EdgeGroup]:
+        return self._pens.group_edges(lines, target_layers, levels, dashed, self._highlighted_layer)
 
     # -------------------------------------------------------------- painting
     def _paint_network(self, painter: QPainter, lod: float) -> None:
         layout, snap = self._layout, self._snapshot
         palette = self.palette()
         text_colour = palette.color(QPalette.ColorRole.WindowText)
-        base_colour = palette.color(QPalette.ColorRole.Base)
-        highlight = palette.color(QPalette.ColorRole.Highlight)
         if layout is None or snap is None:
-            painter.setPen(text_colour)
-            painter.drawText(self._item.boundingRect(), Qt.AlignmentFlag.AlignCenter, "no network")
+            paint_message(painter, self._item.boundingRect(), text_colour, "no network")
             return
         if self._dirty:
             self._refresh()
-        font = QFont(painter.font())
-        font.setPixelSize(12)
-        small = QFont(font)
-        small.setPixelSize(10)
-
-        # Highlighted column behind everything.
-        if self._highlighted_layer is not None:
-            band = QColor(highlight)
-            band.setAlpha(45)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(band)
-            painter.drawRoundedRect(layout.column_rect(self._highlighted_layer), 10, 10)
-
-        # Edges: one drawLines call per pen. Antialiasing costs about as much as the
-        # rest of the edge drawing and is invisible on lines under 1.5 device pixels,
-        # so thin edges are drawn without it (thick ones, and exports, keep it).
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
-        thin_below = EDGE_ANTIALIAS_MIN_PIXELS / max(lod, 1e-6)
-        for group in self._groups:
-            painter.setRenderHint(
-                QPainter.RenderHint.Antialiasing, antialiased and group.width >= thin_below
-            )
-            painter.setPen(group.pen)
-            painter.drawLines(group.lines)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialiased)
-
-        # Hovered and selected edges on top, with a halo.
-        for ref, alpha in ((self._hovered_ref, 110), (self._selected, 255)):
-            if ref is None or not self._ref_exists(ref):
-                continue
-            if ref.is_bias:
-                k = layout.bias_ref_index[ref]
-                seg, rgba, width = layout.bias_segments[k], self._bias_rgba[k], self._bias_widths[k]
-            else:
-                k = layout.ref_index[ref]
-                seg = layout.weight_segments[k]
-                rgba, width = self._weight_rgba[k], self._weight_widths[k]
-            halo = QColor(highlight)
-            halo.setAlpha(alpha)
-            halo_pen = QPen(halo, float(width) + (6.0 if alpha == 255 else 4.0))
-            halo_pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-            painter.setPen(halo_pen)
-            line = QLineF(*seg)
-            painter.drawLine(line)
-            pen = QPen(QColor(*(int(c) for c in rgba)), float(width))
-            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-            if ref.is_bias:
-                pen.setStyle(Qt.PenStyle.DashLine)
-            painter.setPen(pen)
-            painter.drawLine(line)
-
-        # Bias nodes.
-        if layout.has_bias:
-            painter.setFont(font)
-            for layer, (x, y) in enumerate(layout.bias_positions):
-                rect = QRectF(
-                    x - BIAS_HALF_SIDE, y - BIAS_HALF_SIDE, 2 * BIAS_HALF_SIDE, 2 * BIAS_HALF_SIDE
-                )
-                dim = self._highlighted_layer is not None and self._highlighted_layer != layer + 1
-                outline = QColor(text_colour)
-                if dim:
-                    outline.setAlpha(110)
-                painter.setPen(QPen(outline, 1.2))
-                painter.setBrush(base_colour)
-                painter.drawRoundedRect(rect, 4, 4)
-                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "+1")
-
-        # Nodes.
         show_maps = self._node_maps_visible and self._node_map_images is not None
-        show_values = lod * NODE_RADIUS >= 9.0
-        painter.setFont(small)
-        for layer, positions in enumerate(layout.node_positions):
-            fills = self._node_fill[layer]
-            values = self._node_values[layer]
-            is_highlighted = self._highlighted_layer == layer
-            outline_pen = QPen(
-                highlight if is_highlighted else text_colour, 2.6 if is_highlighted else 1.2
-            )
-            for index, (x, y) in enumerate(positions):
-                image = None
-                if show_maps and layer < len(self._node_map_images):
-                    row = self._node_map_images[layer]
-                    image = row[index] if index < len(row) else None
-                if image is not None:
-                    rect = QRectF(
-                        x - MAP_HALF_SIDE, y - MAP_HALF_SIDE, 2 * MAP_HALF_SIDE, 2 * MAP_HALF_SIDE
-                    )
-                    painter.drawImage(rect, image)
-                    painter.setBrush(Qt.BrushStyle.NoBrush)
-                    painter.setPen(outline_pen)
-                    painter.drawRect(rect)
-                    continue
-                r, g, b, a = (int(c) for c in fills[index])
-                painter.setBrush(QColor(r, g, b, a))
-                painter.setPen(outline_pen)
-                painter.drawEllipse(QPointF(x, y), NODE_RADIUS, NODE_RADIUS)
-                if show_values:
-                    painter.setPen(text_colour_for((r, g, b)))
-                    painter.drawText(
-                        QRectF(x - NODE_RADIUS, y - NODE_RADIUS, 2 * NODE_RADIUS, 2 * NODE_RADIUS),
-                        Qt.AlignmentFlag.AlignCenter,
-                        _short(float(values[index])),
-                    )
-        hovered_node = self._hovered_node
-        if hovered_node is not None and hovered_node[0] < len(layout.node_positions):
-            positions = layout.node_positions[hovered_node[0]]
-            if hovered_node[1] < len(positions):
-                x, y = positions[hovered_node[1]]
-                ring = QColor(highlight)
-                ring.setAlpha(160)
-                painter.setPen(QPen(ring, 3.0))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawEllipse(QPointF(x, y), NODE_RADIUS + 3, NODE_RADIUS + 3)
-
-        # Layer headings and activation names.
-        painter.setPen(text_colour)
-        column_width = layout.column_spacing
-        for layer in range(len(layout.layer_sizes)):
-            x = float(layout.node_positions[layer][0, 0])
-            heading_font = QFont(font)
-            heading_font.setBold(self._highlighted_layer == layer)
-            painter.setFont(heading_font)
-            rect = QRectF(x - column_width / 2, layout.label_y - 12, column_width, 16)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._layer_heading(layer))
-            if layer > 0:
-                painter.setFont(small)
-                rect = QRectF(x - column_width / 2, layout.label_y + 4, column_width, 14)
-                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, snap.activations[layer - 1])
-
-        # Input and output names.
-        painter.setFont(font)
-        gap = NODE_RADIUS + 6
-        for index, name in enumerate(self._input_names[: layout.layer_sizes[0]]):
-            x, y = layout.node_positions[0][index]
-            rect = QRectF(x - gap - 100, y - 9, 100, 18)
-            painter.drawText(
-                rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name
-            )
-        for index, name in enumerate(self._output_names[: layout.layer_sizes[-1]]):
-            x, y = layout.node_positions[-1][index]
-            rect = QRectF(x + gap, y - 9, 100, 18)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
-
-        # Node texts and edge texts, in boxes for legibility.
-        painter.setFont(small)
-        metrics = QFontMetricsF(small)
-        if self._node_texts:
-            for layer, texts in enumerate(self._node_texts[: len(layout.layer_sizes)]):
-                positions = layout.node_positions[layer]
-                for index, text in enumerate(texts[: len(positions)]):
-                    if not text:
-                        continue
-                    x, y = positions[index]
-                    offset = (MAP_HALF_SIDE if show_maps else NODE_RADIUS) + 3
-                    self._draw_text_box(
-                        painter,
-                        metrics,
-                        text,
-                        QPointF(x + offset, y - offset),
-                        text_colour,
-                        base_colour,
-                        None,
-                    )
-        if self._edge_texts:
-            placed, hidden = self.edge_label_placement()
-            for rect, text in placed:
-                self._draw_text_box(
-                    painter,
-                    metrics,
-                    text,
-                    rect.center(),
-                    text_colour,
-                    base_colour,
-                    highlight,
-                    centred=True,
-                )
-            if hidden:
-                note = (
-                    f"{hidden} of {hidden + len(placed)} edge labels left out for lack of "
-                    "room: hover an edge, or read them all in the Step phases table"
-                )
-                bounds = layout.bounds
-                painter.setPen(text_colour)
-                painter.drawText(
-                    QRectF(bounds.left() + 4, bounds.bottom() - 20, bounds.width() - 8, 18),
-                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                    note,
-                )
+        inputs = PaintInputs(
+            layout=layout,
+            snapshot=snap,
+            text_colour=text_colour,
+            base_colour=palette.color(QPalette.ColorRole.Base),
+            highlight=palette.color(QPalette.ColorRole.Highlight),
+            highlighted_layer=self._highlighted_layer,
+            groups=self._groups,
+            weight_rgba=self._weight_rgba,
+            weight_widths=self._weight_widths,
+            bias_rgba=self._bias_rgba,
+            bias_widths=self._bias_widths,
+            node_fill=self._node_fill,
+            node_values=self._node_values,
+            map_images=self._node_map_images if show_maps else None,
+            hovered_ref=self._hovered_ref,
+            selected=self._selected,
+            hovered_node=self._hovered_node,
+            headings=[self._layer_heading(k) for k in range(len(layout.layer_sizes))],
+            input_names=self._input_names,
+            output_names=self._output_names,
+            node_texts=self._node_texts,
+            edge_labels=self.edge_label_placement() if self._edge_texts else None,
+        )
+        paint_network(painter, lod, inputs)
 
     def edge_label_placement(self) -> tuple[list[tuple[QRectF, str]], int]:
         """Where the edge labels are drawn: ([(scene rect, text)], number left out).
@@ -1550,84 +1129,11 @@ class NetworkView(QWidget):
             return self._label_cache[1], self._label_cache[2]
         font = QFont(self.font())
         font.setPixelSize(10)
-        metrics = QFontMetricsF(font)
-        half = (MAP_HALF_SIDE if show_maps else NODE_RADIUS) + 1
-        boxes: list[tuple[float, float, float, float]] = []
-        for positions in layout.node_positions:
-            boxes.extend((x - half, y - half, x + half, y + half) for x, y in positions.tolist())
-        for x, y in [tuple(b) for b in layout.bias_positions] if layout.has_bias else []:
-            boxes.append(
-                (x - BIAS_HALF_SIDE, y - BIAS_HALF_SIDE, x + BIAS_HALF_SIDE, y + BIAS_HALF_SIDE)
-            )
-        for layer, row in enumerate((self._node_texts or [])[: len(layout.layer_sizes)]):
-            positions = layout.node_positions[layer]
-            for index, text in enumerate(row[: len(positions)]):
-                if text:
-                    x, y = positions[index]
-                    w, h = self._text_box_size(metrics, text)
-                    offset = half + 2
-                    boxes.append((x + offset, y - offset, x + offset + w, y - offset + h))
-        occupied = np.array(boxes, dtype=np.float64).reshape(-1, 4)
-        placed: list[tuple[QRectF, str]] = []
-        hidden = 0
-        wanted = [(ref, text) for ref, text in texts.items() if text and self._ref_exists(ref)]
-        for count, (ref, text) in enumerate(wanted):
-            if count >= MAX_EDGE_LABELS:
-                hidden += len(wanted) - count
-                break
-            w, h = self._text_box_size(metrics, text)
-            for fraction in EDGE_LABEL_FRACTIONS:
-                centre = layout.point_along(ref, fraction)
-                box = (
-                    centre.x() - w / 2 - 1,
-                    centre.y() - h / 2 - 1,
-                    centre.x() + w / 2 + 1,
-                    centre.y() + h / 2 + 1,
-                )
-                overlaps = (
-                    (occupied[:, 0] < box[2])
-                    & (occupied[:, 2] > box[0])
-                    & (occupied[:, 1] < box[3])
-                    & (occupied[:, 3] > box[1])
-                )
-                if not overlaps.any():
-                    occupied = np.vstack([occupied, box])
-                    placed.append((QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h), text))
-                    break
-            else:
-                hidden += 1
+        placed, hidden = place_edge_labels(
+            layout, texts, self._node_texts, show_maps, QFontMetricsF(font), self._ref_exists
+        )
         self._label_cache = (key, placed, hidden)
         return placed, hidden
-
-    @staticmethod
-    def _text_box_size(metrics: QFontMetricsF, text: str) -> tuple[float, float]:
-        lines = text.split("\n")
-        width = max(metrics.horizontalAdvance(line) for line in lines) + 6
-        return width, metrics.height() * len(lines) + 4
-
-    @staticmethod
-    def _draw_text_box(
-        painter: QPainter,
-        metrics: QFontMetricsF,
-        text: str,
-        anchor: QPointF,
-        text_colour: QColor,
-        base_colour: QColor,
-        border: QColor | None,
-        centred: bool = False,
-    ) -> None:
-        width, height = NetworkView._text_box_size(metrics, text)
-        if centred:
-            rect = QRectF(anchor.x() - width / 2, anchor.y() - height / 2, width, height)
-        else:
-            rect = QRectF(anchor.x(), anchor.y(), width, height)
-        background = QColor(base_colour)
-        background.setAlpha(225)
-        painter.setBrush(background)
-        painter.setPen(QPen(border, 1.2) if border is not None else Qt.PenStyle.NoPen)
-        painter.drawRoundedRect(rect, 3, 3)
-        painter.setPen(text_colour)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
     # ------------------------------------------------------------ hit testing
     def _hit(self, point: QPointF | None):
@@ -1657,7 +1163,7 @@ class NetworkView(QWidget):
         ):
             if not len(refs):
                 continue
-            distance = _segment_distances(segments, px, py)
+            distance = segment_distances(segments, px, py)
             k = int(np.argmin(distance))
             if distance[k] <= tolerance + widths[k] / 2 and (best is None or distance[k] < best[0]):
                 best = (float(distance[k]), refs[k])
@@ -1694,7 +1200,7 @@ class NetworkView(QWidget):
             self._post_status(f"{ref.name} needs a finite number.")
             return
         self.weight_edit_requested.emit(ref, float(value))
-        self._post_status(f"{ref.name} set to {_fmt(value)}")
+        self._post_status(f"{ref.name} set to {fmt(value)}")
 
     def _hovered(self, point: QPointF | None) -> None:
         hit = self._hit(point)
@@ -1709,20 +1215,6 @@ class NetworkView(QWidget):
         )
         if changed:
             self._item.update()
-
-
-def _segment_distances(segments: np.ndarray, px: float, py: float) -> np.ndarray:
-    """Distance from (px, py) to every segment (x0, y0, x1, y1), vectorised."""
-    x0, y0, x1, y1 = segments.T
-    dx, dy = x1 - x0, y1 - y0
-    length_squared = dx * dx + dy * dy
-    t = np.where(
-        length_squared > 0,
-        ((px - x0) * dx + (py - y0) * dy) / np.where(length_squared > 0, length_squared, 1.0),
-        0.0,
-    )
-    t = np.clip(t, 0.0, 1.0)
-    return np.hypot(x0 + t * dx - px, y0 + t * dy - py)
 
 
 __all__ = ["COLOUR_MODES", "NetworkView"]

@@ -1,0 +1,249 @@
+"""Where every node, bias node, edge and label of the network drawing sits.
+
+Pure geometry in scene units (the view scales the scene to fit): no painting here,
+only the positions the painter and the hit testing share, and the placement of
+edge labels so that none covers a node or another label.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QLineF, QPointF, QRectF
+from PySide6.QtGui import QFontMetricsF
+
+from backprop_lab.core.snapshot import ParameterRef
+
+#: The smallest distance between layer columns, and between nodes of a column.
+#: Where the view has room to spare in one direction, the drawing spreads out
+#: in that direction (see :func:`spacing_for_view`) instead of leaving it empty.
+COLUMN_SPACING = 190.0
+NODE_SPACING = 46.0
+#: Spreading stops at these multiples of the smallest spacing.
+MAX_COLUMN_SPREAD = 2.2
+MAX_NODE_SPREAD = 3.0
+#: The drawing is never magnified more than this (a 1-1 network stays modest).
+MAX_ZOOM = 1.6
+# Room around the nodes: the layer headings and bias row above, names beside.
+SIDE_MARGIN = 118.0
+BIAS_ROW_GAP = 50.0
+HEADING_GAP = 40.0
+TOP_PAD = 22.0
+BOTTOM_PAD = 40.0
+NODE_RADIUS = 17.0
+BIAS_HALF_SIDE = 11.0
+MAP_HALF_SIDE = 24.0
+#: Where along an edge :meth:`NetworkView.edge_hit_point` lies (sqrt(2) - 1).
+EDGE_HIT_FRACTION = math.sqrt(2.0) - 1.0
+#: Where along its edge a label may sit, in order of preference: labels go to the
+#: first of these places where they overlap no node and no other label.
+EDGE_LABEL_FRACTIONS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67)
+#: At most this many edge labels are placed (the rest are counted as hidden).
+MAX_EDGE_LABELS = 400
+
+
+class NetworkLayout:
+    """Where every node, bias node, edge and label sits, for one architecture."""
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        has_bias: bool,
+        column_spacing: float = COLUMN_SPACING,
+        node_spacing: float = NODE_SPACING,
+    ) -> None:
+        self.layer_sizes = tuple(int(n) for n in layer_sizes)
+        self.has_bias = has_bias
+        self.column_spacing = float(column_spacing)
+        self.node_spacing = float(node_spacing)
+        tallest = max(self.layer_sizes)
+        self.node_positions: list[npt.NDArray[np.float64]] = []
+        for layer, n in enumerate(self.layer_sizes):
+            ys = (np.arange(n) - (n - 1) / 2.0) * self.node_spacing
+            xs = np.full(n, layer * self.column_spacing)
+            self.node_positions.append(np.column_stack([xs, ys]))
+        top = -(tallest - 1) / 2.0 * self.node_spacing
+        self.bias_row_y = top - BIAS_ROW_GAP
+        self.label_y = (self.bias_row_y if has_bias else top) - HEADING_GAP
+        # Bias nodes sit above the source column, shifted right so their
+        # dashed edges do not hide the column's own edges.
+        self.bias_positions = [
+            np.array([layer * self.column_spacing + COLUMN_SPACING * 0.3, self.bias_row_y])
+            for layer in range(len(self.layer_sizes) - 1)
+        ]
+        weight_segments = []
+        self.weight_refs: list[ParameterRef] = []
+        for layer in range(len(self.layer_sizes) - 1):
+            src = self.node_positions[layer]
+            dst = self.node_positions[layer + 1]
+            for i in range(len(src)):
+                for j in range(len(dst)):
+                    weight_segments.append([*src[i], *dst[j]])
+                    self.weight_refs.append(ParameterRef(layer, i, j))
+        self.weight_segments = np.array(weight_segments, dtype=np.float64).reshape(-1, 4)
+        self.weight_target_layers = np.array(
+            [ref.layer + 1 for ref in self.weight_refs], dtype=np.int64
+        )
+        bias_segments = []
+        self.bias_refs: list[ParameterRef] = []
+        if has_bias:
+            for layer in range(len(self.layer_sizes) - 1):
+                src = self.bias_positions[layer]
+                for j, dst in enumerate(self.node_positions[layer + 1]):
+                    bias_segments.append([*src, *dst])
+                    self.bias_refs.append(ParameterRef(layer, None, j))
+        self.bias_segments = np.array(bias_segments, dtype=np.float64).reshape(-1, 4)
+        self.bias_target_layers = np.array(
+            [ref.layer + 1 for ref in self.bias_refs], dtype=np.int64
+        )
+        # Object arrays of QLineF, so a group's lines are one fancy-indexing away.
+        self.weight_lines = np.empty(len(self.weight_refs), dtype=object)
+        self.weight_lines[:] = [QLineF(*seg) for seg in self.weight_segments.tolist()]
+        self.bias_lines = np.empty(len(self.bias_refs), dtype=object)
+        self.bias_lines[:] = [QLineF(*seg) for seg in self.bias_segments.tolist()]
+        self.ref_index = {ref: k for k, ref in enumerate(self.weight_refs)}
+        self.bias_ref_index = {ref: k for k, ref in enumerate(self.bias_refs)}
+        width = (len(self.layer_sizes) - 1) * self.column_spacing
+        bottom = (tallest - 1) / 2.0 * self.node_spacing
+        # Room for names and texts on both sides, labels above.
+        self.bounds = QRectF(
+            -SIDE_MARGIN,
+            self.label_y - TOP_PAD,
+            width + 2 * SIDE_MARGIN,
+            bottom - self.label_y + TOP_PAD + BOTTOM_PAD,
+        )
+
+    def column_rect(self, layer: int) -> QRectF:
+        x = float(self.node_positions[layer][0, 0])
+        ys = self.node_positions[layer][:, 1]
+        half = MAP_HALF_SIDE + 8
+        return QRectF(x - half, ys.min() - half, 2 * half, ys.max() - ys.min() + 2 * half)
+
+    def point_along(self, ref: ParameterRef, fraction: float) -> QPointF:
+        if ref.is_bias:
+            seg = self.bias_segments[self.bias_ref_index[ref]]
+        else:
+            seg = self.weight_segments[self.ref_index[ref]]
+        return QPointF(seg[0] + fraction * (seg[2] - seg[0]), seg[1] + fraction * (seg[3] - seg[1]))
+
+    def midpoint(self, ref: ParameterRef) -> QPointF:
+        return self.point_along(ref, 0.5)
+
+    def has_ref(self, ref: ParameterRef) -> bool:
+        if ref.is_bias:
+            return ref in self.bias_ref_index
+        return ref in self.ref_index
+
+
+def spacing_for_view(
+    layer_sizes: Sequence[int], has_bias: bool, width: float, height: float
+) -> tuple[float, float]:
+    """(column spacing, node spacing) that fill a ``width`` x ``height`` pixel view.
+
+    The drawing is first fitted at the smallest spacings; the direction with room to
+    spare then spreads out (up to MAX_COLUMN_SPREAD / MAX_NODE_SPREAD), so a wide
+    view gets wider gaps between layers and a tall one taller gaps between nodes,
+    instead of empty bands around a small drawing.
+    """
+    compact = NetworkLayout(layer_sizes, has_bias)
+    if width <= 1 or height <= 1:
+        return COLUMN_SPACING, NODE_SPACING
+    bounds = compact.bounds
+    zoom = min(width / bounds.width(), height / bounds.height(), MAX_ZOOM)
+    n_gaps = len(compact.layer_sizes) - 1
+    n_rows = max(compact.layer_sizes) - 1
+    column = COLUMN_SPACING
+    if n_gaps > 0:
+        spare = width / zoom - bounds.width()
+        column = min(COLUMN_SPACING + max(spare, 0.0) / n_gaps, COLUMN_SPACING * MAX_COLUMN_SPREAD)
+    node = NODE_SPACING
+    if n_rows > 0:
+        spare = height / zoom - bounds.height()
+        node = min(NODE_SPACING + max(spare, 0.0) / n_rows, NODE_SPACING * MAX_NODE_SPREAD)
+    return float(column), float(node)
+
+
+def text_box_size(metrics: QFontMetricsF, text: str) -> tuple[float, float]:
+    """Width and height of a (multi-line) text in its rounded box."""
+    lines = text.split("\n")
+    width = max(metrics.horizontalAdvance(line) for line in lines) + 6
+    return width, metrics.height() * len(lines) + 4
+
+
+def place_edge_labels(
+    layout: NetworkLayout,
+    texts: dict[ParameterRef, str],
+    node_texts: Sequence[Sequence[str]] | None,
+    show_maps: bool,
+    metrics: QFontMetricsF,
+    ref_exists: Callable[[ParameterRef], bool],
+) -> tuple[list[tuple[QRectF, str]], int]:
+    """Where the edge labels go: ([(scene rect, text)], number left out).
+
+    Each label sits on its own edge, at the first of EDGE_LABEL_FRACTIONS where
+    its box overlaps no node, no node text and no label placed before it; a
+    label with no such place is left out (and counted), never drawn over another.
+    """
+    half = (MAP_HALF_SIDE if show_maps else NODE_RADIUS) + 1
+    boxes: list[tuple[float, float, float, float]] = []
+    for positions in layout.node_positions:
+        boxes.extend((x - half, y - half, x + half, y + half) for x, y in positions.tolist())
+    for x, y in [tuple(b) for b in layout.bias_positions] if layout.has_bias else []:
+        boxes.append(
+            (x - BIAS_HALF_SIDE, y - BIAS_HALF_SIDE, x + BIAS_HALF_SIDE, y + BIAS_HALF_SIDE)
+        )
+    for layer, row in enumerate((node_texts or [])[: len(layout.layer_sizes)]):
+        positions = layout.node_positions[layer]
+        for index, text in enumerate(row[: len(positions)]):
+            if text:
+                x, y = positions[index]
+                w, h = text_box_size(metrics, text)
+                offset = half + 2
+                boxes.append((x + offset, y - offset, x + offset + w, y - offset + h))
+    occupied = np.array(boxes, dtype=np.float64).reshape(-1, 4)
+    placed: list[tuple[QRectF, str]] = []
+    hidden = 0
+    wanted = [(ref, text) for ref, text in texts.items() if text and ref_exists(ref)]
+    for count, (ref, text) in enumerate(wanted):
+        if count >= MAX_EDGE_LABELS:
+            hidden += len(wanted) - count
+            break
+        w, h = text_box_size(metrics, text)
+        for fraction in EDGE_LABEL_FRACTIONS:
+            centre = layout.point_along(ref, fraction)
+            box = (
+                centre.x() - w / 2 - 1,
+                centre.y() - h / 2 - 1,
+                centre.x() + w / 2 + 1,
+                centre.y() + h / 2 + 1,
+            )
+            overlaps = (
+                (occupied[:, 0] < box[2])
+                & (occupied[:, 2] > box[0])
+                & (occupied[:, 1] < box[3])
+                & (occupied[:, 3] > box[1])
+            )
+            if not overlaps.any():
+                occupied = np.vstack([occupied, box])
+                placed.append((QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h), text))
+                break
+        else:
+            hidden += 1
+    return placed, hidden
+
+
+def segment_distances(segments: np.ndarray, px: float, py: float) -> np.ndarray:
+    """Distance from (px, py) to every segment (x0, y0, x1, y1), vectorised."""
+    x0, y0, x1, y1 = segments.T
+    dx, dy = x1 - x0, y1 - y0
+    length_squared = dx * dx + dy * dy
+    t = np.where(
+        length_squared > 0,
+        ((px - x0) * dx + (py - y0) * dy) / np.where(length_squared > 0, length_squared, 1.0),
+        0.0,
+    )
+    t = np.clip(t, 0.0, 1.0)
+    return np.hypot(x0 + t * dx - px, y0 + t * dy - py)

@@ -1,0 +1,449 @@
+"""Painting the network: edge colour levels, pens grouped for ``drawLines``, nodes, texts.
+
+All edges are painted by ONE graphics item: edges are grouped by their
+(quantised) pen, and each group is one ``QPainter.drawLines`` call, so a
+network of a few hundred edges redraws in a few milliseconds.
+
+:func:`paint_network` draws one :class:`PaintInputs` (everything the picture
+depends on, gathered by the widget) in layers: the highlighted column, the edges,
+the hovered/selected edge, bias nodes, nodes, headings, names, node and edge texts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
+
+from backprop_lab.core.snapshot import NetworkSnapshot, ParameterRef
+
+from ..colors import diverging_rgba, text_colour_for
+from .layout import (
+    BIAS_HALF_SIDE,
+    MAP_HALF_SIDE,
+    NODE_RADIUS,
+    NetworkLayout,
+    text_box_size,
+)
+
+MIN_EDGE_WIDTH = 0.8
+MAX_EDGE_WIDTH = 6.5
+#: Colour/width levels per sign: values are quantised to 1/LEVELS of the limit,
+#: so edges share pens and are drawn in a few ``drawLines`` calls.
+LEVELS = 100
+#: Alpha of edges outside the highlighted layer.
+DIMMED_ALPHA = 60
+#: Edges drawn thinner than this many device pixels on screen are not antialiased.
+EDGE_ANTIALIAS_MIN_PIXELS = 3.0
+
+NAN_LEVEL = LEVELS + 1  # key of non-finite values
+
+
+def fmt(value: float) -> str:
+    """Numbers in tooltips: 6 significant digits (what tests compare with)."""
+    return f"{value:.6g}"
+
+
+def short(value: float) -> str:
+    """Numbers inside nodes: compact."""
+    if not math.isfinite(value):
+        return "nan"
+    if abs(value) < 0.005:  # fits in the node; the tooltip has every digit
+        return "0.00"
+    if abs(value) >= 1000:
+        mantissa, exponent = f"{value:.0e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.2f}"
+
+
+def node_range(activation: str | None, values: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """The value range a layer's node fill spans (fixed for bounded activations)."""
+    if activation in ("sigmoid", "softmax"):
+        return 0.0, 1.0
+    if activation == "tanh":
+        return -1.0, 1.0
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    low = min(0.0, float(finite.min()))
+    high = max(float(finite.max()), low + 1e-12)
+    return low, high
+
+
+class EdgeGroup:
+    """Edges sharing one pen: drawn with one ``drawLines`` call."""
+
+    __slots__ = ("lines", "order", "pen", "width")
+
+    def __init__(self, pen: QPen, lines: list[QLineF], order: float) -> None:
+        self.pen = pen
+        self.lines = lines
+        self.order = order
+        self.width = pen.widthF()
+
+
+def levels_for(values: np.ndarray, limit: float) -> np.ndarray:
+    """Signed integer level in [-LEVELS, LEVELS] per value (NAN_LEVEL for non-finite)."""
+    finite = np.isfinite(values)
+    position = np.clip(np.where(finite, values, 0.0) / limit, -1.0, 1.0)
+    levels = np.rint(position * LEVELS).astype(np.int64)
+    levels[~finite] = NAN_LEVEL
+    return levels
+
+
+def level_style(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """RGBA and width of every level."""
+    finite = levels != NAN_LEVEL
+    positions = np.where(finite, levels / LEVELS, np.nan)
+    rgba = diverging_rgba(positions, 1.0)
+    magnitude = np.where(finite, np.abs(levels) / LEVELS, 0.0)
+    widths = MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * magnitude
+    return rgba, widths
+
+
+class EdgePens:
+    """The cached pen of every quantised level, and grouping of edges by pen."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, bool, bool], QPen] = {}
+
+    def pen(self, level: int, dimmed: bool, dashed: bool) -> QPen:
+        """The cached pen of one quantised level (colours and widths never change per level)."""
+        key = (level, dimmed, dashed)
+        pen = self._cache.get(key)
+        if pen is None:
+            rgba, widths = level_style(np.array([level]))
+            r, g, b, a = (int(c) for c in rgba[0])
+            pen = QPen(QColor(r, g, b, DIMMED_ALPHA if dimmed else a), float(widths[0]))
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            if dashed:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            self._cache[key] = pen
+        return pen
+
+    def group_edges(
+        self,
+        lines: np.ndarray,
+        target_layers: np.ndarray,
+        levels: np.ndarray,
+        dashed: bool,
+        highlighted: int | None,
+    ) -> list[EdgeGroup]:
+        """Group edges by pen: one ``drawLines`` call per group."""
+        if levels.size == 0:
+            return []
+        dimmed = (
+            np.zeros(levels.size, dtype=bool)
+            if highlighted is None
+            else target_layers != highlighted
+        )
+        keys = levels * 2 + dimmed.astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        ends = np.r_[starts[1:], sorted_keys.size]
+        sorted_lines = lines[order]
+        sorted_levels = levels[order].tolist()
+        sorted_dimmed = dimmed[order].tolist()
+        groups = []
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            level = sorted_levels[start]
+            is_dimmed = sorted_dimmed[start]
+            magnitude = -1 if level == NAN_LEVEL else abs(level)
+            # Dimmed first, then weak to strong so strong edges end on top.
+            rank = (0 if is_dimmed else 1) * 10 * LEVELS + magnitude + (0.5 if dashed else 0.0)
+            pen = self.pen(level, is_dimmed, dashed)
+            groups.append(EdgeGroup(pen, sorted_lines[start:end].tolist(), rank))
+        return groups
+
+
+@dataclass
+class PaintInputs:
+    """Everything one picture of the network depends on."""
+
+    layout: NetworkLayout
+    snapshot: NetworkSnapshot
+    text_colour: QColor
+    base_colour: QColor
+    highlight: QColor
+    highlighted_layer: int | None
+    groups: list[EdgeGroup]
+    weight_rgba: np.ndarray
+    weight_widths: np.ndarray
+    bias_rgba: np.ndarray
+    bias_widths: np.ndarray
+    node_fill: list[np.ndarray]
+    node_values: list[np.ndarray]
+    #: The unit-map images when they are shown, else None.
+    map_images: list[list[QImage | None]] | None
+    hovered_ref: ParameterRef | None
+    selected: ParameterRef | None
+    hovered_node: tuple[int, int] | None
+    headings: list[str]
+    input_names: list[str]
+    output_names: list[str]
+    node_texts: list[list[str]] | None
+    #: ([(scene rect, text)], number left out), or None without edge texts.
+    edge_labels: tuple[list[tuple[QRectF, str]], int] | None
+
+
+def paint_message(painter: QPainter, rect: QRectF, colour: QColor, text: str) -> None:
+    painter.setPen(colour)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def paint_network(painter: QPainter, lod: float, inputs: PaintInputs) -> None:
+    """Draw the whole network; ``lod`` is device pixels per scene unit."""
+    font = QFont(painter.font())
+    font.setPixelSize(12)
+    small = QFont(font)
+    small.setPixelSize(10)
+    _paint_highlight_band(painter, inputs)
+    _paint_edges(painter, lod, inputs)
+    _paint_focus_edges(painter, inputs)
+    _paint_bias_nodes(painter, inputs, font)
+    _paint_nodes(painter, lod, inputs, small)
+    _paint_headings(painter, inputs, font, small)
+    _paint_names(painter, inputs, font)
+    _paint_texts(painter, inputs, small)
+
+
+def _paint_highlight_band(painter: QPainter, inputs: PaintInputs) -> None:
+    """The highlighted column, behind everything."""
+    if inputs.highlighted_layer is None:
+        return
+    band = QColor(inputs.highlight)
+    band.setAlpha(45)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(band)
+    painter.drawRoundedRect(inputs.layout.column_rect(inputs.highlighted_layer), 10, 10)
+
+
+def _paint_edges(painter: QPainter, lod: float, inputs: PaintInputs) -> None:
+    """One drawLines call per pen.
+
+    Antialiasing costs about as much as the rest of the edge drawing and is
+    invisible on lines under 1.5 device pixels, so thin edges are drawn without it
+    (thick ones, and exports, keep it).
+    """
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
+    thin_below = EDGE_ANTIALIAS_MIN_PIXELS / max(lod, 1e-6)
+    for group in inputs.groups:
+        painter.setRenderHint(
+            QPainter.RenderHint.Antialiasing, antialiased and group.width >= thin_below
+        )
+        painter.setPen(group.pen)
+        painter.drawLines(group.lines)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialiased)
+
+
+def _paint_focus_edges(painter: QPainter, inputs: PaintInputs) -> None:
+    """Hovered and selected edges on top, with a halo."""
+    layout = inputs.layout
+    for ref, alpha in ((inputs.hovered_ref, 110), (inputs.selected, 255)):
+        if ref is None or not layout.has_ref(ref):
+            continue
+        if ref.is_bias:
+            k = layout.bias_ref_index[ref]
+            seg, rgba, width = layout.bias_segments[k], inputs.bias_rgba[k], inputs.bias_widths[k]
+        else:
+            k = layout.ref_index[ref]
+            seg = layout.weight_segments[k]
+            rgba, width = inputs.weight_rgba[k], inputs.weight_widths[k]
+        halo = QColor(inputs.highlight)
+        halo.setAlpha(alpha)
+        halo_pen = QPen(halo, float(width) + (6.0 if alpha == 255 else 4.0))
+        halo_pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        painter.setPen(halo_pen)
+        line = QLineF(*seg)
+        painter.drawLine(line)
+        pen = QPen(QColor(*(int(c) for c in rgba)), float(width))
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        if ref.is_bias:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.drawLine(line)
+
+
+def _paint_bias_nodes(painter: QPainter, inputs: PaintInputs, font: QFont) -> None:
+    layout = inputs.layout
+    if not layout.has_bias:
+        return
+    painter.setFont(font)
+    for layer, (x, y) in enumerate(layout.bias_positions):
+        side = 2 * BIAS_HALF_SIDE
+        rect = QRectF(x - BIAS_HALF_SIDE, y - BIAS_HALF_SIDE, side, side)
+        dim = inputs.highlighted_layer is not None and inputs.highlighted_layer != layer + 1
+        outline = QColor(inputs.text_colour)
+        if dim:
+            outline.setAlpha(110)
+        painter.setPen(QPen(outline, 1.2))
+        painter.setBrush(inputs.base_colour)
+        painter.drawRoundedRect(rect, 4, 4)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "+1")
+
+
+def _paint_nodes(painter: QPainter, lod: float, inputs: PaintInputs, small: QFont) -> None:
+    layout = inputs.layout
+    map_images = inputs.map_images
+    show_values = lod * NODE_RADIUS >= 9.0
+    painter.setFont(small)
+    for layer, positions in enumerate(layout.node_positions):
+        fills = inputs.node_fill[layer]
+        values = inputs.node_values[layer]
+        is_highlighted = inputs.highlighted_layer == layer
+        outline_pen = QPen(
+            inputs.highlight if is_highlighted else inputs.text_colour,
+            2.6 if is_highlighted else 1.2,
+        )
+        for index, (x, y) in enumerate(positions):
+            image = None
+            if map_images is not None and layer < len(map_images):
+                row = map_images[layer]
+                image = row[index] if index < len(row) else None
+            if image is not None:
+                rect = QRectF(
+                    x - MAP_HALF_SIDE, y - MAP_HALF_SIDE, 2 * MAP_HALF_SIDE, 2 * MAP_HALF_SIDE
+                )
+                painter.drawImage(rect, image)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.setPen(outline_pen)
+                painter.drawRect(rect)
+                continue
+            r, g, b, a = (int(c) for c in fills[index])
+            painter.setBrush(QColor(r, g, b, a))
+            painter.setPen(outline_pen)
+            painter.drawEllipse(QPointF(x, y), NODE_RADIUS, NODE_RADIUS)
+            if show_values:
+                painter.setPen(text_colour_for((r, g, b)))
+                painter.drawText(
+                    QRectF(x - NODE_RADIUS, y - NODE_RADIUS, 2 * NODE_RADIUS, 2 * NODE_RADIUS),
+                    Qt.AlignmentFlag.AlignCenter,
+                    short(float(values[index])),
+                )
+    hovered_node = inputs.hovered_node
+    if hovered_node is not None and hovered_node[0] < len(layout.node_positions):
+        positions = layout.node_positions[hovered_node[0]]
+        if hovered_node[1] < len(positions):
+            x, y = positions[hovered_node[1]]
+            ring = QColor(inputs.highlight)
+            ring.setAlpha(160)
+            painter.setPen(QPen(ring, 3.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QPointF(x, y), NODE_RADIUS + 3, NODE_RADIUS + 3)
+
+
+def _paint_headings(painter: QPainter, inputs: PaintInputs, font: QFont, small: QFont) -> None:
+    """Layer headings and activation names."""
+    layout = inputs.layout
+    painter.setPen(inputs.text_colour)
+    column_width = layout.column_spacing
+    for layer in range(len(layout.layer_sizes)):
+        x = float(layout.node_positions[layer][0, 0])
+        heading_font = QFont(font)
+        heading_font.setBold(inputs.highlighted_layer == layer)
+        painter.setFont(heading_font)
+        rect = QRectF(x - column_width / 2, layout.label_y - 12, column_width, 16)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, inputs.headings[layer])
+        if layer > 0:
+            painter.setFont(small)
+            rect = QRectF(x - column_width / 2, layout.label_y + 4, column_width, 14)
+            painter.drawText(
+                rect, Qt.AlignmentFlag.AlignCenter, inputs.snapshot.activations[layer - 1]
+            )
+
+
+def _paint_names(painter: QPainter, inputs: PaintInputs, font: QFont) -> None:
+    """Input and output names beside their nodes."""
+    layout = inputs.layout
+    painter.setFont(font)
+    gap = NODE_RADIUS + 6
+    for index, name in enumerate(inputs.input_names[: layout.layer_sizes[0]]):
+        x, y = layout.node_positions[0][index]
+        rect = QRectF(x - gap - 100, y - 9, 100, 18)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+    for index, name in enumerate(inputs.output_names[: layout.layer_sizes[-1]]):
+        x, y = layout.node_positions[-1][index]
+        rect = QRectF(x + gap, y - 9, 100, 18)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+
+
+def _paint_texts(painter: QPainter, inputs: PaintInputs, small: QFont) -> None:
+    """Node texts and edge texts, in boxes for legibility."""
+    layout = inputs.layout
+    painter.setFont(small)
+    metrics = QFontMetricsF(small)
+    if inputs.node_texts:
+        offset = (MAP_HALF_SIDE if inputs.map_images is not None else NODE_RADIUS) + 3
+        for layer, texts in enumerate(inputs.node_texts[: len(layout.layer_sizes)]):
+            positions = layout.node_positions[layer]
+            for index, text in enumerate(texts[: len(positions)]):
+                if not text:
+                    continue
+                x, y = positions[index]
+                draw_text_box(
+                    painter,
+                    metrics,
+                    text,
+                    QPointF(x + offset, y - offset),
+                    inputs.text_colour,
+                    inputs.base_colour,
+                    None,
+                )
+    if inputs.edge_labels is None:
+        return
+    placed, hidden = inputs.edge_labels
+    for rect, text in placed:
+        draw_text_box(
+            painter,
+            metrics,
+            text,
+            rect.center(),
+            inputs.text_colour,
+            inputs.base_colour,
+            inputs.highlight,
+            centred=True,
+        )
+    if hidden:
+        note = (
+            f"{hidden} of {hidden + len(placed)} edge labels left out for lack of "
+            "room: hover an edge, or read them all in the Step phases table"
+        )
+        bounds = layout.bounds
+        painter.setPen(inputs.text_colour)
+        painter.drawText(
+            QRectF(bounds.left() + 4, bounds.bottom() - 20, bounds.width() - 8, 18),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            note,
+        )
+
+
+def draw_text_box(
+    painter: QPainter,
+    metrics: QFontMetricsF,
+    text: str,
+    anchor: QPointF,
+    text_colour: QColor,
+    base_colour: QColor,
+    border: QColor | None,
+    centred: bool = False,
+) -> None:
+    width, height = text_box_size(metrics, text)
+    if centred:
+        rect = QRectF(anchor.x() - width / 2, anchor.y() - height / 2, width, height)
+    else:
+        rect = QRectF(anchor.x(), anchor.y(), width, height)
+    background = QColor(base_colour)
+    background.setAlpha(225)
+    painter.setBrush(background)
+    painter.setPen(QPen(border, 1.2) if border is not None else Qt.PenStyle.NoPen)
+    painter.drawRoundedRect(rect, 3, 3)
+    painter.setPen(text_colour)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
