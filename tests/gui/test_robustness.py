@@ -413,7 +413,7 @@ def test_an_error_inside_the_worker_pauses_and_shows_the_dialog(qtbot, main_wind
     worker = window.controller._worker
     original = Trainer.step
 
-    def broken_step(self, epochs=1):
+    def broken_step(self, *args, **kwargs):
         raise FloatingPointError("worker failed on purpose")
 
     monkeypatch.setattr(Trainer, "step", broken_step)

@@ -6,15 +6,25 @@ import sys
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QObject, QThread, Slot
 
 from backprop_lab.core import Network, ParameterRef, Trainer, seed_example
 from backprop_lab.core.data import Dataset
 from backprop_lab.core.datasets import make_dataset, seed_dataset
 from backprop_lab.gui.training import (
     GIL_SWITCH_INTERVAL_SECONDS,
-    MAX_EPOCHS_PER_TURN,
+    MAX_SNAPSHOTS_PER_SECOND,
     EpochBatch,
     TrainingWorker,
+    WorkerState,
+)
+from backprop_lab.gui.training.worker import (
+    GUI_BUSY_BUDGET,
+    Pause,
+    Quit,
+    Run,
+    SetLearningRate,
+    Step,
 )
 
 TIMEOUT = 5000
@@ -372,24 +382,128 @@ def test_runs_train_several_epochs_a_turn_but_never_past_a_limit(qtbot, controll
     np.testing.assert_array_equal(controller.current_snapshot().weights[2], core.net.weights[2])
 
 
-def test_epochs_a_turn_is_one_whenever_an_epoch_may_have_to_stop():
+class InterruptingTrainer(Trainer):
+    """Sends worker commands at the end of given epochs, as clicks during them would."""
+
+    def __init__(self, *args, commands: dict[int, list], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands = commands
+        self.worker = None
+
+    def step(self, epochs=1, until=None):
+        def boundary(record):
+            for command in self.commands.pop(record.epoch, []):
+                self.worker.send(command)
+            return until is not None and until(record)
+
+        return super().step(epochs, until=boundary)
+
+
+class Collector(QObject):
+    """Receives the worker's signals in the GUI thread."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches: list[EpochBatch] = []
+        self.snapshots = []
+        self.states: list[str] = []
+
+    @Slot(object)
+    def progressed(self, payload):
+        _generation, batch, snapshot = payload
+        if batch is not None:
+            self.batches.append(batch)
+        if snapshot is not None:
+            self.snapshots.append(snapshot)
+
+    @Slot(object)
+    def state_changed(self, payload):
+        self.states.append(payload[1])
+
+
+@pytest.fixture
+def run_worker(qtbot):
+    """Start a TrainingWorker on a trainer in its own thread; joined afterwards."""
+    started = []
+
+    def start(trainer):
+        worker = TrainingWorker(trainer)
+        trainer.worker = worker
+        thread = QThread()
+        collector = Collector()
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.finished.connect(thread.quit)
+        worker.progressed.connect(collector.progressed)
+        worker.state_changed.connect(collector.state_changed)
+        thread.start()
+        started.append((worker, thread, collector))
+        return worker, collector
+
+    yield start
+    for worker, thread, _collector in started:
+        worker.send(Quit())
+        thread.quit()
+        assert thread.wait(TIMEOUT)
+
+
+def interrupting_seed_trainer(commands):
+    example = seed_example()
+    return InterruptingTrainer(
+        example.pop("net"), example.pop("X"), example.pop("T"), commands=commands, **example
+    )
+
+
+def test_pause_takes_effect_at_the_next_epoch_boundary(qtbot, run_worker):
+    # Pause arrives while epoch 37 trains: the worker stops right after it, not a
+    # chunk of epochs later, and every epoch's loss has been sent.
+    worker, got = run_worker(interrupting_seed_trainer({37: [Pause()]}))
+    worker.send(Run())
+    qtbot.waitUntil(lambda: got.states[-1:] == ["paused"], timeout=TIMEOUT)
+    assert got.snapshots[-1].epoch == 37
+    epochs = np.concatenate([b.epochs for b in got.batches])
+    assert epochs.tolist() == list(range(1, 38))
+    assert worker.state is WorkerState.PAUSED
+
+
+def test_learning_rate_and_step_take_effect_at_the_next_epoch_boundary(qtbot, run_worker):
+    commands = {
+        3: [SetLearningRate(0.5)],
+        7: [Pause(), Step(2)],  # paused after epoch 7, then exactly two more
+        8: [SetLearningRate(2.0)],
+    }
+    worker, got = run_worker(interrupting_seed_trainer(commands))
+    worker.send(Run())
+    qtbot.waitUntil(
+        lambda: bool(got.snapshots) and got.snapshots[-1].epoch == 9,
+        timeout=TIMEOUT,
+    )
+    qtbot.waitUntil(lambda: worker.state is WorkerState.PAUSED, timeout=TIMEOUT)
+    core = Trainer(**seed_example())
+    records = core.step(3)
+    core.learning_rate = 0.5
+    records += core.step(5)
+    core.learning_rate = 2.0
+    records += core.step(1)
+    epochs = np.concatenate([b.epochs for b in got.batches])
+    losses = np.concatenate([b.train_loss for b in got.batches])
+    assert epochs.tolist() == list(range(1, 10))
+    np.testing.assert_array_equal(losses, [r.train_loss for r in records])
+    for shown, expected in zip(got.snapshots[-1].weights, core.net.weights, strict=True):
+        np.testing.assert_array_equal(shown, expected)
+
+
+def test_snapshots_are_spaced_by_what_they_cost_the_gui():
     worker = TrainingWorker(Trainer(**seed_example()))
-    worker._epoch_seconds = 1e-6  # a very fast network: as many as allowed
-    assert worker._epochs_this_turn() == MAX_EPOCHS_PER_TURN
-    worker._steps_left = 3
-    assert worker._epochs_this_turn() == 3  # never past a Step's last epoch
-    worker._steps_left = 0
-    worker._max_epochs = 5
-    assert worker._epochs_this_turn() == 5
-    worker._max_epochs = None
-    worker._target_loss = 0.1  # the epoch that reaches it must be the last
-    assert worker._epochs_this_turn() == 1
-    worker._target_loss = None
-    worker._epochs_per_second = 100.0  # a speed cap paces every epoch
-    assert worker._epochs_this_turn() == 1
-    worker._epochs_per_second = None
-    worker._epoch_seconds = 0.05  # a slow network: one at a time
-    assert worker._epochs_this_turn() == 1
+    assert worker.snapshot_interval() == pytest.approx(1 / MAX_SNAPSHOTS_PER_SECOND)
+    for _ in range(50):  # the views take 40 ms per snapshot
+        worker.report_gui_cost(0.040, 0.2)
+    assert worker.snapshot_interval() == pytest.approx(0.040 / GUI_BUSY_BUDGET, rel=1e-3)
+    for _ in range(50):  # however slow: at least one a second
+        worker.report_gui_cost(5.0, 1.0)
+    assert worker.snapshot_interval() == pytest.approx(1.0)
+    worker.report_gui_cost(0.0, 60.0)  # after a long pause: says nothing about drawing
+    assert worker.snapshot_interval() == pytest.approx(1.0)
 
 
 def test_the_gui_thread_can_take_the_gil_from_the_worker_quickly(qtbot, controller):

@@ -7,6 +7,7 @@ its pause/stop checks.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -410,8 +411,15 @@ class Trainer:
         self._previous = None
 
     # -------------------------------------------------------------- training
-    def step(self, epochs: int = 1) -> list[EpochRecord]:
+    def step(
+        self, epochs: int = 1, until: Callable[[EpochRecord], bool] | None = None
+    ) -> list[EpochRecord]:
         """Train ``epochs`` epochs and return one record per epoch.
+
+        ``until``, when given, is called with the record of every epoch; the step
+        ends after the first epoch for which it returns True (a caller that must
+        react at the next epoch boundary passes one instead of stepping one epoch
+        a call, which costs more than a small network's epoch).
 
         If the loss becomes NaN or infinite the step stops early: the network
         goes back to the last weights whose loss was finite (in full-batch
@@ -434,11 +442,16 @@ class Trainer:
         self._check_params = False
         # Overflow is expected while diverging and is handled explicitly below.
         with np.errstate(over="ignore", invalid="ignore"):
+            attempted = 0
             for _ in range(epochs):
+                attempted += 1
                 record = self._train_epoch()
                 if record is None:
                     break
                 records.append(record)
+                if until is not None and until(record):
+                    break
+            epochs = attempted  # a replay below trains exactly these epochs again
             if not self._params_finite():
                 self._restore(start)
                 self._check_params = True

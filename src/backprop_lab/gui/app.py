@@ -173,29 +173,54 @@ def _make_application(offscreen: bool):
     return app
 
 
-def _wait_for(predicate, timeout_s: float) -> bool:
-    import time
-
-    from PySide6.QtCore import QCoreApplication, QEventLoop
-
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        time.sleep(0.002)
-    return True
-
-
 def train_through_worker(window, epochs: int, timeout_s: float = 120.0) -> bool:
-    """Step ``epochs`` epochs through the worker and wait until they are shown."""
+    """Step ``epochs`` epochs through the worker and wait until they are shown.
+
+    Blocks in a real event loop that the controller's signals end (no polling, so
+    the GUI thread sleeps while the worker trains); False when training stopped
+    early (divergence, a stop condition, an error) or took longer than ``timeout_s``.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
     controller = window.controller
     target = controller.current_snapshot().epoch + epochs
-    controller.step(epochs)
-    return _wait_for(
-        lambda: controller.current_snapshot().epoch >= target and not controller.is_running,
-        timeout_s,
+    loop = QEventLoop()
+
+    def done() -> bool:
+        return controller.current_snapshot().epoch >= target and not controller.is_running
+
+    def check(*_args) -> None:
+        if done():
+            loop.quit()
+
+    def stopped_early(*_args) -> None:
+        loop.quit()
+
+    finish_signals = (controller.snapshot_ready, controller.state_changed)
+    fail_signals = (
+        controller.diverged,
+        controller.stop_condition_reached,
+        controller.error_occurred,
+        controller.network_reset,
     )
+    for signal in finish_signals:
+        signal.connect(check)
+    for signal in fail_signals:
+        signal.connect(stopped_early)
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(loop.quit)
+    deadline.start(max(1, round(timeout_s * 1000)))
+    try:
+        if controller.step(epochs) and not done():
+            loop.exec()
+    finally:
+        deadline.stop()
+        for signal in finish_signals:
+            signal.disconnect(check)
+        for signal in fail_signals:
+            signal.disconnect(stopped_early)
+    return done()
 
 
 def self_test(window, epochs: int = 25) -> tuple[bool, str]:
@@ -419,16 +444,13 @@ SCREENSHOT_SETTLE_S = 0.4
 
 
 def settle(seconds: float) -> None:
-    """Process events for ``seconds`` (like QTest.qWait): layouts and repaints finish."""
-    import time
+    """Run the event loop for ``seconds`` (like QTest.qWait): layouts and repaints finish."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
-    from PySide6.QtCore import QCoreApplication, QEventLoop
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        QCoreApplication.sendPostedEvents(None, 0)  # 0: every type, deferred deletes too
-        time.sleep(0.005)
+    loop = QEventLoop()
+    QTimer.singleShot(max(1, round(seconds * 1000)), loop.quit)
+    loop.exec()
+    QCoreApplication.sendPostedEvents(None, 0)  # 0: every type, deferred deletes too
 
 
 def _screenshot(app, window, path: Path) -> int:

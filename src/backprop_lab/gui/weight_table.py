@@ -9,9 +9,11 @@ over all layers; or a fixed limit), so a colour means the same number in both.
 
 The tables can show the weights, their gradients dE/dw or the last update Δw,
 following the network view's colour mode. Snapshots update the cells in place
-(``dataChanged``) while the architecture stays the same, at most about 15 times
-a second while snapshots stream in, and nothing is recomputed while the widget
-is hidden.
+(``dataChanged``) while the architecture stays the same, at most 10 times a
+second while snapshots stream in. A snapshot costs the colours of every cell
+(vectorised) and the text of the cells in view only: Qt asks the model about
+the cells it paints, and a cell's text and colour are made when first asked for.
+Nothing is recomputed while the widget is hidden or tabbed away.
 """
 
 from __future__ import annotations
@@ -165,13 +167,14 @@ class LayerTableModel(QAbstractTableModel):
         self._values = np.full((rows, len(target_names)), np.nan)
         self._present = False
         self._kind = "weight"
-        self._rgba = np.zeros((rows, len(target_names), 4), dtype=np.uint8)
         self._selected: tuple[int, int] | None = None
-        # Python lists of the arrays above, for fast lookups in data().
-        self._value_rows: list[list[float]] = self._values.tolist()
-        self._text_rows: list[list[str]] = [[NO_VALUE_TEXT] * len(target_names)] * rows
-        self._rgba_rows: list[list[list[int]]] = self._rgba.tolist()
-        self._white_rows: list[list[bool]] = _white_text(self._rgba).tolist()
+        # Cell colours as packed 0xAARRGGBB and "white text" flags, computed for the
+        # whole table at once (vectorised: cheap); the texts, QColors and tooltips
+        # only for the cells Qt asks about, i.e. the ones in view, once per snapshot.
+        self._argb = np.zeros((rows, len(target_names)), dtype=np.uint32)
+        self._white = np.zeros((rows, len(target_names)), dtype=bool)
+        self._texts: dict[tuple[int, int], str] = {}
+        self._backgrounds: dict[tuple[int, int], QColor] = {}
 
     # -------------------------------------------------------------- state
     @property
@@ -200,14 +203,13 @@ class LayerTableModel(QAbstractTableModel):
             self._present = True
             colour_values = values
         self._kind = kind
-        self._rgba = diverging_rgba(colour_values, limit).reshape((*values.shape, 4))
-        self._value_rows = values.tolist()
-        if self._present:
-            self._text_rows = [[format_value(v) for v in row] for row in self._value_rows]
-        else:
-            self._text_rows = [[NO_VALUE_TEXT] * values.shape[1]] * values.shape[0]
-        self._rgba_rows = self._rgba.tolist()
-        self._white_rows = _white_text(self._rgba).tolist()
+        rgba = diverging_rgba(colour_values, limit).astype(np.uint32).reshape((*values.shape, 4))
+        self._argb = (
+            (rgba[..., 3] << 24) | (rgba[..., 0] << 16) | (rgba[..., 1] << 8) | rgba[..., 2]
+        )
+        self._white = _white_text(rgba)
+        self._texts = {}
+        self._backgrounds = {}
         if values.size:
             self.dataChanged.emit(
                 self.index(0, 0),
@@ -272,11 +274,22 @@ class LayerTableModel(QAbstractTableModel):
             return None
         row, column = index.row(), index.column()
         if role == _DISPLAY:
-            return self._text_rows[row][column]
+            cell = (row, column)
+            text = self._texts.get(cell)
+            if text is None:
+                value = float(self._values[row, column])
+                text = format_value(value) if self._present else NO_VALUE_TEXT
+                self._texts[cell] = text
+            return text
         if role == _BACKGROUND:
-            return QColor(*self._rgba_rows[row][column])
+            cell = (row, column)
+            colour = self._backgrounds.get(cell)
+            if colour is None:
+                colour = QColor.fromRgba(int(self._argb[row, column]))
+                self._backgrounds[cell] = colour
+            return colour
         if role == _FOREGROUND:
-            return _WHITE if self._white_rows[row][column] else _BLACK
+            return _WHITE if self._white[row, column] else _BLACK
         if role == _ALIGNMENT:
             return _RIGHT_ALIGNED
         if role == _TOOLTIP:
@@ -285,7 +298,7 @@ class LayerTableModel(QAbstractTableModel):
             return self._selected == (row, column)
         if role == _PARAMETER:
             return self.ref_at(row, column)
-        return self._value_rows[row][column]  # _VALUE
+        return float(self._values[row, column])  # _VALUE
 
     def _tooltip(self, row: int, column: int) -> str:
         ref = self.ref_at(row, column)
@@ -299,7 +312,7 @@ class LayerTableModel(QAbstractTableModel):
             symbol = weight_symbol
         if not self._present:
             return f"{where}\n{symbol}: no update yet"
-        return f"{where}\n{symbol} = {self._value_rows[row][column]!r}"
+        return f"{where}\n{symbol} = {float(self._values[row, column])!r}"
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         horizontal = orientation == Qt.Orientation.Horizontal

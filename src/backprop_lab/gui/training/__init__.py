@@ -21,20 +21,20 @@ from .controller import (
     default_settings,
 )
 from .worker import (
-    EMITS_PER_SECOND,
     GIL_SWITCH_INTERVAL_SECONDS,
-    MAX_EPOCHS_PER_TURN,
+    MAX_EPOCHS_PER_CALL,
+    MAX_SNAPSHOTS_PER_SECOND,
     EpochBatch,
     TrainingWorker,
     WorkerState,
 )
 
 __all__ = [
-    "EMITS_PER_SECOND",
     "GIL_SWITCH_INTERVAL_SECONDS",
-    "MAX_EPOCHS_PER_TURN",
+    "MAX_EPOCHS_PER_CALL",
     "MAX_HIDDEN_LAYERS",
     "MAX_LAYER_SIZE",
+    "MAX_SNAPSHOTS_PER_SECOND",
     "BackgroundRunner",
     "EpochBatch",
     "TrainingController",

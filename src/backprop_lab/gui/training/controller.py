@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from backprop_lab.core import (
     HIDDEN_ACTIVATIONS,
@@ -39,6 +39,7 @@ from backprop_lab.core.limits import MAX_HIDDEN_LAYERS, MAX_LAYER_SIZE
 from backprop_lab.core.presets import Preset
 
 from .worker import (
+    GuiLoadMeter,
     Pause,
     Quit,
     Replace,
@@ -252,10 +253,7 @@ class TrainingController(QObject):
         self._worker.stop_condition_reached.connect(self._on_stop_condition)
         self._worker.failed.connect(self._on_failed)
         self._shut_down = False
-        self._dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread())
-        if self._dispatcher is not None:
-            self._dispatcher.awake.connect(self._worker.gui_idle.clear)
-            self._dispatcher.aboutToBlock.connect(self._worker.gui_idle.set)
+        self._gui_load = GuiLoadMeter(self._worker, self)
         self._thread.start()
 
     # --------------------------------------------------------------- helpers
@@ -307,12 +305,12 @@ class TrainingController(QObject):
                 self.epochs_trained.emit(batch)
                 self.session_changed.emit("training")
             if snapshot is not None:
+                self._gui_load.snapshot_arrived()
                 self._snapshot = snapshot
                 self.snapshot_ready.emit(snapshot)
         finally:
             if snapshot is not None:
-                # Ready for the next frame once the repaints queued above are done.
-                QTimer.singleShot(0, self._worker.gui_ready.set)
+                self._gui_load.snapshot_handled()
 
     @Slot(object)
     def _on_state_changed(self, payload) -> None:
@@ -676,11 +674,7 @@ class TrainingController(QObject):
             return True
         self._shut_down = True
         self._running = False
-        if self._dispatcher is not None:
-            self._dispatcher.awake.disconnect(self._worker.gui_idle.clear)
-            self._dispatcher.aboutToBlock.disconnect(self._worker.gui_idle.set)
-            self._dispatcher = None
-        self._worker.gui_idle.set()
+        self._gui_load.stop()
         self._worker.send(Quit())
         self._thread.quit()
         finished = self._thread.wait(timeout_ms)

@@ -8,12 +8,22 @@
   queue with :meth:`~TrainingWorker.send` and read at an epoch boundary. Paused
   means blocking on a :class:`threading.Event` (no polling).
 * The worker is in exactly one :class:`WorkerState` at a time.
-* Emission is rate-limited at the source (measured with :func:`time.perf_counter`).
-  Each emit carries the losses of *every* epoch since the previous one (so the plot
-  loses no point) and one immutable :class:`~backprop_lab.core.NetworkSnapshot` (so
-  the views redraw only the latest state). A new snapshot is only sent once the
-  GUI has taken the previous one, so a slow redraw can never flood the GUI
-  thread's event queue. One final emit follows every pause, stop and step.
+* It never waits for the GUI thread for more than a few milliseconds. It trains
+  in calls into the core that end at the first epoch boundary where something
+  has to happen (a command arrived, a snapshot is due, the target loss was
+  reached), so Pause, Step and every setting take effect exactly at the next
+  epoch boundary.
+* Snapshots are paced by what they cost: the GUI thread measures how long it is
+  busy per snapshot (:class:`GuiLoadMeter`), and the worker spaces them so the
+  GUI is busy at most :data:`GUI_BUSY_BUDGET` of the time and making them costs
+  the worker at most :data:`SNAPSHOT_COST_BUDGET` of its own. Each emit carries
+  the losses of *every* epoch since the previous one (the plot loses no point)
+  and one immutable :class:`~backprop_lab.core.NetworkSnapshot` (the views draw
+  only the latest state). A new snapshot is only made once the GUI has drawn the
+  previous one, so a slow redraw can never flood the GUI thread's event queue.
+  One final emit follows every pause, stop and step.
+* NumPy releases the GIL in its large operations, so while the GUI draws, a
+  large network's epochs run on the second core.
 """
 
 from __future__ import annotations
@@ -29,33 +39,44 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, QTimer, Signal, Slot
 from threadpoolctl import threadpool_limits
 
 from backprop_lab.core import Divergence, Mistakes, ParameterRef, Trainer, take_snapshot
 
 Array = npt.NDArray[np.float64]
 
-#: Snapshots per second the worker sends at most while running.
-EMITS_PER_SECOND = 25.0
-
-#: How long the worker waits, after an emit, for the GUI to finish drawing it.
-GUI_YIELD_SECONDS = 0.008
-#: How long the worker steps aside while the GUI thread is busy, at most ...
-GUI_WAIT_SECONDS = 0.03
-#: ... before it trains this long regardless.
-WORKER_SLICE_SECONDS = 0.003
+#: Snapshots per second the worker sends at most while training.
+MAX_SNAPSHOTS_PER_SECOND = 30.0
+#: ... and at least (however slowly the views draw).
+MIN_SNAPSHOTS_PER_SECOND = 1.0
+#: The share of the GUI thread's time the views may spend on training's snapshots:
+#: the worker spaces its snapshots so that the GUI's measured busy time per snapshot
+#: is at most this share of the time between two (fewer, richer snapshots when
+#: drawing is slow: every snapshot still carries every epoch's loss since the last).
+GUI_BUSY_BUDGET = 0.25
+#: The share of the worker's own time that making snapshots may take (a snapshot is
+#: one more forward and backward pass over the training data).
+SNAPSHOT_COST_BUDGET = 0.1
+#: After sending a snapshot the worker waits at most this long for the GUI to draw it.
+#: While the worker trains a small network it holds the GIL nearly all the time, and
+#: every call the GUI makes into Qt gives the GIL up and waits up to a switch interval
+#: to get it back: a redraw that takes 5 ms alone takes several times longer next to
+#: it. Stepping aside for the first few ms of each frame lets the GUI draw at full
+#: speed; a large network's epochs release the GIL in NumPy and lose nothing here.
+GUI_YIELD_SECONDS = 0.005
+#: When a snapshot is due but the GUI has not drawn the last one yet, the worker
+#: trains on and looks again this much later (it never waits for the GUI).
+GUI_RECHECK_SECONDS = 0.004
+#: The most epochs one call into the core trains. A call also ends at the next epoch
+#: boundary when a command arrives, a snapshot is due or a target loss is reached.
+MAX_EPOCHS_PER_CALL = 100_000
 #: The interpreter's thread switch interval while training runs (Python's default
 #: is 5 ms). The GUI thread needs the GIL to do anything; a shorter interval lets it
 #: take the GIL from a training worker within this long, instead of 5 ms for every
 #: wake-up of the GUI (a timer, a repaint, an input event). Restored when training
 #: stops.
 GIL_SWITCH_INTERVAL_SECONDS = 0.0005
-#: While running, the worker trains a few epochs per call into the core, about this long
-#: (it looks at commands and the GUI in between) ...
-WORKER_CHUNK_SECONDS = 0.0005
-#: ... and never more epochs than this at once.
-MAX_EPOCHS_PER_TURN = 16
 
 
 @dataclass(frozen=True)
@@ -263,26 +284,20 @@ class TrainingWorker(QObject):
         self._pending_epochs: list[int] = []
         self._pending_train: list[float] = []
         self._pending_test: list[float] = []
-        self._last_emit = 0.0
+        #: When the next snapshot is due (perf_counter seconds).
+        self._next_emit = 0.0
         self._next_epoch_time = 0.0
         self._switch_interval = _SwitchInterval()
-        # Set by the GUI thread once it has shown the last snapshot. Until then
-        # no new snapshot is made (back-pressure for slow redraws), and right
-        # after an emit the worker blocks on it for up to GUI_YIELD_SECONDS so
-        # the GUI thread gets the GIL to itself while it redraws.
+        # Set by the GUI thread once it has drawn the last snapshot. Until then no
+        # new snapshot is made (back-pressure for slow redraws); the worker trains
+        # on meanwhile and never waits for it.
         self.gui_ready = threading.Event()
         self.gui_ready.set()
-        # Cleared while the GUI thread is processing events (between its event
-        # dispatcher's awake and aboutToBlock). Python threads share one GIL,
-        # and a busy worker makes every GIL hand-off in a redraw wait up to the
-        # interpreter's switch interval, so the worker steps aside while the
-        # GUI works: at most GUI_WAIT_SECONDS, then it trains for at least
-        # WORKER_SLICE_SECONDS, so neither side can starve the other.
-        self.gui_idle = threading.Event()
-        self.gui_idle.set()
-        self._slice_end = 0.0
-        # Seconds an epoch takes (a running average), for _epochs_this_turn.
-        self._epoch_seconds = 1.0
+        #: Seconds the GUI thread was busy per snapshot, as the controller measures
+        #: it (a running average; written by the GUI thread).
+        self._gui_seconds_per_snapshot = 0.005
+        #: Seconds this worker takes to make one snapshot (a running average).
+        self._snapshot_seconds = 0.0
 
     @property
     def state(self) -> WorkerState:
@@ -347,8 +362,8 @@ class TrainingWorker(QObject):
             case Run():
                 if self._state is not WorkerState.RUNNING:
                     self._set_state(WorkerState.RUNNING)
-                    self._last_emit = time.perf_counter()
-                    self._next_epoch_time = self._last_emit
+                    self._next_epoch_time = time.perf_counter()
+                    self._next_emit = self._next_epoch_time + 1.0 / MAX_SNAPSHOTS_PER_SECOND
                     self.state_changed.emit((self._generation, "running"))
             case Pause():
                 if not self._undo_non_finite():
@@ -358,6 +373,7 @@ class TrainingWorker(QObject):
                     self._set_state(WorkerState.STEPPING)
                     self._steps_left += int(epochs)
                     self._next_epoch_time = time.perf_counter()
+                    self._next_emit = self._next_epoch_time + 1.0 / MAX_SNAPSHOTS_PER_SECOND
                     if self._steps_left > 1:
                         self.state_changed.emit((self._generation, "running"))
             case Replace(new_trainer, generation):
@@ -452,32 +468,57 @@ class TrainingWorker(QObject):
         self._pending_train.clear()
         self._pending_test.clear()
 
-    def _epochs_this_turn(self) -> int:
-        """How many epochs to train before looking at commands and the GUI again.
+    # ------------------------------------------------------------ pacing
+    def report_gui_cost(self, busy_seconds: float, period_seconds: float) -> None:
+        """The GUI thread was busy ``busy_seconds`` of ``period_seconds`` since the last snapshot.
 
-        One when an epoch may have to stop training (a target loss, a speed cap),
-        else as many as take about :data:`WORKER_CHUNK_SECONDS` (a call into the
-        core per epoch costs about a tenth of a small network's epoch), never
-        past a Step's last epoch or the maximum number of epochs.
+        Called from the GUI thread for every snapshot it receives; the worker
+        spaces its snapshots so that this stays within :data:`GUI_BUSY_BUDGET`.
+        Periods much longer than the slowest snapshot rate (training had paused)
+        say nothing about drawing and are ignored.
         """
-        if self._epochs_per_second is not None or self._target_loss is not None:
+        if not 0.0 < period_seconds <= 2.0 / MIN_SNAPSHOTS_PER_SECOND:
+            return
+        busy = min(max(busy_seconds, 0.0), period_seconds)
+        self._gui_seconds_per_snapshot += 0.3 * (busy - self._gui_seconds_per_snapshot)
+
+    def snapshot_interval(self) -> float:
+        """Seconds between two snapshots while training, from their measured costs."""
+        interval = max(
+            1.0 / MAX_SNAPSHOTS_PER_SECOND,
+            self._gui_seconds_per_snapshot / GUI_BUSY_BUDGET,
+            self._snapshot_seconds / SNAPSHOT_COST_BUDGET,
+        )
+        return min(interval, 1.0 / MIN_SNAPSHOTS_PER_SECOND)
+
+    def _at_boundary(self, record) -> bool:
+        """Called by the core after every epoch: True ends the call at this boundary."""
+        return (
+            self._wake.is_set()
+            or time.perf_counter() >= self._next_emit
+            or (self._target_loss is not None and record.train_loss <= self._target_loss)
+        )
+
+    def _epochs_this_call(self) -> int:
+        """The most epochs the next call into the core may train.
+
+        One with a speed cap (the worker paces every epoch); else never past a
+        Step's last epoch or the maximum number of epochs. The call ends earlier,
+        at the first epoch boundary where a command has arrived, a snapshot is due
+        or the target loss is reached (see :meth:`_at_boundary`).
+        """
+        if self._epochs_per_second is not None:
             return 1
-        epochs = int(WORKER_CHUNK_SECONDS / max(self._epoch_seconds, 1e-7))
-        epochs = max(1, min(MAX_EPOCHS_PER_TURN, epochs))
-        if self._steps_left > 0:
+        epochs = MAX_EPOCHS_PER_CALL
+        if self._state is WorkerState.STEPPING:
             epochs = min(epochs, self._steps_left)
         if self._max_epochs is not None:
             epochs = min(epochs, max(1, self._max_epochs - self._trainer.epoch))
-        return epochs
+        return max(1, epochs)
 
     def _train_one_epoch(self) -> None:
-        """Train the next epoch (or the next few: see :meth:`_epochs_this_turn`)."""
+        """Train up to the next epoch boundary where something has to happen."""
         trainer = self._trainer
-        if not self.gui_idle.is_set():
-            now = time.perf_counter()
-            if now >= self._slice_end:
-                if not self.gui_idle.wait(GUI_WAIT_SECONDS):
-                    self._slice_end = time.perf_counter() + WORKER_SLICE_SECONDS
         if self._epochs_per_second is not None:
             delay = self._next_epoch_time - time.perf_counter()
             if delay > 0:
@@ -488,12 +529,7 @@ class TrainingWorker(QObject):
                 self._next_epoch_time + 1.0 / self._epochs_per_second,
                 time.perf_counter() - 0.25,
             )
-        epochs = self._epochs_this_turn()
-        started = time.perf_counter()
-        records = trainer.step(epochs)
-        if records:
-            elapsed = (time.perf_counter() - started) / len(records)
-            self._epoch_seconds += 0.2 * (elapsed - self._epoch_seconds)
+        records = trainer.step(self._epochs_this_call(), until=self._at_boundary)
         self._add_pending(records)
         divergence: Divergence | None = trainer.divergence
         if divergence is not None or not records:
@@ -514,7 +550,7 @@ class TrainingWorker(QObject):
                 f"{self._target_loss:g} at epoch {record.epoch}."
             )
         if stop_message is not None and (
-            self._state is WorkerState.RUNNING or self._steps_left > 1
+            self._state is WorkerState.RUNNING or self._steps_left > len(records)
         ):
             self._stop("paused")
             self.stop_condition_reached.emit((self._generation, stop_message))
@@ -530,11 +566,16 @@ class TrainingWorker(QObject):
                 self.state_changed.emit((self._generation, "paused"))
                 return
         now = time.perf_counter()
-        if now - self._last_emit >= 1.0 / EMITS_PER_SECOND and self.gui_ready.is_set():
-            self._emit(force_snapshot=False, now=now)
-            self.gui_ready.wait(GUI_YIELD_SECONDS)
+        if now >= self._next_emit:
+            if self.gui_ready.is_set():
+                self._emit(force_snapshot=False)
+                if not self.gui_ready.is_set():
+                    self.gui_ready.wait(GUI_YIELD_SECONDS)
+            else:
+                self._next_emit = now + GUI_RECHECK_SECONDS
 
-    def _emit(self, force_snapshot: bool, now: float | None = None) -> None:
+    def _emit(self, force_snapshot: bool) -> None:
+        """Send the losses of every epoch since the last emit, with a snapshot when allowed."""
         batch = None
         if self._pending_epochs:
             batch = EpochBatch(
@@ -545,9 +586,74 @@ class TrainingWorker(QObject):
             self._clear_pending()
         snapshot = None
         if force_snapshot or self.gui_ready.is_set():
+            started = time.perf_counter()
             snapshot = take_snapshot(self._trainer)
+            cost = time.perf_counter() - started
+            self._snapshot_seconds += 0.3 * (cost - self._snapshot_seconds)
             self.gui_ready.clear()
+        self._next_emit = time.perf_counter() + self.snapshot_interval()
         if batch is None and snapshot is None:
             return
-        self._last_emit = time.perf_counter() if now is None else now
         self.progressed.emit((self._generation, batch, snapshot))
+
+
+# ------------------------------------------------------------ the GUI side
+class GuiLoadMeter(QObject):
+    """Measures how busy the GUI thread is per snapshot and tells the worker.
+
+    Lives in the GUI thread. The GUI thread is busy from its event dispatcher's
+    ``awake`` (or the arrival of a snapshot, whichever is first) until its next
+    ``aboutToBlock``; the busy time between two snapshots is reported to the
+    worker with :meth:`TrainingWorker.report_gui_cost`. Once the GUI thread is
+    about to sleep after a snapshot (everything that snapshot caused is drawn),
+    the worker may make the next one (:attr:`TrainingWorker.gui_ready`).
+    """
+
+    def __init__(self, worker: TrainingWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self._busy = 0.0
+        self._busy_since: float | None = None
+        self._last_snapshot: float | None = None
+        self._drawing = False
+        self._dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread())
+        if self._dispatcher is not None:
+            self._dispatcher.awake.connect(self._awake)
+            self._dispatcher.aboutToBlock.connect(self._about_to_block)
+
+    def _awake(self) -> None:
+        if self._busy_since is None:
+            self._busy_since = time.perf_counter()
+
+    def _about_to_block(self) -> None:
+        if self._busy_since is not None:
+            self._busy += time.perf_counter() - self._busy_since
+            self._busy_since = None
+        if self._drawing:
+            self._drawing = False
+            self._worker.gui_ready.set()
+
+    def snapshot_arrived(self) -> None:
+        """A snapshot is about to be handed to the views (call before emitting it)."""
+        now = time.perf_counter()
+        busy = self._busy + (now - self._busy_since if self._busy_since is not None else 0.0)
+        if self._last_snapshot is not None:
+            self._worker.report_gui_cost(busy, now - self._last_snapshot)
+        self._last_snapshot = now
+        self._busy = 0.0
+        self._busy_since = now
+        self._drawing = True
+
+    def snapshot_handled(self) -> None:
+        """The views were given the snapshot; their queued repaints follow."""
+        # A fallback for event loops that never block (processEvents in a loop):
+        # ready once the events queued now have been handled.
+        QTimer.singleShot(0, self._worker.gui_ready.set)
+
+    def stop(self) -> None:
+        """Stop listening to the event dispatcher (before the controller shuts down)."""
+        if self._dispatcher is not None:
+            self._dispatcher.awake.disconnect(self._awake)
+            self._dispatcher.aboutToBlock.disconnect(self._about_to_block)
+            self._dispatcher = None
+        self._worker.gui_ready.set()
