@@ -1,25 +1,87 @@
 """One training step of backpropagation, explained number by number.
 
-:func:`explain_step` runs the forward pass, the backward pass and the update of
-plain gradient descent on a copy of a network and keeps every intermediate
-array, in the seed post's notation: per layer the pre-activations ``a``, the
-outputs ``h(a)``, the deltas ``dE/da``, the gradients ``dE/dW`` and the old,
-changed and new weights. :func:`chain_rule_terms` picks out the factors of the
-chain rule for one weight or bias. All numbers come from the arrays
-:meth:`Network.backward` returned, so they are the core's own, not a re-derivation.
+:func:`explain_next_step` explains exactly what the trainer's next Step does
+(its optimiser, learning-rate schedule, minibatches and penalty), and
+:func:`explain_step` one plain step of a network on given data. Both keep every
+intermediate array, in the seed post's notation: per layer the pre-activations
+``a``, the outputs ``h(a)``, the deltas ``dE/da``, the gradients ``dE/dW`` and
+the old, changed and new weights. :func:`chain_rule_terms` picks out the factors
+of the chain rule for one weight or bias, with :func:`output_delta_explanation`
+(δ of the output layer written for its actual activation and loss) and
+:func:`update_explanation` (the optimiser's own update with its numbers). All
+numbers come from the arrays the core computed, not from a re-derivation; the
+formulas are :class:`Equation` objects whose substituted arithmetic can be
+re-evaluated (a test does, for every output activation × loss × optimiser).
+
+Numbering follows :mod:`~.naming`: layers, units and samples from 1.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from .activations import get_activation
 from .losses import get_loss
+from .naming import (
+    bias_name,
+    layer_label,
+    parameter_description,
+    parameter_name,
+    parse_parameter_name,
+    sample_label,
+    unit_label,
+    weight_name,
+)
 from .network import NO_MISTAKES, Mistakes, Network, _as_batch
+from .optimizers import (
+    OPTIMIZER_LABELS,
+    OPTIMIZER_STATE,
+    OptimizerState,
+    apply_update,
+    check_hyperparameter,
+    check_optimizer,
+    check_penalty,
+    penalty,
+    penalty_gradients,
+    regularised_gradients,
+    schedule_formula,
+)
 from .snapshot import NetworkSnapshot, ParameterRef, frozen_copies
+
+__all__ = [
+    "PHASE_KINDS",
+    "ChainRuleTerms",
+    "DeltaExplanation",
+    "DeltaSumTerm",
+    "Equation",
+    "Num",
+    "Op",
+    "Phase",
+    "SampleChainRule",
+    "StepExplanation",
+    "UpdateExplanation",
+    "all_parameter_refs",
+    "bias_name",
+    "chain_rule_terms",
+    "explain_next_step",
+    "explain_snapshot",
+    "explain_step",
+    "hidden_delta_explanation",
+    "layer_label",
+    "output_delta_explanation",
+    "parameter_description",
+    "parameter_name",
+    "parse_parameter_name",
+    "sample_label",
+    "unit_label",
+    "update_explanation",
+    "weight_name",
+]
 
 Array = npt.NDArray[np.float64]
 
@@ -57,7 +119,7 @@ class Phase:
             return f"a({l}) = h({l - 1}) · W{l} (+ b{l}), then h(a({l}))"
         if self.kind == "backward":
             return f"δ({l}) = ∂E/∂a({l}), from the deltas of the layer above"
-        return f"W{l} ← W{l} − learning_rate · ∂E/∂W{l}"
+        return f"W{l} ← W{l} − η · ∂E/∂W{l} (or the optimiser's own update)"
 
 
 def step_phases(n_layers: int) -> tuple[Phase, ...]:
@@ -98,9 +160,37 @@ class StepExplanation:
     new_weights, new_biases
         ``old - learning_rate * gradient``, exactly as the trainer computes them.
     loss_value
-        The loss of the batch before the update.
+        The (data) loss of the batch before the update.
     phases
         Forward 1..L, Backward L..1, Update 1..L.
+    optimizer, hyperparameters
+        The optimiser and its hyperparameters (``"sgd"`` and ``{}`` for plain
+        gradient descent).
+    base_learning_rate, schedule, schedule_params
+        η0 and the schedule that turned it into ``learning_rate`` (η of this epoch).
+    epoch
+        The epoch this step trains, from 1.
+    l1, l2, penalty_value
+        Regularisation and the penalty of the old weights.
+    data_weight_gradients, penalty_gradients
+        ∂E/∂W of the data loss and of the penalty; ``weight_gradients`` is their sum.
+    state_before, state_after
+        The optimiser's state arrays (``"velocity"``, ``"s"``, ``"m"``,
+        ``"v"``) per parameter array (weights, then biases) before and after
+        the update.
+    optimizer_steps
+        Adam's t after the update.
+    n_updates, batch_size
+        How many updates the whole Step makes (1 for full batch) and the batch
+        size (None: full batch). The rows explained are the first update's.
+    epoch_end_weights, epoch_end_biases
+        The parameters after the whole Step, exactly as the trainer leaves them.
+    raw_inputs
+        The data rows of the batch (``inputs`` are their features, if any).
+    input_labels
+        Labels of the input nodes (``"x₁"``, or the features').
+    divergence
+        The trainer's message if the next Step diverges (and is undone), else None.
     """
 
     layer_sizes: tuple[int, ...]
@@ -125,6 +215,51 @@ class StepExplanation:
     new_biases: tuple[Array, ...] | None
     loss_value: float
     phases: tuple[Phase, ...]
+    optimizer: str = "sgd"
+    hyperparameters: dict = field(default_factory=dict)
+    base_learning_rate: float | None = None
+    schedule: str = "constant"
+    schedule_params: dict = field(default_factory=dict)
+    epoch: int = 1
+    l1: float = 0.0
+    l2: float = 0.0
+    penalty_value: float = 0.0
+    data_weight_gradients: tuple[Array, ...] | None = None
+    penalty_gradients: tuple[Array, ...] | None = None
+    state_before: dict = field(default_factory=dict)
+    state_after: dict = field(default_factory=dict)
+    optimizer_steps: int = 0
+    n_updates: int = 1
+    batch_size: int | None = None
+    epoch_end_weights: tuple[Array, ...] | None = None
+    epoch_end_biases: tuple[Array, ...] | None = None
+    raw_inputs: Array | None = None
+    input_labels: tuple[str, ...] | None = None
+    divergence: str | None = None
+
+    @property
+    def minibatch_caveat(self) -> str | None:
+        """What a minibatch Step does beyond the update shown (None for one update)."""
+        if self.n_updates <= 1:
+            return None
+        first = ", ".join(str(i + 1) for i in self.sample_indices[:6])
+        more = ", …" if len(self.sample_indices) > 6 else ""
+        return (
+            f"This Step makes {self.n_updates} updates, one per minibatch of "
+            f"{self.batch_size} shuffled samples; shown is the first, on samples {first}{more}. "
+            "The new values after the whole Step are given too. The loss plotted for an "
+            "epoch is the sum of its batches' losses as each batch saw them, not the loss of "
+            "the weights the epoch ends with."
+        )
+
+    def state_value(self, name: str, ref: ParameterRef, which: str = "before") -> float:
+        """One number of the optimiser's state (``"velocity"``, ``"m"``, ...) for a parameter."""
+        table = self.state_before if which == "before" else self.state_after
+        arrays = table[name]
+        n_w = self.n_layers
+        if ref.is_bias:
+            return float(arrays[n_w + ref.layer][ref.target])
+        return float(arrays[ref.layer][ref.source, ref.target])
 
     @property
     def n_layers(self) -> int:
@@ -147,6 +282,20 @@ class StepExplanation:
             "update": (self.weight_updates, self.bias_updates),
             "new": (self.new_weights, self.new_biases),
             "gradient": (self.weight_gradients, self.bias_gradients),
+            "data_gradient": (
+                self.data_weight_gradients or self.weight_gradients,
+                self.bias_gradients,
+            ),
+            "penalty_gradient": (
+                self.penalty_gradients or tuple(np.zeros_like(g) for g in self.weight_gradients),
+                None
+                if self.bias_gradients is None
+                else tuple(np.zeros_like(g) for g in self.bias_gradients),
+            ),
+            "epoch_end": (
+                self.epoch_end_weights or self.new_weights,
+                self.epoch_end_biases if self.epoch_end_weights else self.new_biases,
+            ),
         }
         if which not in table:
             raise ValueError(f"which must be one of {', '.join(table)}, not {which!r}")
@@ -164,15 +313,21 @@ def explain_step(
     learning_rate: float = 0.1,
     mistakes: Mistakes = NO_MISTAKES,
     sample: int | None = None,
+    *,
+    optimizer: str = "sgd",
+    hyperparameters: dict | None = None,
+    l1: float = 0.0,
+    l2: float = 0.0,
 ) -> StepExplanation:
-    """Explain one full-batch (or one-sample) gradient-descent step of ``net``.
+    """Explain one full-batch (or one-sample) step of ``net`` with a fresh optimiser.
 
     Parameters
     ----------
     net
         The network; it is not changed.
     X, T
-        All training inputs (N, n_in) and targets (N, n_out).
+        All training inputs (N, n_in) and targets (N, n_out); X are data rows
+        (the network computes its feature inputs, if any).
     loss
         ``"half_sse"``, ``"mse"`` or ``"cross_entropy"``.
     learning_rate
@@ -182,10 +337,9 @@ def explain_step(
     sample
         None for the whole batch, or the index of one sample (the step then
         uses ``X[sample:sample + 1]`` only, as online learning would).
-
-    Returns
-    -------
-    StepExplanation
+    optimizer, hyperparameters, l1, l2
+        The update rule (its state starts at zero, as in a first step).
+        :func:`explain_next_step` explains a trainer's next Step with its state.
 
     Raises
     ------
@@ -193,7 +347,7 @@ def explain_step(
         For a sample index out of range, a bad learning rate or shapes that do
         not fit the network.
     """
-    X_all = _as_batch(X, net.layer_sizes[0], "X")
+    X_all = _as_batch(X, net.n_inputs, "X")
     T_all = _as_batch(T, net.layer_sizes[-1], "T")
     if X_all.shape[0] != T_all.shape[0]:
         raise ValueError(f"X has {X_all.shape[0]} samples but T has {T_all.shape[0]}")
@@ -203,47 +357,219 @@ def explain_step(
     if not np.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"the learning rate must be a number > 0, got {learning_rate}")
     if sample is None:
-        Xb, Tb = X_all, T_all
-        indices = tuple(range(X_all.shape[0]))
+        indices = np.arange(X_all.shape[0])
     else:
         sample = int(sample)
         if not 0 <= sample < X_all.shape[0]:
             raise ValueError(f"sample {sample} does not exist; choose 0 to {X_all.shape[0] - 1}")
-        Xb, Tb = X_all[sample : sample + 1], T_all[sample : sample + 1]
-        indices = (sample,)
-    trace = net.forward(Xb)
-    grads = net.backward(trace, Tb, loss, mistakes)
-    weight_updates = [-learning_rate * g for g in grads.weights]
-    # The same expression as Trainer._apply, so the new weights match it bit for bit.
-    new_weights = [w - learning_rate * g for w, g in zip(net.weights, grads.weights, strict=True)]
-    bias_updates = new_biases = None
-    if net.biases is not None and grads.biases is not None:
-        bias_updates = [-learning_rate * g for g in grads.biases]
-        new_biases = [b - learning_rate * g for b, g in zip(net.biases, grads.biases, strict=True)]
+        indices = np.array([sample])
+    optimizer = check_optimizer(optimizer)
+    hyper = {k: check_hyperparameter(k, v) for k, v in (hyperparameters or {}).items()}
+    from .optimizers import OPTIMIZER_HYPERPARAMETERS
+
+    full_hyper = {**OPTIMIZER_HYPERPARAMETERS[optimizer], **hyper}
+    l1, l2 = check_penalty("l1", l1), check_penalty("l2", l2)
+    plain = optimizer == "sgd" and not l1 and not l2
+    inputs = net.input_features(X_all)
+    return _explain_update(
+        net,
+        inputs[indices],
+        X_all[indices],
+        T_all[indices],
+        tuple(int(i) for i in indices),
+        loss=loss,
+        mistakes=mistakes,
+        sample=sample,
+        optimizer=optimizer,
+        hyper=full_hyper,
+        state=OptimizerState(),
+        lr=learning_rate,
+        base_lr=learning_rate,
+        schedule="constant",
+        schedule_params={},
+        epoch=1,
+        l1=l1,
+        l2=l2,
+        plain=plain,
+        n_updates=1,
+        batch_size=None,
+        epoch_end=None,
+        divergence=None,
+    )
+
+
+def explain_next_step(trainer) -> StepExplanation:
+    """Explain exactly what ``trainer.step(1)`` will do next; the trainer is not changed.
+
+    The explanation shows the first update of the epoch (the whole batch, or the
+    first minibatch the shuffling will draw) with the optimiser's state, the
+    epoch's learning rate from the schedule and the penalty; ``epoch_end_*``
+    are the parameters after the whole Step, equal to the trainer's after
+    ``step(1)`` bit for bit.
+    """
+    t = copy.deepcopy(trainer)
+    net = t.net
+    n = t.X.shape[0]
+    full = t.batch_size is None or t.batch_size >= n
+    lr = t._learning_rate if t._plain else t.current_learning_rate
+    idx = np.arange(n) if full else t._epoch_batches()[0]
+    n_updates = 1 if full else math.ceil(n / t.batch_size)
+    after = copy.deepcopy(trainer)
+    after.step(1)
+    epoch_end = (after.net.weights, after.net.biases)
+    divergence = after.divergence.message if after.divergence is not None else None
+    return _explain_update(
+        net,
+        t._inputs[idx],
+        t.X[idx],
+        t.T[idx],
+        tuple(int(i) for i in idx),
+        loss=t.loss,
+        mistakes=t.mistakes,
+        sample=None,
+        optimizer=t.optimizer,
+        hyper=dict(t._hyper),
+        state=t._state.copy(),
+        lr=lr,
+        base_lr=t.learning_rate,
+        schedule=t.schedule,
+        schedule_params=t.schedule_params,
+        epoch=t.epoch + 1,
+        l1=t.l1,
+        l2=t.l2,
+        plain=t._plain,
+        n_updates=n_updates,
+        batch_size=None if full else t.batch_size,
+        epoch_end=epoch_end,
+        divergence=divergence,
+    )
+
+
+def _explain_update(
+    net: Network,
+    inputs: Array,
+    raw: Array,
+    Tb: Array,
+    indices: tuple[int, ...],
+    *,
+    loss: str,
+    mistakes: Mistakes,
+    sample: int | None,
+    optimizer: str,
+    hyper: dict,
+    state: OptimizerState,
+    lr: float,
+    base_lr: float,
+    schedule: str,
+    schedule_params: dict,
+    epoch: int,
+    l1: float,
+    l2: float,
+    plain: bool,
+    n_updates: int,
+    batch_size: int | None,
+    epoch_end,
+    divergence: str | None,
+) -> StepExplanation:
+    # The same computations, in the same order, as Trainer._train_epoch and its
+    # updates, so every number equals the trainer's bit for bit.
+    loss_fn = get_loss(loss)
+    with np.errstate(over="ignore", invalid="ignore"):
+        trace = net._forward(inputs, raw)
+        total, output_delta = loss_fn.evaluate(
+            trace.pre_activations[-1], trace.activations[-1], Tb, net._activation_objects[-1]
+        )
+        grads = net._backward(trace, output_delta, mistakes)
+        data_w = grads.weights
+        weight_grads = regularised_gradients(net.weights, data_w, l1, l2) if (l1 or l2) else data_w
+        n_w = net.n_layers
+        if plain:
+            if lr == 1.0:
+                new_w = [w - g for w, g in zip(net.weights, weight_grads)]
+                new_b = (
+                    None
+                    if net.biases is None
+                    else [b - g for b, g in zip(net.biases, grads.biases)]
+                )
+            else:
+                new_w = [w - lr * g for w, g in zip(net.weights, weight_grads)]
+                new_b = (
+                    None
+                    if net.biases is None
+                    else [b - lr * g for b, g in zip(net.biases, grads.biases)]
+                )
+            new_state = OptimizerState({}, state.steps)
+            updates_w = [-lr * g for g in weight_grads]
+            updates_b = None if new_b is None else [-lr * g for g in grads.biases]
+        else:
+            params = net.weights if net.biases is None else net.weights + net.biases
+            all_grads = weight_grads if net.biases is None else list(weight_grads) + grads.biases
+            new, new_state = apply_update(optimizer, hyper, params, all_grads, lr, state)
+            new_w = new[:n_w]
+            new_b = None if net.biases is None else new[n_w:]
+            updates_w = [a - b for a, b in zip(new_w, net.weights)]
+            updates_b = None if new_b is None else [a - b for a, b in zip(new_b, net.biases)]
+        if state.arrays:
+            before = state.arrays
+        else:
+            params = net.weights if net.biases is None else net.weights + net.biases
+            before = {k: [np.zeros_like(p) for p in params] for k in OPTIMIZER_STATE[optimizer]}
+    used_hyper = {k: hyper[k] for k in _HYPER_OF[optimizer]}
+    end_w, end_b = epoch_end if epoch_end is not None else (new_w, new_b)
     return StepExplanation(
         layer_sizes=tuple(net.layer_sizes),
         activation_names=tuple(net.activations),
         loss=loss,
-        learning_rate=learning_rate,
+        learning_rate=float(lr),
         mistakes=mistakes,
         sample=sample,
         sample_indices=indices,
-        inputs=frozen_copies([Xb])[0],
+        inputs=frozen_copies([inputs])[0],
         targets=frozen_copies([Tb])[0],
         pre_activations=frozen_copies(trace.pre_activations),
         activations=frozen_copies(trace.activations),
         deltas=frozen_copies(grads.deltas),
-        weight_gradients=frozen_copies(grads.weights),
+        weight_gradients=frozen_copies(weight_grads),
         bias_gradients=frozen_copies(grads.biases),
         old_weights=frozen_copies(net.weights),
         old_biases=frozen_copies(net.biases),
-        weight_updates=frozen_copies(weight_updates),
-        bias_updates=frozen_copies(bias_updates),
-        new_weights=frozen_copies(new_weights),
-        new_biases=frozen_copies(new_biases),
-        loss_value=float(net.loss(Xb, Tb, loss)),
+        weight_updates=frozen_copies(updates_w),
+        bias_updates=frozen_copies(updates_b),
+        new_weights=frozen_copies(new_w),
+        new_biases=frozen_copies(new_b),
+        loss_value=float(total / loss_fn.normaliser(*Tb.shape)),
         phases=step_phases(net.n_layers),
+        optimizer=optimizer,
+        hyperparameters=used_hyper,
+        base_learning_rate=float(base_lr),
+        schedule=schedule,
+        schedule_params=dict(schedule_params),
+        epoch=int(epoch),
+        l1=float(l1),
+        l2=float(l2),
+        penalty_value=penalty(net.weights, l1, l2),
+        data_weight_gradients=frozen_copies(data_w),
+        penalty_gradients=frozen_copies(penalty_gradients(net.weights, l1, l2)),
+        state_before={k: frozen_copies(v) for k, v in before.items()},
+        state_after={k: frozen_copies(v) for k, v in new_state.arrays.items()},
+        optimizer_steps=new_state.steps,
+        n_updates=int(n_updates),
+        batch_size=batch_size,
+        epoch_end_weights=frozen_copies(end_w),
+        epoch_end_biases=frozen_copies(end_b),
+        raw_inputs=frozen_copies([raw])[0],
+        input_labels=net.input_labels(),
+        divergence=divergence,
     )
+
+
+_HYPER_OF = {
+    "sgd": (),
+    "momentum": ("momentum",),
+    "nesterov": ("momentum",),
+    "rmsprop": ("rho", "epsilon"),
+    "adam": ("beta1", "beta2", "epsilon"),
+}
 
 
 def explain_snapshot(
@@ -256,9 +582,16 @@ def explain_snapshot(
     sample: int | None = None,
 ) -> StepExplanation:
     """:func:`explain_step` for the network a snapshot shows (``loss`` defaults to its loss)."""
-    net = Network.from_arrays(snapshot.weights, snapshot.biases, snapshot.activations)
+    net = Network.from_arrays(
+        snapshot.weights,
+        snapshot.biases,
+        snapshot.activations,
+        snapshot.features,
+        None if snapshot.raw_inputs is None else snapshot.raw_inputs.shape[1],
+    )
+    X_data = X
     return explain_step(
-        net, X, T, loss or snapshot.loss_name, learning_rate, mistakes=mistakes, sample=sample
+        net, X_data, T, loss or snapshot.loss_name, learning_rate, mistakes=mistakes, sample=sample
     )
 
 
@@ -311,6 +644,9 @@ class SampleChainRule:
         not a product (cross-entropy or softmax).
     delta_sum_terms, delta_sum
         For hidden layers, the terms δ_k(l+1) w_kj(l+1) and their sum.
+    delta_explanation
+        δ written out with its numbers (:func:`output_delta_explanation` or
+        :func:`hidden_delta_explanation`).
     """
 
     sample: int
@@ -323,6 +659,7 @@ class SampleChainRule:
     derivative: float | None
     delta_sum_terms: tuple[DeltaSumTerm, ...]
     delta_sum: float | None
+    delta_explanation: DeltaExplanation | None = None
 
 
 @dataclass(frozen=True)
@@ -345,7 +682,18 @@ class ChainRuleTerms:
     total
         dE/dw over the samples explained, taken from the backward pass.
     value, update, new_value
-        The parameter before the step, −learning_rate · total, and after.
+        The parameter before the step, the change of this update (−η · total
+        for plain gradient descent) and after.
+    name, description
+        The parameter's one name (``w₁₂⁽²⁾``) and where it sits.
+    data_gradient, penalty_gradient
+        ∂E/∂w of the data loss and of the L1/L2 penalty (``total`` is their sum).
+    update_explanation
+        The optimiser's update with its numbers.
+    epoch_end_value
+        The value after the whole Step (several minibatches: several updates).
+    caveat
+        The minibatch caveat, or None.
     """
 
     ref: ParameterRef
@@ -358,6 +706,13 @@ class ChainRuleTerms:
     update: float
     new_value: float
     mistakes: Mistakes
+    name: str = ""
+    description: str = ""
+    data_gradient: float = 0.0
+    penalty_gradient: float = 0.0
+    update_explanation: UpdateExplanation | None = None
+    epoch_end_value: float = 0.0
+    caveat: str | None = None
 
 
 def chain_rule_terms(
@@ -443,6 +798,10 @@ def chain_rule_terms(
                 for k, (d, w) in enumerate(zip(next_deltas, next_weights, strict=True))
             )
             delta_sum = float(next_deltas @ next_weights)
+        if is_output:
+            delta_ex = output_delta_explanation(explanation, r, j)
+        else:
+            delta_ex = hidden_delta_explanation(explanation, l + 1, r, j)
         samples.append(
             SampleChainRule(
                 sample=explanation.sample_indices[r],
@@ -455,6 +814,7 @@ def chain_rule_terms(
                 derivative=None if derivative is None else float(derivative[r, j]),
                 delta_sum_terms=terms,
                 delta_sum=delta_sum,
+                delta_explanation=delta_ex,
             )
         )
     return ChainRuleTerms(
@@ -468,6 +828,13 @@ def chain_rule_terms(
         update=explanation.parameter_value(ref, "update"),
         new_value=explanation.parameter_value(ref, "new"),
         mistakes=m,
+        name=parameter_name(ref),
+        description=parameter_description(ref, sizes, explanation.input_labels),
+        data_gradient=explanation.parameter_value(ref, "data_gradient"),
+        penalty_gradient=explanation.parameter_value(ref, "penalty_gradient"),
+        update_explanation=update_explanation(explanation, ref),
+        epoch_end_value=explanation.parameter_value(ref, "epoch_end"),
+        caveat=explanation.minibatch_caveat,
     )
 
 
@@ -485,3 +852,636 @@ def all_parameter_refs(layer_sizes, has_bias: bool) -> list[ParameterRef]:
             ParameterRef(l, None, j) for l in range(len(sizes) - 1) for j in range(sizes[l + 1])
         ]
     return refs
+
+
+# ------------------------------------------------------------------ equations
+_PRECEDENCE = {
+    "+": 1,
+    "-": 1,
+    "*": 2,
+    "/": 2,
+    "neg": 3,
+    "pow": 4,
+    "sq": 4,
+    "sqrt": 5,
+    "cos": 5,
+    "exp": 5,
+}
+_SHOWN = {"+": " + ", "-": " − ", "*": " × ", "/": " / "}
+
+
+def format_value(value: float, digits: int = 4) -> str:
+    """A number as explanations show it: ``digits`` significant digits, a real minus sign."""
+    value = float(value)
+    if value == 0.0:
+        return "0"
+    if not math.isfinite(value):
+        return "∞" if value > 0 else ("−∞" if value < 0 else "NaN")
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", "−")
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number in a formula, with the symbol it stands for (``"P₁"``, ``"η"``)."""
+
+    value: float
+    symbol: str
+
+    def evaluate(self) -> float:
+        return float(self.value)
+
+    def symbolic(self) -> str:
+        return self.symbol
+
+    def substituted(self, digits: int = 4) -> str:
+        return format_value(self.value, digits)
+
+    @property
+    def negative(self) -> bool:
+        return float(self.value) < 0.0 or (self.value == 0.0 and math.copysign(1, self.value) < 0)
+
+
+@dataclass(frozen=True)
+class Op:
+    """An operation of a formula: ``"+" "-" "*" "/"`` (two args), ``"neg" "sqrt" "cos" "exp"``
+    ``"sq"`` (one; ``sq`` is x·x, shown as x²), ``"pow"`` (base, exponent)."""
+
+    kind: str
+    args: tuple
+
+    def evaluate(self) -> float:
+        v = [a.evaluate() for a in self.args]
+        k = self.kind
+        if k == "+":
+            return v[0] + v[1]
+        if k == "-":
+            return v[0] - v[1]
+        if k == "*":
+            return v[0] * v[1]
+        if k == "/":
+            return (
+                v[0] / v[1]
+                if v[1] != 0.0
+                else math.copysign(math.inf, v[0]) * (1.0 if v[0] != 0.0 else math.nan)
+            )
+        if k == "neg":
+            return -v[0]
+        if k == "sq":
+            return v[0] * v[0]
+        if k == "sqrt":
+            return math.sqrt(v[0])
+        if k == "cos":
+            return math.cos(v[0])
+        if k == "exp":
+            return math.exp(v[0])
+        if k == "pow":
+            return v[0] ** v[1]
+        raise ValueError(f"unknown operation {k!r}")
+
+    def _render(self, leaf, numbers: bool) -> str:
+        k = self.kind
+        p = _PRECEDENCE[k]
+
+        def child(arg, right: bool = False) -> str:
+            text = arg._render(leaf, numbers) if isinstance(arg, Op) else leaf(arg)
+            if isinstance(arg, Op):
+                q = _PRECEDENCE[arg.kind]
+                if q < p or (right and q == p and k in "-/") or (k in ("pow", "sq") and q <= p):
+                    return f"({text})"
+                return text
+            if numbers and arg.negative and (right or k in ("*", "/", "pow", "sq", "neg")):
+                return f"({text})"
+            if numbers and arg.negative and k in ("+", "-") and not right:
+                return text
+            return text
+
+        if k in _SHOWN:
+            return child(self.args[0]) + _SHOWN[k] + child(self.args[1], right=True)
+        if k == "neg":
+            return "−" + child(self.args[0], right=True)
+        if k == "pow":
+            return child(self.args[0]) + "^" + child(self.args[1], right=True)
+        if k == "sq":
+            return child(self.args[0]) + "²"
+        inner = self.args[0]
+        text = inner._render(leaf, numbers) if isinstance(inner, Op) else leaf(inner)
+        name = {"sqrt": "√", "cos": "cos", "exp": "exp"}[k]
+        return f"{name}({text})"
+
+    def symbolic(self) -> str:
+        return self._render(_leaf_symbol, False)
+
+    def substituted(self, digits: int = 4) -> str:
+        return self._render(lambda n: _leaf_number(n, digits), True)
+
+
+def _leaf_symbol(n: Num) -> str:
+    return n.symbol
+
+
+def _leaf_number(n: Num, digits: int = 4) -> str:
+    return n.substituted(digits)
+
+
+def _n(value: float, symbol: str) -> Num:
+    return Num(float(value), symbol)
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``lhs = formula = substituted numbers = value``.
+
+    ``value`` is the core's own number; ``expr.evaluate()`` recomputes it from
+    the substituted numbers (equal up to rounding, exactly for the updates).
+    """
+
+    lhs: str
+    expr: Num | Op
+    value: float
+    note: str = ""
+
+    @property
+    def formula(self) -> str:
+        """``"δ₁⁽³⁾ = (P₁ − t₁) / N"``."""
+        return f"{self.lhs} = {self.expr.symbolic()}"
+
+    def substituted(self, digits: int = 4) -> str:
+        """``"δ₁⁽³⁾ = (0.546 − 1) / 3 = −0.1513"``."""
+        numbers = self.expr.substituted(digits)
+        result = format_value(self.value, digits)
+        if isinstance(self.expr, Num) or numbers == result:
+            return f"{self.lhs} = {result}"
+        return f"{self.lhs} = {numbers} = {result}"
+
+    def check(self, rel: float = 1e-9, abs_tol: float = 1e-300) -> bool:
+        """Whether the formula's numbers give the value."""
+        got = self.expr.evaluate()
+        if not math.isfinite(self.value) or not math.isfinite(got):
+            return got == self.value or (math.isnan(got) and math.isnan(self.value))
+        return math.isclose(got, self.value, rel_tol=rel, abs_tol=abs_tol)
+
+
+def _sub(text: str) -> str:
+    return text.translate(str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,"))
+
+
+def _sup(layer: int) -> str:
+    return f"({layer})".translate(str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾"))
+
+
+class _Symbols:
+    """Symbols of the seed post (units from 1; no index for a lone output)."""
+
+    def __init__(self, layer_sizes) -> None:
+        self.sizes = list(layer_sizes)
+        self.L = len(self.sizes) - 1
+
+    def idx(self, layer: int, unit: int) -> str:
+        if layer == self.L and self.sizes[layer] == 1:
+            return ""
+        return _sub(str(unit + 1))
+
+    def a(self, layer: int, unit: int) -> str:
+        return f"a{self.idx(layer, unit)}{_sup(layer)}"
+
+    def h(self, layer: int, unit: int) -> str:
+        return f"h{self.idx(layer, unit)}{_sup(layer)}"
+
+    def P(self, unit: int) -> str:
+        return f"P{self.idx(self.L, unit)}"
+
+    def t(self, unit: int) -> str:
+        return f"t{self.idx(self.L, unit)}"
+
+    def delta(self, layer: int, unit: int) -> str:
+        return f"δ{self.idx(layer, unit)}{_sup(layer)}"
+
+    def w(self, layer: int, target: int, source: int) -> str:
+        return weight_name(layer, target + 1, source + 1)
+
+
+# ------------------------------------------------------------ delta of a unit
+@dataclass(frozen=True)
+class DeltaExplanation:
+    """δ of one unit for one sample, written for its actual activation and loss.
+
+    Attributes
+    ----------
+    kind
+        ``"simplified"`` (cross-entropy with sigmoid/softmax: δ = (P − t) / N),
+        ``"product"`` (δ = ∂E/∂P · h′(a)), ``"softmax_jacobian"`` (δ_k =
+        P_k (g_k − Σ_j g_j P_j) with g = ∂E/∂P), ``"hidden"`` (δ = (Σ_k δ_k w_kj) · h′(a)).
+    equations
+        In the order they are computed; the last one gives δ.
+    delta
+        δ as the backward pass computed it.
+    text
+        One sentence saying which form applies and why.
+    """
+
+    kind: str
+    layer: int
+    unit: int
+    sample: int
+    equations: tuple[Equation, ...]
+    delta: float
+    text: str
+
+
+def _derivative_equation(
+    act_name: str, a: float, h: float, lhs_symbol: str, a_sym: str, h_sym: str, value: float
+) -> Equation:
+    act = get_activation(act_name)
+    lhs = f"{act.derivative_symbol}({a_sym})"
+    A, H = _n(a, a_sym), _n(h, h_sym)
+    if act_name == "sigmoid":
+        expr = Op("*", (H, Op("-", (_n(1.0, "1"), H))))
+    elif act_name == "tanh":
+        expr = Op("-", (_n(1.0, "1"), Op("sq", (H,))))
+    elif act_name in ("linear",):
+        expr = _n(1.0, "1")
+    elif act_name in ("relu", "leaky_relu", "step"):
+        expr = _n(value, "1" if value == 1.0 else format_value(value))
+    elif act_name == "elu":
+        expr = _n(1.0, "1") if a > 0 else Op("+", (H, _n(1.0, "1")))
+    elif act_name == "softplus":
+        expr = Op("/", (_n(1.0, "1"), Op("+", (_n(1.0, "1"), Op("exp", (Op("neg", (A,)),))))))
+    elif act_name == "sine":
+        expr = Op("cos", (A,))
+    elif act_name == "gaussian":
+        expr = Op("*", (Op("*", (_n(-2.0, "−2"), A)), H))
+    else:
+        expr = _n(value, lhs)
+    note = act.derivative_formula
+    if act_name == "step":
+        note = "the step has derivative 0 wherever it has one: no gradient flows through it"
+    return Equation(lhs, expr, value, note)
+
+
+def output_delta_explanation(explanation: StepExplanation, row: int, unit: int) -> DeltaExplanation:
+    """δ of output ``unit`` for row ``row`` of the explained batch (both 0-based).
+
+    The numbers are the explanation's (the core's); the formula is the one that
+    applies to the output activation and loss: the simplified (P − t) / N for
+    cross-entropy with sigmoid or softmax, the softmax Jacobian for softmax with
+    a squared error, or ∂E/∂P · h′(a) with h′ written for the activation.
+    """
+    e = explanation
+    L = e.n_layers
+    S = _Symbols(e.layer_sizes)
+    loss_fn = get_loss(e.loss)
+    act_name = e.activation_names[-1]
+    P = e.activations[-1]
+    T = e.targets
+    a = e.pre_activations[-1]
+    n_rows, n_out = P.shape
+    norm = loss_fn.normaliser(n_rows, n_out)
+    delta = float(e.deltas[-1][row, unit])
+    d_sym = S.delta(L, unit)
+    sample = e.sample_indices[row]
+    p, t = float(P[row, unit]), float(T[row, unit])
+    Pn, tn = _n(p, S.P(unit)), _n(t, S.t(unit))
+    N_sym = "N" if e.loss != "mse" else "N·K"
+
+    def dEdP_expr(k: int) -> tuple[Num | Op, float]:
+        pk, tk = _n(float(P[row, k]), S.P(k)), _n(float(T[row, k]), S.t(k))
+        diff = Op("-", (pk, tk))
+        if e.loss == "half_sse":
+            expr = diff
+        elif e.loss == "mse":
+            expr = Op("/", (Op("*", (_n(2.0, "2"), diff)), _n(norm, N_sym)))
+        else:  # cross-entropy written out (for display only)
+            expr = Op("neg", (Op("/", (tk, pk)),))
+        grad = loss_fn.output_gradient(P[row : row + 1], T[row : row + 1], act_name)[0, k] / norm
+        return expr, float(grad)
+
+    if e.loss == "cross_entropy" and act_name in ("sigmoid", "softmax"):
+        expr = Op("-", (Pn, tn)) if norm == 1.0 else Op("/", (Op("-", (Pn, tn)), _n(norm, "N")))
+        which = "σ′ cancels 1/(P(1 − P))" if act_name == "sigmoid" else "the softmax Jacobian"
+        text = (
+            f"Cross-entropy with a {act_name} output: ∂E/∂P and {which} combine to the "
+            f"simplified δ = (P − t) / N (N = {int(norm)} samples in this batch)."
+        )
+        if act_name == "softmax":
+            text += " This holds because every target row is one-hot."
+        return DeltaExplanation(
+            "simplified", L, unit, sample, (Equation(d_sym, expr, delta),), delta, text
+        )
+    if act_name == "softmax":
+        equations = []
+        g_nums = []
+        for k in range(n_out):
+            expr, g = dEdP_expr(k)
+            lhs = f"∂E/∂{S.P(k)}"
+            equations.append(Equation(lhs, expr, g))
+            g_nums.append((g, lhs))
+        products = [
+            Op("*", (_n(g, lhs), _n(float(P[row, k]), S.P(k)))) for k, (g, lhs) in enumerate(g_nums)
+        ]
+        # numpy sums left to right for these short rows
+        sum_expr: Num | Op = products[0]
+        for term in products[1:]:
+            sum_expr = Op("+", (sum_expr, term))
+        s_val = float(sum(g * float(P[row, k]) for k, (g, _) in enumerate(g_nums)))
+        s_val = float((np.array([g for g, _ in g_nums]) * P[row]).sum())
+        equations.append(Equation("Σⱼ ∂E/∂Pⱼ Pⱼ", sum_expr, s_val))
+        g_k, g_lhs = g_nums[unit]
+        d_expr = Op("*", (Pn, Op("-", (_n(g_k, g_lhs), _n(s_val, "Σⱼ ∂E/∂Pⱼ Pⱼ")))))
+        equations.append(Equation(d_sym, d_expr, delta))
+        text = (
+            "A softmax output couples its units: ∂P_k/∂a_j = P_k (δ_kj − P_j), so "
+            "δ_k = Σ_j ∂E/∂P_j · ∂P_j/∂a_k = P_k (∂E/∂P_k − Σ_j ∂E/∂P_j P_j)."
+        )
+        return DeltaExplanation("softmax_jacobian", L, unit, sample, tuple(equations), delta, text)
+    expr, g = dEdP_expr(unit)
+    dE = Equation(f"∂E/∂{S.P(unit)}", expr, g)
+    act = get_activation(act_name)
+    deriv_value = float(
+        act.derivative(a[row : row + 1, unit : unit + 1], P[row : row + 1, unit : unit + 1])[0, 0]
+    )
+    dh = _derivative_equation(
+        act_name, float(a[row, unit]), p, d_sym, S.a(L, unit), S.P(unit), deriv_value
+    )
+    d_expr = Op("*", (_n(g, dE.lhs), _n(deriv_value, dh.lhs)))
+    text = (
+        f"δ = ∂E/∂P · h′(a), with h′ the derivative of the {act.label} output "
+        f"({act.derivative_formula})."
+    )
+    return DeltaExplanation(
+        "product", L, unit, sample, (dE, dh, Equation(d_sym, d_expr, delta)), delta, text
+    )
+
+
+def hidden_delta_explanation(
+    explanation: StepExplanation, layer: int, row: int, unit: int
+) -> DeltaExplanation:
+    """δ of hidden ``unit`` of ``layer`` (from 1) for batch row ``row``: (Σ_k δ_k w_kj) h′(a_j)."""
+    e = explanation
+    S = _Symbols(e.layer_sizes)
+    l = layer - 1
+    if not 0 <= l < e.n_layers - 1:
+        raise ValueError(f"layer {layer} is not a hidden layer")
+    next_d = e.deltas[l + 1][row]
+    next_w = e.old_weights[l + 1][unit]
+    terms = [
+        Op("*", (_n(float(d), S.delta(layer + 1, k)), _n(float(w), S.w(layer + 1, k, unit))))
+        for k, (d, w) in enumerate(zip(next_d, next_w))
+    ]
+    sum_expr: Num | Op = terms[0]
+    for t in terms[1:]:
+        sum_expr = Op("+", (sum_expr, t))
+    s_val = float(next_d @ next_w)
+    sum_lhs = f"Σₖ δₖ{_sup(layer + 1)} wₖ{_sub(str(unit + 1))}{_sup(layer + 1)}"
+    act_name = e.activation_names[l]
+    act = get_activation(act_name)
+    a_val = float(e.pre_activations[l][row, unit])
+    h_val = float(e.activations[l][row, unit])
+    a_arr = e.pre_activations[l][row : row + 1, unit : unit + 1]
+    h_arr = e.activations[l][row : row + 1, unit : unit + 1]
+    if e.mistakes.derivative_of_pre_activation:
+        deriv = float(act.derivative(a_arr, a_arr)[0, 0])
+        dh = _derivative_equation(
+            act_name, a_val, a_val, "", S.a(layer, unit), S.a(layer, unit), deriv
+        )
+        dh = Equation(dh.lhs, dh.expr, deriv, "MISTAKE: the formula evaluated at a instead of h(a)")
+    else:
+        deriv = float(act.derivative(a_arr, h_arr)[0, 0])
+        dh = _derivative_equation(
+            act_name, a_val, h_val, "", S.a(layer, unit), S.h(layer, unit), deriv
+        )
+    delta = float(e.deltas[l][row, unit])
+    d_eq = Equation(S.delta(layer, unit), Op("*", (_n(s_val, sum_lhs), _n(deriv, dh.lhs))), delta)
+    text = (
+        "δ of a hidden unit: the deltas of the layer above, weighted by the weights out of "
+        "it, times h′(a)."
+    )
+    return DeltaExplanation(
+        "hidden",
+        layer,
+        unit,
+        e.sample_indices[row],
+        (Equation(sum_lhs, sum_expr, s_val), dh, d_eq),
+        delta,
+        text,
+    )
+
+
+# --------------------------------------------------------- optimiser's update
+@dataclass(frozen=True)
+class UpdateExplanation:
+    """The optimiser's update of one parameter, number by number.
+
+    Attributes
+    ----------
+    optimizer
+        Its name; ``label`` the display name.
+    equations
+        g (with the penalty term when regularised), η (when a schedule
+        applies), the state updates (v, s, m, v, m̂, v̂) and the new value.
+    new_value
+        The value after this update: the explanation's new value of the
+        parameter, bit for bit (what the trainer computes).
+    epoch_end_value
+        The value after the whole Step (differs from ``new_value`` only with
+        several minibatches).
+    caveat
+        The minibatch caveat, or None.
+    """
+
+    optimizer: str
+    label: str
+    equations: tuple[Equation, ...]
+    new_value: float
+    epoch_end_value: float
+    caveat: str | None
+
+
+def update_explanation(explanation: StepExplanation, ref: ParameterRef) -> UpdateExplanation:
+    """The optimiser's own update of ``ref`` with its numbers (see :mod:`~.optimizers`)."""
+    e = explanation
+    name = parameter_name(ref)
+    w = e.parameter_value(ref, "old")
+    g_total = e.parameter_value(ref, "gradient")
+    new_value = e.parameter_value(ref, "new")
+    equations: list[Equation] = []
+    W = _n(w, name)
+    g_sym = f"g({name})"
+    if not ref.is_bias and (e.l1 or e.l2):
+        data = e.parameter_value(ref, "data_gradient")
+        expr: Num | Op = _n(data, f"∂E/∂{name}")
+        if e.l2:
+            expr = Op("+", (expr, Op("*", (_n(e.l2, "λ₂"), W))))
+        if e.l1:
+            expr = Op(
+                "+", (expr, Op("*", (_n(e.l1, "λ₁"), _n(float(np.sign(w)), f"sign({name})"))))
+            )
+        equations.append(Equation(g_sym, expr, g_total, "the data gradient plus the penalty's"))
+    else:
+        equations.append(Equation(g_sym, _n(g_total, f"∂E/∂{name}"), g_total))
+    G = _n(g_total, g_sym)
+    lr = e.learning_rate
+    if e.schedule != "constant":
+        k = e.epoch - 1
+        base = e.base_learning_rate
+        if e.schedule == "step":
+            p = e.schedule_params
+            expr = Op(
+                "*",
+                (
+                    _n(base, "η₀"),
+                    Op(
+                        "pow",
+                        (
+                            _n(p["drop"], "drop"),
+                            _n(float(k // int(p["every"])), f"⌊{k}/{int(p['every'])}⌋"),
+                        ),
+                    ),
+                ),
+            )
+        else:
+            p = e.schedule_params
+            expr = Op(
+                "/",
+                (
+                    _n(base, "η₀"),
+                    Op("+", (_n(1.0, "1"), Op("*", (_n(p["decay"], "decay"), _n(float(k), "k"))))),
+                ),
+            )
+        equations.append(
+            Equation(
+                "η",
+                expr,
+                lr,
+                schedule_formula(e.schedule, e.schedule_params) + f", k = {k} epochs done",
+            )
+        )
+    eta = _n(lr, "η")
+    opt = e.optimizer
+    hp = e.hyperparameters
+    if opt == "sgd":
+        if lr == 1.0:
+            new_expr: Num | Op = Op("-", (W, G))
+        else:
+            new_expr = Op("-", (W, Op("*", (eta, G))))
+        equations.append(Equation(f"new {name}", new_expr, new_value))
+    elif opt in ("momentum", "nesterov"):
+        mu = _n(hp["momentum"], "μ")
+        v_old = e.state_value("velocity", ref, "before")
+        v_new = e.state_value("velocity", ref, "after")
+        v_sym = f"v({name})"
+        equations.append(
+            Equation(
+                f"new {v_sym}", Op("-", (Op("*", (mu, _n(v_old, v_sym))), Op("*", (eta, G)))), v_new
+            )
+        )
+        V = _n(v_new, f"new {v_sym}")
+        if opt == "momentum":
+            new_expr = Op("+", (W, V))
+        else:
+            new_expr = Op("-", (Op("+", (W, Op("*", (mu, V)))), Op("*", (eta, G))))
+        equations.append(Equation(f"new {name}", new_expr, new_value))
+    elif opt == "rmsprop":
+        rho = _n(hp["rho"], "ρ")
+        s_old = e.state_value("s", ref, "before")
+        s_new = e.state_value("s", ref, "after")
+        s_sym = f"s({name})"
+        equations.append(
+            Equation(
+                f"new {s_sym}",
+                Op(
+                    "+",
+                    (
+                        Op("*", (rho, _n(s_old, s_sym))),
+                        Op("*", (Op("-", (_n(1.0, "1"), rho)), Op("sq", (G,)))),
+                    ),
+                ),
+                s_new,
+            )
+        )
+        new_expr = Op(
+            "-",
+            (
+                W,
+                Op(
+                    "/",
+                    (
+                        Op("*", (eta, G)),
+                        Op("+", (Op("sqrt", (_n(s_new, f"new {s_sym}"),)), _n(hp["epsilon"], "ε"))),
+                    ),
+                ),
+            ),
+        )
+        equations.append(Equation(f"new {name}", new_expr, new_value))
+    elif opt == "adam":
+        b1, b2 = _n(hp["beta1"], "β₁"), _n(hp["beta2"], "β₂")
+        t = e.optimizer_steps
+        m_old, m_new = e.state_value("m", ref, "before"), e.state_value("m", ref, "after")
+        v_old, v_new = e.state_value("v", ref, "before"), e.state_value("v", ref, "after")
+        m_sym, v_sym = f"m({name})", f"v({name})"
+        one = _n(1.0, "1")
+        equations.append(
+            Equation(
+                f"new {m_sym}",
+                Op("+", (Op("*", (b1, _n(m_old, m_sym))), Op("*", (Op("-", (one, b1)), G)))),
+                m_new,
+            )
+        )
+        equations.append(
+            Equation(
+                f"new {v_sym}",
+                Op(
+                    "+",
+                    (
+                        Op("*", (b2, _n(v_old, v_sym))),
+                        Op("*", (Op("-", (one, b2)), Op("sq", (G,)))),
+                    ),
+                ),
+                v_new,
+            )
+        )
+        T_ = _n(float(t), "t")
+        c1 = 1.0 - hp["beta1"] ** t
+        c2 = 1.0 - hp["beta2"] ** t
+        m_hat = m_new / c1
+        v_hat = v_new / c2
+        equations.append(
+            Equation(
+                "m̂",
+                Op("/", (_n(m_new, f"new {m_sym}"), Op("-", (one, Op("pow", (b1, T_)))))),
+                m_hat,
+                f"bias correction, t = {t} updates",
+            )
+        )
+        equations.append(
+            Equation(
+                "v̂",
+                Op("/", (_n(v_new, f"new {v_sym}"), Op("-", (one, Op("pow", (b2, T_)))))),
+                v_hat,
+            )
+        )
+        new_expr = Op(
+            "-",
+            (
+                W,
+                Op(
+                    "/",
+                    (
+                        Op("*", (eta, _n(m_hat, "m̂"))),
+                        Op("+", (Op("sqrt", (_n(v_hat, "v̂"),)), _n(hp["epsilon"], "ε"))),
+                    ),
+                ),
+            ),
+        )
+        equations.append(Equation(f"new {name}", new_expr, new_value))
+    return UpdateExplanation(
+        optimizer=opt,
+        label=OPTIMIZER_LABELS[opt],
+        equations=tuple(equations),
+        new_value=new_value,
+        epoch_end_value=e.parameter_value(ref, "epoch_end"),
+        caveat=e.minibatch_caveat,
+    )
