@@ -11,8 +11,11 @@ from backprop_lab.gui.inspector import install_inspector
 
 
 def wait_epoch(qtbot, window, epoch, action):
+    # Live snapshots: while rewound, snapshot_ready (what the views draw) stays rewound.
     with qtbot.waitSignal(
-        window.controller.snapshot_ready, timeout=5000, check_params_cb=lambda s: s.epoch == epoch
+        window.controller.live_snapshot_ready,
+        timeout=5000,
+        check_params_cb=lambda s: s.epoch == epoch,
     ) as blocker:
         action()
     return blocker.args[0]

@@ -28,12 +28,17 @@ def rewind(qtbot, controller, network_view, loss_plot):
 
 
 def train_epochs(qtbot, controller, n):
+    # Live snapshots: while rewound, the views (and snapshot_ready) keep the rewound one.
     snapshots = []
     for _ in range(n):
-        target = controller.current_snapshot().epoch + 1
-        snapshots.append(
-            wait_for_snapshot(qtbot, controller, lambda: controller.step(1), epoch=target)
-        )
+        target = controller.live_snapshot().epoch + 1
+        with qtbot.waitSignal(
+            controller.live_snapshot_ready,
+            timeout=5000,
+            check_params_cb=lambda snapshot, target=target: snapshot.epoch == target,
+        ) as blocker:
+            controller.step(1)
+        snapshots.append(blocker.args[0])
     return snapshots
 
 

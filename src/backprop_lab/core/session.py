@@ -320,7 +320,8 @@ class Session:
         self._mistakes = other._mistakes
         self._live = other._live
         self._shown = None
-        self.history = other.history.copy()
+        # In place: the loss plot draws this very history object.
+        self.history.replace(*other.history.views())
         self.rewind.clear()
         self.rewind.add(self._live)
         self.events.settings.emit(self._settings)
@@ -623,6 +624,12 @@ class Session:
             self.events.history.emit("truncate")
 
     # ------------------------------------------------------------ rewind
+    def set_rewind_capacity(self, capacity: int) -> None:
+        """Keep at most ``capacity`` snapshots for rewinding (starts again from now)."""
+        self.show_live()
+        self.rewind = SnapshotHistory(capacity)
+        self.rewind.add(self._live)
+
     def show_epoch(self, epoch: int) -> NetworkSnapshot:
         """Show the kept snapshot at ``epoch`` or the nearest earlier one (live when
         ``epoch`` is the newest). Every view follows. Returns what is shown."""

@@ -27,6 +27,7 @@ from .optimizers import (
     penalty,
     regularised_gradients,
 )
+from .settings import check_loss_fits_output
 
 Array = npt.NDArray[np.float64]
 
@@ -179,8 +180,8 @@ class Trainer:
     @loss.setter
     def loss(self, name: str) -> None:
         fn = get_loss(name)
-        if name == "cross_entropy" and self.net.activations[-1] not in ("sigmoid", "softmax"):
-            raise ValueError("cross-entropy needs a sigmoid or softmax output layer")
+        # The one loss/output rule, shared with TrainingSettings (a SettingsError).
+        check_loss_fits_output(name, self.net.activations[-1])
         if getattr(self, "T", None) is not None:
             validate_targets(self.T, self.net.activations[-1], name)
         self._loss_name = name

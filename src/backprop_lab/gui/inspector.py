@@ -44,12 +44,8 @@ class Inspector(QObject):
         self.chain_rule = ChainRulePanel(controller)
         self.gradient_check = GradientCheckPanel(controller)
         self.mistakes = MistakesPanel(controller)
-        self.rewind = RewindPanel(
-            controller,
-            window.network_view,
-            window.weight_table,
-            window.loss_plot,
-        )
+        # Every view follows the session's shown state; the window marks the loss plot.
+        self.rewind = RewindPanel(controller)
         self.docks: dict[str, QDockWidget] = {}
         # One group of tabs (the main window's arrange_docks places them: see
         # main_window.LEFT_BOTTOM_TABS): the phase walk first, then the explanations.
@@ -127,11 +123,14 @@ class Inspector(QObject):
             self.phase_stepper.cancel()
 
     def _step_phase(self) -> None:
+        # A step is taken from the live network: show it before the first phase.
+        self.rewind.go_live()
         self.docks["phases"].show()
         self.docks["phases"].raise_()
         self.phase_stepper.step_phase()
 
     def _finish_step(self) -> None:
+        self.rewind.go_live()
         self.docks["phases"].show()
         self.phase_stepper.finish_step()
 

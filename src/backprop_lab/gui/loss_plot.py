@@ -340,6 +340,7 @@ class LossPlot(QWidget):
         self._dirty = False
         self._loss_name = loss_name
         self._marker_epoch: int | None = None
+        self._marker_losses: tuple[float, float | None] | None = None
         self._hovered_index: int | None = None
 
         self._repaint_timer = QTimer(self)
@@ -488,6 +489,20 @@ class LossPlot(QWidget):
         self._follow_data()
         self._schedule_repaint()
 
+    def use_history(self, history: LossHistory) -> None:
+        """Draw ``history`` (the session's) from now on; the plot never changes it
+        itself then, the owner calls :meth:`history_changed` after each change."""
+        self._history = history
+        self.history_changed("replace")
+
+    def history_changed(self, kind: str = "append") -> None:
+        """The history drawn changed: ``"append"`` (more epochs), ``"truncate"`` or
+        ``"replace"`` (a new history: the view fits it again)."""
+        if kind != "append":
+            self._hovered_index = None
+            self._follow_data()
+        self._schedule_repaint()
+
     def clear(self) -> None:
         """Forget every epoch (training was reset)."""
         self._history.clear()
@@ -547,9 +562,17 @@ class LossPlot(QWidget):
         """Whether the y axis is logarithmic."""
         return self.log_checkbox.isChecked()
 
-    def set_marker(self, epoch: int | None) -> None:
-        """Draw a vertical line at ``epoch`` (e.g. the rewind slider's position); None hides it."""
+    def set_marker(
+        self, epoch: int | None, losses: tuple[float, float | None] | None = None
+    ) -> None:
+        """Draw a vertical line at ``epoch`` (e.g. the rewound epoch); None hides it.
+
+        With ``losses`` (training, test or None: the shown network's), the readout
+        says them while the mouse is not over the plot.
+        """
         self._marker_epoch = None if epoch is None else int(epoch)
+        self._marker_losses = None if epoch is None else losses
+        self._update_readout()
         if self._marker_epoch is None:
             self.marker_line.setVisible(False)
         else:
@@ -722,6 +745,15 @@ class LossPlot(QWidget):
     def readout_text(self) -> str:
         """What the readout says: the hovered epoch's losses, else the latest epoch's."""
         h = self._history
+        if self._hovered_index is None and self._marker_losses is not None:
+            train, test = self._marker_losses
+            parts = [
+                f"rewound: epoch {self._marker_epoch:,} (after its update)",
+                f"training {_format_loss(train)}",
+            ]
+            if test is not None:
+                parts.append(f"test {_format_loss(test)}")
+            return "   ".join(parts)
         if h.count == 0:
             return "No epochs trained yet"
         index = self._hovered_index

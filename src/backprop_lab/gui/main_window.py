@@ -88,13 +88,11 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self.divergence_message: QMessageBox | None = None
         self._suggested_learning_rate = 0.1
         self._pending_snapshots: dict[str, object] = {}
-        self._loss_batches: list = []
-        self._loss_timer = QTimer(self)
-        self._loss_timer.setSingleShot(True)
-        self._loss_timer.setInterval(int(1000 / LOSS_PLOT_UPDATES_PER_SECOND))
-        self._loss_timer.timeout.connect(self.flush_losses)
+        #: The one truth every view draws (data, settings, weights, history, what is shown).
+        self.session = self.controller.session
+        #: Whether the loss plot's marker and editing were last set for the live network.
+        self._marked_live = True
         self._closed = False
-        self._modified = False
         #: The default layout's dock sizes only take once the window is laid out.
         self._arrange_when_shown = True
         #: The dock arrangement arrange_docks made first (View ▸ Restore default layout).
@@ -117,6 +115,7 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self.network_view = NetworkView()
         self.setCentralWidget(self.network_view)
         self.loss_plot = LossPlot(self.controller.settings()["loss"])
+        self.loss_plot.use_history(self.session.history)
         self.weight_table = WeightTable()
         self.training_actions = TrainingActions(self.controller, self)
         self.control_panel = ControlPanel(self.controller, self.training_actions)
@@ -289,7 +288,8 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
     def _connect(self) -> None:
         c = self.controller
         c.snapshot_ready.connect(self._on_snapshot)
-        c.epochs_trained.connect(self._on_epochs)
+        c.history_changed.connect(self.loss_plot.history_changed)
+        c.modified_changed.connect(self.setWindowModified)
         c.network_reset.connect(self._on_network_reset)
         c.state_changed.connect(self._on_state_changed)
         c.diverged.connect(self._on_diverged)
@@ -317,42 +317,19 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
             # Skip repaints of a hidden dock; it catches up when shown.
             self._pending_snapshots["weights"] = snapshot
         self._show_status(snapshot)
+        if not (self.session.is_live and self._marked_live):
+            self._show_shown_state()
 
     def _flush_weight_table(self, visible: bool) -> None:
         snapshot = self._pending_snapshots.pop("weights", None)
         if visible and snapshot is not None:
             self.weight_table.set_snapshot(snapshot)
 
-    def _on_epochs(self, batch) -> None:
-        # Every epoch's loss is kept; while running, batches are handed to the
-        # plot at most LOSS_PLOT_UPDATES_PER_SECOND times a second, because each
-        # plot repaint costs the GUI thread far more than the data.
-        self._loss_batches.append(batch)
-        if not self.controller.is_running:
-            self.flush_losses()
-        elif not self._loss_timer.isActive():
-            self._loss_timer.start()
-
     def flush_losses(self) -> None:
-        """Hand every buffered epoch's loss to the loss plot now."""
-        self._loss_timer.stop()
-        batches, self._loss_batches = self._loss_batches, []
-        if not batches:
-            return
-        if len(batches) == 1:
-            batch = batches[0]
-            self.loss_plot.append(batch.epochs, batch.train_loss, batch.test_loss)
-            return
-        self.loss_plot.append(
-            np.concatenate([b.epochs for b in batches]),
-            np.concatenate([b.train_loss for b in batches]),
-            np.concatenate([b.test_loss for b in batches]),
-        )
+        """Kept for callers of old: the loss plot draws the session's history itself."""
 
     def _on_network_reset(self, snapshot) -> None:
-        self._loss_timer.stop()
-        self._loss_batches = []
-        self.loss_plot.clear()
+        # The session cleared the loss history (the plot heard it) and shows this network.
         self.loss_plot.set_loss_name(snapshot.loss_name)
         self.network_view.select(None)
         self.weight_table.select(None)
@@ -360,23 +337,16 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self.network_view.set_snapshot(snapshot)
         self.weight_table.set_snapshot(snapshot)
         self._show_status(snapshot)
+        self._show_shown_state()
 
     def _on_state_changed(self, state: str) -> None:
         running = state == "running"
-        if not running:
-            self.flush_losses()
         self.state_label.setText("Running" if running else "Paused")
-        self.network_view.set_editable(not running)
+        self._show_shown_state()
 
     def _on_diverged(self, divergence: Divergence) -> None:
         # The trainer undid the epoch whose update made the loss explode (full
-        # batch): the plot forgets every epoch after the one the network shows.
-        self.flush_losses()
-        shown_epoch = self.controller.current_snapshot().epoch
-        epochs, train_loss, test_loss = self.loss_plot.history()
-        keep = epochs <= shown_epoch
-        if not np.all(keep):
-            self.loss_plot.set_history(epochs[keep], train_loss[keep], test_loss[keep])
+        # batch); the session forgot its loss (the controller told it).
         text = divergence.message
         self.show_message(text, 0)
         learning_rate = self.controller.settings()["learning_rate"]
@@ -450,9 +420,21 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self.colour_actions[mode].setChecked(True)
 
     def _show_status(self, snapshot) -> None:
-        self.epoch_label.setText(f"Epoch {snapshot.epoch:,}")
+        rewound = "" if self.session.is_live else " (rewound)"
+        self.epoch_label.setText(f"Epoch {snapshot.epoch:,}{rewound}")
         loss = snapshot.train_loss
         self.loss_label.setText(f"Loss {format_loss(loss)}")
+
+    def _show_shown_state(self) -> None:
+        """Live or rewound: the loss plot's marker, and editing only on the live network."""
+        session = self.session
+        self._marked_live = session.is_live
+        if session.is_live:
+            self.loss_plot.set_marker(None)
+        else:
+            shown = session.shown_snapshot
+            self.loss_plot.set_marker(shown.epoch, (shown.train_loss, shown.test_loss))
+        self.network_view.set_editable(session.is_live and not self.controller.is_running)
 
     def _show_names(self) -> None:
         train, _test = self.controller.dataset()
@@ -481,7 +463,7 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         name = self.project_path.name if self.project_path else self.session_name
         # "[*]" is where Qt puts the modified marker "*" (and macOS its dot).
         self.setWindowTitle(f"{name}[*] — Backprop Lab")
-        self.setWindowModified(self._modified)
+        self.setWindowModified(self.session.modified)
 
     def copy_weights(self) -> None:
         """Copy every weight matrix and bias vector as text, for a worksheet."""

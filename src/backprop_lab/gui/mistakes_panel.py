@@ -81,6 +81,10 @@ class MistakesPanel(QWidget):
         )
         self._seed_button.clicked.connect(self.reproduce_seed_code)
         self._fix_button = QPushButton("All correct")
+        self._fix_button.setToolTip(
+            "Switch (a) and (b) off: backpropagation computed correctly. The "
+            "initialisation (c) stays as it is."
+        )
         self._fix_button.clicked.connect(self.switch_all_off)
         layout = QVBoxLayout(self)
         layout.addLayout(switches)
@@ -116,7 +120,13 @@ class MistakesPanel(QWidget):
             self.set_switch(key, True)
 
     def switch_all_off(self) -> None:
-        for key in self.switches:
+        """Correct backpropagation: (a) and (b) off.
+
+        (c) is left as it is: constant initialisation is no error in the gradient,
+        and switching it would rebuild the network (the seed's W3 = 0.23868457
+        after one correct step needs its constant 0.1 weights).
+        """
+        for key in ("derivative_of_pre_activation", "pre_activation_in_update"):
             self.set_switch(key, False)
 
     def status_text(self) -> str:

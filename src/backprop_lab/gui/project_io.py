@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from backprop_lab.core.datasets import make_dataset
-from backprop_lab.core.network import NO_MISTAKES, Mistakes
 from backprop_lab.core.presets import get_preset
 from backprop_lab.core.project_file import (
     PROJECT_SUFFIX,
@@ -23,30 +21,16 @@ from backprop_lab.core.project_file import (
     load_project,
     save_project,
 )
+from backprop_lab.core.session import (  # noqa: F401 - mistakes_* importable from here
+    Session,
+    mistakes_from_dict,
+    mistakes_to_dict,
+)
 from backprop_lab.gui.autosave import Autosaver
 from backprop_lab.gui.dialogs import show_error
 from backprop_lab.gui.settings_store import app_settings
 
 PROJECT_FILTER = f"Backprop Lab projects (*{PROJECT_SUFFIX});;All files (*)"
-
-
-def mistakes_to_dict(mistakes: Mistakes) -> dict[str, bool]:
-    """The mistakes-lab switches as a project file stores them."""
-    return {
-        "derivative_of_pre_activation": mistakes.derivative_of_pre_activation,
-        "pre_activation_in_update": mistakes.pre_activation_in_update,
-    }
-
-
-def mistakes_from_dict(data) -> Mistakes:
-    """Read the mistakes-lab switches of a project file (absent: none); ValueError if bad."""
-    if data is None:
-        return NO_MISTAKES
-    if not isinstance(data, dict) or set(data) - set(mistakes_to_dict(NO_MISTAKES)):
-        raise ValueError(f"the mistakes entry is not understood: {data!r}")
-    if not all(isinstance(value, bool) for value in data.values()):
-        raise ValueError("the mistakes entry must hold true/false switches")
-    return Mistakes(**data)
 
 
 class ProjectIO:
@@ -57,22 +41,23 @@ class ProjectIO:
     session_name: str
     ask_save_changes: Callable[[str], str] | None
     autosaver: Autosaver | None
-    _modified: bool
+    session: Session
 
     # ------------------------------------------------------- unsaved changes
     def is_modified(self) -> bool:
         """Whether the session has changes that are not in a file yet."""
-        return self._modified
+        return self.session.modified
 
     def set_modified(self, modified: bool) -> None:
         """Mark the session as changed (a "*" in the title) or as saved."""
-        if bool(modified) != self._modified:
-            self._modified = bool(modified)
-            self.setWindowModified(self._modified)
+        if modified:
+            self.session.mark_modified()
+        else:
+            self.session.mark_saved()
+        self.setWindowModified(self.session.modified)
 
     def _on_session_changed(self, _what: str) -> None:
-        if not self._modified:
-            self.set_modified(True)
+        """The title's "*" follows the session's modified flag (see modified_changed)."""
 
     def ask_save_changes_dialog(self, question: str) -> str:
         """The Save / Discard / Cancel question; returns "save", "discard" or "cancel"."""
@@ -109,7 +94,7 @@ class ProjectIO:
         Save saves (and goes on only if the save worked), Discard goes on,
         Cancel keeps everything as it is.
         """
-        if not self._modified or self.ask_save_changes is None:
+        if not self.session.modified or self.ask_save_changes is None:
             return True
         name = self.project_path.name if self.project_path else self.session_name
         answer = self.ask_save_changes(f"“{name}” has unsaved changes. Save them before {before}?")
@@ -161,14 +146,11 @@ class ProjectIO:
     # ------------------------------------------------------------- session
     def new_session(self) -> bool:
         """Back to the seed example, as when the app starts (asks about unsaved changes)."""
-        from backprop_lab.core.datasets import seed_dataset
-        from backprop_lab.core.presets import seed_network
-        from backprop_lab.gui.training import default_settings
-
         if not self.maybe_save("starting a new session"):
             return False
-        net = seed_network()
-        self.controller.load_session(net, net, seed_dataset(), None, default_settings(), 0)
+        if self.controller.is_running:
+            self.controller.pause()
+        self.session.replace_with(Session.seed_example())
         self.project_path = None
         self.session_name = "Seed example"
         self._update_title()
@@ -205,28 +187,9 @@ class ProjectIO:
         self.show_message(f"Training on {name}, {len(dataset.inputs)} samples{note}")
 
     def project(self) -> Project:
-        """The session as a :class:`Project` (the weights and epoch shown)."""
-        self.flush_losses()
-        snapshot = self.controller.current_snapshot()
-        epochs, train_loss, test_loss = self.loss_plot.history()
-        keep = np.asarray(epochs) <= snapshot.epoch
-        train, test = self.controller.dataset()
-        return Project(
-            network=self.controller.current_network(),
-            initial_network=self.controller.initial_network(),
-            train=train,
-            test=test,
-            settings={
-                **self.controller.settings(),
-                "mistakes": mistakes_to_dict(self.controller.mistakes()),
-            },
-            epoch=snapshot.epoch,
-            loss_history={
-                "epoch": np.asarray(epochs)[keep],
-                "train_loss": np.asarray(train_loss)[keep],
-                "test_loss": np.asarray(test_loss)[keep],
-            },
-        )
+        """The session as a :class:`Project`: an immutable copy of the live session
+        (read from the Session, never from a widget)."""
+        return self.session.to_project()
 
     def save_project_to(self, path: str | Path) -> bool:
         """Save the session to ``path``; False (and an error dialog) when it fails."""
@@ -274,31 +237,16 @@ class ProjectIO:
         self.show_message(f"Could not open {path.name}: {' '.join(str(exc).split())}", 0)
 
     def _load_project(self, project: Project, path: Path, show_errors: bool = True) -> bool:
-        history = project.loss_history
+        """Replace the session by ``project``: checked whole into a new Session first,
+        so any failure leaves the open session exactly as it was."""
         try:
-            # Checked before anything changes, so a bad entry leaves the session as it was.
-            mistakes = mistakes_from_dict(project.settings.get("mistakes"))
-            if self.controller.is_running:
-                self.controller.pause()
-            self.controller.load_session(
-                project.network,
-                project.initial_network,
-                project.train,
-                project.test,
-                project.settings,
-                project.epoch,
-            )
-        except (ValueError, TypeError, KeyError) as exc:
+            new = Session.from_project(project)
+        except Exception as exc:  # any refusal, of any type: nothing has changed
             self._report_open_failure(path, exc, show_errors)
             return False
-        self.controller.set_mistakes(mistakes)
-        try:
-            self.loss_plot.set_history(
-                history["epoch"], history["train_loss"], history["test_loss"]
-            )
-        except (ValueError, TypeError, KeyError) as exc:
-            self.loss_plot.clear()
-            self.show_message(f"Opened {path.name} without its loss history: {exc}", 0)
+        if self.controller.is_running:
+            self.controller.pause()
+        self.session.replace_with(new)
         return True
 
     def _last_directory(self) -> str:

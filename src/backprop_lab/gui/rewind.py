@@ -1,9 +1,12 @@
 """Rewind: a timeline over the epochs trained so far that shows the network at any past epoch.
 
-Snapshots are kept in a :class:`~backprop_lab.core.history.SnapshotHistory`,
-bounded in memory (for long runs only every k-th epoch is kept, and the label
-says so). While rewound, new snapshots are stored but the views keep showing
-the chosen epoch until Live is pressed.
+The snapshots are kept by the :class:`~backprop_lab.core.session.Session`
+(``session.rewind``, a :class:`~backprop_lab.core.history.SnapshotHistory`,
+bounded in memory: for long runs only every k-th epoch is kept, and the label
+says so). Rewinding changes the session's *shown state* in one place; every
+view draws it (the network view, the tables, the status bar, the loss readout,
+the data plot, the inspector panels). While rewound, training goes on being
+recorded, but the views keep the chosen epoch until Live is pressed.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from backprop_lab.core.history import SnapshotHistory
 from backprop_lab.gui.steady import LiveLabel
 
 
@@ -29,13 +31,15 @@ class RewindPanel(QWidget):
     Parameters
     ----------
     controller
-        The training controller (snapshots arrive through its signals).
+        The training controller; the panel reads and changes ``controller.session``.
     network_view, weight_table
-        Views given the stored snapshot (``set_snapshot``), or None.
+        Not used (kept for old callers): every view follows the session itself.
     loss_plot
-        Gets ``set_marker(epoch)`` while rewound and ``set_marker(None)`` when live.
+        For a panel used on its own: gets ``set_marker(epoch, losses)`` while
+        rewound and ``set_marker(None)`` when live (the main window does this
+        for its own loss plot).
     capacity
-        The most snapshots kept (see :class:`SnapshotHistory`).
+        The most snapshots the session keeps (None: the session's default).
 
     Signals
     -------
@@ -51,16 +55,16 @@ class RewindPanel(QWidget):
         network_view=None,
         weight_table=None,
         loss_plot=None,
-        capacity: int = 500,
+        capacity: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._controller = controller
-        self._network_view = network_view
-        self._weight_table = weight_table
+        self._session = controller.session
         self._loss_plot = loss_plot
-        self.history = SnapshotHistory(capacity)
-        self._shown = None  # the stored snapshot shown while rewound, None when live
+        if capacity is not None:
+            self._session.set_rewind_capacity(capacity)
+        self._was_live = self._session.is_live
         self._slider = QSlider(Qt.Orientation.Horizontal)
         self._slider.setToolTip("Drag to see the network at an earlier epoch")
         self._slider.setTracking(True)
@@ -84,46 +88,36 @@ class RewindPanel(QWidget):
         layout.addLayout(labels)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._slider.valueChanged.connect(self._slider_moved)
-        controller.snapshot_ready.connect(self._on_snapshot)
-        controller.network_reset.connect(self._on_reset)
-        self.history.add(controller.current_snapshot())
+        events = self._session.events
+        events.shown.connect(self._on_shown)
+        events.weights.connect(lambda _snapshot: self._update_controls())
+        events.network.connect(self._on_network)
         self._update_controls()
 
     # ----------------------------------------------------------------- API
+    @property
+    def history(self):
+        """The session's kept snapshots (a SnapshotHistory)."""
+        return self._session.rewind
+
     def is_live(self) -> bool:
-        return self._shown is None
+        return self._session.is_live
 
     def shown_snapshot(self):
         """The stored snapshot shown while rewound (None when live)."""
-        return self._shown
+        return None if self._session.is_live else self._session.shown_snapshot
 
     def show_epoch(self, epoch: int) -> None:
-        """Show the stored snapshot at ``epoch`` or the nearest earlier one."""
-        latest = self.history.latest
-        if latest is not None and epoch >= latest.epoch:
-            self.go_live()
-            return
-        snapshot = self.history.at_or_before(epoch)
-        if snapshot is None:
-            raise ValueError(f"no snapshot is stored at or before epoch {epoch}")
-        self._shown = snapshot
-        self._display(snapshot)
-        if self._loss_plot is not None:
-            self._loss_plot.set_marker(snapshot.epoch)
-        self._update_controls(requested=epoch)
-        self.rewound.emit(snapshot)
+        """Show the stored snapshot at ``epoch`` or the nearest earlier one (every view)."""
+        self._requested = int(epoch)
+        try:
+            self._session.show_epoch(epoch)
+        finally:
+            self._requested = None
 
     def go_live(self) -> None:
         """Show the network as it is now again."""
-        was_rewound = self._shown is not None
-        self._shown = None
-        if was_rewound:
-            self._display(self._controller.current_snapshot())
-        if self._loss_plot is not None:
-            self._loss_plot.set_marker(None)
-        self._update_controls()
-        if was_rewound:
-            self.rewound.emit(None)
+        self._session.show_live()
 
     def slider(self) -> QSlider:
         return self._slider
@@ -135,27 +129,32 @@ class RewindPanel(QWidget):
         return self._stride.text()
 
     # ------------------------------------------------------------ internals
-    def _display(self, snapshot) -> None:
-        for view in (self._network_view, self._weight_table):
-            if view is not None:
-                view.set_snapshot(snapshot)
+    _requested: int | None = None
 
-    def _on_snapshot(self, snapshot) -> None:
-        self.history.add(snapshot)
-        if self._shown is not None:
-            # Other views showed the live snapshot just now; put the past one back.
-            self._display(self._shown)
-        self._update_controls()
-
-    def _on_reset(self, snapshot) -> None:
-        self.history.clear()
-        self.history.add(snapshot)
-        if self._shown is not None:
-            self._shown = None
-            if self._loss_plot is not None:
+    def _on_shown(self, snapshot) -> None:
+        live = self._session.is_live
+        if self._loss_plot is not None:
+            if live:
                 self._loss_plot.set_marker(None)
+            else:
+                self._loss_plot.set_marker(
+                    snapshot.epoch, (snapshot.train_loss, snapshot.test_loss)
+                )
+        self._update_controls(requested=self._requested)
+        if not live:
+            self._was_live = False
+            self.rewound.emit(snapshot)
+        elif not self._was_live:
+            self._was_live = True
             self.rewound.emit(None)
+
+    def _on_network(self, _snapshot) -> None:
+        if self._loss_plot is not None:
+            self._loss_plot.set_marker(None)
         self._update_controls()
+        if not self._was_live:
+            self._was_live = True
+            self.rewound.emit(None)
 
     def _slider_moved(self, value: int) -> None:
         if self._slider.signalsBlocked():
@@ -168,17 +167,18 @@ class RewindPanel(QWidget):
         last = epochs[-1] if epochs else 0
         self._slider.blockSignals(True)
         self._slider.setRange(first, last)
-        if self._shown is None:
+        if self._session.is_live:
             self._slider.setValue(last)
         elif requested is not None:
             self._slider.setValue(requested)
         self._slider.blockSignals(False)
         self._slider.setEnabled(last > first)
-        self._live_button.setEnabled(self._shown is not None)
-        if self._shown is None:
+        live = self._session.is_live
+        self._live_button.setEnabled(not live)
+        if live:
             self._position.setText(f"Live: epoch {last}")
         else:
-            shown = self._shown.epoch
+            shown = self._session.shown_epoch
             text = f"Showing epoch {shown} (rewound; training continues to be recorded)"
             if requested is not None and requested != shown:
                 text = f"Showing epoch {shown}, the nearest kept at or before {requested} (rewound)"
