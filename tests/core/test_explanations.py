@@ -21,13 +21,9 @@ from backprop_lab.core.inspect import (
     explain_step,
     format_value,
     output_delta_explanation,
-)
-from backprop_lab.core.naming import (
-    parameter_description,
-    parameter_name,
     parse_parameter_name,
-    sample_label,
 )
+from backprop_lab.core.naming import parameter_description, parameter_name, sample_label
 from backprop_lab.core.optimizers import OPTIMIZERS
 
 LOSSES = ("half_sse", "mse", "cross_entropy")

@@ -94,5 +94,5 @@ def test_each_seed_mistake_fails_the_gradient_check(mistakes, unaffected):
 def test_no_mistakes_pass_the_check_on_the_seed_example():
     setup = seed_example()
     rows = gradient_check(setup["net"], setup["X"], setup["T"])
-    assert [r.name for r in rows[:3]] == ["W1[0,0]", "W1[0,1]", "W1[0,2]"]
+    assert [r.name for r in rows[:3]] == ["w₁₁⁽¹⁾", "w₂₁⁽¹⁾", "w₃₁⁽¹⁾"]
     assert max_relative_error(rows) < 1e-6

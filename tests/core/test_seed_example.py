@@ -37,7 +37,7 @@ def test_output_layer_gradient_matches_design_and_central_difference(seed):
     grads = net.backward(net.forward(seed["X"]), seed["T"], "half_sse")
     np.testing.assert_allclose(grads.weights[2].ravel(), [-0.138684574] * 3, atol=1e-9)
     rows = {r.name: r for r in gradient_check(net, seed["X"], seed["T"], "half_sse")}
-    assert rows["W3[0,0]"].numeric == pytest.approx(-0.138684574, abs=1e-8)
+    assert rows["w₁₁⁽³⁾"].numeric == pytest.approx(-0.138684574, abs=1e-8)
 
 
 def test_one_correct_step_gives_the_design_weights():

@@ -25,7 +25,7 @@ def test_correct_backprop_passes_for_all_18_weights(qtbot, panel):
     assert len(rows) == 18  # 2·3 + 3·3 + 3·1 weights, no biases
     assert panel.summary_text() == "all 18 parameters agree to 1e-6"
     texts = panel.table_texts()
-    assert texts[15][0] == "W3[0,0]"
+    assert texts[15][0] == "w₁₁⁽³⁾"
     assert float(texts[15][1].replace("\u2212", "-")) == pytest.approx(-0.138684574, abs=1e-9)
     assert float(texts[15][2].replace("\u2212", "-")) == pytest.approx(-0.138684574, abs=1e-8)
     assert all(t[4] == "pass" for t in texts)
@@ -52,7 +52,7 @@ def test_each_mistake_makes_the_check_fail_visibly(qtbot, panel, controller, mis
     assert "Mistakes on" in panel.detail_text()
     # Which layers go wrong: (a) spoils the hidden deltas, so W1 and W2; (b) the
     # factor h(a) of W2 and W3 (W1 multiplies the inputs x, which are right).
-    wrong_layers = {r.name[:2] for r in failed}
+    wrong_layers = {"W" + r.name[-2].translate(str.maketrans("¹²³", "123")) for r in failed}
     expected = set()
     if mistakes.derivative_of_pre_activation:
         expected |= {"W1", "W2"}

@@ -182,7 +182,7 @@ def test_edge_and_node_tooltips_hold_the_cores_numbers(known):
     view, trainer, snapshot = known
     ref = ParameterRef(1, 2, 0)
     text = view.edge_tooltip(ref)
-    assert "W2[2,0]" in text
+    assert "w₁₃⁽²⁾" in text
     assert f"weight w = {fmt(W2[2, 0])}" in text
     assert f"dE/dw = {fmt(snapshot.weight_gradients[1][2, 0])}" in text
     assert "no update yet" in text
@@ -190,7 +190,7 @@ def test_edge_and_node_tooltips_hold_the_cores_numbers(known):
 
     bias = ParameterRef(0, None, 1)
     text = view.edge_tooltip(bias)
-    assert "b1[1]" in text and f"bias b = {fmt(B1[1])}" in text
+    assert "b₂⁽¹⁾" in text and f"bias b = {fmt(B1[1])}" in text
     assert f"dE/db = {fmt(snapshot.bias_gradients[0][1])}" in text
 
     trainer.step(1)
@@ -238,7 +238,7 @@ def test_select_from_code_validates_and_emits_only_on_change(known, qtbot):
     view.select(ParameterRef(0, 0, 0))
     view.select(ParameterRef(0, 0, 0))
     assert seen == [ParameterRef(0, 0, 0)]
-    with pytest.raises(ValueError, match="W3"):
+    with pytest.raises(ValueError, match="w₁₁⁽³⁾"):
         view.select(ParameterRef(2, 0, 0))
     # A new architecture drops a selection that no longer exists.
     view.select(ParameterRef(0, None, 1))

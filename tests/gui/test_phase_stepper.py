@@ -94,7 +94,7 @@ def test_update_shows_old_change_and_new_on_every_edge(stepper, network_view):
     assert edges[ParameterRef(2, 0, 0)] == "0.1 + 0.1387 = 0.2387"
     rows = stepper.table_rows()
     assert stepper.table_headers() == ["parameter", "old", "Δ = −η·∂E/∂w", "new"]
-    assert rows[0] == ["W3[0,0]", "0.1", "0.1386846", "0.2386846"]
+    assert rows[0] == ["w₁₁⁽³⁾", "0.1", "0.1386846", "0.2386846"]
     assert stepper._step_button.text() == "Apply update"
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .naming import parameter_name
 from .network import NO_MISTAKES, Mistakes, Network
+from .snapshot import ParameterRef
 
 Array = npt.NDArray[np.float64]
 
@@ -19,8 +21,9 @@ class GradientCheckRow:
     Attributes
     ----------
     name
-        The parameter, e.g. ``"W2[0,1]"`` (row 0, column 1 of the seed's W2)
-        or ``"b1[2]"``.
+        The parameter's one name (:func:`~.naming.parameter_name`), e.g.
+        ``"w₂₁⁽²⁾"`` (into unit 2 of layer 2 from unit 1 of layer 1: row 0,
+        column 1 of the seed's W2) or ``"b₃⁽¹⁾"``.
     analytic
         dE/dp from backpropagation.
     numeric
@@ -110,9 +113,15 @@ def gradient_check(
             numeric = (plus - minus) / (2.0 * epsilon)
             a = float(gflat[i])
             denom = max(abs(a) + abs(numeric), 1e-300)
-            index = f"[{i // param.shape[1]},{i % param.shape[1]}]" if param.ndim == 2 else f"[{i}]"
+            layer = int(name[1:]) - 1
+            if param.ndim == 2:
+                ref = ParameterRef(layer, i // param.shape[1], i % param.shape[1])
+            else:
+                ref = ParameterRef(layer, None, i)
             rows.append(
-                GradientCheckRow(name + index, a, numeric, abs(a - numeric) / denom, noise_floor)
+                GradientCheckRow(
+                    parameter_name(ref), a, numeric, abs(a - numeric) / denom, noise_floor
+                )
             )
     return rows
 

@@ -16,7 +16,6 @@ of the same name (for CSV headers, code comments, file names) is ``w_12^(2)``,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 _SUB = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
@@ -55,40 +54,6 @@ def parameter_name(ref, ascii: bool = False) -> str:
     if ref.source is None:
         return bias_name(ref.layer + 1, ref.target + 1, ascii)
     return weight_name(ref.layer + 1, ref.target + 1, ref.source + 1, ascii)
-
-
-_ASCII = re.compile(r"^\s*([wb])_(\d+)(?:,(\d+))?\^\((\d+)\)\s*$")
-
-
-def parse_parameter_name(text: str, layer_sizes: Sequence[int]):
-    """The ParameterRef a name means (either spelling); ValueError if it is not in the network."""
-    from .snapshot import ParameterRef
-
-    plain = str(text).translate(str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾", "01234567890123456789()"))
-    match = re.match(r"^\s*([wb])(\d+)(?:,(\d+))?\((\d+)\)\s*$", plain) or _ASCII.match(plain)
-    if match is None:
-        raise ValueError(f"{text!r} is not a weight or bias name such as w₁₂⁽²⁾ or b₁⁽²⁾")
-    kind, first, second, layer = match.groups()
-    layer = int(layer)
-    sizes = list(layer_sizes)
-    if not 1 <= layer < len(sizes):
-        raise ValueError(f"{text}: the network has weight layers 1 to {len(sizes) - 1}")
-    if kind == "b":
-        if second is not None:
-            raise ValueError(f"{text}: a bias has one index")
-        target, source = int(first), None
-    elif second is not None:
-        target, source = int(first), int(second)
-    else:
-        # Without a comma both indices are below 10: one digit each.
-        if len(first) != 2:
-            raise ValueError(f"{text}: write w_kj with a comma when an index is 10 or more")
-        target, source = int(first[0]), int(first[1])
-    if not 1 <= target <= sizes[layer]:
-        raise ValueError(f"{text}: layer {layer} has units 1 to {sizes[layer]}")
-    if source is not None and not 1 <= source <= sizes[layer - 1]:
-        raise ValueError(f"{text}: layer {layer - 1} has units 1 to {sizes[layer - 1]}")
-    return ParameterRef(layer - 1, None if source is None else source - 1, target - 1)
 
 
 def unit_label(

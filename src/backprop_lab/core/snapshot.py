@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .losses import get_loss
+from .naming import parameter_name
 from .trainer import Trainer
 
 Array = npt.NDArray[np.float64]
@@ -182,10 +183,12 @@ class ParameterRef:
 
     @property
     def name(self) -> str:
-        """``"W2[0,1]"`` or ``"b2[1]"``, matching :func:`gradient_check`'s names."""
-        if self.source is None:
-            return f"b{self.layer + 1}[{self.target}]"
-        return f"W{self.layer + 1}[{self.source},{self.target}]"
+        """The parameter's one name, counted from 1 as in the post: ``"w₁₂⁽²⁾"``, ``"b₂⁽²⁾"``.
+
+        See :func:`~.naming.parameter_name` (the same name in the gradient check,
+        every panel and export).
+        """
+        return parameter_name(self)
 
     def value_in(self, weights, biases) -> float:
         """The parameter's value in the given weight and bias lists."""
