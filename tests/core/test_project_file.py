@@ -120,7 +120,7 @@ def test_the_file_is_marked_and_versioned(tmp_path):
     save_project(path, trained_project())
     document = json.loads(path.read_text(encoding="utf-8"))
     assert document["format"] == "backprop-lab-project"
-    assert document["version"] == PROJECT_FORMAT_VERSION == 1
+    assert document["version"] == PROJECT_FORMAT_VERSION == 2
 
 
 def test_seed_example_session_round_trips_and_keeps_training_identically():

@@ -16,14 +16,20 @@ import csv
 import io
 import math
 import os
-import secrets
-from collections.abc import Mapping, Sequence
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from . import limits
+from .array_codec import decode_array, is_encoded_array
+from .files import FileRefused, read_limited, write_atomically
+from .limits import describe_bytes, describe_count
 
 Array = npt.NDArray[np.float64]
 
@@ -100,9 +106,36 @@ def _read_only_matrix(values: Any, what: str) -> Array:
     return arr
 
 
+def check_text(text: str, what: str) -> None:
+    """Refuse ``text`` that cannot be saved: too long, or not encodable (a lone surrogate).
+
+    Raises
+    ------
+    DataError
+        Naming ``what`` (e.g. ``"input name number 2"``) and the problem.
+    """
+    if len(text) > limits.MAX_NAME_LENGTH:
+        raise DataError(
+            f"{what} has {describe_count(len(text))} characters; "
+            f"at most {limits.MAX_NAME_LENGTH} are allowed"
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DataError(
+            f"{what} holds a broken character (U+{ord(text[exc.start]):04X}, half of a "
+            "surrogate pair) that cannot be saved; retype the name"
+        ) from None
+
+
 def _clean_names(names: Any, what: str) -> tuple[str, ...]:
     if isinstance(names, str) or not isinstance(names, Sequence):
         raise DataError(f"the {what} names must be a list of strings, got {names!r}")
+    if len(names) > limits.MAX_COLUMNS:
+        raise DataError(
+            f"there are {describe_count(len(names))} {what} names; a dataset has at most "
+            f"{limits.MAX_COLUMNS} columns"
+        )
     cleaned: list[str] = []
     for i, name in enumerate(names, start=1):
         if not isinstance(name, str):
@@ -110,6 +143,7 @@ def _clean_names(names: Any, what: str) -> tuple[str, ...]:
         name = name.strip()
         if not name:
             raise DataError(f"{what} name number {i} is empty; every column needs a name")
+        check_text(name, f"{what} name number {i}")
         cleaned.append(name)
     return tuple(cleaned)
 
@@ -200,6 +234,7 @@ class Dataset:
                 )
         if not isinstance(self.name, str):
             raise DataError(f"the dataset name must be text, got {self.name!r}")
+        check_text(self.name, "the dataset name")
         if self.task not in TASKS:
             raise DataError(f"unknown task {self.task!r}; choose one of: {', '.join(TASKS)}")
         object.__setattr__(self, "inputs", inputs)
@@ -307,9 +342,54 @@ class Dataset:
         )
 
 
+def check_table_size(n_rows: int, n_columns: int, source_name: str | None = None) -> None:
+    """Refuse a table over the limits of :mod:`~backprop_lab.core.limits`, stating the limit.
+
+    Raises
+    ------
+    DataError
+        If there are more than ``MAX_SAMPLES`` rows, ``MAX_COLUMNS`` columns
+        or ``MAX_CELLS`` numbers.
+    """
+    if n_rows > limits.MAX_SAMPLES:
+        raise DataError(
+            f"there are {describe_count(n_rows)} rows; Backprop Lab takes at most "
+            f"{describe_count(limits.MAX_SAMPLES)} samples",
+            source_name,
+        )
+    if n_columns > limits.MAX_COLUMNS:
+        raise DataError(
+            f"there are {describe_count(n_columns)} columns; Backprop Lab takes at most "
+            f"{limits.MAX_COLUMNS} (inputs and targets together)",
+            source_name,
+        )
+    if n_rows * n_columns > limits.MAX_CELLS:
+        raise DataError(
+            f"there are {describe_count(n_rows * n_columns)} numbers ({describe_count(n_rows)} "
+            f"rows x {n_columns} columns); Backprop Lab takes at most "
+            f"{describe_count(limits.MAX_CELLS)}",
+            source_name,
+        )
+
+
+def check_dataset_limits(dataset: Dataset, source_name: str | None = None) -> None:
+    """:func:`check_table_size` for a whole dataset (the GUI's way in for any data)."""
+    check_table_size(dataset.n_samples, dataset.n_inputs + dataset.n_outputs, source_name)
+
+
 def _table_from_rows(rows: Any, width: int, what: str) -> Array:
+    if is_encoded_array(rows):
+        try:
+            table = decode_array(rows, "float64", 2, limits.MAX_CELLS, f"the {what}")
+        except ValueError as exc:
+            raise DataError(str(exc)) from None
+        if table.shape[1] != width:
+            raise DataError(f"the {what} have {table.shape[1]} columns but {width} names")
+        check_table_size(table.shape[0], width)
+        return table
     if not isinstance(rows, list):
         raise DataError(f"the {what} must be a list of rows, got {type(rows).__name__}")
+    check_table_size(len(rows), width)
     if not rows:
         return np.zeros((0, width))
     for i, row in enumerate(rows, start=1):
@@ -318,12 +398,45 @@ def _table_from_rows(rows: Any, width: int, what: str) -> Array:
         for value in row:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise DataError(f"row {i} of the {what} holds {value!r}, which is not a number")
-    return np.array(rows, dtype=np.float64)
+    try:
+        return np.array(rows, dtype=np.float64)
+    except OverflowError:
+        raise DataError(f"the {what} hold a number too large for a float") from None
 
 
 # ------------------------------------------------------------------------ CSV
+#: A progress callback: called with the share done (0 ... 1); returning False cancels.
+Progress = Callable[[float], bool]
+
+
+class LoadCancelled(Exception):
+    """The user cancelled a load (its progress callback returned False); nothing changed."""
+
+
+def read_csv_text(path: str | os.PathLike[str]) -> str:
+    """The text of the CSV file at ``path``, checked before reading (see :func:`read_limited`).
+
+    Raises
+    ------
+    DataError
+        If the path is not a regular file, is larger than
+        :data:`~backprop_lab.core.limits.MAX_CSV_BYTES`, cannot be read, or is
+        not UTF-8 text.
+    """
+    path_text = os.fspath(path)
+    try:
+        raw = read_limited(path_text, limits.MAX_CSV_BYTES)
+    except FileRefused as exc:
+        raise DataError(f"the file cannot be read: {exc}", path_text or None) from exc
+    return decode_text(raw, path_text)
+
+
 def read_csv(
-    path: str | os.PathLike[str], n_targets: int = 1, *, task: str | None = None
+    path: str | os.PathLike[str],
+    n_targets: int = 1,
+    *,
+    task: str | None = None,
+    progress: Progress | None = None,
 ) -> Dataset:
     """Load a dataset from a CSV file with a header row of column names.
 
@@ -337,6 +450,9 @@ def read_csv(
     task
         ``"regression"`` or ``"classification"``; None guesses classification
         when every target is 0 or 1 and both occur.
+    progress
+        Called now and then with the share parsed; returning False cancels
+        (:class:`LoadCancelled`).
 
     Returns
     -------
@@ -349,17 +465,18 @@ def read_csv(
         For anything wrong with the file, naming the file, line and column:
         a missing value, text in a numeric cell, a row with the wrong number of
         values, an empty file or a header without rows, NaN or infinity, a
-        file that is not UTF-8 text, too few columns for ``n_targets``, or a
-        file that cannot be read at all.
+        file that is not UTF-8 text, too few columns for ``n_targets``, more
+        rows, columns or bytes than the limits in :mod:`~backprop_lab.core.limits`,
+        a folder, FIFO or device instead of a file, or a file that cannot be
+        read at all.
+    LoadCancelled
+        If ``progress`` returned False.
     """
     path_text = os.fspath(path)
-    try:
-        raw = Path(path_text).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise DataError(f"the file cannot be read ({reason})", path_text) from exc
-    text = decode_text(raw, path_text)
-    return parse_csv_text(text, n_targets, path_text, task=task, name=Path(path_text).stem)
+    text = read_csv_text(path_text)
+    return parse_csv_text(
+        text, n_targets, path_text, task=task, name=Path(path_text).stem, progress=progress
+    )
 
 
 def decode_text(raw: bytes, source_name: str | None = None) -> str:
@@ -400,32 +517,93 @@ def _detect_delimiter(header_line: str) -> str:
 
 
 def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return isinstance(_check_cell(text), float)
 
 
-def _parse_cell(cell: str, delimiter: str) -> float | str:
-    """The cell's value, or a sentence saying why it is not a usable number."""
+#: A number as a person writes it: optional sign, ASCII digits with an optional
+#: decimal point, an optional exponent. Anything else (``1_000``, ``0x10``,
+#: non-ASCII digits, ``nan``) is not a number in a cell, whatever ``float()`` says.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+
+#: Unicode categories of characters that cannot be seen: controls, formatting
+#: characters (zero-width space and joiners, direction marks, BOM), separators
+#: other than the plain space, private-use and unassigned code points.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
+
+
+def _char_name(char: str) -> str:
+    name = unicodedata.name(char, "")
+    if not name:
+        name = {"\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN"}.get(char, "CONTROL")
+    return f"U+{ord(char):04X} {name}"
+
+
+def show_invisible(text: str) -> str:
+    """``text`` with every invisible character written out, e.g. ``1⟨U+200B⟩``."""
+    return "".join(
+        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in _INVISIBLE_CATEGORIES else c for c in text
+    )
+
+
+def _check_cell(text: str) -> float | str:
+    """The value of one cell, or a sentence saying why it is not a usable number."""
+    cell = text.strip()
     if cell == "":
         return "the value is missing (the cell is empty)"
-    try:
+    if _NUMBER.match(cell):
         value = float(cell)
-    except ValueError:
-        if delimiter != "," and "," in cell and _is_number(cell.replace(",", ".", 1)):
-            return f"'{cell}' is not a number; write decimals with a point, e.g. " + (
-                cell.replace(",", ".", 1)
-            )
-        return f"'{cell}' is not a number"
-    if "_" in cell:
-        return f"'{cell}' is not a number"
-    if math.isnan(value):
-        return f"'{cell}' means 'not a number', a missing value; fill it in or delete the row"
-    if math.isinf(value):
-        return f"'{cell}' is infinite or too large; only finite numbers are allowed"
+        if math.isinf(value):
+            return f"'{cell}' is infinite or too large; only finite numbers are allowed"
+        return value
+    hidden = [c for c in cell if c != " " and unicodedata.category(c) in _INVISIBLE_CATEGORIES]
+    if hidden:
+        return (
+            f"'{show_invisible(cell)}' is not a number: it holds an invisible character "
+            f"({_char_name(hidden[0])}); delete it and type the number again"
+        )
+    if len(cell) > 40:
+        cell = cell[:37] + "..."
+    if "_" in cell and _NUMBER.match(cell.replace("_", "")):
+        return f"'{cell}' is not a number; write it without '_', e.g. {cell.replace('_', '')}"
+    if "," in cell and _NUMBER.match(cell.replace(",", ".", 1)):
+        return f"'{cell}' is not a number; write decimals with a point, e.g. " + (
+            cell.replace(",", ".", 1)
+        )
+    lowered = cell.lower().lstrip("+-")
+    if lowered == "nan":
+        return f"'{cell}' means 'not a number' (NaN), a missing value; fill it in or delete the row"
+    if lowered in ("inf", "infinity"):
+        return f"'{cell}' is infinite; only finite numbers are allowed"
+    if any(c.isdigit() and not c.isascii() for c in cell):
+        return f"'{cell}' is not a number; type the digits 0-9"
+    return f"'{cell}' is not a number"
+
+
+def parse_cell(text: str) -> float:
+    """The number in one cell of a data table, a pasted block or a CSV file.
+
+    The one rule for every way data comes in: optional surrounding spaces, an
+    optional sign, ASCII digits with an optional decimal point and exponent
+    (``-1.5``, ``2e-3``, ``.5``). Refused, with a sentence saying why: empty
+    cells, text, ``1_000``, decimal commas, NaN, infinity and numbers too
+    large for a float, non-ASCII digits, and invisible characters (shown as
+    ``⟨U+200B⟩``).
+
+    Raises
+    ------
+    DataError
+        With the reason as its message (no file or line: the caller adds them).
+    """
+    value = _check_cell(text)
+    if isinstance(value, str):
+        raise DataError(value)
     return value
+
+
+def cell_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable number (see :func:`parse_cell`), or None when it is one."""
+    value = _check_cell(text)
+    return value if isinstance(value, str) else None
 
 
 def parse_csv_text(
@@ -435,6 +613,7 @@ def parse_csv_text(
     *,
     task: str | None = None,
     name: str | None = None,
+    progress: Progress | None = None,
 ) -> Dataset:
     """Parse CSV text with a header row into a dataset (the engine of :func:`read_csv`).
 
@@ -451,12 +630,16 @@ def parse_csv_text(
         As in :func:`read_csv`.
     name
         The dataset's name; defaults to ``source_name``.
+    progress
+        As in :func:`read_csv`.
 
     Raises
     ------
     DataError
         As :func:`read_csv`. Blank lines (anywhere), a BOM, surrounding
         whitespace and a trailing newline are accepted.
+    LoadCancelled
+        If ``progress`` returned False.
     ValueError
         If ``n_targets`` is less than 1.
     """
@@ -466,6 +649,12 @@ def parse_csv_text(
         raise ValueError(f"n_targets must be at least 1, got {n_targets}")
     if task is not None and task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
+    if len(text) > limits.MAX_CSV_BYTES:
+        raise DataError(
+            f"the text is {describe_bytes(len(text))} long; Backprop Lab reads at most "
+            f"{describe_bytes(limits.MAX_CSV_BYTES)} of CSV",
+            source_name,
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
@@ -476,7 +665,7 @@ def parse_csv_text(
             text.count("\n", 0, nul) + 1,
         )
 
-    first_line = next((line for line in text.splitlines() if line.strip()), None)
+    first_line = next((line for line in io.StringIO(text) if line.strip()), None)
     if first_line is None:
         raise DataError(
             "there is nothing here; a CSV file needs a header line with column names "
@@ -491,6 +680,8 @@ def parse_csv_text(
     header_line = 0
     rows: list[list[float]] = []
     previous_line = 0
+    total_lines = max(1, text.count("\n") + 1)
+    max_rows = limits.MAX_SAMPLES
     try:
         for record in reader:
             start_line = previous_line + 1
@@ -500,8 +691,14 @@ def parse_csv_text(
                 continue  # a blank line
             if header is None:
                 header, header_line = _check_header(cells, n_targets, source_name, start_line)
+                max_rows = min(limits.MAX_SAMPLES, limits.MAX_CELLS // len(header))
                 continue
+            if len(rows) >= max_rows:
+                _refuse_rows(text, header, source_name, start_line)
             rows.append(_parse_row(cells, header, delimiter, source_name, start_line))
+            if progress is not None and len(rows) % 4096 == 0:
+                if not progress(min(1.0, previous_line / total_lines)):
+                    raise LoadCancelled("the import was cancelled")
     except csv.Error as exc:
         raise DataError(
             f"the line cannot be read as CSV ({exc}); check the quote marks",
@@ -538,6 +735,22 @@ def parse_csv_text(
     )
 
 
+def _refuse_rows(text: str, header: list[str], source_name: str | None, line: int) -> None:
+    """Refuse text with too many rows, estimating their number from its lines."""
+    lines = text.count("\n") + (not text.endswith("\n"))
+    estimate = max(lines - 1, limits.MAX_SAMPLES + 1)
+    try:
+        check_table_size(estimate, len(header))
+    except DataError as exc:
+        raise DataError(
+            f"{exc.problem.replace('there are', 'there are about', 1)}; split the file "
+            "or leave out rows",
+            source_name,
+            line,
+        ) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _check_header(
     cells: list[str], n_targets: int, source_name: str | None, line: int
 ) -> tuple[list[str], int]:
@@ -561,6 +774,17 @@ def _check_header(
                 cell,
             )
         seen[cell] = number
+        try:
+            check_text(cell, f"the name of column {number}")
+        except DataError as exc:
+            raise DataError(exc.problem, source_name, line, number) from None
+    if len(cells) > limits.MAX_COLUMNS:
+        raise DataError(
+            f"the header has {describe_count(len(cells))} columns; Backprop Lab takes at most "
+            f"{limits.MAX_COLUMNS} (inputs and targets together)",
+            source_name,
+            line,
+        )
     if n_targets >= len(cells):
         raise DataError(
             f"the header has {len(cells)} column(s) but {n_targets} of them are targets; "
@@ -593,11 +817,73 @@ def _parse_row(
         )
     values: list[float] = []
     for cell, column in zip(cells, header, strict=True):
-        parsed = _parse_cell(cell, delimiter)
+        parsed = _check_cell(cell)
         if isinstance(parsed, str):
             raise DataError(parsed, source_name, line, column)
         values.append(parsed)
     return values
+
+
+def parse_pasted_block(text: str) -> list[list[str]]:
+    """Split pasted spreadsheet text into rows of cell texts, with the :mod:`csv` module.
+
+    The separator is a tab if any line holds one (what spreadsheets copy), else
+    a semicolon, else a comma; quoted cells (``"1,5"``) keep their separators.
+    Trailing blank lines are dropped; cells are stripped of surrounding spaces.
+    The cells are not checked here: each one goes through :func:`parse_cell`
+    like a typed cell.
+
+    Raises
+    ------
+    DataError
+        If the text is longer than :data:`~backprop_lab.core.limits.MAX_CSV_BYTES`,
+        holds more rows than :data:`~backprop_lab.core.limits.MAX_SAMPLES` or
+        more columns than :data:`~backprop_lab.core.limits.MAX_COLUMNS`.
+    """
+    if len(text) > limits.MAX_CSV_BYTES:
+        raise DataError(
+            f"the pasted text is {describe_bytes(len(text))} long; at most "
+            f"{describe_bytes(limits.MAX_CSV_BYTES)} can be pasted",
+            "pasted text",
+        )
+    if "\t" in text:
+        separator = "\t"
+    elif ";" in text:
+        separator = ";"
+    elif "," in text:
+        separator = ","
+    else:
+        separator = None
+    lines = text.count("\n") + 1
+    if lines > limits.MAX_SAMPLES + 1 and text.rstrip().count("\n") >= limits.MAX_SAMPLES:
+        raise DataError(
+            f"the pasted text has {describe_count(lines)} lines; a table holds at most "
+            f"{describe_count(limits.MAX_SAMPLES)} samples",
+            "pasted text",
+        )
+    if separator is None:
+        rows = [[line.strip()] for line in io.StringIO(text, newline=None)]
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+        try:
+            rows = [[cell.strip() for cell in record] for record in reader]
+        except csv.Error as exc:
+            raise DataError(
+                f"the pasted text cannot be read ({exc}); check the quote marks",
+                "pasted text",
+                reader.line_num,
+            ) from None
+    while rows and not any(rows[-1]):
+        rows.pop()
+    rows = [row if row else [""] for row in rows]
+    widest = max((len(row) for row in rows), default=0)
+    if widest > limits.MAX_COLUMNS:
+        raise DataError(
+            f"the pasted text has {describe_count(widest)} columns; a table holds at most "
+            f"{limits.MAX_COLUMNS}",
+            "pasted text",
+        )
+    return rows
 
 
 def format_csv_text(dataset: Dataset) -> str:
@@ -616,51 +902,23 @@ def format_csv_text(dataset: Dataset) -> str:
 
 
 def write_csv(path: str | os.PathLike[str], dataset: Dataset) -> None:
-    """Save a dataset as a UTF-8 CSV file, atomically.
-
-    The text is written to a temporary file in the same folder, which then
-    replaces ``path`` in one step: a failed write leaves any previous file
-    intact.
-
-    Raises
-    ------
-    OSError
-        If the folder cannot be written.
-    """
+    """Save a dataset as a UTF-8 CSV file, atomically (see :func:`write_text_atomically`)."""
     write_text_atomically(path, format_csv_text(dataset))
 
 
 def write_text_atomically(path: str | os.PathLike[str], text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` so that it is either fully replaced or untouched.
 
-    The text goes to a new temporary file next to ``path``; it is flushed to
-    disk and then moved over ``path`` with :func:`os.replace`. On any error the
-    temporary file is removed and the previous file (if any) is left as it was.
+    See :func:`backprop_lab.core.files.write_atomically`: a temporary file next
+    to the target, flushed and moved over it; a symbolic link's target is
+    written, a read-only file is refused.
 
     Raises
     ------
     OSError
-        If the folder cannot be written or the disk is full.
+        If the folder cannot be written, the disk is full, or the target is
+        read-only or not a regular file (:class:`~backprop_lab.core.files.FileRefused`).
+    UnicodeEncodeError
+        If ``text`` holds a lone surrogate (nothing is written).
     """
-    target = Path(os.fspath(path))
-    folder = target.parent
-    temporary = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
-    data = text.encode("utf-8")
-    # os.open with 0o666 lets the umask decide permissions, like a normal save.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
-        except OSError:
-            pass  # no previous file (or we may not copy its mode): keep the default
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    write_atomically(path, text.encode("utf-8"))

@@ -2,44 +2,66 @@
 
 A project file (suffix ``.bplab``) holds the current and the initial weights
 (the Reset target), the training and test data, the training settings, the
-epoch reached and the loss history. It is UTF-8 JSON::
+epoch reached and the loss history. It is UTF-8 JSON, one top-level field per
+line::
 
-    {"format": "backprop-lab-project", "version": 1, "app_version": "0.1.0",
+    {"format": "backprop-lab-project", "version": 2, "app_version": "0.1.0",
      "network": {...}, "initial_network": {...}, "train": {...}, "test": null,
      "settings": {"learning_rate": 1.0, ...}, "epoch": 12,
-     "loss_history": {"epoch": [1, 2], "train_loss": [0.13, 0.12],
-                      "test_loss": [null, null]}}
+     "loss_history": {"epoch": {"dtype": "int64", "shape": [12], "base64": "..."},
+                      "train_loss": {"dtype": "float64", ...}, "test_loss": {...}}}
 
-Floats are written with ``repr`` (the ``json`` default), so every weight and
-data value reads back exactly. A missing test loss (NaN) is written as
-``null``, an infinite loss as the string ``"Infinity"`` or ``"-Infinity"``, so
-the file stays legal JSON.
+**Version 2** stores the loss history (and data tables or weight matrices with
+many numbers) compactly, as the raw little-endian bytes in base64 (see
+:mod:`~backprop_lab.core.array_codec`): exact, NaN and infinity included, and a
+million epochs save and load in a fraction of a second. Small tables and
+weights stay readable JSON lists, written with ``repr`` so every number reads
+back exactly. **Version 1** files (every array a JSON list, a missing test loss
+``null``, an infinite loss ``"Infinity"``) still open.
 
-Saving is atomic: the file is written next to the target and then moved over
-it, so a failed save leaves the previous file intact. Loading raises only
-:class:`ProjectFileError`, with a message that names the file and says what is
-wrong.
+Saving is atomic (see :func:`~backprop_lab.core.files.write_atomically`): a
+failed save leaves the previous file intact; a symbolic link's target is
+written; a read-only file is refused.
+
+Loading is transactional: :func:`load_project` reads, parses and checks the
+*whole* file, every field against its type and its range in
+:mod:`~backprop_lab.core.limits`, and even builds a trainer from it, before it
+returns; a caller replaces its session only with a :class:`Project` that came
+back. It raises only :class:`ProjectFileError`, whose message names the file,
+the field (``settings.init_seed``) and what is wrong. Folders, FIFOs, devices
+and files over :data:`~backprop_lab.core.limits.MAX_PROJECT_BYTES` are refused
+before a byte is read.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .. import __version__
-from .data import DataError, Dataset, decode_text, write_text_atomically
-from .network import Network
+from . import limits
+from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .array_codec import decode_array, encode_array, is_encoded_array
+from .data import DataError, Dataset, check_text, decode_text
+from .files import FileRefused, read_limited, write_atomically
+from .limits import describe_count
+from .losses import LOSSES
+from .network import INIT_SCHEMES, Mistakes, Network
 
 #: The version written into new project files; files with a larger number are refused.
-PROJECT_FORMAT_VERSION = 1
+PROJECT_FORMAT_VERSION = 2
+
+#: Data tables and weight matrices with more numbers than this are written as
+#: encoded arrays (version 2); smaller ones stay readable JSON lists.
+INLINE_ARRAY_SIZE = 1000
 
 #: The suffix of project files.
 PROJECT_SUFFIX = ".bplab"
@@ -69,21 +91,41 @@ class ProjectFileError(Exception):
         What is wrong, e.g. ``"it was made by a newer Backprop Lab ..."``.
     path
         The file (or another source name).
+    field
+        Where in the file, as a dotted path (``"settings.init_seed"``,
+        ``"train.inputs"``), when known.
 
     Attributes
     ----------
-    reason, path
-        As given; ``str(error)`` is ``"<file name>: <reason>"``.
+    reason, path, field
+        As given; ``str(error)`` is ``"<file name>: <field>: <reason>"``
+        (without the field part when there is none).
     """
 
-    def __init__(self, reason: str, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        path: str | os.PathLike[str] | None = None,
+        field: str | None = None,
+    ) -> None:
         self.reason = reason
         self.path: str | None = None if path is None else os.fspath(path)
+        self.field = field
         name = None if self.path is None else (Path(self.path).name or self.path)
-        super().__init__(f"{name}: {reason}" if name else reason)
+        where = ": ".join(part for part in (name, field) if part)
+        super().__init__(f"{where}: {reason}" if where else reason)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.reason, self.path))
+        return (type(self), (self.reason, self.path, self.field))
+
+
+class _Bad(Exception):
+    """Internal: a field of a project file is wrong (``field`` may be None)."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
 
 
 def empty_loss_history() -> dict[str, np.ndarray]:
@@ -213,6 +255,12 @@ def _normalise_settings(settings: Any) -> dict[str, Any]:
                     raise ValueError(
                         f"setting keys must be text, got {key!r} in {where or 'settings'}"
                     )
+                try:
+                    key.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError(
+                        f"a setting name in {where or 'settings'} holds a broken character"
+                    ) from None
                 result[key] = copy(item, f"{where}.{key}" if where else key)
             return result
         if isinstance(value, (list, tuple)):
@@ -221,7 +269,16 @@ def _normalise_settings(settings: Any) -> dict[str, Any]:
             if not math.isfinite(value):
                 raise ValueError(f"the setting {where} is {value!r}; it must be a finite number")
             return float(value)
-        if value is None or isinstance(value, (str, bool)):
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(
+                    f"the setting {where} holds a broken character (half of a surrogate "
+                    "pair) that cannot be saved"
+                ) from None
+            return value
+        if value is None or isinstance(value, bool):
             return value
         if isinstance(value, int):
             return int(value)
@@ -269,7 +326,7 @@ def _normalise_history(history: Any) -> dict[str, np.ndarray]:
 
 
 # -------------------------------------------------------------------- writing
-def _encode_losses(values: np.ndarray) -> list[float | str | None]:
+def _encode_losses_v1(values: np.ndarray) -> list[float | str | None]:
     encoded: list[float | str | None] = []
     for value in values.tolist():
         if math.isnan(value):
@@ -281,16 +338,40 @@ def _encode_losses(values: np.ndarray) -> list[float | str | None]:
     return encoded
 
 
+def _array_or_list(array: np.ndarray) -> Any:
+    """Small arrays as JSON lists (readable), large ones as encoded arrays (compact)."""
+    if array.size > INLINE_ARRAY_SIZE:
+        return encode_array(array)
+    return array.tolist()
+
+
 def _network_to_dict(net: Network) -> dict[str, Any]:
     data = net.to_dict()
     # NumPy scalars (a seed from a spin box, say) are not JSON-able: use plain numbers.
     data["seed"] = None if data.get("seed") is None else int(data["seed"])
     data["init_value"] = float(data.get("init_value", 0.0))
+    data["weights"] = [_array_or_list(w) for w in net.weights]
+    if net.biases is not None:
+        data["biases"] = [_array_or_list(b) for b in net.biases]
+    return data
+
+
+def _dataset_to_dict(dataset: Dataset) -> dict[str, Any]:
+    data = dataset.to_dict() if dataset.inputs.size <= INLINE_ARRAY_SIZE else None
+    if data is None:
+        data = {
+            "name": dataset.name,
+            "task": dataset.task,
+            "input_names": list(dataset.input_names),
+            "target_names": list(dataset.target_names),
+            "inputs": encode_array(dataset.inputs),
+            "targets": encode_array(dataset.targets),
+        }
     return data
 
 
 def project_to_dict(project: Project) -> dict[str, Any]:
-    """The JSON-ready document written to a project file.
+    """The JSON-ready document written to a project file (format version 2).
 
     Raises
     ------
@@ -305,14 +386,14 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "app_version": __version__,
         "network": _network_to_dict(project.network),
         "initial_network": _network_to_dict(project.initial_network),
-        "train": project.train.to_dict(),
-        "test": None if project.test is None else project.test.to_dict(),
+        "train": _dataset_to_dict(project.train),
+        "test": None if project.test is None else _dataset_to_dict(project.test),
         "settings": project.settings,
         "epoch": project.epoch,
         "loss_history": {
-            "epoch": history["epoch"].tolist(),
-            "train_loss": _encode_losses(history["train_loss"]),
-            "test_loss": _encode_losses(history["test_loss"]),
+            "epoch": encode_array(history["epoch"], "int64"),
+            "train_loss": encode_array(history["train_loss"]),
+            "test_loss": encode_array(history["test_loss"]),
         },
     }
 
@@ -337,23 +418,55 @@ def serialise_project(project: Project) -> str:
     return "{\n " + ",\n ".join(lines) + "\n}\n"
 
 
+def serialise_project_bytes(project: Project) -> bytes:
+    """:func:`serialise_project` encoded as UTF-8, the bytes of the file.
+
+    Raises
+    ------
+    ValueError
+        As :func:`serialise_project`, or if some text cannot be encoded.
+    """
+    text = serialise_project(project)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            "the project holds a broken character (half of a surrogate pair) that cannot be saved"
+        ) from exc
+
+
 def save_project(path: str | os.PathLike[str], project: Project) -> None:
     """Save a project atomically.
 
     The file is first written in full to a temporary file in the same folder
     and then moved over ``path``; if anything fails, a previous file at
-    ``path`` is left exactly as it was.
+    ``path`` is left exactly as it was. A symbolic link's target is written
+    (the link stays); a read-only file is refused.
 
     Raises
     ------
     ProjectFileError
-        If the file cannot be written (no permission, disk full, ...).
+        If the file cannot be written (no permission, read-only, a folder,
+        disk full, ...).
     ValueError
         If the project itself is not consistent (a programming error).
     """
-    text = serialise_project(project)
+    data = serialise_project_bytes(project)
+    write_project_bytes(path, data)
+
+
+def write_project_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write the bytes of :func:`serialise_project_bytes` atomically (for background saves).
+
+    Raises
+    ------
+    ProjectFileError
+        If the file cannot be written.
+    """
     try:
-        write_text_atomically(path, text)
+        write_atomically(path, data)
+    except FileRefused as exc:
+        raise ProjectFileError(f"the project could not be saved: {exc}", path) from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ProjectFileError(f"the project could not be saved ({reason})", path) from exc
@@ -361,29 +474,35 @@ def save_project(path: str | os.PathLike[str], project: Project) -> None:
 
 # -------------------------------------------------------------------- reading
 def load_project(path: str | os.PathLike[str]) -> Project:
-    """Open a project file.
+    """Open a project file, checked completely (see the module notes).
 
     Raises
     ------
     ProjectFileError
-        The only exception raised: the file cannot be read, is not text, is
-        corrupt or truncated JSON, is not a Backprop Lab project, was made by
-        a newer Backprop Lab, misses fields, or holds arrays of the wrong shape
-        or non-finite numbers. The message names the file and the problem.
+        The only exception raised: the file cannot be read, is a folder, FIFO
+        or device, is too large, is not text, is corrupt or truncated JSON, is
+        not a Backprop Lab project, was made by a newer Backprop Lab, misses
+        fields, or holds a value of the wrong type, outside its range or
+        larger than a limit. The message names the file, the field and the
+        problem.
     """
     path_text = os.fspath(path)
     try:
-        raw = Path(path_text).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ProjectFileError(f"the file cannot be opened ({reason})", path_text) from exc
+        raw = read_limited(path_text, limits.MAX_PROJECT_BYTES)
+    except FileRefused as exc:
+        raise ProjectFileError(f"the file cannot be opened: {exc}", path_text or None) from exc
+    return parse_project_bytes(raw, path_text)
+
+
+def parse_project_bytes(raw: bytes, source_name: str | None = "project") -> Project:
+    """:func:`parse_project` for the raw bytes of a file (decoded as UTF-8 first)."""
     try:
         text = decode_text(raw)
     except DataError as exc:
         raise ProjectFileError(
-            "this is not a Backprop Lab project file (it is binary, not text)", path_text
+            "this is not a Backprop Lab project file (it is binary, not text)", source_name
         ) from exc
-    return parse_project(text, path_text)
+    return parse_project(text, source_name)
 
 
 def _reject_constant(token: str) -> None:
@@ -412,7 +531,7 @@ def _unbalanced(text: str) -> bool:
 
 
 def parse_project(text: str, source_name: str | None = "project") -> Project:
-    """Read a project from the text of a project file.
+    """Read a project from the text of a project file, checking every field.
 
     Parameters
     ----------
@@ -424,9 +543,33 @@ def parse_project(text: str, source_name: str | None = "project") -> Project:
     Raises
     ------
     ProjectFileError
-        As :func:`load_project`.
+        As :func:`load_project`; never anything else (an unforeseen error is
+        reported as a ProjectFileError saying "unexpected problem", so a caller
+        always keeps its session).
     """
+    try:
+        return _parse_project(text, source_name)
+    except ProjectFileError:
+        raise
+    except _Bad as exc:
+        raise ProjectFileError(exc.reason, source_name, exc.field) from exc
+    except RecursionError as exc:
+        raise ProjectFileError(
+            "the file is corrupt: its brackets are nested far too deeply", source_name
+        ) from exc
+    except MemoryError as exc:
+        raise ProjectFileError(
+            "the file is too large to open in the memory available", source_name
+        ) from exc
+    except Exception as exc:  # the promise: one error type, the session kept
+        raise ProjectFileError(
+            f"the file could not be read because of an unexpected problem "
+            f"({type(exc).__name__}: {exc})",
+            source_name,
+        ) from exc
 
+
+def _parse_project(text: str, source_name: str | None) -> Project:
     def fail(reason: str) -> ProjectFileError:
         return ProjectFileError(reason, source_name)
 
@@ -447,7 +590,6 @@ def parse_project(text: str, source_name: str | None = "project") -> Project:
                 "the file is truncated (it ends in the middle); it may not have been saved "
                 "completely"
             ) from exc
-        where = ""
         if isinstance(exc, json.JSONDecodeError):
             where = f" at line {exc.lineno}, column {exc.colno} ({exc.msg})"
         else:
@@ -461,7 +603,7 @@ def parse_project(text: str, source_name: str | None = "project") -> Project:
         )
     version = document.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise fail(f"the format version is missing or not a whole number ({version!r})")
+        raise fail(f"the format version is missing or not a whole number ({_show(version)})")
     if version > PROJECT_FORMAT_VERSION:
         raise fail(
             f"it was made by a newer Backprop Lab (project format version {version}; this "
@@ -474,35 +616,343 @@ def parse_project(text: str, source_name: str | None = "project") -> Project:
     if missing:
         raise fail(f"the file is incomplete: it has no {', '.join(repr(k) for k in missing)}")
 
-    network = _read_network(document["network"], "network", fail)
-    initial_network = _read_network(document["initial_network"], "initial network", fail)
-    train = _read_dataset(document["train"], "training data", fail)
+    network = _read_network(document["network"], "network")
+    initial_network = _read_network(document["initial_network"], "initial_network")
+    train = _read_dataset(document["train"], "train", "training data")
     test_data = document.get("test")
-    test = None if test_data is None else _read_dataset(test_data, "test data", fail)
-    history = _read_history(document["loss_history"], fail)
+    test = None if test_data is None else _read_dataset(test_data, "test", "test data")
+    epoch = _read_int(document["epoch"], "epoch", "the epoch", 0, limits.MAX_EPOCH)
+    settings = _read_settings(document["settings"])
+    history = _read_history(document["loss_history"], epoch)
     try:
-        return Project(
+        project = Project(
             network=network,
             initial_network=initial_network,
             train=train,
             test=test,
-            settings=document["settings"],
-            epoch=document["epoch"],
+            settings=settings,
+            epoch=epoch,
             loss_history=history,
         )
     except ValueError as exc:
         raise fail(f"the project is inconsistent: {exc}") from exc
+    _check_trainable(project)
+    return project
 
 
-def _read_network(data: Any, label: str, fail: Any) -> Network:
-    if not isinstance(data, dict):
-        raise fail(f"the {label} is not a network description")
+# ------------------------------------------------------------- field checks
+def _show(value: Any) -> str:
+    """A short description of a value from a file for a message."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return text
+
+
+def _read_int(value: Any, where: str, what: str, low: int, high: int) -> int:
+    """A whole number in ``low ... high``; an integral float (``3.0``) is accepted."""
+    if isinstance(value, float) and value.is_integer():
+        if abs(value) <= 2**63:
+            value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad(f"{what} must be a whole number, got {_show(value)}", where)
+    if value < 0 <= low:
+        raise _Bad(f"{what} cannot be negative, got {describe_count(value)}", where)
+    if not low <= value <= high:
+        raise _Bad(
+            f"{what} must be a whole number from {describe_count(low)} to "
+            f"{describe_count(high)}, got {describe_count(value)}",
+            where,
+        )
+    return value
+
+
+def _read_number(value: Any, where: str, what: str, low: float, high: float) -> float:
+    """A finite number in ``low ... high``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Bad(f"{what} must be a number, got {_show(value)}", where)
     try:
-        _check_parameter_lists(data)
-        net = Network.from_dict(data)
+        number = float(value)
+    except OverflowError:
+        number = math.inf if value > 0 else -math.inf
+    if not math.isfinite(number):
+        raise _Bad(f"{what} must be a finite number, got {_show(value)}", where)
+    if not low <= number <= high:
+        raise _Bad(f"{what} must be a number from {low:g} to {high:g}, got {number:g}", where)
+    return number
+
+
+def _read_text(value: Any, where: str, what: str) -> str:
+    if not isinstance(value, str):
+        raise _Bad(f"{what} must be text, got {_show(value)}", where)
+    try:
+        check_text(value, what)
+    except DataError as exc:
+        raise _Bad(exc.problem, where) from None
+    return value
+
+
+def _read_choice(value: Any, where: str, what: str, choices: Any) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise _Bad(
+            f"{what} must be one of {', '.join(map(str, choices))}; got {_show(value)}", where
+        )
+    return value
+
+
+def _optional(reader: Callable[..., Any]) -> Callable[..., Any]:
+    def read(value: Any, *args: Any) -> Any:
+        return None if value is None else reader(value, *args)
+
+    return read
+
+
+def _read_layer_sizes(value: Any, where: str, what: str) -> list[int]:
+    if not isinstance(value, list):
+        raise _Bad(f"{what} must be a list of whole numbers, got {_show(value)}", where)
+    if len(value) > limits.MAX_HIDDEN_LAYERS:
+        raise _Bad(
+            f"there are {len(value)} hidden layers; at most {limits.MAX_HIDDEN_LAYERS} are allowed",
+            where,
+        )
+    return [
+        _read_int(size, f"{where}[{i}]", "a hidden layer size", 1, limits.MAX_LAYER_SIZE)
+        for i, size in enumerate(value)
+    ]
+
+
+def _read_activations(value: Any, where: str, what: str) -> Any:
+    if isinstance(value, str):
+        return _read_choice(value, where, what, OUTPUT_ACTIVATIONS)
+    if not isinstance(value, list) or len(value) > limits.MAX_HIDDEN_LAYERS + 1:
+        raise _Bad(f"{what} must be a list of activation names, got {_show(value)}", where)
+    return [
+        _read_choice(name, f"{where}[{i}]", "an activation", OUTPUT_ACTIVATIONS)
+        for i, name in enumerate(value)
+    ]
+
+
+def _read_bool(value: Any, where: str, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad(f"{what} must be true or false, got {_show(value)}", where)
+    return value
+
+
+def _read_mistakes(value: Any, where: str, what: str) -> dict[str, bool]:
+    names = [f.name for f in dataclasses.fields(Mistakes)]
+    if not isinstance(value, dict):
+        raise _Bad(f"{what} must be a mapping of true/false switches, got {_show(value)}", where)
+    unknown = sorted(set(value) - set(names))
+    if unknown:
+        raise _Bad(
+            f"{what} are not understood: unknown switch(es) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(names)}",
+            where,
+        )
+    return {
+        key: _read_bool(item, f"{where}.{key}", f"the switch {key}") for key, item in value.items()
+    }
+
+
+def _int_range(low: int, high: int) -> Callable[[Any, str, str], int]:
+    return lambda value, where, what: _read_int(value, where, what, low, high)
+
+
+def _number_range(low: float, high: float) -> Callable[[Any, str, str], float]:
+    return lambda value, where, what: _read_number(value, where, what, low, high)
+
+
+def _choice(choices: Any) -> Callable[[Any, str, str], str]:
+    return lambda value, where, what: _read_choice(value, where, what, choices)
+
+
+#: The training settings a project file may hold that the app interprets, each
+#: with what to call it and how it is checked (types and the ranges in
+#: :mod:`~backprop_lab.core.limits`). Other keys are kept as they are (after
+#: the JSON checks of :meth:`Project.validate`).
+SETTING_RULES: dict[str, tuple[str, Callable[[Any, str, str], Any]]] = {
+    "hidden_layer_sizes": ("the hidden layer sizes", _read_layer_sizes),
+    "activations": ("the activations", _read_activations),
+    "bias": ("the bias switch", _read_bool),
+    "init": ("the initialisation", _choice(INIT_SCHEMES)),
+    "init_value": (
+        "the initial weight value",
+        _number_range(-limits.MAX_INIT_VALUE, limits.MAX_INIT_VALUE),
+    ),
+    "init_seed": ("the initialisation seed", _optional(_int_range(0, limits.MAX_SEED))),
+    "learning_rate": (
+        "the learning rate",
+        _number_range(limits.MIN_LEARNING_RATE, limits.MAX_LEARNING_RATE),
+    ),
+    "loss": ("the loss", _choice(tuple(LOSSES))),
+    "batch_size": ("the batch size", _optional(_int_range(1, limits.MAX_BATCH_SIZE))),
+    "momentum": ("the momentum", _number_range(0.0, limits.MAX_MOMENTUM)),
+    "epochs_per_second": (
+        "the speed (epochs per second)",
+        _optional(_number_range(limits.MIN_EPOCHS_PER_SECOND, limits.MAX_EPOCHS_PER_SECOND)),
+    ),
+    "max_epochs": ("the maximum epoch", _optional(_int_range(1, limits.MAX_EPOCH))),
+    "target_loss": ("the target loss", _optional(_number_range(0.0, limits.MAX_TARGET_LOSS))),
+    "mistakes": ("the mistakes-lab switches", _optional(_read_mistakes)),
+}
+
+
+def check_settings(settings: Any, where: str = "settings") -> dict[str, Any]:
+    """Check the known training settings of a project (see :data:`SETTING_RULES`).
+
+    Returns a copy with whole numbers written as floats (``8.0``) made ints.
+
+    Raises
+    ------
+    ValueError
+        Naming the setting and its allowed range, e.g.
+        ``"settings.init_seed: the initialisation seed must be a whole number
+        from 0 to 2,147,483,646, got 5,000,000,000"``.
+    """
+    try:
+        return _check_settings(settings, where)
+    except _Bad as exc:
+        raise ValueError(f"{exc.field}: {exc.reason}" if exc.field else exc.reason) from None
+
+
+def _check_settings(settings: Any, where: str) -> dict[str, Any]:
+    if not isinstance(settings, dict):
+        raise _Bad(f"the settings must be a dict, got {type(settings).__name__}", where)
+    checked = dict(settings)
+    for key, value in settings.items():
+        rule = SETTING_RULES.get(key)
+        if rule is not None:
+            what, reader = rule
+            checked[key] = reader(value, f"{where}.{key}", what)
+    return checked
+
+
+def _read_settings(settings: Any) -> dict[str, Any]:
+    checked = _check_settings(settings, "settings")
+    try:
+        return _normalise_settings(checked)
+    except ValueError as exc:
+        raise _Bad(str(exc), "settings") from None
+
+
+def _read_matrix(value: Any, where: str, max_rows: int, max_columns: int) -> Any:
+    """A weight matrix: a list of rows of numbers, or an encoded 2-D array."""
+    if is_encoded_array(value):
+        try:
+            return decode_array(value, "float64", 2, max_rows * max_columns, where)
+        except ValueError as exc:
+            raise _Bad(str(exc), where) from None
+    if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
+        raise _Bad("is not a table of numbers", where)
+    if len(value) > max_rows:
+        raise _Bad(f"has {describe_count(len(value))} rows; at most {max_rows} are allowed", where)
+    widths = {len(row) for row in value}
+    if len(widths) != 1:
+        raise _Bad("has rows of different lengths", where)
+    if max(widths) > max_columns:
+        raise _Bad(
+            f"has {describe_count(max(widths))} columns; a layer has at most {max_columns} units",
+            where,
+        )
+    for row in value:
+        for number in row:
+            if not _is_number(number):
+                raise _Bad(f"holds {_show(number)}, which is not a number", where)
+    return value
+
+
+def _read_vector(value: Any, where: str, max_length: int) -> Any:
+    if is_encoded_array(value):
+        try:
+            return decode_array(value, "float64", 1, max_length, where)
+        except ValueError as exc:
+            raise _Bad(str(exc), where) from None
+    if not isinstance(value, list) or not all(_is_number(v) for v in value):
+        raise _Bad("is not a list of numbers", where)
+    if len(value) > max_length:
+        raise _Bad(f"has {describe_count(len(value))} numbers; at most {max_length}", where)
+    return value
+
+
+def _read_network(data: Any, where: str) -> Network:
+    label = where.replace("_", " ")
+    if not isinstance(data, dict):
+        raise _Bad(f"the {label} is not a network description", where)
+    weights = data.get("weights")
+    if not isinstance(weights, list) or not weights:
+        raise _Bad(f"the {label} is not valid: it has no list of weight matrices", where)
+    if len(weights) > limits.MAX_HIDDEN_LAYERS + 1:
+        raise _Bad(
+            f"the {label} has {len(weights) - 1} hidden layers; at most "
+            f"{limits.MAX_HIDDEN_LAYERS} are allowed",
+            f"{where}.weights",
+        )
+    size_limit = max(limits.MAX_LAYER_SIZE, limits.MAX_COLUMNS)
+    matrices = []
+    for number, matrix in enumerate(weights, start=1):
+        field = f"{where}.weights[{number - 1}]"
+        try:
+            matrices.append(_read_matrix(matrix, field, size_limit, size_limit))
+        except _Bad as exc:
+            raise _Bad(f"the {label} is not valid: W{number} {exc.reason}", field) from None
+    biases = data.get("biases")
+    if biases is not None:
+        if not isinstance(biases, list):
+            raise _Bad(
+                f"the {label} is not valid: its biases must be a list of vectors or null",
+                f"{where}.biases",
+            )
+        vectors = []
+        for number, vector in enumerate(biases, start=1):
+            field = f"{where}.biases[{number - 1}]"
+            try:
+                vectors.append(_read_vector(vector, field, size_limit))
+            except _Bad as exc:
+                raise _Bad(f"the {label} is not valid: b{number} {exc.reason}", field) from None
+        biases = vectors
+    activations = data.get("activations")
+    if isinstance(activations, list):
+        for i, name in enumerate(activations):
+            allowed = OUTPUT_ACTIVATIONS if i == len(activations) - 1 else HIDDEN_ACTIVATIONS
+            _read_choice(name, f"{where}.activations[{i}]", f"activation {i + 1}", allowed)
+    elif not isinstance(activations, str):
+        raise _Bad(
+            f"the {label} is not valid: its activations must be a list of names",
+            f"{where}.activations",
+        )
+    init = data.get("init", "custom")
+    _read_choice(init, f"{where}.init", "the initialisation", (*INIT_SCHEMES, "custom"))
+    init_value = _read_number(
+        data.get("init_value", 0.0),
+        f"{where}.init_value",
+        "the initial weight value",
+        -limits.MAX_INIT_VALUE,
+        limits.MAX_INIT_VALUE,
+    )
+    seed = data.get("seed")
+    if seed is not None:
+        seed = _read_int(seed, f"{where}.seed", "the seed", 0, limits.MAX_SEED)
+    sizes = data.get("layer_sizes")
+    if sizes is not None and (
+        not isinstance(sizes, list)
+        or not all(_is_number(n) and not isinstance(n, float) for n in sizes)
+    ):
+        raise _Bad(
+            f"the {label} is not valid: layer_sizes must be whole numbers", f"{where}.layer_sizes"
+        )
+    description = {
+        **data,
+        "weights": matrices,
+        "biases": biases,
+        "init": init,
+        "init_value": init_value,
+        "seed": seed,
+    }
+    try:
+        net = Network.from_dict(description)
         _check_finite_network(net, label)
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
-        raise fail(f"the {label} is not valid: {exc}") from exc
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        raise _Bad(f"the {label} is not valid: {exc}", where) from exc
     return net
 
 
@@ -510,36 +960,15 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _check_parameter_lists(data: dict[str, Any]) -> None:
-    """Explain badly shaped weight lists in words before NumPy sees them."""
-    weights = data.get("weights")
-    if not isinstance(weights, list) or not weights:
-        raise ValueError("it has no list of weight matrices")
-    for number, matrix in enumerate(weights, start=1):
-        rows = matrix if isinstance(matrix, list) else None
-        if not rows or not all(isinstance(row, list) for row in rows):
-            raise ValueError(f"W{number} is not a table of numbers")
-        if len({len(row) for row in rows}) != 1:
-            raise ValueError(f"W{number} has rows of different lengths")
-        for row in rows:
-            for value in row:
-                if not _is_number(value):
-                    raise ValueError(f"W{number} holds {value!r}, which is not a number")
-    biases = data.get("biases")
-    if biases is None:
-        return
-    if not isinstance(biases, list):
-        raise ValueError("its biases must be a list of vectors or null")
-    for number, vector in enumerate(biases, start=1):
-        if not isinstance(vector, list) or not all(_is_number(v) for v in vector):
-            raise ValueError(f"b{number} is not a list of numbers")
-
-
-def _read_dataset(data: Any, label: str, fail: Any) -> Dataset:
+def _read_dataset(data: Any, where: str, label: str) -> Dataset:
+    if isinstance(data, dict):
+        for key in ("name",):
+            if key in data:
+                _read_text(data[key], f"{where}.{key}", "the dataset name")
     try:
         return Dataset.from_dict(data)
     except DataError as exc:
-        raise fail(f"the {label} is not valid: {exc}") from exc
+        raise _Bad(f"the {label} is not valid: {exc}", where) from exc
 
 
 def _decode_loss(value: Any) -> float:
@@ -550,28 +979,97 @@ def _decode_loss(value: Any) -> float:
     if value == "-Infinity":
         return -math.inf
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{value!r} is not a loss value")
+        raise ValueError(f"{_show(value)} is not a loss value")
     return float(value)
 
 
-def _read_history(data: Any, fail: Any) -> dict[str, np.ndarray]:
+def _read_history(data: Any, epoch: int) -> dict[str, np.ndarray]:
+    where = "loss_history"
     if not isinstance(data, dict):
-        raise fail("the loss history is not valid: it must be a mapping")
-    try:
-        decoded: dict[str, npt.ArrayLike] = {}
-        for key in LOSS_HISTORY_KEYS:
-            values = data.get(key)
+        raise _Bad("the loss history is not valid: it must be a mapping", where)
+    extra = set(data) - set(LOSS_HISTORY_KEYS)
+    if extra:
+        raise _Bad(
+            f"the loss history is not valid: unknown key(s): {', '.join(sorted(map(str, extra)))}",
+            where,
+        )
+    decoded: dict[str, np.ndarray] = {}
+    for key in LOSS_HISTORY_KEYS:
+        field = f"{where}.{key}"
+        values = data.get(key)
+        dtype = "int64" if key == "epoch" else "float64"
+        try:
+            if is_encoded_array(values):
+                decoded[key] = decode_array(
+                    values, dtype, 1, limits.MAX_HISTORY_LENGTH, f"its {key!r}"
+                )
+                continue
             if not isinstance(values, list):
                 raise ValueError(f"its {key!r} must be a list")
+            if len(values) > limits.MAX_HISTORY_LENGTH:
+                raise ValueError(
+                    f"it holds {describe_count(len(values))} epochs; at most "
+                    f"{describe_count(limits.MAX_HISTORY_LENGTH)} are allowed"
+                )
             if key == "epoch":
                 if any(isinstance(v, bool) or not isinstance(v, int) for v in values):
                     raise ValueError("its epoch numbers must be whole numbers")
+                if any(not 0 <= v <= limits.MAX_EPOCH for v in values):
+                    raise ValueError(
+                        f"its epoch numbers must be from 0 to {describe_count(limits.MAX_EPOCH)}"
+                    )
                 decoded[key] = np.array(values, dtype=np.int64)
             else:
                 decoded[key] = np.array([_decode_loss(v) for v in values], dtype=np.float64)
-        extra = set(data) - set(LOSS_HISTORY_KEYS)
-        if extra:
-            raise ValueError(f"unknown key(s): {', '.join(sorted(extra))}")
-        return _normalise_history(decoded)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise fail(f"the loss history is not valid: {exc}") from exc
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise _Bad(f"the loss history is not valid: {exc}", field) from None
+    try:
+        history = _normalise_history(decoded)
+    except ValueError as exc:
+        raise _Bad(f"the loss history is not valid: {exc}", where) from None
+    epochs = history["epoch"]
+    if epochs.size:
+        if epochs.min() < 0 or epochs.max() > epoch:
+            raise _Bad(
+                f"the loss history is not valid: its epochs must be from 0 to the project's "
+                f"epoch {describe_count(epoch)}",
+                f"{where}.epoch",
+            )
+        if np.any(np.diff(epochs) <= 0):
+            raise _Bad(
+                "the loss history is not valid: its epoch numbers must increase",
+                f"{where}.epoch",
+            )
+    return history
+
+
+def _check_trainable(project: Project) -> None:
+    """Build a trainer from the project, so a file the core would refuse later is refused now."""
+    from .trainer import Trainer  # here: trainer imports much of the core
+
+    settings = project.settings
+    net = project.network
+    loss = settings.get("loss", "half_sse")
+    if loss == "cross_entropy" and net.activations[-1] not in ("sigmoid", "softmax"):
+        raise _Bad(
+            "cross-entropy needs a sigmoid or softmax output layer, but the network's "
+            f"output layer is {net.activations[-1]}",
+            "settings.loss",
+        )
+    if project.train.n_samples == 0:
+        raise _Bad("the training data has no samples; at least one is needed", "train")
+    test = project.test
+    try:
+        Trainer(
+            net.copy(),
+            project.train.inputs,
+            project.train.targets,
+            learning_rate=settings.get("learning_rate", 0.1),
+            loss=loss,
+            batch_size=settings.get("batch_size"),
+            momentum=settings.get("momentum", 0.0),
+            X_test=None if test is None or test.n_samples == 0 else test.inputs,
+            T_test=None if test is None or test.n_samples == 0 else test.targets,
+        )
+    except (ValueError, TypeError) as exc:
+        raise _Bad(f"the project cannot be trained: {exc}") from exc

@@ -14,7 +14,6 @@ Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) walk back and forth through them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from contextlib import contextmanager
 
@@ -41,7 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.data import DataError, Dataset
+from ..core.data import DataError, Dataset, parse_cell, parse_pasted_block, show_invisible
+from ..core.data import cell_problem as _core_cell_problem
 
 #: Background of a cell that is not a finite number.
 INVALID_CELL_COLOUR = QColor(255, 190, 190)
@@ -59,40 +59,11 @@ def format_number(value: float) -> str:
     return repr(value)
 
 
-def cell_problem(text: str) -> str | None:
-    """Why ``text`` is not a usable number, or None when it is one."""
-    stripped = text.strip()
-    if not stripped:
-        return "the cell is empty; type a number"
-    try:
-        value = float(stripped)
-    except ValueError:
-        return f"'{stripped}' is not a number"
-    if math.isnan(value):
-        return f"'{stripped}' is not a number (NaN); type a number"
-    if math.isinf(value):
-        return f"'{stripped}' is infinite; only finite numbers are allowed"
-    return None
+#: The one cell validator, shared with paste and CSV import (see core.data.parse_cell).
+cell_problem = _core_cell_problem
 
-
-def parse_block(text: str) -> list[list[str]]:
-    """Split pasted spreadsheet text into rows of cells (tabs, else semicolons, else commas)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if not lines:
-        return []
-    if any("\t" in line for line in lines):
-        separator = "\t"
-    elif any(";" in line for line in lines):
-        separator = ";"
-    elif any("," in line for line in lines):
-        separator = ","
-    else:
-        separator = None
-    if separator is None:
-        return [[line.strip()] for line in lines]
-    return [[cell.strip() for cell in line.split(separator)] for line in lines]
+#: Pasted text split into cells with the csv module (see core.data.parse_pasted_block).
+parse_block = parse_pasted_block
 
 
 class DataTableModel(QAbstractTableModel):
@@ -192,7 +163,7 @@ class DataTableModel(QAbstractTableModel):
             raise DataError(f"row {r + 1}: {problem}", column=self.column_names[c])
         width = len(self.column_names)
         table = np.array(
-            [[float(text) for text in row] for row in self._cells], dtype=np.float64
+            [[parse_cell(text) for text in row] for row in self._cells], dtype=np.float64
         ).reshape(-1, width)
         n_in = self.n_inputs
         return self._template.with_rows(table[:, :n_in], table[:, n_in:])
@@ -210,7 +181,9 @@ class DataTableModel(QAbstractTableModel):
         text = self._cells[index.row()][index.column()]
         problem = cell_problem(text)
         if role == Qt.ItemDataRole.DisplayRole:
-            return text if problem is not None else f"{float(text):.6g}"
+            # An invalid cell shows its invisible characters as ⟨U+200B⟩, so the student
+            # sees why "1" is refused.
+            return show_invisible(text) if problem is not None else f"{parse_cell(text):.6g}"
         if role == Qt.ItemDataRole.EditRole:
             return text
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -663,7 +636,11 @@ class DataTableWidget(QWidget):
         narrower than the table); columns past the last one are dropped. The
         whole paste is one undo step.
         """
-        block = parse_block(text)
+        try:
+            block = parse_block(text)
+        except DataError as error:
+            self.status_label.setText(f"Nothing pasted: {error}")
+            return
         if not block:
             return
         if row is None or column is None:
