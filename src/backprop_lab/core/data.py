@@ -372,9 +372,31 @@ def check_table_size(n_rows: int, n_columns: int, source_name: str | None = None
         )
 
 
+def check_magnitude(table: Array, names: Sequence[str], source_name: str | None = None) -> None:
+    """Refuse a value larger than :data:`~backprop_lab.core.limits.MAX_DATA_MAGNITUDE`.
+
+    Raises
+    ------
+    DataError
+        Naming the row and column of the first one.
+    """
+    big = np.abs(table) > limits.MAX_DATA_MAGNITUDE
+    if big.any():
+        row, col = (int(i) for i in np.argwhere(big)[0])
+        raise DataError(
+            f"row {row + 1} holds {table[row, col]:g}; data values may be at most "
+            f"{limits.MAX_DATA_MAGNITUDE:g} in size",
+            source_name,
+            column=names[col],
+        )
+
+
 def check_dataset_limits(dataset: Dataset, source_name: str | None = None) -> None:
-    """:func:`check_table_size` for a whole dataset (the GUI's way in for any data)."""
+    """The limits of :mod:`~backprop_lab.core.limits` for a whole dataset (size and values):
+    every way data comes into the app goes through this."""
     check_table_size(dataset.n_samples, dataset.n_inputs + dataset.n_outputs, source_name)
+    check_magnitude(dataset.inputs, dataset.input_names, source_name)
+    check_magnitude(dataset.targets, dataset.target_names, source_name)
 
 
 def _table_from_rows(rows: Any, width: int, what: str) -> Array:

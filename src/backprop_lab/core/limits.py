@@ -33,6 +33,11 @@ MAX_COLUMNS = 256
 #: under about 100 MB in memory however its rows and columns are shaped.
 MAX_CELLS = 4_000_000
 
+#: The largest magnitude of a data value (input or target). The data plot and
+#: the decision map compute in single precision (at most about 3.4e38) and the
+#: loss squares differences, so values stay well inside float64's 1.8e308.
+MAX_DATA_MAGNITUDE = 1e30
+
 #: The longest column or dataset name, in characters.
 MAX_NAME_LENGTH = 200
 

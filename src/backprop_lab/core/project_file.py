@@ -50,11 +50,26 @@ from .. import __version__
 from . import limits
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .array_codec import decode_array, encode_array, is_encoded_array
-from .data import DataError, Dataset, check_text, decode_text
+from .data import DataError, Dataset, check_dataset_limits, check_text, decode_text
 from .files import FileRefused, read_limited, write_atomically
 from .limits import describe_count
-from .losses import LOSSES
 from .network import INIT_SCHEMES, Mistakes, Network
+from .settings import (
+    SettingsError,
+    TrainingSettings,
+    check_batch_size,
+    check_bias,
+    check_hidden_layer_sizes,
+    check_init,
+    check_init_value,
+    check_learning_rate,
+    check_loss,
+    check_max_epochs,
+    check_momentum,
+    check_seed,
+    check_speed,
+    check_target_loss,
+)
 
 #: The version written into new project files; files with a larger number are refused.
 PROJECT_FORMAT_VERSION = 2
@@ -651,20 +666,16 @@ def _show(value: Any) -> str:
 
 def _read_int(value: Any, where: str, what: str, low: int, high: int) -> int:
     """A whole number in ``low ... high``; an integral float (``3.0``) is accepted."""
-    if isinstance(value, float) and value.is_integer():
-        if abs(value) <= 2**63:
-            value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad(f"{what} must be a whole number, got {_show(value)}", where)
+    allowed = f"a whole number from {describe_count(low)} to {describe_count(high)}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Bad(f"{what} must be {allowed}, got {_show(value)}", where)
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise _Bad(f"{what} must be {allowed}, got {_show(value)}", where)
     if value < 0 <= low:
-        raise _Bad(f"{what} cannot be negative, got {describe_count(value)}", where)
+        raise _Bad(f"{what} cannot be negative ({allowed}), got {value:,.0f}", where)
     if not low <= value <= high:
-        raise _Bad(
-            f"{what} must be a whole number from {describe_count(low)} to "
-            f"{describe_count(high)}, got {describe_count(value)}",
-            where,
-        )
-    return value
+        raise _Bad(f"{what} must be {allowed}, got {value:,.0f}", where)
+    return int(value)
 
 
 def _read_number(value: Any, where: str, what: str, low: float, high: float) -> float:
@@ -707,31 +718,6 @@ def _optional(reader: Callable[..., Any]) -> Callable[..., Any]:
     return read
 
 
-def _read_layer_sizes(value: Any, where: str, what: str) -> list[int]:
-    if not isinstance(value, list):
-        raise _Bad(f"{what} must be a list of whole numbers, got {_show(value)}", where)
-    if len(value) > limits.MAX_HIDDEN_LAYERS:
-        raise _Bad(
-            f"there are {len(value)} hidden layers; at most {limits.MAX_HIDDEN_LAYERS} are allowed",
-            where,
-        )
-    return [
-        _read_int(size, f"{where}[{i}]", "a hidden layer size", 1, limits.MAX_LAYER_SIZE)
-        for i, size in enumerate(value)
-    ]
-
-
-def _read_activations(value: Any, where: str, what: str) -> Any:
-    if isinstance(value, str):
-        return _read_choice(value, where, what, OUTPUT_ACTIVATIONS)
-    if not isinstance(value, list) or len(value) > limits.MAX_HIDDEN_LAYERS + 1:
-        raise _Bad(f"{what} must be a list of activation names, got {_show(value)}", where)
-    return [
-        _read_choice(name, f"{where}[{i}]", "an activation", OUTPUT_ACTIVATIONS)
-        for i, name in enumerate(value)
-    ]
-
-
 def _read_bool(value: Any, where: str, what: str) -> bool:
     if not isinstance(value, bool):
         raise _Bad(f"{what} must be true or false, got {_show(value)}", where)
@@ -754,45 +740,53 @@ def _read_mistakes(value: Any, where: str, what: str) -> dict[str, bool]:
     }
 
 
-def _int_range(low: int, high: int) -> Callable[[Any, str, str], int]:
-    return lambda value, where, what: _read_int(value, where, what, low, high)
+def _read_activation_names(value: Any, where: str, what: str) -> Any:
+    # How many there must be follows from the network (checked with it below).
+    if isinstance(value, str):
+        return _read_choice(value, where, what, OUTPUT_ACTIVATIONS)
+    if not isinstance(value, list) or len(value) > limits.MAX_HIDDEN_LAYERS + 1:
+        raise _Bad(f"{what} must be a list of activation names, got {_show(value)}", where)
+    return [
+        _read_choice(name, f"{where}[{i}]", "an activation", OUTPUT_ACTIVATIONS)
+        for i, name in enumerate(value)
+    ]
 
 
-def _number_range(low: float, high: float) -> Callable[[Any, str, str], float]:
-    return lambda value, where, what: _read_number(value, where, what, low, high)
+def _setting(check: Callable[[Any], Any]) -> Callable[[Any, str, str], Any]:
+    """A rule from one of core.settings' checkers (the one place a setting's range is)."""
+
+    def read(value: Any, where: str, what: str) -> Any:
+        if isinstance(value, list):
+            value = tuple(value) if check is check_hidden_layer_sizes else value
+        try:
+            checked = check(value)
+        except SettingsError as exc:
+            raise _Bad(str(exc), where) from None
+        return list(checked) if isinstance(checked, tuple) else checked
+
+    return read
 
 
-def _choice(choices: Any) -> Callable[[Any, str, str], str]:
-    return lambda value, where, what: _read_choice(value, where, what, choices)
-
-
-#: The training settings a project file may hold that the app interprets, each
-#: with what to call it and how it is checked (types and the ranges in
-#: :mod:`~backprop_lab.core.limits`). Other keys are kept as they are (after
-#: the JSON checks of :meth:`Project.validate`).
+#: The settings a project file may hold that the app interprets, each with how
+#: it is checked: the checkers of :mod:`~backprop_lab.core.settings` (types and
+#: the ranges in :mod:`~backprop_lab.core.limits`), so every range is written
+#: once. Other keys are kept as they are, after the JSON checks of
+#: :meth:`Project.validate`, and the whole set is then checked as one
+#: :class:`~backprop_lab.core.settings.TrainingSettings` with the file's network.
 SETTING_RULES: dict[str, tuple[str, Callable[[Any, str, str], Any]]] = {
-    "hidden_layer_sizes": ("the hidden layer sizes", _read_layer_sizes),
-    "activations": ("the activations", _read_activations),
-    "bias": ("the bias switch", _read_bool),
-    "init": ("the initialisation", _choice(INIT_SCHEMES)),
-    "init_value": (
-        "the initial weight value",
-        _number_range(-limits.MAX_INIT_VALUE, limits.MAX_INIT_VALUE),
-    ),
-    "init_seed": ("the initialisation seed", _optional(_int_range(0, limits.MAX_SEED))),
-    "learning_rate": (
-        "the learning rate",
-        _number_range(limits.MIN_LEARNING_RATE, limits.MAX_LEARNING_RATE),
-    ),
-    "loss": ("the loss", _choice(tuple(LOSSES))),
-    "batch_size": ("the batch size", _optional(_int_range(1, limits.MAX_BATCH_SIZE))),
-    "momentum": ("the momentum", _number_range(0.0, limits.MAX_MOMENTUM)),
-    "epochs_per_second": (
-        "the speed (epochs per second)",
-        _optional(_number_range(limits.MIN_EPOCHS_PER_SECOND, limits.MAX_EPOCHS_PER_SECOND)),
-    ),
-    "max_epochs": ("the maximum epoch", _optional(_int_range(1, limits.MAX_EPOCH))),
-    "target_loss": ("the target loss", _optional(_number_range(0.0, limits.MAX_TARGET_LOSS))),
+    "hidden_layer_sizes": ("the hidden layer sizes", _setting(check_hidden_layer_sizes)),
+    "activations": ("the activations", _read_activation_names),
+    "bias": ("the bias switch", _setting(check_bias)),
+    "init": ("the initialisation", _setting(check_init)),
+    "init_value": ("the initial weight value", _setting(check_init_value)),
+    "init_seed": ("the initialisation seed", _setting(check_seed)),
+    "learning_rate": ("the learning rate", _setting(check_learning_rate)),
+    "loss": ("the loss", _setting(check_loss)),
+    "batch_size": ("the batch size", _setting(check_batch_size)),
+    "momentum": ("the momentum", _setting(check_momentum)),
+    "epochs_per_second": ("the speed", _setting(check_speed)),
+    "max_epochs": ("the maximum epoch", _setting(check_max_epochs)),
+    "target_loss": ("the target loss", _setting(check_target_loss)),
     "mistakes": ("the mistakes-lab switches", _optional(_read_mistakes)),
 }
 
@@ -806,8 +800,8 @@ def check_settings(settings: Any, where: str = "settings") -> dict[str, Any]:
     ------
     ValueError
         Naming the setting and its allowed range, e.g.
-        ``"settings.init_seed: the initialisation seed must be a whole number
-        from 0 to 2,147,483,646, got 5,000,000,000"``.
+        ``"settings.init_seed: the initialisation seed must be from 0 to
+        2,147,483,646, got 5000000000.0"``.
     """
     try:
         return _check_settings(settings, where)
@@ -966,9 +960,11 @@ def _read_dataset(data: Any, where: str, label: str) -> Dataset:
             if key in data:
                 _read_text(data[key], f"{where}.{key}", "the dataset name")
     try:
-        return Dataset.from_dict(data)
+        dataset = Dataset.from_dict(data)
+        check_dataset_limits(dataset)
     except DataError as exc:
         raise _Bad(f"the {label} is not valid: {exc}", where) from exc
+    return dataset
 
 
 def _decode_loss(value: Any) -> float:
@@ -1044,32 +1040,40 @@ def _read_history(data: Any, epoch: int) -> dict[str, np.ndarray]:
 
 
 def _check_trainable(project: Project) -> None:
-    """Build a trainer from the project, so a file the core would refuse later is refused now."""
+    """Check the settings with the network as one TrainingSettings, then build a trainer,
+    so a file the app would refuse (or fail on) later is refused now."""
     from .trainer import Trainer  # here: trainer imports much of the core
 
-    settings = project.settings
     net = project.network
-    loss = settings.get("loss", "half_sse")
-    if loss == "cross_entropy" and net.activations[-1] not in ("sigmoid", "softmax"):
-        raise _Bad(
-            "cross-entropy needs a sigmoid or softmax output layer, but the network's "
-            f"output layer is {net.activations[-1]}",
-            "settings.loss",
+    known = {k: v for k, v in project.settings.items() if k != "mistakes"}
+    try:
+        settings = TrainingSettings.from_dict(
+            {
+                **known,
+                "hidden_layer_sizes": list(net.layer_sizes[1:-1]),
+                "activations": list(net.activations),
+                "bias": net.has_bias,
+            }
         )
+    except SettingsError as exc:
+        raise _Bad(str(exc), "settings") from None
+    except (TypeError, ValueError) as exc:
+        raise _Bad(f"the settings do not fit together: {exc}", "settings") from None
     if project.train.n_samples == 0:
         raise _Bad("the training data has no samples; at least one is needed", "train")
     test = project.test
+    has_test = test is not None and test.n_samples > 0
     try:
         Trainer(
             net.copy(),
             project.train.inputs,
             project.train.targets,
-            learning_rate=settings.get("learning_rate", 0.1),
-            loss=loss,
-            batch_size=settings.get("batch_size"),
-            momentum=settings.get("momentum", 0.0),
-            X_test=None if test is None or test.n_samples == 0 else test.inputs,
-            T_test=None if test is None or test.n_samples == 0 else test.targets,
+            learning_rate=settings.learning_rate,
+            loss=settings.loss,
+            batch_size=settings.batch_size,
+            momentum=settings.momentum,
+            X_test=test.inputs if has_test else None,
+            T_test=test.targets if has_test else None,
         )
     except (ValueError, TypeError) as exc:
         raise _Bad(f"the project cannot be trained: {exc}") from exc

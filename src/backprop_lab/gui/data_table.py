@@ -40,7 +40,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.data import DataError, Dataset, parse_cell, parse_pasted_block, show_invisible
+from ..core.data import (
+    DataError,
+    Dataset,
+    check_dataset_limits,
+    parse_cell,
+    parse_pasted_block,
+    show_invisible,
+)
 from ..core.data import cell_problem as _core_cell_problem
 
 #: Background of a cell that is not a finite number.
@@ -166,7 +173,9 @@ class DataTableModel(QAbstractTableModel):
             [[parse_cell(text) for text in row] for row in self._cells], dtype=np.float64
         ).reshape(-1, width)
         n_in = self.n_inputs
-        return self._template.with_rows(table[:, :n_in], table[:, n_in:])
+        dataset = self._template.with_rows(table[:, :n_in], table[:, n_in:])
+        check_dataset_limits(dataset)  # size and magnitude, as for a CSV file
+        return dataset
 
     # ------------------------------------------------------ Qt model methods
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008

@@ -26,7 +26,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QMessageBox
 
 from ..core.boundary import grid_for, node_maps
-from ..core.data import DataError, Dataset, write_csv
+from ..core.data import DataError, Dataset, check_dataset_limits, write_csv
 from ..core.datasets import DATASETS
 from ..core.network import Network
 from .data_plot import DataPlot
@@ -205,6 +205,13 @@ class DataTools(QObject):
 
         Returns True when the data were applied; otherwise nothing changed.
         """
+        try:
+            for data in (train, test):
+                if data is not None:
+                    check_dataset_limits(data)
+        except DataError as error:
+            self._message(f"{source} not used: {error}")
+            return False
         sizes = self.controller.current_snapshot().layer_sizes
         if (train.n_inputs, train.n_outputs) != (sizes[0], sizes[-1]):
             message = (

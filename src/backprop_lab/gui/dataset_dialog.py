@@ -30,10 +30,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.data import DataError, Dataset, read_csv
+from ..core import limits
+from ..core.data import (
+    DataError,
+    Dataset,
+    LoadCancelled,
+    check_dataset_limits,
+    parse_csv_text,
+    read_csv_text,
+)
 from ..core.datasets import DATASETS, FIXED_DATASETS, dataset_display_name, train_test_split
 from . import class_colours
 from .colors import ANCHOR_COLOURS, diverging_rgba
+from .load_progress import LoadProgress
 
 #: Rows of a CSV file shown in the import preview.
 PREVIEW_ROWS = 200
@@ -254,9 +263,10 @@ class CsvImportDialog(QDialog):
         self._error: str = ""
         self._train: Dataset | None = None
         self._test: Dataset | None = None
+        self._text: str | None = None
 
         self.targets_spin = QSpinBox()
-        self.targets_spin.setRange(1, 50)
+        self.targets_spin.setRange(1, limits.MAX_COLUMNS - 1)
         self.targets_spin.setValue(int(n_targets))
         self.targets_spin.setToolTip("How many of the last columns are targets (network outputs)")
         self.task_combo = QComboBox()
@@ -314,24 +324,29 @@ class CsvImportDialog(QDialog):
     def reload(self) -> None:
         """Parse the file again with the current settings (all or nothing)."""
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        progress = LoadProgress(self, f"Reading {self.path.name}…")
         try:
-            dataset = read_csv(
-                self.path, self.targets_spin.value(), task=self.task_combo.currentData()
+            if self._text is None:
+                # Read once: changing the target columns or the task parses again.
+                self._text = read_csv_text(self.path)
+            dataset = parse_csv_text(
+                self._text,
+                self.targets_spin.value(),
+                str(self.path),
+                task=self.task_combo.currentData(),
+                name=self.path.stem,
+                progress=progress,
             )
-        except DataError as error:
-            self._dataset = self._train = self._test = None
-            self._error = str(error)
-            self.error_label.setStyleSheet("color: #a00000; font-weight: bold;")
-            self.error_label.setText(
-                f"This file cannot be used: {error}\n"
-                "Nothing will be imported; fix the file or the settings above."
-            )
-            self.table.clear()
-            self.table.setRowCount(0)
-            self.table.setColumnCount(0)
-            self.summary.setText("")
-            ok.setEnabled(False)
+            check_dataset_limits(dataset, str(self.path))
+        except LoadCancelled:
+            error = DataError("the import was cancelled; nothing was read", str(self.path))
+            self._show_error(error, ok)
             return
+        except DataError as error:
+            self._show_error(error, ok)
+            return
+        finally:
+            progress.close()
         self._dataset = dataset
         self._error = ""
         self.error_label.setStyleSheet("")
@@ -339,6 +354,20 @@ class CsvImportDialog(QDialog):
         self._fill_table(dataset)
         ok.setEnabled(True)
         self._split()
+
+    def _show_error(self, error: DataError, ok) -> None:
+        self._dataset = self._train = self._test = None
+        self._error = str(error)
+        self.error_label.setStyleSheet("color: #a00000; font-weight: bold;")
+        self.error_label.setText(
+            f"This file cannot be used: {error}\n"
+            "Nothing will be imported; fix the file or the settings above."
+        )
+        self.table.clear()
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        self.summary.setText("")
+        ok.setEnabled(False)
 
     def _fill_table(self, dataset: Dataset) -> None:
         values = np.hstack([dataset.inputs, dataset.targets])

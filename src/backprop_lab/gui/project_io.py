@@ -238,15 +238,23 @@ class ProjectIO:
 
     def _load_project(self, project: Project, path: Path, show_errors: bool = True) -> bool:
         """Replace the session by ``project``: checked whole into a new Session first,
-        so any failure leaves the open session exactly as it was."""
+        so any failure leaves the open session exactly as it was. Should taking it
+        over still fail (a view raising on the change), the session before is put
+        back whole."""
         try:
             new = Session.from_project(project)
+            previous = Session.from_project(self.session.to_project())
         except Exception as exc:  # any refusal, of any type: nothing has changed
             self._report_open_failure(path, exc, show_errors)
             return False
         if self.controller.is_running:
             self.controller.pause()
-        self.session.replace_with(new)
+        try:
+            self.session.replace_with(new)
+        except Exception as exc:
+            self.session.replace_with(previous)
+            self._report_open_failure(path, exc, show_errors)
+            return False
         return True
 
     def _last_directory(self) -> str:
