@@ -137,12 +137,12 @@ def _layer_outputs(net: Network, points: Array, dtype) -> list[Array]:
     """
     if np.dtype(dtype) == np.float64:
         return net.forward(points).activations
-    h = points.astype(dtype)
     outputs = []
-    # Large (finite) weights can overflow float32 where float64 copes: then
-    # the map is computed again in float64, so the picture never shows
+    # Large (finite) weights or data can overflow float32 where float64 copes:
+    # then the map is computed again in float64, so the picture never shows
     # numbers the network does not produce.
     with np.errstate(over="ignore", invalid="ignore"):
+        h = points.astype(dtype)
         for layer, (weights, name) in enumerate(zip(net.weights, net.activations, strict=True)):
             a = h @ weights.astype(dtype)
             if net.biases is not None:

@@ -33,10 +33,11 @@ MAX_COLUMNS = 256
 #: under about 100 MB in memory however its rows and columns are shaped.
 MAX_CELLS = 4_000_000
 
-#: The largest magnitude of a data value (input or target). The data plot and
-#: the decision map compute in single precision (at most about 3.4e38) and the
-#: loss squares differences, so values stay well inside float64's 1.8e308.
-MAX_DATA_MAGNITUDE = 1e30
+#: The largest magnitude of a data value (input or target). The loss squares
+#: differences of outputs and targets and the data plot subtracts and scales
+#: coordinates: at 1e150 their squares (1e300) are still finite floats, where
+#: values near float64's 1.8e308 overflow to infinity on the first step or axis.
+MAX_DATA_MAGNITUDE = 1e150
 
 #: The longest column or dataset name, in characters.
 MAX_NAME_LENGTH = 200
