@@ -214,7 +214,14 @@ def main(argv: list[str] | None = None) -> int:
         "--rss-seconds", type=float, default=180.0, help="the memory run (180; 0 skips it)"
     )
     parser.add_argument("--headless-epochs", type=int, default=60_000)
+    parser.add_argument(
+        "--only",
+        choices=("window", "headless", "draw", "rss"),
+        action="append",
+        help="run only these parts (repeatable); default: all",
+    )
     args = parser.parse_args(argv)
+    parts = set(args.only or ("window", "headless", "draw", "rss"))
 
     from backprop_lab.gui.app import _make_application
 
@@ -228,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name}: {value} {ratio}", flush=True)
 
     # 1. window vs core: the seed, then 2-64-64-1 on 1,000 points
-    for case, target in ((seed_case(), 0.8), (wide_case(), 0.7)):
+    cases = ((seed_case(), 0.8), (wide_case(), 0.7)) if "window" in parts else ()
+    for case, target in cases:
         name, example = case[0], case[1]
         window = MainWindow(restore_settings=False)
         window.resize(1440, 900)
@@ -264,6 +272,20 @@ def main(argv: list[str] | None = None) -> int:
         spin_for(0.2)
 
     # 2. headless --epochs vs core (the seed)
+    if "headless" in parts:
+        headless_row(MainWindow, args, row)
+
+    # 3. network view draw time
+    if "draw" in parts:
+        draw_rows(app, MainWindow, row)
+
+    # 4. RSS after a full-speed run of 2-64-64-64-1 on 2,000 points
+    if "rss" in parts and args.rss_seconds > 0:
+        rss_row(MainWindow, args, row)
+    return report(rows)
+
+
+def headless_row(MainWindow, args, row) -> None:
     window = MainWindow(restore_settings=False)
     core_before = core_epochs_per_second(seed_example(), 2.0)
     headless = headless_epochs_per_second(window, args.headless_epochs)
@@ -281,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     window.deleteLater()
     spin_for(0.2)
 
-    # 3. network view draw time
+
+def draw_rows(app, MainWindow, row) -> None:
     window = MainWindow(restore_settings=False)
     window.resize(1440, 900)
     window.show()
@@ -294,32 +317,34 @@ def main(argv: list[str] | None = None) -> int:
     window.deleteLater()
     spin_for(0.2)
 
-    # 4. RSS after a full-speed run of 2-64-64-64-1 on 2,000 points
-    if args.rss_seconds > 0:
-        case = wide_case(hidden=(64, 64, 64), n_samples=2000)
-        window = MainWindow(restore_settings=False)
-        window.resize(1440, 900)
-        window.show()
-        spin_for(0.5)
-        open_case_in(window, case)
-        before = rss_mb()
-        controller = window.controller
-        controller.run()
-        spin_for(args.rss_seconds)
-        controller.pause()
-        spin_until(lambda: not controller.is_running, 10)
-        spin_for(0.5)
-        after = rss_mb()
-        epochs = controller.current_snapshot().epoch
-        row(
-            f"RSS after {args.rss_seconds:.0f} s of {case[0]} ({epochs:,} epochs)",
-            f"{after:,.0f} MB",
-            f"(+{after - before:,.0f} MB)",
-            "< 1024 MB",
-            after < 1024,
-        )
-        window.close()
 
+def rss_row(MainWindow, args, row) -> None:
+    case = wide_case(hidden=(64, 64, 64), n_samples=2000)
+    window = MainWindow(restore_settings=False)
+    window.resize(1440, 900)
+    window.show()
+    spin_for(0.5)
+    open_case_in(window, case)
+    before = rss_mb()
+    controller = window.controller
+    controller.run()
+    spin_for(args.rss_seconds)
+    controller.pause()
+    spin_until(lambda: not controller.is_running, 10)
+    spin_for(0.5)
+    after = rss_mb()
+    epochs = controller.current_snapshot().epoch
+    row(
+        f"RSS after {args.rss_seconds:.0f} s of {case[0]} ({epochs:,} epochs)",
+        f"{after:,.0f} MB",
+        f"(+{after - before:,.0f} MB)",
+        "< 1024 MB",
+        after < 1024,
+    )
+    window.close()
+
+
+def report(rows) -> int:
     print()
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'value':>12}  {'ratio':>12}  target")

@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from .losses import get_loss
 from .naming import parameter_name
+from .network import Mistakes, Network
 from .trainer import Trainer
 
 Array = npt.NDArray[np.float64]
@@ -45,6 +46,28 @@ def _read_only(arrays) -> tuple[Array, ...] | None:
         a.flags.writeable = False
         out.append(a)
     return tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class SnapshotSource:
+    """What a snapshot was computed from besides the weights: enough to compute it again.
+
+    Snapshots of the same trainer share one (made once per change of the data, the
+    loss, the mistakes or the penalties), so a history of snapshots can keep the
+    weights alone and recompute everything else on demand (:func:`recompute_snapshot`).
+    """
+
+    X: Array
+    T: Array
+    loss: str
+    mistakes: Mistakes
+    l1: float = 0.0
+    l2: float = 0.0
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays held."""
+        return int(self.X.nbytes + self.T.nbytes)
 
 
 @dataclass(frozen=True)
@@ -80,6 +103,9 @@ class NetworkSnapshot:
     penalty
         The L1/L2 penalty of these weights (``train_loss`` is the data loss;
         the gradients include the penalty's).
+    source
+        What the snapshot was computed from besides the weights (None when not
+        known): see :func:`recompute_snapshot`.
     """
 
     epoch: int
@@ -100,6 +126,7 @@ class NetworkSnapshot:
     features: tuple[str, ...] | None = None
     raw_inputs: Array | None = None
     penalty: float = 0.0
+    source: SnapshotSource | None = None
 
     def node_values(self, layer: int, sample: int | None = None) -> Array:
         """Output of every unit of ``layer`` (0 = inputs) for one sample or the batch mean."""
@@ -154,7 +181,74 @@ def take_snapshot(trainer: Trainer) -> NetworkSnapshot:
         features=net.features,
         raw_inputs=frozen_copies([trainer.X])[0] if net.features is not None else None,
         penalty=net.penalty(l1, l2),
+        source=_source_of(trainer, l1, l2),
     )
+
+
+def _source_of(trainer: Trainer, l1: float, l2: float) -> SnapshotSource:
+    """The trainer's SnapshotSource, made again only when one of its parts changed."""
+    key = (id(trainer.X), id(trainer.T), trainer.loss, trainer.mistakes, l1, l2)
+    cached = getattr(trainer, "_snapshot_source", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    X, T = frozen_copies([trainer.X, trainer.T])
+    source = SnapshotSource(X, T, trainer.loss, trainer.mistakes, float(l1), float(l2))
+    # Keeping trainer.X and trainer.T alive keeps their ids from being reused.
+    trainer._snapshot_source = (key, source, trainer.X, trainer.T)
+    return source
+
+
+class _Replay:
+    """Just enough of a Trainer for take_snapshot, from stored weights and a source."""
+
+    def __init__(self, net: Network, source: SnapshotSource, epoch: int, test_loss, previous):
+        self.net = net
+        self.X, self.T = source.X, source.T
+        self.loss = source.loss
+        self.mistakes = source.mistakes
+        self.l1, self.l2 = source.l1, source.l2
+        self.epoch = epoch
+        self._test_loss = test_loss
+        self._previous = previous
+        key = (id(self.X), id(self.T), self.loss, self.mistakes, self.l1, self.l2)
+        self._snapshot_source = (key, source, self.X, self.T)
+
+    def test_loss(self):
+        return self._test_loss
+
+
+def recompute_snapshot(
+    epoch: int,
+    weights,
+    biases,
+    activations,
+    features,
+    source: SnapshotSource,
+    test_loss: float | None = None,
+    previous_weights=None,
+    previous_biases=None,
+) -> NetworkSnapshot:
+    """The snapshot :func:`take_snapshot` made of these weights, computed again.
+
+    ``test_loss`` is taken as given (the test data is not kept); the last update
+    is ``weights - previous_weights`` when those are given (the weights one
+    epoch earlier), else None.
+    """
+    net = Network.from_arrays(
+        [np.array(w) for w in weights],
+        None if biases is None else [np.array(b) for b in biases],
+        list(activations),
+        None if features is None else list(features),
+        n_inputs=int(source.X.shape[1]),
+    )
+    previous = None
+    if previous_weights is not None:
+        previous = (
+            list(previous_weights),
+            None if previous_biases is None else list(previous_biases),
+        )
+    replay = _Replay(net, source, epoch, test_loss, previous)
+    return take_snapshot(replay)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 The snapshots are kept by the :class:`~backprop_lab.core.session.Session`
 (``session.rewind``, a :class:`~backprop_lab.core.history.SnapshotHistory`,
-bounded in memory: for long runs only every k-th epoch is kept, and the label
-says so). Rewinding changes the session's *shown state* in one place; every
+bounded in bytes: weights only, the rest recomputed when an epoch is shown;
+for long runs only every k-th epoch is kept, and the label says so and states
+the memory used and its cap). Rewinding changes the session's *shown state* in one place; every
 view draws it (the network view, the tables, the status bar, the loss readout,
 the data plot, the inspector panels). While rewound, training goes on being
 recorded, but the views keep the chosen epoch until Live is pressed.
@@ -74,7 +75,9 @@ class RewindPanel(QWidget):
         # Both lines change with every snapshot: LiveLabels repaint without re-laying
         # out the window (a QLabel would), and elide with a tooltip when narrow.
         self._position = LiveLabel(sample="Live: epoch 8,888,888")
-        self._stride = LiveLabel(sample="Every epoch shown is kept (888 snapshots).")
+        self._stride = LiveLabel(
+            sample="Every epoch shown is kept (888 snapshots, 88 MB of 200 MB)."
+        )
         row = QHBoxLayout()
         row.addWidget(QLabel("Epoch:"))
         row.addWidget(self._slider, 1)
