@@ -355,6 +355,14 @@ def main(argv: list[str] | None = None) -> int:
         return _export_code(args)
 
     headless = bool(args.screenshot or args.self_test)
+    if not headless:
+        # Before Qt loads its platform plugin: no display, or missing system libraries,
+        # get one line naming the fix instead of Qt's abort (see gui/platform_check.py).
+        from backprop_lab.gui.platform_check import report_startup_problem, startup_problem
+
+        problem = startup_problem()
+        if problem is not None:
+            return report_startup_problem(*problem)
     app = _make_application(offscreen=headless)
     from backprop_lab.gui.main_window import MainWindow
 
