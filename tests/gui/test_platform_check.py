@@ -1,4 +1,4 @@
-"""First run on a stock Linux: missing xcb libraries and a missing display are named, not crashed on."""
+"""First run on a stock Linux: missing xcb libraries and no display are named, not crashed on."""
 
 from __future__ import annotations
 
