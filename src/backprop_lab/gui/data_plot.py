@@ -194,6 +194,8 @@ class DataPlot(QWidget):
         self.grid = AxisGrid(self.plot_item, z_value=-5, alphas=(48, 20))
         self.grid.set_colour(pg.mkColor(0, 0, 0), pg.mkColor(255, 255, 255))
         self.plot_item.hideButtons()
+        for name in ("left", "bottom"):  # no "x2 (x0.001)" with ticks of 500 for inputs below 1
+            self.plot_item.getAxis(name).enableAutoSIPrefix(False)
         self.map_image = pg.ImageItem(axisOrder="row-major")
         self.map_image.setLookupTable(_MAP_LOOKUP_TABLE)
         self.map_image.setZValue(-10)

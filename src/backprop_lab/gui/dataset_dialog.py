@@ -79,6 +79,8 @@ class DataPreview(pg.PlotWidget):
         super().__init__(parent=parent, background="w")
         self.setMinimumSize(280, 240)
         self.getPlotItem().hideButtons()
+        for name in ("left", "bottom"):  # no "x2 (x0.001)" for inputs below 1
+            self.getPlotItem().getAxis(name).enableAutoSIPrefix(False)
         self.setMouseEnabled(False, False)
         self.train_scatter = pg.ScatterPlotItem(symbol="o", size=7, pen=pg.mkPen(40, 40, 40))
         self.test_scatter = pg.ScatterPlotItem(symbol="s", size=7, brush=pg.mkBrush(255, 255, 255))

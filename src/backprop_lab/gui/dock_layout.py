@@ -28,6 +28,8 @@ LEFT_TOP_TABS = ("controls", "settings", "mistakes")
 LEFT_BOTTOM_TABS = ("phases", "chain_rule", "gradient_check", "rewind")
 RIGHT_TOP_TABS = ("weights",)
 RIGHT_BOTTOM_TABS = ("data_plot", "data")
+#: Under the network: the loss plot on top, the layer statistics (also over epochs) beside it.
+BOTTOM_TABS = ("loss", "layer_stats")
 
 
 class DockLayout:
@@ -94,6 +96,8 @@ class DockLayout:
         for group in groups:
             if group:
                 group[0].raise_()
+        if "loss" in self.docks:
+            self.docks["loss"].raise_()
         self._arrange_when_shown = not self.isVisible()
         self.size_docks()
 
@@ -121,7 +125,13 @@ class DockLayout:
                     self.layout().activate()
         if "loss" in self.docks:
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks["loss"])
-        placed = {id(d) for group in groups for d in group} | {id(self.docks.get("loss"))}
+            for name in BOTTOM_TABS[1:]:
+                if name in self.docks:
+                    self.tabifyDockWidget(self.docks["loss"], self.docks[name])
+                    self.layout().activate()
+        placed = {id(d) for group in groups for d in group} | {
+            id(self.docks.get(name)) for name in BOTTOM_TABS
+        }
         anchor = (left_bottom or left_top or [None])[0]
         for dock in self.docks.values():  # anyone else's docks: tabs beside the inspection
             if id(dock) in placed:

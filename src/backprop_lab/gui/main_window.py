@@ -161,6 +161,9 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         from .code_export import install_code_export
 
         self.code_export = install_code_export(self)
+        from .layer_stats_panel import install_layer_stats
+
+        self.layer_stats = install_layer_stats(self, self.inspector.rewind)
         self.arrange_docks()
         if restore_settings:
             self.restore_settings()

@@ -1,0 +1,413 @@
+"""The layer statistics panel: vanishing and exploding gradients, and what initialisation does.
+
+Three plots, one colour per layer (layer 1 is ``W1``'s, the first after the
+inputs; the colours run from dark purple at the input side to yellow at the
+output, so they never read as weight signs):
+
+* **Activations h(a)** over epochs: each layer's mean, with a band over the
+  middle 80 % of its values (10th to 90th percentile over samples and units).
+* **Gradient per unit** over epochs, on a log scale: the mean over a layer's
+  units of ``||dE/dW[:, j]||`` (the gradient of the weights coming into unit
+  ``j``), with a band from the smallest to the largest unit (units with no
+  gradient at all, which a log scale cannot draw, are counted in the legend
+  instead). Lines that sit decades apart are vanishing (or exploding) gradients.
+* **Weights at the shown epoch**: each layer's weight distribution as a
+  histogram on shared bins (biases left out).
+
+The epochs are those the Rewind panel keeps (every epoch for short runs, every
+k-th for long ones). The statistics come from the snapshots themselves (their
+activations and their gradients on the whole training set), so the panel adds
+no training work. While the panel cannot be seen it does nothing at all: new
+snapshots only mark it stale, and it catches up when shown. It follows Reset,
+Open example and new architectures (the history starts again), and Rewind (the
+histogram shows the rewound epoch, a line marks it in the other two plots).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ..core.layer_stats import (
+    LayerStats,
+    LayerStatsSeries,
+    WeightHistograms,
+    network_layer_stats,
+    snapshot_layer_stats,
+    weight_histograms,
+)
+from ..core.network import Network
+from .colors import sequential_rgba
+from .steady import LiveLabel, call_when_shown, is_shown
+
+#: The most redraws a second while snapshots stream in.
+UPDATES_PER_SECOND = 5.0
+#: Wider than this many times its height, the three plots sit side by side.
+ROW_ASPECT = 1.6
+
+
+def layer_names(layer_sizes) -> list[str]:
+    """``["hidden 1", ..., "outputs"]``: the layers after the input, as the network view says."""
+    n = len(layer_sizes) - 1
+    return [f"hidden {i + 1}" for i in range(n - 1)] + ["outputs"]
+
+
+def layer_colours(n_layers: int) -> list[tuple[int, int, int]]:
+    """One colour per layer, dark purple (layer 1) to yellow (the outputs), never too light."""
+    if n_layers <= 0:
+        return []
+    positions = np.linspace(0.0, 0.85, n_layers) if n_layers > 1 else np.array([0.0])
+    rgba = sequential_rgba(positions, 0.0, 1.0)
+    return [tuple(int(c) for c in row[:3]) for row in rgba]
+
+
+def _log_safe(values: np.ndarray) -> np.ndarray:
+    """Values a log axis can draw: 0 (no gradient) is left out (NaN), infinity at 1e300."""
+    values = np.array(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        values[~(values > 0)] = np.nan
+    return np.minimum(values, 1e300)
+
+
+def _plot(title: str, left: str, bottom: str) -> pg.PlotWidget:
+    widget = pg.PlotWidget(background="w")
+    widget.setMinimumSize(80, 80)  # three side by side must not widen the window
+    item = widget.getPlotItem()
+    item.hideButtons()
+    item.setMenuEnabled(False)
+    item.setTitle(title, size="9pt", color="#333333")
+    item.setLabel("left", left)
+    item.setLabel("bottom", bottom)
+    item.showGrid(x=True, y=True, alpha=0.15)
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.enableAutoSIPrefix(False)  # pyqtgraph would write 0.5 as 500 "(x0.001)"
+        axis.setPen(pg.mkPen(90, 90, 90))
+        axis.setTextPen(pg.mkPen(60, 60, 60))
+    return widget
+
+
+class LayerStatsPanel(QWidget):
+    """Per-layer activation and gradient statistics over epochs, and weight histograms.
+
+    Parameters
+    ----------
+    controller
+        The training controller (``snapshot_ready``, ``network_reset``,
+        ``current_snapshot()``, ``dataset()``).
+    rewind
+        The Rewind panel: its ``history`` gives the epochs, its ``rewound``
+        signal the shown epoch. None keeps a history of the panel's own (tests).
+    """
+
+    def __init__(self, controller, rewind=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._rewind = rewind
+        if rewind is None:
+            from ..core.history import SnapshotHistory
+
+            self._own_history = SnapshotHistory()
+            self._own_history.add(controller.current_snapshot())
+        #: Statistics by epoch: (the snapshot they were computed from, its statistics).
+        self._cache: dict[int, tuple[object, LayerStats]] = {}
+        self._series: LayerStatsSeries | None = None
+        self._histograms: WeightHistograms | None = None
+        self._shown_snapshot = None  # a rewound snapshot, or None for the latest
+        self._stale = True
+        self._last_refresh = -math.inf
+        #: How many times the statistics were brought up to date (tests: nothing while hidden).
+        self.refresh_count = 0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._refresh_if_shown)
+
+        self.heading = LiveLabel(sample="Epoch 8,888,888 (rewound), 888 kept")
+        self.heading.setMinimumWidth(60)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.activation_plot = _plot("h(a): mean, 10–90 %", "", "epoch")
+        self.activation_plot.setToolTip(
+            "Each layer's activations h(a) over all training samples and units: the line is "
+            "their mean, the band holds the middle 80 % of them (10th to 90th percentile)."
+        )
+        self.gradient_plot = _plot("‖∂E/∂W‖ per unit", "", "epoch")
+        self.gradient_plot.setToolTip(
+            "For each unit, the length of the gradient of the weights coming into it, on a log "
+            "scale: the line is the mean over the layer's units, the band runs from the "
+            "smallest to the largest (units with no gradient at all are counted in the legend). "
+            "Lines decades apart: vanishing or exploding gradients."
+        )
+        self.gradient_plot.getPlotItem().setLogMode(x=False, y=True)
+        self.histogram_plot = _plot("Weights", "count", "w")
+        self.histogram_plot.setToolTip(
+            "Each layer's weights (biases left out) at the shown epoch, counted on shared bins: "
+            "what the initialisation drew, and how training moved them."
+        )
+        self.plots_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.plots_layout.setContentsMargins(0, 0, 0, 0)
+        self.plots_layout.setSpacing(4)
+        for widget in (self.activation_plot, self.gradient_plot, self.histogram_plot):
+            self.plots_layout.addWidget(widget, 1)
+        self._markers = []
+        for widget in (self.activation_plot, self.gradient_plot):
+            marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(90, 90, 90, width=1))
+            marker.setZValue(20)
+            marker.setVisible(False)
+            widget.getPlotItem().addItem(marker, ignoreBounds=True)
+            self._markers.append(marker)
+        self._curves: dict[str, list] = {"activation": [], "gradient": [], "histogram": []}
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.heading)
+        top.addWidget(self.legend, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addLayout(self.plots_layout, 1)
+        self.setToolTip(
+            "Per layer (1 = the layer after the inputs, W1's): activations and the gradient "
+            "of each unit's incoming weights over the epochs kept by Rewind, and the weights "
+            "at the shown epoch. Gradient lines decades apart: vanishing or exploding gradients."
+        )
+
+        controller.snapshot_ready.connect(self._on_snapshot)
+        controller.network_reset.connect(self._on_reset)
+        if rewind is not None:
+            rewind.rewound.connect(self._on_rewound)
+        call_when_shown(self, self._on_shown)
+
+    # ------------------------------------------------------------------ API
+    def history(self):
+        """The snapshot history the epochs come from."""
+        return self._rewind.history if self._rewind is not None else self._own_history
+
+    def series(self) -> LayerStatsSeries | None:
+        """The statistics as drawn (brought up to date first if stale)."""
+        self.flush()
+        return self._series
+
+    def histograms(self) -> WeightHistograms | None:
+        """The histograms as drawn (of the shown epoch)."""
+        self.flush()
+        return self._histograms
+
+    def shown_epoch(self) -> int | None:
+        """The epoch the histogram shows (the rewound one, else the latest)."""
+        snapshot = self._displayed_snapshot()
+        return None if snapshot is None else int(snapshot.epoch)
+
+    def legend_text(self) -> str:
+        """The legend as plain text: ``"Layer ■ 1 hidden 1 ■ 2 outputs"``."""
+        return re.sub(r"<[^>]+>", "", self.legend.text()).replace("&nbsp;", " ")
+
+    def is_stale(self) -> bool:
+        return self._stale
+
+    def flush(self) -> None:
+        """Bring the statistics and plots up to date now, shown or not."""
+        if self._stale:
+            self._refresh()
+
+    def set_vertical(self, vertical: bool) -> None:
+        """Stack the three plots (True) or put them side by side."""
+        self.plots_layout.setDirection(
+            QBoxLayout.Direction.TopToBottom if vertical else QBoxLayout.Direction.LeftToRight
+        )
+
+    # ------------------------------------------------------------ reactions
+    def _on_snapshot(self, snapshot) -> None:
+        if self._rewind is None:
+            self._own_history.add(snapshot)
+        self._mark_stale()
+
+    def _on_reset(self, snapshot) -> None:
+        if self._rewind is None:
+            self._own_history.clear()
+            self._own_history.add(snapshot)
+        self._shown_snapshot = None
+        self._cache.clear()
+        self._mark_stale(now=True)
+
+    def _on_rewound(self, snapshot) -> None:
+        self._shown_snapshot = snapshot
+        self._mark_stale(now=True)
+
+    def _on_shown(self) -> None:
+        if self._stale:
+            QTimer.singleShot(0, self._refresh_if_shown)
+
+    def _mark_stale(self, now: bool = False) -> None:
+        self._stale = True
+        if not is_shown(self):
+            return  # nothing at all while it cannot be seen
+        wait = 0.0 if now else self._last_refresh + 1.0 / UPDATES_PER_SECOND - time.perf_counter()
+        if wait <= 0 and not self._timer.isActive():
+            self._refresh()
+        elif not self._timer.isActive() or now:
+            self._timer.start(max(0, math.ceil(wait * 1000)))
+
+    def _refresh_if_shown(self) -> None:
+        if self._stale and is_shown(self):
+            self._refresh()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        size = event.size()
+        self.set_vertical(size.width() < ROW_ASPECT * size.height())
+
+    # ------------------------------------------------------------ computing
+    def _displayed_snapshot(self):
+        if self._shown_snapshot is not None:
+            return self._shown_snapshot
+        latest = self.history().latest
+        return latest if latest is not None else self._controller.current_snapshot()
+
+    def _stats_of(self, snapshot) -> LayerStats:
+        if snapshot.activations_values is not None and snapshot.weight_gradients is not None:
+            return snapshot_layer_stats(snapshot)
+        # A snapshot that kept its weights only: one forward and backward pass.
+        net = Network.from_arrays(snapshot.weights, snapshot.biases, snapshot.activations)
+        train, _test = self._controller.dataset()
+        return network_layer_stats(
+            net, train.inputs, train.targets, snapshot.loss_name, epoch=snapshot.epoch
+        )
+
+    def _refresh(self) -> None:
+        self._timer.stop()
+        self._stale = False
+        self.refresh_count += 1
+        history = self.history()
+        latest = self._displayed_snapshot()
+        layer_sizes = tuple(latest.layer_sizes) if latest is not None else ()
+        kept: dict[int, tuple[object, LayerStats]] = {}
+        for epoch in history.epochs():
+            snapshot = history.at_or_before(epoch)
+            if snapshot is None or tuple(snapshot.layer_sizes) != layer_sizes:
+                continue  # another architecture's epochs (before a reset)
+            cached = self._cache.get(epoch)
+            if cached is not None and cached[0] is snapshot:
+                kept[epoch] = cached
+            else:
+                with np.errstate(all="ignore"):
+                    kept[epoch] = (snapshot, self._stats_of(snapshot))
+        self._cache = kept
+        self._series = LayerStatsSeries.from_stats(stats for _s, stats in kept.values())
+        shown = self._displayed_snapshot()
+        self._histograms = weight_histograms(shown.weights) if shown is not None else None
+        self._last_refresh = time.perf_counter()
+        self._draw(layer_sizes, shown)
+
+    # -------------------------------------------------------------- drawing
+    def _ensure_curves(self, n_layers: int) -> None:
+        if len(self._curves["activation"]) == n_layers:
+            return
+        for kind, widget in (
+            ("activation", self.activation_plot),
+            ("gradient", self.gradient_plot),
+            ("histogram", self.histogram_plot),
+        ):
+            item = widget.getPlotItem()
+            for parts in self._curves[kind]:
+                for part in parts:
+                    item.removeItem(part)
+            self._curves[kind] = []
+        colours = layer_colours(n_layers)
+        for layer, colour in enumerate(colours):
+            pen = pg.mkPen(*colour, width=2)
+            edge = pg.mkPen(*colour, 60, width=0)
+            for kind, widget in (
+                ("activation", self.activation_plot),
+                ("gradient", self.gradient_plot),
+            ):
+                item = widget.getPlotItem()
+                low = pg.PlotDataItem(pen=edge)
+                high = pg.PlotDataItem(pen=edge)
+                band = pg.FillBetweenItem(low, high, brush=pg.mkBrush(*colour, 40))
+                mean = pg.PlotDataItem(pen=pen)
+                mean.setZValue(10 + layer)
+                for part in (low, high, band, mean):
+                    item.addItem(part)
+                self._curves[kind].append((low, high, band, mean))
+            bars = pg.PlotDataItem(stepMode="center", pen=pen)
+            self.histogram_plot.getPlotItem().addItem(bars)
+            self._curves["histogram"].append((bars,))
+
+    def _zero_gradient_units(self) -> list[int]:
+        """Per layer, the units without any gradient at the shown epoch."""
+        shown = self._displayed_snapshot()
+        if shown is None:
+            return []
+        cached = self._cache.get(int(shown.epoch))
+        if cached is not None and cached[0] is shown:
+            stats = cached[1]
+        else:
+            with np.errstate(all="ignore"):
+                stats = self._stats_of(shown)
+        return [int(n) for n in stats.zero_gradient_units]
+
+    def _draw(self, layer_sizes, shown) -> None:
+        series = self._series
+        n_layers = len(layer_sizes) - 1 if layer_sizes else 0
+        self._ensure_curves(n_layers)
+        names = layer_names(layer_sizes) if layer_sizes else []
+        colours = layer_colours(n_layers)
+        dead = self._zero_gradient_units()
+        entries = []
+        for i, colour in enumerate(colours):
+            text = f"■ {i + 1}" + (" outputs" if i == len(names) - 1 else "")
+            if dead[i]:
+                text += f" ({dead[i]} without gradient)"
+            entries.append(f'<span style="color: rgb{colour}">{text.replace(" ", "&nbsp;")}</span>')
+        self.legend.setText("Layer " + " ".join(entries))
+        self.legend.setToolTip(
+            "Layer 1 is the first after the inputs (its weights are W1): "
+            + ", ".join(f"{i + 1} = {name}" for i, name in enumerate(names))
+            + ". Units without gradient get no update at all (a dead ReLU, a step unit)."
+        )
+        epochs = series.epochs.astype(np.float64) if series is not None else np.zeros(0)
+        for layer in range(n_layers):
+            low, high, _band, mean = self._curves["activation"][layer]
+            mean.setData(epochs, series.activation_mean[:, layer])
+            low.setData(epochs, series.activation_p10[:, layer])
+            high.setData(epochs, series.activation_p90[:, layer])
+            low, high, _band, mean = self._curves["gradient"][layer]
+            mean.setData(epochs, _log_safe(series.gradient_norm_mean[:, layer]))
+            low.setData(epochs, _log_safe(series.gradient_norm_min_nonzero[:, layer]))
+            high.setData(epochs, _log_safe(series.gradient_norm_max[:, layer]))
+        hist = self._histograms
+        if hist is not None:
+            for layer in range(min(n_layers, hist.counts.shape[0])):
+                (bars,) = self._curves["histogram"][layer]
+                bars.setData(hist.edges, hist.counts[layer].astype(np.float64))
+        rewound = self._shown_snapshot is not None
+        for marker in self._markers:
+            marker.setVisible(rewound)
+            if rewound:
+                marker.setValue(float(shown.epoch))
+        epoch = int(shown.epoch) if shown is not None else 0
+        kept = int(series.epochs.size) if series is not None else 0
+        self.heading.setText(f"Epoch {epoch:,}{' (rewound)' if rewound else ''}, {kept:,} kept")
+        self.heading.setToolTip(
+            f"The weights are those of epoch {epoch:,}; the curves run over the {kept:,} "
+            "epochs the Rewind panel keeps (every epoch for short runs, every k-th for long ones)."
+        )
+        self.histogram_plot.getPlotItem().setTitle(
+            f"Weights, epoch {epoch:,}", size="9pt", color="#333333"
+        )
+
+
+def install_layer_stats(window, rewind) -> LayerStatsPanel:
+    """Add the layer statistics panel to ``window`` (a :class:`~.window_host.PanelHost`)."""
+    panel = LayerStatsPanel(window.controller, rewind)
+    window.add_panel_dock("layer_stats", "Layer statistics", panel)
+    return panel
