@@ -342,6 +342,7 @@ def test_no_stray_tab_bar_is_drawn(qtbot):
         ["Training", "Network settings", "Mistakes lab"],
         ["Step phases", "Chain rule", "Gradient check", "Rewind"],
         ["Data plot", "Data"],
+        ["Loss", "Layer statistics"],
     ]
     assert sorted(groups) == sorted(expected)
     window.close()
@@ -357,7 +358,7 @@ def test_restore_default_layout_brings_every_dock_back(qtbot):
     assert not window.docks["loss"].isFloating()
     for name in ("controls", "loss", "weights", "data_plot", "phases"):
         assert _on_top(window.docks[name]), name
-    assert len(_tab_bars_with_tabs(window)) == 3
+    assert len(_tab_bars_with_tabs(window)) == 4
     window.close()
 
 

@@ -14,13 +14,15 @@ output, so they never read as weight signs):
 * **Weights at the shown epoch**: each layer's weight distribution as a
   histogram on shared bins (biases left out).
 
-The epochs are those the Rewind panel keeps (every epoch for short runs, every
-k-th for long ones). The statistics come from the snapshots themselves (their
-activations and their gradients on the whole training set), so the panel adds
-no training work. While the panel cannot be seen it does nothing at all: new
-snapshots only mark it stale, and it catches up when shown. It follows Reset,
-Open example and new architectures (the history starts again), and Rewind (the
-histogram shows the rewound epoch, a line marks it in the other two plots).
+The epochs are those the session keeps for rewinding (every epoch for short
+runs, every k-th for long ones: ``session.rewind``). The statistics come from
+the snapshots themselves (their activations and their gradients on the whole
+training set), so the panel adds no training work. While the panel cannot be
+seen it does nothing at all: the session's events only mark it stale, and it
+catches up when shown. It follows Reset, Open example and new architectures
+(the session's "network" event: the kept epochs start again), and Rewind (its
+"shown" event: the histogram shows the rewound epoch, a line marks it in the
+other two plots).
 """
 
 from __future__ import annotations
@@ -98,23 +100,14 @@ class LayerStatsPanel(QWidget):
 
     Parameters
     ----------
-    controller
-        The training controller (``snapshot_ready``, ``network_reset``,
-        ``current_snapshot()``, ``dataset()``).
-    rewind
-        The Rewind panel: its ``history`` gives the epochs, its ``rewound``
-        signal the shown epoch. None keeps a history of the panel's own (tests).
+    session
+        The :class:`~backprop_lab.core.session.Session` (``rewind``,
+        ``shown_snapshot``, ``is_live``, ``dataset``, ``events``).
     """
 
-    def __init__(self, controller, rewind=None, parent: QWidget | None = None) -> None:
+    def __init__(self, session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._controller = controller
-        self._rewind = rewind
-        if rewind is None:
-            from ..core.history import SnapshotHistory
-
-            self._own_history = SnapshotHistory()
-            self._own_history.add(controller.current_snapshot())
+        self._session = session
         #: Statistics by epoch: (the snapshot they were computed from, its statistics).
         self._cache: dict[int, tuple[object, LayerStats]] = {}
         self._series: LayerStatsSeries | None = None
@@ -180,16 +173,20 @@ class LayerStatsPanel(QWidget):
             "at the shown epoch. Gradient lines decades apart: vanishing or exploding gradients."
         )
 
-        controller.snapshot_ready.connect(self._on_snapshot)
-        controller.network_reset.connect(self._on_reset)
-        if rewind is not None:
-            rewind.rewound.connect(self._on_rewound)
+        events = session.events
+        callbacks = (
+            (events.weights, events.weights.connect(self._on_weights)),
+            (events.network, events.network.connect(self._on_network)),
+            (events.shown, events.shown.connect(self._on_shown_state)),
+        )
+        # The session may outlive the panel: let go of it when the panel goes.
+        self.destroyed.connect(lambda *_: [event.disconnect(cb) for event, cb in callbacks])
         call_when_shown(self, self._on_shown)
 
     # ------------------------------------------------------------------ API
     def history(self):
-        """The snapshot history the epochs come from."""
-        return self._rewind.history if self._rewind is not None else self._own_history
+        """The session's kept snapshots (a SnapshotHistory) the epochs come from."""
+        return self._session.rewind
 
     def series(self) -> LayerStatsSeries | None:
         """The statistics as drawn (brought up to date first if stale)."""
@@ -225,22 +222,19 @@ class LayerStatsPanel(QWidget):
         )
 
     # ------------------------------------------------------------ reactions
-    def _on_snapshot(self, snapshot) -> None:
-        if self._rewind is None:
-            self._own_history.add(snapshot)
+    def _on_weights(self, _snapshot) -> None:
         self._mark_stale()
 
-    def _on_reset(self, snapshot) -> None:
-        if self._rewind is None:
-            self._own_history.clear()
-            self._own_history.add(snapshot)
+    def _on_network(self, _snapshot) -> None:
         self._shown_snapshot = None
         self._cache.clear()
         self._mark_stale(now=True)
 
-    def _on_rewound(self, snapshot) -> None:
-        self._shown_snapshot = snapshot
-        self._mark_stale(now=True)
+    def _on_shown_state(self, snapshot) -> None:
+        shown = None if self._session.is_live else snapshot
+        if shown is not self._shown_snapshot:
+            self._shown_snapshot = shown
+            self._mark_stale(now=True)
 
     def _on_shown(self) -> None:
         if self._stale:
@@ -270,14 +264,14 @@ class LayerStatsPanel(QWidget):
         if self._shown_snapshot is not None:
             return self._shown_snapshot
         latest = self.history().latest
-        return latest if latest is not None else self._controller.current_snapshot()
+        return latest if latest is not None else self._session.live_snapshot
 
     def _stats_of(self, snapshot) -> LayerStats:
         if snapshot.activations_values is not None and snapshot.weight_gradients is not None:
             return snapshot_layer_stats(snapshot)
         # A snapshot that kept its weights only: one forward and backward pass.
         net = Network.from_arrays(snapshot.weights, snapshot.biases, snapshot.activations)
-        train, _test = self._controller.dataset()
+        train, _test = self._session.dataset()
         return network_layer_stats(
             net, train.inputs, train.targets, snapshot.loss_name, epoch=snapshot.epoch
         )
@@ -406,8 +400,8 @@ class LayerStatsPanel(QWidget):
         )
 
 
-def install_layer_stats(window, rewind) -> LayerStatsPanel:
+def install_layer_stats(window) -> LayerStatsPanel:
     """Add the layer statistics panel to ``window`` (a :class:`~.window_host.PanelHost`)."""
-    panel = LayerStatsPanel(window.controller, rewind)
+    panel = LayerStatsPanel(window.controller.session)
     window.add_panel_dock("layer_stats", "Layer statistics", panel)
     return panel

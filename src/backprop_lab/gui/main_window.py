@@ -163,7 +163,7 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self.code_export = install_code_export(self)
         from .layer_stats_panel import install_layer_stats
 
-        self.layer_stats = install_layer_stats(self, self.inspector.rewind)
+        self.layer_stats = install_layer_stats(self)
         self.arrange_docks()
         if restore_settings:
             self.restore_settings()
