@@ -50,6 +50,8 @@ from .steady import LiveLabel, call_when_shown, is_shown
 
 #: The most redraws a second while snapshots stream in.
 UPDATES_PER_SECOND = 5.0
+#: The most time one catch-up spends recomputing kept epochs before it draws what it has.
+CATCH_UP_SECONDS = 0.05
 #: Wider than this many times its height, the three plots sit side by side.
 ROW_ASPECT = 1.6
 
@@ -108,8 +110,8 @@ class LayerStatsPanel(QWidget):
     def __init__(self, session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
-        #: Statistics by epoch: (the snapshot they were computed from, its statistics).
-        self._cache: dict[int, tuple[object, LayerStats]] = {}
+        #: Statistics by epoch, of the current network and data (cleared when they change).
+        self._cache: dict[int, LayerStats] = {}
         self._series: LayerStatsSeries | None = None
         self._histograms: WeightHistograms | None = None
         self._shown_snapshot = None  # a rewound snapshot, or None for the latest
@@ -177,6 +179,7 @@ class LayerStatsPanel(QWidget):
         callbacks = (
             (events.weights, events.weights.connect(self._on_weights)),
             (events.network, events.network.connect(self._on_network)),
+            (events.data, events.data.connect(self._on_data)),
             (events.shown, events.shown.connect(self._on_shown_state)),
         )
         # The session may outlive the panel: let go of it when the panel goes.
@@ -222,7 +225,19 @@ class LayerStatsPanel(QWidget):
         )
 
     # ------------------------------------------------------------ reactions
-    def _on_weights(self, _snapshot) -> None:
+    def _on_weights(self, snapshot) -> None:
+        # New live weights at this epoch (training, an edit, an undone divergence):
+        # what was computed for it or later epochs is of other weights.
+        epoch = int(snapshot.epoch)
+        for stale in [e for e in self._cache if e >= epoch]:
+            del self._cache[stale]
+        if is_shown(self) and snapshot.activations_values is not None:
+            with np.errstate(all="ignore"):
+                self._cache[epoch] = snapshot_layer_stats(snapshot)  # no pass needed
+        self._mark_stale()
+
+    def _on_data(self, _data) -> None:
+        self._cache.clear()  # the same weights give other activations and gradients
         self._mark_stale()
 
     def _on_network(self, _snapshot) -> None:
@@ -283,23 +298,30 @@ class LayerStatsPanel(QWidget):
         history = self.history()
         latest = self._displayed_snapshot()
         layer_sizes = tuple(latest.layer_sizes) if latest is not None else ()
-        kept: dict[int, tuple[object, LayerStats]] = {}
+        kept: dict[int, LayerStats] = {}
+        started = time.perf_counter()
         for epoch in history.epochs():
-            snapshot = history.at_or_before(epoch)
-            if snapshot is None or tuple(snapshot.layer_sizes) != layer_sizes:
-                continue  # another architecture's epochs (before a reset)
-            cached = self._cache.get(epoch)
-            if cached is not None and cached[0] is snapshot:
-                kept[epoch] = cached
-            else:
+            stats = self._cache.get(epoch)
+            if stats is None:
+                if time.perf_counter() - started > CATCH_UP_SECONDS:
+                    self._stale = True  # the rest in the next turn of the event loop
+                    continue
+                # A kept epoch holds its weights only: one forward and backward pass.
+                snapshot = history.at_or_before(epoch)
+                if snapshot is None or tuple(snapshot.layer_sizes) != layer_sizes:
+                    continue  # another architecture's epochs (before a reset)
                 with np.errstate(all="ignore"):
-                    kept[epoch] = (snapshot, self._stats_of(snapshot))
+                    stats = self._stats_of(snapshot)
+            if stats.n_layers == len(layer_sizes) - 1:
+                kept[epoch] = stats
         self._cache = kept
-        self._series = LayerStatsSeries.from_stats(stats for _s, stats in kept.values())
+        self._series = LayerStatsSeries.from_stats(kept.values())
         shown = self._displayed_snapshot()
         self._histograms = weight_histograms(shown.weights) if shown is not None else None
         self._last_refresh = time.perf_counter()
         self._draw(layer_sizes, shown)
+        if self._stale:
+            self._timer.start(0)
 
     # -------------------------------------------------------------- drawing
     def _ensure_curves(self, n_layers: int) -> None:
@@ -341,10 +363,8 @@ class LayerStatsPanel(QWidget):
         shown = self._displayed_snapshot()
         if shown is None:
             return []
-        cached = self._cache.get(int(shown.epoch))
-        if cached is not None and cached[0] is shown:
-            stats = cached[1]
-        else:
+        stats = self._cache.get(int(shown.epoch))
+        if stats is None:
             with np.errstate(all="ignore"):
                 stats = self._stats_of(shown)
         return [int(n) for n in stats.zero_gradient_units]
