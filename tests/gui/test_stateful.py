@@ -3,13 +3,17 @@
 Hypothesis draws sequences of Step, Step N, Run, Pause, Reset, Re-initialise,
 data edits (table cells and whole new data sets of other widths), architecture
 changes (settings panel and controller), learning-rate changes (including ones
-that diverge), weight edits, Open example, and short or no waits between them.
-After every action, and after the event loop has run a little, the window must
-be consistent:
+that diverge), weight edits, Open example, rewinding and back to live, the
+mistakes lab's switches, undoing data edits, the chain rule, step phases and
+gradient check, and short or no waits between them. After every action, and
+after the event loop has run a little, the window must be consistent:
 
 * no exception anywhere (pytest-qt fails the test on an exception in a Qt slot),
-* the network view and the weight table draw the controller's current network
-  (same layer sizes; the view shows exactly the controller's snapshot),
+* every view shows the Session's shown epoch and network: the network view, the
+  weight table, the status bar, the Training panel, the loss readout, the data
+  plot and the rewind panel show exactly ``session.shown_snapshot``; the chain
+  rule, the step phases and the gradient check show numbers of that network or
+  say they are out of date,
 * the epoch never goes backwards except after Reset, Re-initialise, a new
   architecture, a data set of another width, an example, or a divergence,
 * every weight shown is a finite number;
@@ -30,7 +34,16 @@ from backprop_lab.core.data import Dataset
 from backprop_lab.gui.main_window import MainWindow
 
 # Actions that may legitimately move the epoch backwards (or to 0).
-RESETTING = {"reset", "reinitialise", "architecture", "panel_architecture", "new_data", "example"}
+RESETTING = {
+    "reset",
+    "reinitialise",
+    "architecture",
+    "panel_architecture",
+    "new_data",
+    "example",
+    "undo",  # undoing a change of the data's width rebuilds the network
+    "mistake",  # (c) constant initialisation rebuilds the network
+}
 
 actions = st.one_of(
     st.tuples(st.just("step")),
@@ -51,6 +64,20 @@ actions = st.one_of(
     st.tuples(st.just("weight"), st.floats(-3, 3, allow_nan=False)),
     st.tuples(st.just("example"), st.sampled_from(["seed", "xor"])),
     st.tuples(st.just("wait"), st.integers(0, 60)),
+    st.tuples(st.just("rewind"), st.floats(0, 1)),
+    st.tuples(st.just("live")),
+    st.tuples(
+        st.just("mistake"),
+        st.sampled_from(
+            ["derivative_of_pre_activation", "pre_activation_in_update", "constant_initialisation"]
+        ),
+        st.booleans(),
+    ),
+    st.tuples(st.just("all_correct")),
+    st.tuples(st.just("undo")),
+    st.tuples(st.just("select")),
+    st.tuples(st.just("phase")),
+    st.tuples(st.just("gradient_check")),
 )
 
 
@@ -59,15 +86,48 @@ def pump(qtbot, ms: int) -> None:
 
 
 def check_consistent(window) -> None:
+    """Every view shows the Session's shown epoch and network (or says it is out of date)."""
     controller = window.controller
-    current = controller.current_snapshot()
+    session = window.session
+    current = session.shown_snapshot
+    assert controller.current_snapshot() is current
     shown = window.network_view.snapshot()
     assert shown is current, (shown.epoch, shown.layer_sizes, current.epoch, current.layer_sizes)
     table = window._pending_snapshots.get("weights") or window.weight_table.snapshot()
-    assert table.layer_sizes == current.layer_sizes
+    assert table is current
     assert all(np.all(np.isfinite(w)) for w in current.weights)
     train, _test = controller.dataset()
     assert (train.n_inputs, train.n_outputs) == (current.layer_sizes[0], current.layer_sizes[-1])
+    # Status bar and Training panel: the shown epoch.
+    assert window.epoch_label.text().startswith(f"Epoch {current.epoch:,}")
+    assert ("(rewound)" in window.epoch_label.text()) == (not session.is_live)
+    assert window.control_panel.epoch_label.text() == f"{current.epoch:,}"
+    # The loss plot draws the session's history; its readout and marker the shown epoch.
+    assert window.loss_plot.point_count() == len(session.history)
+    readout = window.loss_plot.readout_text()
+    if session.is_live:
+        assert window.loss_plot.marker() is None
+        assert "rewound" not in readout
+    else:
+        assert window.loss_plot.marker() == current.epoch
+        if window.loss_plot.hovered_epoch() is None:
+            assert readout.startswith(f"rewound: epoch {current.epoch:,}")
+    # The data plot follows the shown network.
+    assert window.data_tools.plot_snapshot is current
+    # The rewind panel says live or rewound as the session does.
+    assert window.inspector.rewind.is_live() == session.is_live
+    # Views derived from the network: its numbers, or marked out of date.
+    inspector = window.inspector
+    check = inspector.gradient_check
+    if check.rows():
+        assert check.is_out_of_date() == check.summary_text().startswith("Out of date")
+    explanation = inspector.phase_stepper.explanation()
+    if explanation is not None:
+        assert inspector.phase_stepper._weights_still_match()
+    chain = inspector.chain_rule
+    if chain.parameter() is not None and not chain._stale and chain.message_text():
+        if "Cannot show" not in chain.message_text():
+            assert f"(epoch {current.epoch})" in chain.message_text()
 
 
 def apply(window, action) -> None:
@@ -125,17 +185,37 @@ def apply(window, action) -> None:
         )
     elif name == "example":
         window.open_example(args[0])
+    elif name == "rewind":
+        live = window.session.live_snapshot.epoch
+        window.inspector.rewind.show_epoch(round(args[0] * live))
+    elif name == "live":
+        window.inspector.rewind.go_live()
+    elif name == "mistake":
+        key, on = args
+        window.inspector.mistakes.set_switch(key, on)
+    elif name == "all_correct":
+        window.inspector.mistakes.switch_all_off()
+    elif name == "undo":
+        window.data_tools.table.undo_stack.undo()
+    elif name == "select":
+        sizes = controller.current_snapshot().layer_sizes
+        window.network_view.parameter_selected.emit(ParameterRef(len(sizes) - 2, 0, 0))
+    elif name == "phase":
+        if not controller.is_running:
+            window.inspector._step_phase()
+    elif name == "gradient_check":
+        window.inspector.gradient_check.run_check()
 
 
 def run_sequence(qtbot, window, sequence, diverged) -> None:
-    last_epoch = window.controller.current_snapshot().epoch
+    last_epoch = window.session.live_snapshot.epoch
     for action, wait_ms in sequence:
         seen_divergences = len(diverged)
         apply(window, action)
         check_consistent(window)
         pump(qtbot, wait_ms)
         check_consistent(window)
-        epoch = window.controller.current_snapshot().epoch
+        epoch = window.session.live_snapshot.epoch
         if action[0] not in RESETTING and len(diverged) == seen_divergences:
             assert epoch >= last_epoch, (action, last_epoch, epoch)
         last_epoch = epoch

@@ -325,6 +325,10 @@ class ChainRulePanel(QWidget):
             raise ValueError(f"sample {sample} does not exist")
         self._sample_combo.setCurrentIndex(index)
 
+    def message_text(self) -> str:
+        """The line above the equations (which network they are for)."""
+        return self._message.text()
+
     def html(self) -> str:
         return self._browser.toHtml()
 

@@ -109,6 +109,8 @@ class DataTools(QObject):
         self.run_dialog: Callable[[QDialog], bool] = lambda dialog: bool(dialog.exec())
         self._node_maps_on = False
         self.last_node_maps: list[list[np.ndarray]] | None = None
+        #: The snapshot the data plot was last given (the shown one).
+        self.plot_snapshot = None
 
         self.table_dock = self._make_dock("data", "Data", self.table)
         self.plot_dock = self._make_dock("data_plot", "Data plot", self.plot)
@@ -313,11 +315,13 @@ class DataTools(QObject):
         self._refresh_node_maps(self.controller.current_snapshot(), force=True)
 
     def _on_snapshot(self, snapshot) -> None:
+        self.plot_snapshot = snapshot
         self.plot.set_snapshot(snapshot)
         if self._node_maps_on:
             self._refresh_node_maps(snapshot)
 
     def _on_network_reset(self, snapshot) -> None:
+        self.plot_snapshot = snapshot
         self.plot.set_snapshot(snapshot)
         self._refresh_node_maps(snapshot, force=True)
 

@@ -63,6 +63,8 @@ class GradientCheckPanel(QWidget):
         self._controller = controller
         self._rows: list[GradientCheckRow] = []
         self._checked_epoch: int | None = None
+        #: What the last check was computed for: (snapshot, training data, loss, mistakes).
+        self._checked: tuple | None = None
         self._button = QPushButton("Run gradient check")
         self._button.setToolTip(
             "Compare every ∂E/∂w from backpropagation with the central difference\n"
@@ -89,6 +91,9 @@ class GradientCheckPanel(QWidget):
         layout.addWidget(self._table, 1)
         controller.snapshot_ready.connect(self._mark_stale)
         controller.network_reset.connect(self._mark_stale)
+        # Data, loss and mistakes change the gradient without a new epoch.
+        controller.data_changed.connect(lambda _data: self._mark_stale(None))
+        controller.settings_changed.connect(lambda _settings: self._mark_stale(None))
 
     # ----------------------------------------------------------------- API
     def rows(self) -> list[GradientCheckRow]:
@@ -135,6 +140,7 @@ class GradientCheckPanel(QWidget):
             QGuiApplication.restoreOverrideCursor()
         self._rows = rows
         self._checked_epoch = snap.epoch
+        self._checked = (snap, train, settings["loss"], mistakes)
         self._fill(rows)
         failed = sum(not r.passed(TOLERANCE) for r in rows)
         self._summary.setText(summarise(rows))
@@ -187,9 +193,36 @@ class GradientCheckPanel(QWidget):
                     )
                 self._table.setItem(r, c, item)
 
-    def _mark_stale(self, snapshot) -> None:
-        if self._rows and snapshot.epoch != self._checked_epoch:
-            self._detail.setText(
-                f"The network has changed since this check (now epoch {snapshot.epoch}); "
-                "run it again."
-            )
+    def is_out_of_date(self) -> bool:
+        """Whether a check is shown that was made for another network, data, loss or
+        mistakes than the ones shown now."""
+        if not self._rows or self._checked is None:
+            return False
+        snap, train, loss, mistakes = self._checked
+        now = self._controller.current_snapshot()
+        if (
+            train is not self._controller.dataset()[0]
+            or loss != self._controller.settings()["loss"]
+            or mistakes != self._controller.mistakes()
+        ):
+            return True
+        if now is snap:
+            return False
+        if now.layer_sizes != snap.layer_sizes or (now.biases is None) != (snap.biases is None):
+            return True
+        same = all(np.array_equal(a, b) for a, b in zip(now.weights, snap.weights))
+        if same and now.biases is not None:
+            same = all(np.array_equal(a, b) for a, b in zip(now.biases, snap.biases))
+        return not same
+
+    def _mark_stale(self, _snapshot=None) -> None:
+        if not self.is_out_of_date():
+            return
+        now = self._controller.current_snapshot()
+        self._summary.setText("Out of date: " + summarise(self._rows))
+        self._summary.setStyleSheet("QLabel { color: #6b6b6b; }")
+        self._detail.setText(
+            f"The network has changed since this check (checked at epoch "
+            f"{self._checked_epoch}, now epoch {now.epoch}): the numbers below are "
+            "another network's; run it again."
+        )

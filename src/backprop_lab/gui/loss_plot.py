@@ -511,8 +511,14 @@ class LossPlot(QWidget):
         self._schedule_repaint()
 
     def _follow_data(self) -> None:
-        """Fit the view to the data again and follow it (a new history)."""
+        """Fit the view to the data again and follow it (a new history).
+
+        An empty history gets a small default range: the axes of the history
+        before (a reset's 1e+300, another example's 25,000 epochs) never stay.
+        """
         self.view_box.forget_held_range()
+        if self._history.count == 0:
+            self.view_box.setRange(xRange=(0, 10), yRange=(0, 1), padding=0, disableAutoRange=False)
         self.view_box.enableAutoRange()
 
     def history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -184,7 +184,7 @@ class PhaseStepper(QWidget):
         controller.network_reset.connect(self._on_network_reset)
         data_changed = getattr(controller, "data_changed", None)
         if data_changed is not None:
-            data_changed.connect(lambda _payload: self.refresh_samples())
+            data_changed.connect(lambda _payload: self._on_data_changed())
         self.refresh_samples()
         self._show_idle()
         self._on_state_changed("")
@@ -389,6 +389,17 @@ class PhaseStepper(QWidget):
     def _on_network_reset(self, _snapshot) -> None:
         self._applying = False
         self.refresh_samples()
+        self._cancel_for_change("The network was replaced; the walk was cancelled.")
+
+    def _on_data_changed(self) -> None:
+        self.refresh_samples()
+        self._cancel_for_change("The data changed; the walk was cancelled.")
+
+    def _cancel_for_change(self, why: str) -> None:
+        """A walk of another network's (or data's) step is never left on screen."""
+        if self._explanation is not None:
+            self.cancel()
+            self._status_label.setText(why)
 
     # -------------------------------------------------------------- display
     def _show_idle(self) -> None:
