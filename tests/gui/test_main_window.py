@@ -340,7 +340,7 @@ def test_no_stray_tab_bar_is_drawn(qtbot):
         assert not bar.geometry().intersects(loss), f"tab bar {titles} over the loss plot"
     expected = [
         ["Training", "Network settings", "Mistakes lab"],
-        ["Step phases", "Chain rule", "Gradient check", "Rewind"],
+        ["Step phases", "Chain rule", "Gradient check", "Rewind", "Loss landscape"],
         ["Data plot", "Data"],
         ["Loss", "Layer statistics"],
     ]

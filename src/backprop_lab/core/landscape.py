@@ -60,7 +60,7 @@ class Landscape:
     ref_a, ref_b
         The two parameters (x axis, y axis).
     center
-        Their current values.
+        Their current values (where the network is now).
     values_a, values_b
         Grid coordinates along x and y (absolute parameter values).
     loss
@@ -261,6 +261,7 @@ def loss_landscape(
     *,
     span: float | None = None,
     resolution: int | None = None,
+    center: tuple[float, float] | None = None,
     l1: float = 0.0,
     l2: float = 0.0,
 ) -> Landscape:
@@ -283,6 +284,10 @@ def loss_landscape(
     resolution
         Points per axis; default :func:`resolution_for` the network (61 for
         the seed's).
+    center
+        Where the grid is centred (default: the current values, then a grid
+        point). A view that keeps its grid still while the weights move
+        passes its own; the current point need not be a grid point then.
     l1, l2
         Regularisation: E then includes the penalty, as training minimises it.
     """
@@ -305,25 +310,30 @@ def loss_landscape(
 
     gradient = (grad_of(ref_a), grad_of(ref_b))
     lr = float(learning_rate)
-    center = (parameter_value(net, ref_a), parameter_value(net, ref_b))
+    current_values = (parameter_value(net, ref_a), parameter_value(net, ref_b))
+    grid_center = current_values if center is None else (float(center[0]), float(center[1]))
     if span is None:
         span = default_span(net, ref_a, ref_b, (lr * gradient[0], lr * gradient[1]))
     if resolution is None:
         resolution = resolution_for(net, X.shape[0], min(ref_a.layer, ref_b.layer))
-    n = max(3, int(resolution))
+    n = max(3, int(resolution)) | 1  # odd: the grid's middle point is its centre
     offsets = np.linspace(-span, span, n)
-    if n % 2:
-        offsets[n // 2] = 0.0  # exactly the current value
-    da, db = np.meshgrid(offsets, offsets)  # rows: b (y), columns: a (x)
+    offsets[n // 2] = 0.0
+    values_a = grid_center[0] + offsets
+    values_b = grid_center[1] + offsets
+    if center is None:
+        values_a[n // 2], values_b[n // 2] = current_values
+    # the moves from the current values; rows: b (y), columns: a (x)
+    da, db = np.meshgrid(values_a - current_values[0], values_b - current_values[1])
     values = _grid_losses(net, X, T, loss, (ref_a, ref_b), (da.ravel(), db.ravel()))
     if l1 or l2:
         values = values + _penalty_on_grid(net, (ref_a, ref_b), (da.ravel(), db.ravel()), l1, l2)
     return Landscape(
         ref_a=ref_a,
         ref_b=ref_b,
-        center=center,
-        values_a=center[0] + offsets,
-        values_b=center[1] + offsets,
+        center=current_values,
+        values_a=values_a,
+        values_b=values_b,
         loss=values.reshape(n, n),
         current_loss=float(current),
         gradient=gradient,

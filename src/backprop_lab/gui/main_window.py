@@ -164,6 +164,9 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         from .layer_stats_panel import install_layer_stats
 
         self.layer_stats = install_layer_stats(self)
+        from .landscape_panel import install_landscape_panel
+
+        self.landscape_panel = install_landscape_panel(self)
         self.arrange_docks()
         if restore_settings:
             self.restore_settings()
@@ -552,6 +555,7 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
                 self.save_settings()
             finally:
                 self.controller.shutdown()
+                self.landscape_panel.shutdown()
                 if self.autosaver is not None:
                     self.autosaver.stop(remove=True)
                 if self.divergence_message is not None:
