@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The event dispatcher the app uses (see backprop_lab.gui.app._make_application).
 os.environ.setdefault("QT_NO_GLIB", "1")
-# Small matrices train fastest on one BLAS thread (DESIGN.md note 10).
+# Small matrices train fastest on one BLAS thread (docs/architecture.md, Threads).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # Hypothesis runs with one fixed profile everywhere (CI and a developer's machine):

@@ -5,7 +5,7 @@ Run by hand (never collected by the test command)::
     python tests/benchmarks/bench_core.py
 
 Both sides train the same network on the same data, side by side in one run,
-with BLAS limited to one thread (DESIGN.md note 10); each side is timed in
+with BLAS limited to one thread (docs/architecture.md, Threads); each side is timed in
 alternating rounds and the best round counts, which cancels most of the noise
 of a shared machine. The minimal loop computes the loss every epoch too,
 because the Trainer reports it every epoch.

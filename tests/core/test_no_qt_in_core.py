@@ -1,4 +1,4 @@
-"""The core must stay importable without Qt (DESIGN.md: core/ is NumPy only)."""
+"""The core must stay importable without Qt (docs/architecture.md: core/ is NumPy only)."""
 
 import ast
 import subprocess

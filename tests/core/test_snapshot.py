@@ -37,7 +37,8 @@ def test_snapshot_numbers_equal_the_core(trainer):
 def test_seed_snapshot_loss_is_the_seed_first_loss():
     trainer = Trainer(**seed_example())
     snap = take_snapshot(trainer)
-    # E = 1/2 sum (t - P)^2 of the seed's first forward pass (DESIGN.md: mean is 0.126...).
+    # E = 1/2 sum (t - P)^2 of the seed's first forward pass
+    # (docs/architecture.md: the mean is 0.126...).
     assert snap.train_loss == pytest.approx(0.12617687296377364 * 3 / 2, rel=1e-12)
 
 

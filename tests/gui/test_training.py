@@ -74,7 +74,7 @@ def test_step_trains_exactly_one_epoch_like_the_core(qtbot, controller):
     assert losses[0] == record.train_loss
     for shown, expected in zip(snapshot.weights, core.net.weights, strict=True):
         np.testing.assert_array_equal(shown, expected)
-    # The seed's correct first update (DESIGN.md).
+    # The seed's correct first update (docs/architecture.md, the seed example).
     np.testing.assert_allclose(snapshot.weights[2], 0.23868457, atol=1e-8)
 
 

@@ -66,7 +66,7 @@ def test_seed_example_tables_show_every_weight(table):
     columns = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(3)]
     assert columns == ["h1(1)", "h2(1)", "h3(1)"]
     assert table.model(2).headerData(0, Qt.Orientation.Horizontal) == "P"
-    # After one correct step every W3 entry is 0.23868457 (DESIGN.md).
+    # After one correct step every W3 entry is 0.23868457 (docs/architecture.md).
     assert [table.cell_text(ParameterRef(2, s, 0)) for s in range(3)] == ["0.2387"] * 3
     assert table.cell_text(ParameterRef(0, 1, 2)) == "0.1003"
     for ref, value in _all_refs(snap):
