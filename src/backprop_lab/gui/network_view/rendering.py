@@ -191,6 +191,8 @@ class PaintInputs:
     node_texts: list[list[str]] | None
     #: ([(scene rect, text)], number left out), or None without edge texts.
     edge_labels: tuple[list[tuple[QRectF, str]], int] | None
+    #: Write each node's value in it (not in the practice mode's exercise view).
+    show_node_values: bool = True
 
 
 def paint_message(painter: QPainter, rect: QRectF, colour: QColor, text: str) -> None:
@@ -293,7 +295,7 @@ def _paint_bias_nodes(painter: QPainter, inputs: PaintInputs, font: QFont) -> No
 def _paint_nodes(painter: QPainter, lod: float, inputs: PaintInputs, small: QFont) -> None:
     layout = inputs.layout
     map_images = inputs.map_images
-    show_values = lod * NODE_RADIUS >= 9.0
+    show_values = lod * NODE_RADIUS >= 9.0 and inputs.show_node_values
     painter.setFont(small)
     for layer, positions in enumerate(layout.node_positions):
         fills = inputs.node_fill[layer]

@@ -283,6 +283,8 @@ class NetworkView(QWidget):
         self._node_maps: list[list[np.ndarray | None]] | None = None
         self._node_map_images: list[list[QImage | None]] | None = None
         self._node_maps_visible = False
+        #: Practice mode: no values anywhere but the node and edge texts.
+        self._exercise_mode = False
         self._dirty = True
         #: (key, [(rect, text)], hidden count): where the edge labels go.
         self._label_cache: tuple | None = None
@@ -350,7 +352,7 @@ class NetworkView(QWidget):
         )
         self._maps_check.toggled.connect(self.set_node_maps_visible)
 
-        controls = QHBoxLayout()
+        controls = self._controls = QHBoxLayout()
         controls.setContentsMargins(4, 2, 4, 2)
         controls.addWidget(QLabel("Edges:"))
         controls.addWidget(self._mode_combo)
@@ -554,6 +556,29 @@ class NetworkView(QWidget):
         return self._selected
 
     # --------------------------------------------------------- phase display
+    def set_exercise_mode(self, on: bool) -> None:
+        """Practice mode: show no number but the node and edge texts.
+
+        Nodes are drawn unfilled with no value inside, edges thin and grey (their
+        colour would tell the weights), no tooltips, clicks select nothing, and no
+        display controls or colour legend; the selected edge and the highlighted
+        layer still show.
+        """
+        on = bool(on)
+        if on == self._exercise_mode:
+            return
+        self._exercise_mode = on
+        for index in range(self._controls.count()):
+            widget = self._controls.itemAt(index).widget()
+            if widget is not None:
+                widget.setVisible(not on)
+        self._legend.setVisible(not on)
+        self._hint.setVisible(not on)
+        self._invalidate()
+
+    def exercise_mode(self) -> bool:
+        return self._exercise_mode
+
     def set_highlighted_layer(self, layer: int | None) -> None:
         """Highlight column ``layer`` (0 = inputs) and the edges into it; dim the rest."""
         if layer is not None:
@@ -742,7 +767,7 @@ class NetworkView(QWidget):
             )
         self._ensure_fresh()
         source = self._item.boundingRect()
-        legend_height = float(self._legend.sizeHint().height())
+        legend_height = 0.0 if self._exercise_mode else float(self._legend.sizeHint().height())
         legend_width = min(320.0, source.width())
         width, height = source.width(), source.height() + legend_height
         background = self.palette().color(QPalette.ColorRole.Base)
@@ -805,17 +830,18 @@ class NetworkView(QWidget):
         painter.translate(-source.left(), -source.top())
         self._paint_network(painter, factor)
         painter.restore()
-        painter.save()
-        painter.scale(factor, factor)
-        painter.translate(0, source.height())
-        self._legend.paint_into(painter, QRectF(0, 0, legend_width, legend_height))
-        painter.restore()
+        if legend_height > 0:
+            painter.save()
+            painter.scale(factor, factor)
+            painter.translate(0, source.height())
+            self._legend.paint_into(painter, QRectF(0, 0, legend_width, legend_height))
+            painter.restore()
 
     # ------------------------------------------------------------- tooltips
     def tooltip_at(self, scene_point: QPointF) -> str:
         """The tooltip for whatever is at ``scene_point`` ("" for empty space)."""
         hit = self._hit(scene_point)
-        if hit is None:
+        if hit is None or self._exercise_mode:
             return ""
         kind, what = hit
         if kind == "node":
@@ -1033,6 +1059,9 @@ class NetworkView(QWidget):
         bias_values = np.concatenate([b.ravel() for b in biases]) if biases else np.zeros(0)
         weight_levels = levels_for(weight_values, self._limit)
         bias_levels = levels_for(bias_values, self._limit)
+        if self._exercise_mode:  # grey: the colours would tell the weights
+            weight_levels = np.zeros_like(weight_levels)
+            bias_levels = np.zeros_like(bias_levels)
         self._weight_rgba, self._weight_widths = level_style(weight_levels)
         self._bias_rgba, self._bias_widths = level_style(bias_levels)
         self._groups = self._group_edges(
@@ -1049,7 +1078,12 @@ class NetworkView(QWidget):
             low, high = node_range(activation, all_values)
             values = snap.node_values(layer, self._sample)
             self._node_values.append(np.asarray(values, dtype=np.float64))
-            self._node_fill.append(sequential_rgba(values, low, high))
+            if self._exercise_mode:  # unfilled: the fill would tell h(a)
+                base = self.palette().color(QPalette.ColorRole.Base)
+                fill = np.array([base.red(), base.green(), base.blue(), 255], np.uint8)
+                self._node_fill.append(np.tile(fill, (len(values), 1)))
+            else:
+                self._node_fill.append(sequential_rgba(values, low, high))
         self._update_legend()
 
     def _update_legend(self) -> None:
@@ -1109,6 +1143,7 @@ class NetworkView(QWidget):
             output_names=self._output_names,
             node_texts=self._node_texts,
             edge_labels=self.edge_label_placement() if self._edge_texts else None,
+            show_node_values=not self._exercise_mode,
         )
         paint_network(painter, lod, inputs)
 
@@ -1170,6 +1205,8 @@ class NetworkView(QWidget):
         return None if best is None else ("edge", best[1])
 
     def _clicked(self, point: QPointF) -> None:
+        if self._exercise_mode:
+            return  # the exercise chooses what is highlighted
         hit = self._hit(point)
         if hit is None:
             self.select(None)
