@@ -162,11 +162,8 @@ def test_a_set_gives_everybody_the_same_numbers():
     assert [x.answer for x in a] != [x.answer for x in other]
     assert [x.kind for x in a] == [kind_for(n) for n in range(1, 11)]
     assert set(KINDS) <= {x.kind for x in a}
-    # a set gets harder as it goes on
-    levels = [x.level.number for x in exercise_set(17, 35)]
-    assert (levels[0] == 1 and levels[-1] == len(LEVELS) and levels == sorted(levels)) or max(
-        levels
-    ) == len(LEVELS)
+    # any ten exercises in a row cover every level, easy to hard
+    assert [x.level.number for x in a] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
 
 
 @pytest.mark.parametrize(("set_number", "level", "kind"), CASES[: len(LEVELS) * len(KINDS)])

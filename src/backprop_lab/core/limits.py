@@ -116,3 +116,12 @@ def describe_bytes(size: int) -> str:
         if amount < 1024:
             return f"{amount:.3g} {unit}"
     return f"{amount / 1024:,.0f} TB"
+
+
+# --------------------------------------------------------------- practice
+#: The largest exercise set number (any set is as good as another; this keeps it
+#: a short number a teacher can write on the board).
+MAX_EXERCISE_SET = 99_999
+
+#: The most exercises on one exercise sheet (a page each, plus the answers).
+MAX_SHEET_EXERCISES = 200

@@ -395,7 +395,7 @@ class Verdict:
 
 
 # ------------------------------------------------------------------ problem
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Problem:
     """A network, its samples and the update rule: everything an exercise is about.
 
@@ -520,7 +520,7 @@ class _Numbers:
 
 
 # ---------------------------------------------------------------- exercises
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Exercise:
     """One question: compute ``quantity`` of ``problem``.
 
@@ -554,6 +554,11 @@ class Exercise:
     givens: tuple[Given, ...]
     digits: int = DEFAULT_DIGITS
     _numbers: _Numbers | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def key(self) -> tuple[int, int, int, str]:
+        """(set, number, level, kind): what names the exercise (its numbers follow)."""
+        return (self.set_number, self.number, self.level.number, self.kind)
 
     # ---- text
     @property
@@ -1129,8 +1134,12 @@ def kind_for(number: int) -> str:
 
 
 def level_for(number: int) -> int:
-    """The level of exercise ``number`` of a set with no fixed level: easy first, then harder."""
-    return min(len(LEVELS), 1 + (int(number) - 1) // len(KINDS) + (int(number) - 1) % 2)
+    """The level of exercise ``number`` of a set with no fixed level.
+
+    Two exercises per level, easy to hard, then again from level 1: any ten
+    consecutive exercises cover every level (and, with :func:`kind_for`, every kind).
+    """
+    return 1 + ((int(number) - 1) // 2) % len(LEVELS)
 
 
 def make_exercise(
@@ -1149,7 +1158,7 @@ def make_exercise(
     number
         The exercise's place in the set, from 1.
     level
-        1 to ``len(LEVELS)``; None follows :func:`level_for` (harder as the set goes on).
+        1 to ``len(LEVELS)``; None follows :func:`level_for` (easy to hard, two of each).
     kind
         One of :data:`KINDS`; None follows :func:`kind_for` (every kind in turn).
     digits

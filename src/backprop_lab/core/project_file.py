@@ -177,6 +177,9 @@ class Project:
         ``"epoch"`` (int), ``"train_loss"`` and ``"test_loss"`` (float, NaN
         where there is no test set): 1-D arrays of equal length. Lists are
         converted to arrays.
+    practice
+        Practice mode's state: ``{"score": Score.to_dict(), "set", "number",
+        "level", "kind"}`` (see :mod:`backprop_lab.core.practice`), or None.
 
     Raises
     ------
@@ -191,6 +194,7 @@ class Project:
     settings: dict[str, Any] = field(default_factory=dict)
     epoch: int = 0
     loss_history: dict[str, np.ndarray] = field(default_factory=empty_loss_history)
+    practice: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.loss_history = _normalise_history(self.loss_history)
@@ -410,6 +414,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
             "train_loss": encode_array(history["train_loss"]),
             "test_loss": encode_array(history["test_loss"]),
         },
+        **({} if project.practice is None else {"practice": project.practice}),
     }
 
 
@@ -648,11 +653,36 @@ def _parse_project(text: str, source_name: str | None) -> Project:
             settings=settings,
             epoch=epoch,
             loss_history=history,
+            practice=_read_practice(document.get("practice"), fail),
         )
     except ValueError as exc:
         raise fail(f"the project is inconsistent: {exc}") from exc
     _check_trainable(project)
     return project
+
+
+def _read_practice(data: Any, fail: Any) -> dict[str, Any] | None:
+    """Practice mode's score and place (absent in older files: None)."""
+    if data is None:
+        return None
+    from .practice import KINDS, Score
+
+    try:
+        if not isinstance(data, dict):
+            raise ValueError("it must be a mapping")
+        Score.from_dict(data.get("score", {}))
+        for key in ("set", "number"):
+            value = data.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"its {key!r} must be a whole number")
+        level = data.get("level")
+        if level is not None and (isinstance(level, bool) or not isinstance(level, int)):
+            raise ValueError("its level must be a whole number or null")
+        if data.get("kind") is not None and data.get("kind") not in KINDS:
+            raise ValueError(f"unknown exercise kind {data.get('kind')!r}")
+    except ValueError as exc:
+        raise fail(f"the practice score is not valid: {exc}") from exc
+    return data
 
 
 # ------------------------------------------------------------- field checks

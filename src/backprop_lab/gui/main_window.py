@@ -111,6 +111,7 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         #: The data tools and the inspector, installed below.
         self.data_tools = None
         self.inspector = None
+        self.practice = None
 
         self.network_view = NetworkView()
         self.setCentralWidget(self.network_view)
@@ -167,6 +168,9 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         from .landscape_panel import install_landscape_panel
 
         self.landscape_panel = install_landscape_panel(self)
+        from .practice_panel import install_practice
+
+        self.practice = install_practice(self)
         self.arrange_docks()
         if restore_settings:
             self.restore_settings()

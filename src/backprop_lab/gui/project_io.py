@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -30,6 +31,9 @@ from backprop_lab.gui.autosave import Autosaver
 from backprop_lab.gui.dialogs import show_error
 from backprop_lab.gui.settings_store import app_settings
 
+if TYPE_CHECKING:
+    from backprop_lab.gui.practice_panel import Practice
+
 PROJECT_FILTER = f"Backprop Lab projects (*{PROJECT_SUFFIX});;All files (*)"
 
 
@@ -42,6 +46,8 @@ class ProjectIO:
     ask_save_changes: Callable[[str], str] | None
     autosaver: Autosaver | None
     session: Session
+    #: Practice mode (its score is saved in the project), once installed.
+    practice: Practice | None
 
     # ------------------------------------------------------- unsaved changes
     def is_modified(self) -> bool:
@@ -188,8 +194,11 @@ class ProjectIO:
 
     def project(self) -> Project:
         """The session as a :class:`Project`: an immutable copy of the live session
-        (read from the Session, never from a widget)."""
-        return self.session.to_project()
+        (read from the Session, never from a widget), with practice mode's score."""
+        project = self.session.to_project()
+        if self.practice is not None:
+            project.practice = self.practice.state()
+        return project
 
     def save_project_to(self, path: str | Path) -> bool:
         """Save the session to ``path``; False (and an error dialog) when it fails."""
@@ -255,6 +264,8 @@ class ProjectIO:
             self.session.replace_with(previous)
             self._report_open_failure(path, exc, show_errors)
             return False
+        if self.practice is not None and project.practice is not None:
+            self.practice.load_state(project.practice)  # checked when the file was read
         return True
 
     def _last_directory(self) -> str:

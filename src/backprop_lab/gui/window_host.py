@@ -46,3 +46,7 @@ class PanelHost(Protocol):
     def show_message(self, text: str, timeout_ms: int = 6000) -> None:
         """A message in the status bar."""
         ...
+
+    def set_modified(self, modified: bool) -> None:
+        """Mark the session as changed since it was saved (or not)."""
+        ...
