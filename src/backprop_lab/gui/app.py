@@ -84,6 +84,28 @@ def build_parser() -> argparse.ArgumentParser:
         default="embed",
         help="with --export-code: the data inside the script, or in CSV files beside it",
     )
+    sheet = parser.add_argument_group("exercise sheets (a printable PDF, no display needed)")
+    sheet.add_argument(
+        "--exercise-sheet",
+        metavar="PDF",
+        help="write the exercises of a practice set as a printable PDF and exit",
+    )
+    sheet.add_argument(
+        "--set", type=int, metavar="N", default=None, help="the exercise set (default 1)"
+    )
+    sheet.add_argument(
+        "--count", type=int, metavar="N", default=None, help="how many exercises (default 10)"
+    )
+    sheet.add_argument(
+        "--level",
+        type=int,
+        metavar="N",
+        default=None,
+        help="only exercises of level N (1 to 5; default: two of each level in turn)",
+    )
+    sheet.add_argument(
+        "--answers", action="store_true", help="add the answers and worked solutions"
+    )
     parser.add_argument("--version", action="version", version=f"Backprop Lab {__version__}")
     return parser
 
@@ -353,6 +375,21 @@ def main(argv: list[str] | None = None) -> int:
         return _export_step(args.preset or "seed", args.export_step)
     if args.export_code:
         return _export_code(args)
+    sheet_options = [
+        name
+        for name, value in (
+            ("--set", args.set),
+            ("--count", args.count),
+            ("--level", args.level),
+            ("--answers", args.answers or None),
+        )
+        if value is not None
+    ]
+    if args.exercise_sheet:
+        return _exercise_sheet(args)
+    if sheet_options:
+        verb = "goes" if len(sheet_options) == 1 else "go"
+        return _fail(f"{', '.join(sheet_options)} {verb} only with --exercise-sheet PDF")
 
     headless = bool(args.screenshot or args.self_test)
     if not headless:
@@ -442,6 +479,38 @@ def _export_code(args) -> int:
     print(
         f"backprop-lab: wrote {', '.join(str(p) for p in written)}; "
         f"run `python {script}` to train {epochs} epochs",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _exercise_sheet(args) -> int:
+    """``--exercise-sheet``: a practice set as a printable PDF, offscreen."""
+    from backprop_lab.core.limits import MAX_EXERCISE_SET, MAX_SHEET_EXERCISES
+    from backprop_lab.core.practice import LEVELS
+
+    path = Path(args.exercise_sheet)
+    set_number = 1 if args.set is None else args.set
+    count = 10 if args.count is None else args.count
+    if path.suffix.lower() != ".pdf":
+        return _fail(f"--exercise-sheet needs a .pdf file name, got {args.exercise_sheet!r}")
+    if not 0 <= set_number <= MAX_EXERCISE_SET:
+        return _fail(f"--set must be 0 to {MAX_EXERCISE_SET}, got {set_number}")
+    if not 1 <= count <= MAX_SHEET_EXERCISES:
+        return _fail(f"--count must be 1 to {MAX_SHEET_EXERCISES}, got {count}")
+    if args.level is not None and not 1 <= args.level <= len(LEVELS):
+        return _fail(f"--level must be 1 to {len(LEVELS)}, got {args.level}")
+    _make_application(offscreen=True)
+    from backprop_lab.gui.exercise_sheet import write_exercise_sheet
+
+    try:
+        sheet = write_exercise_sheet(path, set_number, count, args.level, args.answers)
+    except (ValueError, OSError) as exc:
+        return _fail(_one_line(exc), EXIT_FAILED)
+    extra = f" and {sheet.answer_pages} of answers" if sheet.answers else ""
+    print(
+        f"backprop-lab: wrote {sheet.exercises} exercises of set {set_number} to {path} "
+        f"({sheet.exercise_pages} pages{extra})",
         file=sys.stderr,
     )
     return EXIT_OK
