@@ -28,7 +28,16 @@ def wait_epoch(qtbot, window, epoch):
 
 def test_opens_on_the_seed_example_ready_to_step(main_window):
     assert main_window.network_view.snapshot().layer_sizes == (2, 3, 3, 1)
-    assert set(main_window.menus) == {"file", "edit", "view", "training", "data", "inspect", "help"}
+    assert set(main_window.menus) == {
+        "file",
+        "edit",
+        "view",
+        "training",
+        "data",
+        "inspect",
+        "practice",
+        "help",
+    }
     assert main_window.training_actions.step.isEnabled()
     assert main_window.control_panel.epoch_label.text() == "0"
     assert "Epoch 0" in main_window.epoch_label.text()
@@ -340,7 +349,7 @@ def test_no_stray_tab_bar_is_drawn(qtbot):
         assert not bar.geometry().intersects(loss), f"tab bar {titles} over the loss plot"
     expected = [
         ["Training", "Network settings", "Mistakes lab"],
-        ["Step phases", "Chain rule", "Gradient check", "Rewind", "Loss landscape"],
+        ["Step phases", "Chain rule", "Gradient check", "Rewind", "Loss landscape", "Practice"],
         ["Data plot", "Data"],
         ["Loss", "Layer statistics"],
     ]

@@ -49,6 +49,8 @@ from backprop_lab.core.practice import (
     exercise_set,
     format_value,
 )
+from backprop_lab.gui.exercise_view import show_diagram
+from backprop_lab.gui.network_view import NetworkView
 
 #: Dots per inch of the PDF's coordinate system.
 RESOLUTION = 300
@@ -136,19 +138,15 @@ def answers_html(exercises: list[Exercise]) -> str:
 
 def network_image(exercise: Exercise, width: int = 900, height: int = 420) -> QImage:
     """The exercise's network as the practice panel draws it (given numbers, the "?")."""
-    from backprop_lab.gui.practice_panel import PracticePanel
-
-    panel = PracticePanel()
-    panel.resize(width, height + 400)
-    view = panel.network_view
+    view = NetworkView()
     view.resize(width, height)
     view.graphics_view().resize(width, height)
-    panel.show_exercise(exercise)
+    show_diagram(view, exercise)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "network.png"
         view.export_image(path)
         image = QImage(str(path))
-    panel.deleteLater()
+    view.deleteLater()
     return image
 
 
