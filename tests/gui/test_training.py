@@ -504,6 +504,11 @@ def test_snapshots_are_spaced_by_what_they_cost_the_gui():
     assert worker.snapshot_interval() == pytest.approx(1.0)
     worker.report_gui_cost(0.0, 60.0)  # after a long pause: says nothing about drawing
     assert worker.snapshot_interval() == pytest.approx(1.0)
+    for _ in range(50):
+        worker.report_gui_cost(0.001, 0.1)
+    assert worker.snapshot_interval() < 0.05
+    worker.report_gui_cost(0.001, 0.1, watched=False)  # no window on screen: the fewest
+    assert worker.snapshot_interval() == pytest.approx(1.0)
 
 
 def test_the_gui_thread_can_take_the_gil_from_the_worker_quickly(qtbot, controller):

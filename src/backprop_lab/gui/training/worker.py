@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 from threadpoolctl import threadpool_limits
 
 from backprop_lab.core import Divergence, Mistakes, ParameterRef, Trainer, take_snapshot
@@ -296,8 +297,12 @@ class TrainingWorker(QObject):
         #: Seconds the GUI thread was busy per snapshot, as the controller measures
         #: it (a running average; written by the GUI thread).
         self._gui_seconds_per_snapshot = 0.005
-        #: Seconds this worker takes to make one snapshot (a running average).
+        #: Seconds a snapshot costs this worker: making it and waiting for the GUI
+        #: to draw it (a running average).
         self._snapshot_seconds = 0.0
+        #: False while no window is on screen (the headless paths): then nobody
+        #: sees a snapshot, and the worker sends the fewest and never waits.
+        self._watched = True
 
     @property
     def state(self) -> WorkerState:
@@ -469,21 +474,27 @@ class TrainingWorker(QObject):
         self._pending_test.clear()
 
     # ------------------------------------------------------------ pacing
-    def report_gui_cost(self, busy_seconds: float, period_seconds: float) -> None:
+    def report_gui_cost(
+        self, busy_seconds: float, period_seconds: float, watched: bool = True
+    ) -> None:
         """The GUI thread was busy ``busy_seconds`` of ``period_seconds`` since the last snapshot.
 
         Called from the GUI thread for every snapshot it receives; the worker
         spaces its snapshots so that this stays within :data:`GUI_BUSY_BUDGET`.
         Periods much longer than the slowest snapshot rate (training had paused)
-        say nothing about drawing and are ignored.
+        say nothing about drawing and are ignored. ``watched``: whether any
+        window is on screen.
         """
+        self._watched = bool(watched)
         if not 0.0 < period_seconds <= 2.0 / MIN_SNAPSHOTS_PER_SECOND:
             return
         busy = min(max(busy_seconds, 0.0), period_seconds)
-        self._gui_seconds_per_snapshot += 0.3 * (busy - self._gui_seconds_per_snapshot)
+        self._gui_seconds_per_snapshot += 0.5 * (busy - self._gui_seconds_per_snapshot)
 
     def snapshot_interval(self) -> float:
         """Seconds between two snapshots while training, from their measured costs."""
+        if not self._watched:
+            return 1.0 / MIN_SNAPSHOTS_PER_SECOND
         interval = max(
             1.0 / MAX_SNAPSHOTS_PER_SECOND,
             self._gui_seconds_per_snapshot / GUI_BUSY_BUDGET,
@@ -568,9 +579,13 @@ class TrainingWorker(QObject):
         now = time.perf_counter()
         if now >= self._next_emit:
             if self.gui_ready.is_set():
+                started = time.perf_counter()
                 self._emit(force_snapshot=False)
-                if not self.gui_ready.is_set():
+                if self._watched and not self.gui_ready.is_set():
                     self.gui_ready.wait(GUI_YIELD_SECONDS)
+                cost = time.perf_counter() - started
+                self._snapshot_seconds += 0.3 * (cost - self._snapshot_seconds)
+                self._next_emit = time.perf_counter() + self.snapshot_interval()
             else:
                 self._next_emit = now + GUI_RECHECK_SECONDS
 
@@ -586,10 +601,7 @@ class TrainingWorker(QObject):
             self._clear_pending()
         snapshot = None
         if force_snapshot or self.gui_ready.is_set():
-            started = time.perf_counter()
             snapshot = take_snapshot(self._trainer)
-            cost = time.perf_counter() - started
-            self._snapshot_seconds += 0.3 * (cost - self._snapshot_seconds)
             self.gui_ready.clear()
         self._next_emit = time.perf_counter() + self.snapshot_interval()
         if batch is None and snapshot is None:
@@ -638,7 +650,8 @@ class GuiLoadMeter(QObject):
         now = time.perf_counter()
         busy = self._busy + (now - self._busy_since if self._busy_since is not None else 0.0)
         if self._last_snapshot is not None:
-            self._worker.report_gui_cost(busy, now - self._last_snapshot)
+            watched = any(window.isVisible() for window in QGuiApplication.topLevelWindows())
+            self._worker.report_gui_cost(busy, now - self._last_snapshot, watched)
         self._last_snapshot = now
         self._busy = 0.0
         self._busy_since = now
