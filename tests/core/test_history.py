@@ -128,8 +128,8 @@ def test_the_byte_cap_thins_the_history_and_is_stated(snapshots):
         assert history.nbytes() <= history.max_bytes
     assert history.stride >= 4
     assert len(history) <= 2 * 2**20 // weights_bytes + 1
-    assert "2.0 MB" in history.describe()
-    assert "200 MB" in SnapshotHistory().describe()
+    assert "of at most 2.0 MB" in history.describe_memory()
+    assert SnapshotHistory().describe_memory() == "Memory: 0.0 MB of at most 200 MB"
     assert DEFAULT_MAX_BYTES == 200 * 2**20
 
 

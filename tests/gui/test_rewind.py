@@ -74,6 +74,8 @@ def test_long_runs_keep_every_kth_epoch_and_say_so(qtbot, rewind, controller, ne
     train_epochs(qtbot, controller, 20)
     assert rewind.history.stride >= 2
     assert "epoch kept for long runs" in rewind.stride_text()
+    assert rewind.memory_text().startswith("Memory: ")
+    assert rewind.memory_text().endswith(" of at most 200 MB.")
     kept = rewind.history.epochs()
     assert len(kept) <= 9
     missing = next(e for e in range(20) if e not in kept)

@@ -511,13 +511,28 @@ def test_snapshots_are_spaced_by_what_they_cost_the_gui():
     assert worker.snapshot_interval() == pytest.approx(1.0)
 
 
-def test_the_gui_thread_can_take_the_gil_from_the_worker_quickly(qtbot, controller):
+def test_process_wide_settings_hold_while_training_and_are_restored(qtbot, controller):
     # Every wake-up of the GUI thread waits for the GIL: at most one switch interval,
-    # 5 ms by Python's default. It is short only while training and restored after.
-    before = sys.getswitchinterval()
+    # 5 ms by Python's default; and the worker trains with one BLAS thread. Both only
+    # while training runs.
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    interval, threads = sys.getswitchinterval(), blas_threads()
     assert GIL_SWITCH_INTERVAL_SECONDS <= 0.001
     controller.run()
-    qtbot.waitUntil(lambda: sys.getswitchinterval() <= GIL_SWITCH_INTERVAL_SECONDS, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: (
+            sys.getswitchinterval() <= GIL_SWITCH_INTERVAL_SECONDS
+            and all(n == 1 for n in blas_threads())
+        ),
+        timeout=TIMEOUT,
+    )
     controller.pause()
     wait_paused(qtbot, controller)
-    qtbot.waitUntil(lambda: sys.getswitchinterval() == before, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: sys.getswitchinterval() == interval and blas_threads() == threads,
+        timeout=TIMEOUT,
+    )

@@ -369,3 +369,28 @@ def test_a_tabbed_away_table_waits_and_catches_up_when_its_tab_is_raised(qtbot):
     qtbot.waitUntil(lambda: not table.refresh_pending(), timeout=2000)
     ref = ParameterRef(2, 0, 0)
     assert table.cell_text(ref) == format_value(latest.weights[2][0, 0])
+
+
+def test_only_the_cells_in_view_are_made(qtbot, table):
+    # A 2-64-64-64-1 network: the first tables fill the view, the last ones are
+    # scrolled out of it; a repaint makes texts only for the cells painted, and
+    # the tables out of view compute not even their colours.
+    net = Network([2, 64, 64, 64, 1], "tanh", init="xavier", bias=True, seed=0)
+    rng = np.random.default_rng(1)
+    trainer = Trainer(net, rng.normal(size=(20, 2)), rng.random((20, 1)))
+    table.set_snapshot(take_snapshot(trainer))
+    table.refresh()
+    qtbot.wait(10)
+    trainer.step(1)
+    table.set_snapshot(take_snapshot(trainer))
+    table.refresh()
+    qtbot.wait(10)  # let the repaint the new values asked for happen
+    models = [table.model(i) for i in range(table.table_count())]
+    total = sum(m.rowCount() * m.columnCount() for m in models)
+    assert 0 < sum(m.texts_made() for m in models) < total / 4
+    assert models[0].colours_made()
+    assert not models[-1].colours_made() and models[-1].texts_made() == 0
+    # What is shown is still every number, in the network view's colours.
+    ref = ParameterRef(2, 5, 7)
+    value = float(trainer.net.weights[2][5, 7])
+    assert table.cell_text(ref) == format_value(value)

@@ -234,9 +234,18 @@ class SnapshotHistory:
         self.stride = 1
 
     def describe(self) -> str:
-        """One line for the UI: what is kept, how many, and how much memory of the cap."""
+        """One line for the UI: which epochs are kept and how many."""
         n = len(self)
-        memory = f"{describe_megabytes(self.nbytes())} of {describe_megabytes(self.max_bytes)}"
         if self.stride == 1:
-            return f"every epoch shown is kept ({n} snapshots, {memory})"
-        return f"every {ordinal(self.stride)} epoch kept for long runs ({n} snapshots, {memory})"
+            return f"every epoch shown is kept ({n} snapshots)"
+        return (
+            f"every {ordinal(self.stride)} epoch kept for long runs "
+            f"({n} snapshots, at most {self.capacity + 1})"
+        )
+
+    def describe_memory(self) -> str:
+        """One line for the UI: the memory kept and its cap, e.g. ``"Memory: 3.1 MB of ..."``."""
+        return (
+            f"Memory: {describe_megabytes(self.nbytes())} of at most "
+            f"{describe_megabytes(self.max_bytes)}"
+        )

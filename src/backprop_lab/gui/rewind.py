@@ -75,16 +75,18 @@ class RewindPanel(QWidget):
         # Both lines change with every snapshot: LiveLabels repaint without re-laying
         # out the window (a QLabel would), and elide with a tooltip when narrow.
         self._position = LiveLabel(sample="Live: epoch 8,888,888")
-        self._stride = LiveLabel(
-            sample="Every epoch shown is kept (888 snapshots, 88 MB of 200 MB)."
-        )
+        self._stride = LiveLabel(sample="Every epoch shown is kept (888 snapshots).")
+        self._memory = LiveLabel(sample="Memory: 88.8 MB of at most 200 MB.")
         row = QHBoxLayout()
         row.addWidget(QLabel("Epoch:"))
         row.addWidget(self._slider, 1)
         row.addWidget(self._live_button)
-        labels = QHBoxLayout()
-        labels.addWidget(self._position, 1)
-        labels.addWidget(self._stride, 1)
+        # One line each: the second states what is kept and the memory cap.
+        labels = QVBoxLayout()
+        labels.setSpacing(0)
+        labels.addWidget(self._position)
+        labels.addWidget(self._stride)
+        labels.addWidget(self._memory)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addLayout(row)
@@ -130,6 +132,10 @@ class RewindPanel(QWidget):
 
     def stride_text(self) -> str:
         return self._stride.text()
+
+    def memory_text(self) -> str:
+        """The line stating the memory the kept epochs take and its cap."""
+        return self._memory.text()
 
     # ------------------------------------------------------------ internals
     _requested: int | None = None
@@ -187,3 +193,4 @@ class RewindPanel(QWidget):
                 text = f"Showing epoch {shown}, the nearest kept at or before {requested} (rewound)"
             self._position.setText(text)
         self._stride.setText(self.history.describe().capitalize() + ".")
+        self._memory.setText(self.history.describe_memory() + ".")

@@ -91,10 +91,14 @@ _BLACK = QColor(Qt.GlobalColor.black)
 _WHITE = QColor(Qt.GlobalColor.white)
 
 
+_CHANNELS = np.arange(256) / 255.0
+#: Each 8-bit channel value's linear light (sRGB), looked up instead of computed per cell.
+_LINEAR = np.where(_CHANNELS <= 0.04045, _CHANNELS / 12.92, ((_CHANNELS + 0.055) / 1.055) ** 2.4)
+
+
 def _white_text(rgba: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     """Per colour, whether white text contrasts more than black: ``text_colour_for``, vectorised."""
-    channels = rgba[..., :3].astype(np.float64) / 255.0
-    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
+    linear = _LINEAR[rgba[..., :3]]
     luminance = linear @ np.array([0.2126, 0.7152, 0.0722])
     return (luminance + 0.05) / 0.05 < 1.05 / (luminance + 0.05)
 
@@ -169,10 +173,13 @@ class LayerTableModel(QAbstractTableModel):
         self._kind = "weight"
         self._selected: tuple[int, int] | None = None
         # Cell colours as packed 0xAARRGGBB and "white text" flags, computed for the
-        # whole table at once (vectorised: cheap); the texts, QColors and tooltips
-        # only for the cells Qt asks about, i.e. the ones in view, once per snapshot.
-        self._argb = np.zeros((rows, len(target_names)), dtype=np.uint32)
-        self._white = np.zeros((rows, len(target_names)), dtype=bool)
+        # whole table (vectorised) when Qt first asks for a colour, so a table out of
+        # view costs nothing; the texts and QColors only for the cells Qt asks about,
+        # i.e. the ones in view, once per snapshot.
+        self._limit = 1.0
+        self._colour_values = np.zeros((rows, len(target_names)))
+        self._argb: npt.NDArray[np.uint32] | None = None
+        self._white: npt.NDArray[np.bool_] | None = None
         self._texts: dict[tuple[int, int], str] = {}
         self._backgrounds: dict[tuple[int, int], QColor] = {}
 
@@ -203,11 +210,9 @@ class LayerTableModel(QAbstractTableModel):
             self._present = True
             colour_values = values
         self._kind = kind
-        rgba = diverging_rgba(colour_values, limit).astype(np.uint32).reshape((*values.shape, 4))
-        self._argb = (
-            (rgba[..., 3] << 24) | (rgba[..., 0] << 16) | (rgba[..., 1] << 8) | rgba[..., 2]
-        )
-        self._white = _white_text(rgba)
+        self._limit = limit
+        self._colour_values = colour_values
+        self._argb = self._white = None
         self._texts = {}
         self._backgrounds = {}
         if values.size:
@@ -222,6 +227,22 @@ class LayerTableModel(QAbstractTableModel):
                     VALUE_ROLE,
                 ],
             )
+
+    def _make_colours(self) -> None:
+        rgba = diverging_rgba(self._colour_values, self._limit).reshape((*self._values.shape, 4))
+        wide = rgba.astype(np.uint32)
+        self._argb = (
+            (wide[..., 3] << 24) | (wide[..., 0] << 16) | (wide[..., 1] << 8) | wide[..., 2]
+        )
+        self._white = _white_text(rgba)
+
+    def colours_made(self) -> bool:
+        """Whether this snapshot's colours were computed (only once a cell was painted)."""
+        return self._argb is not None
+
+    def texts_made(self) -> int:
+        """How many cells' texts were made for this snapshot (only those Qt asked for)."""
+        return len(self._texts)
 
     def set_names(self, source_names: list[str], target_names: list[str]) -> None:
         """Rename the headers (same counts)."""
@@ -285,10 +306,14 @@ class LayerTableModel(QAbstractTableModel):
             cell = (row, column)
             colour = self._backgrounds.get(cell)
             if colour is None:
+                if self._argb is None:
+                    self._make_colours()
                 colour = QColor.fromRgba(int(self._argb[row, column]))
                 self._backgrounds[cell] = colour
             return colour
         if role == _FOREGROUND:
+            if self._white is None:
+                self._make_colours()
             return _WHITE if self._white[row, column] else _BLACK
         if role == _ALIGNMENT:
             return _RIGHT_ALIGNED
