@@ -36,6 +36,19 @@ def test_defaults_are_the_seed_example() -> None:
         "epochs_per_second": None,
         "max_epochs": None,
         "target_loss": None,
+        # issue 14: plain gradient descent, no schedule, no penalty, raw inputs
+        "optimizer": "sgd",
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "rho": 0.9,
+        "epsilon": 1e-8,
+        "lr_schedule": "constant",
+        "lr_drop": 0.5,
+        "lr_every": 100,
+        "lr_decay": 0.01,
+        "l1": 0.0,
+        "l2": 0.0,
+        "features": None,
     }
     assert s == DEFAULT_SETTINGS
 
@@ -178,6 +191,15 @@ def test_build_network_and_trainer_options() -> None:
         "batch_size": None,
         "momentum": 0.0,
         "seed": 0,
+        "optimizer": "sgd",
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "rho": 0.9,
+        "epsilon": 1e-8,
+        "schedule": "constant",
+        "schedule_params": {},
+        "l1": 0.0,
+        "l2": 0.0,
     }
     assert s.with_network(s.replace(hidden_layer_sizes=(5,)).build_network(2, 1)) == (
         s.replace(hidden_layer_sizes=(5,))

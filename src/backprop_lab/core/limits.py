@@ -125,3 +125,17 @@ MAX_EXERCISE_SET = 99_999
 
 #: The most exercises on one exercise sheet (a page each, plus the answers).
 MAX_SHEET_EXERCISES = 200
+
+#: L1 and L2 regularisation coefficients are at least 0 and at most MAX_PENALTY.
+MAX_PENALTY = 10.0
+
+#: The learning-rate schedule's 1/t decay is at least 0 and at most MAX_LR_DECAY per epoch.
+MAX_LR_DECAY = 1000.0
+
+#: Adam's and RMSprop's epsilon is at least MIN_EPSILON and at most MAX_EPSILON.
+MIN_EPSILON = 1e-12
+#: See :data:`MIN_EPSILON`.
+MAX_EPSILON = 1.0
+
+#: At most MAX_FEATURES feature inputs (x1, x2, x1², ... of the data's columns).
+MAX_FEATURES = 64

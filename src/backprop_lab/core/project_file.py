@@ -229,10 +229,10 @@ class Project:
                 continue
             if not isinstance(data, Dataset):
                 raise ValueError(f"the {label} must be a Dataset, got {type(data).__name__}")
-            if data.n_inputs != net.layer_sizes[0] or data.n_outputs != net.layer_sizes[-1]:
+            if data.n_inputs != net.n_inputs or data.n_outputs != net.layer_sizes[-1]:
                 raise ValueError(
                     f"the {label} has {data.n_inputs} input(s) and {data.n_outputs} target(s) "
-                    f"but the network ({_describe(net)}) has {net.layer_sizes[0]} input(s) and "
+                    f"but the network ({_describe(net)}) has {net.n_inputs} input(s) and "
                     f"{net.layer_sizes[-1]} output(s)"
                 )
         self.settings = _normalise_settings(self.settings)

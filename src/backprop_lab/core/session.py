@@ -234,7 +234,7 @@ class Session:
             initial_network = initial_network.copy()
         check_loss_fits_output(settings.loss, initial_network.activations[-1])
         if (X.shape[1], T.shape[1]) != (
-            initial_network.layer_sizes[0],
+            initial_network.n_inputs,
             initial_network.layer_sizes[-1],
         ):
             raise ValueError("the data does not fit the network's input and output layers")
@@ -390,6 +390,8 @@ class Session:
             [np.array(w) for w in snap.weights],
             None if snap.biases is None else [np.array(b) for b in snap.biases],
             list(snap.activations),
+            snap.features,
+            None if snap.features is None else snap.n_inputs,
         )
         net.init = self._initial.init
         net.init_value = self._initial.init_value
@@ -456,7 +458,14 @@ class Session:
         """
         if not isinstance(settings, TrainingSettings):
             raise SettingsError("settings must be a TrainingSettings")
-        architecture = ("hidden_layer_sizes", "activations", "bias", "init", "init_value")
+        architecture = (
+            "hidden_layer_sizes",
+            "activations",
+            "bias",
+            "init",
+            "init_value",
+            "features",
+        )
         if any(getattr(settings, f) != getattr(self._settings, f) for f in architecture):
             raise SettingsError("a new architecture or initialisation needs set_architecture")
         check_loss_fits_output(settings.loss, self._live.activations[-1])
@@ -495,7 +504,7 @@ class Session:
         test = check_data(train, test)
         X, T = dataset_arrays(train)
         rebuild = (X.shape[1], T.shape[1]) != (
-            self._initial.layer_sizes[0],
+            self._initial.n_inputs,
             self._initial.layer_sizes[-1],
         )
         if rebuild:
@@ -554,7 +563,13 @@ class Session:
                 raise ValueError("biases must be finite numbers")
         elif current.biases is not None:
             bs = [np.array(b) for b in current.biases]
-        net = Network.from_arrays(ws, bs, list(current.activations))
+        net = Network.from_arrays(
+            ws,
+            bs,
+            list(current.activations),
+            current.features,
+            None if current.features is None else current.n_inputs,
+        )
         self._live = self._snapshot_of(net, current.epoch)
         self.rewind.add(self._live)
         self._emit_weights()

@@ -32,8 +32,10 @@ from typing import Any
 
 from . import limits
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .features import FeatureError, FeatureMap
 from .losses import LOSSES
 from .network import INIT_SCHEMES, Network
+from .optimizers import OPTIMIZERS, SCHEDULES
 
 #: The output activations cross-entropy can be computed for: it needs outputs
 #: that are probabilities (a sigmoid per output, or a softmax over them).
@@ -221,6 +223,63 @@ def check_bias(value: Any) -> bool:
     return bool(value)
 
 
+def check_optimizer_name(name: Any) -> str:
+    """An optimiser's name (sgd, momentum, nesterov, rmsprop, adam)."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise SettingsError(
+            f"unknown optimiser {_show(name)}; choose one of {', '.join(OPTIMIZERS)}"
+        )
+    return name
+
+
+def check_decay_rate(value: Any, what: str) -> float:
+    """beta1, beta2 or rho: a number from 0 to MAX_MOMENTUM."""
+    return _between(value, what, 0.0, limits.MAX_MOMENTUM)
+
+
+def check_epsilon(value: Any) -> float:
+    """Adam's/RMSprop's epsilon, MIN_EPSILON ... MAX_EPSILON."""
+    return _between(value, "epsilon", limits.MIN_EPSILON, limits.MAX_EPSILON)
+
+
+def check_penalty_coefficient(value: Any, what: str) -> float:
+    """An L1 or L2 coefficient, 0 ... MAX_PENALTY."""
+    return _between(value, what, 0.0, limits.MAX_PENALTY)
+
+
+def check_schedule_name(name: Any) -> str:
+    """A learning-rate schedule's name (constant, step, inverse_time)."""
+    if not isinstance(name, str) or name not in SCHEDULES:
+        raise SettingsError(
+            f"unknown learning-rate schedule {_show(name)}; choose one of {', '.join(SCHEDULES)}"
+        )
+    return name
+
+
+def check_lr_drop(value: Any) -> float:
+    """The factor of step decay: above 0, at most 1."""
+    number = _number(value, "the learning-rate drop")
+    if not 0.0 < number <= 1.0:
+        raise SettingsError(f"the learning-rate drop must be above 0 and at most 1, got {number:g}")
+    return number
+
+
+def check_features(value: Any) -> tuple[str, ...] | None:
+    """None (the data's columns as they are) or a list of feature names (x1, x1_sq, ...)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise SettingsError(f"the feature inputs must be a list of names, got {_show(value)}")
+    if len(value) > limits.MAX_FEATURES:
+        raise SettingsError(f"at most {limits.MAX_FEATURES} feature inputs, got {len(value)}")
+    if not all(isinstance(v, str) for v in value):
+        raise SettingsError(f"the feature inputs must be names such as x1_sq, got {_show(value)}")
+    try:
+        return FeatureMap(value).names
+    except FeatureError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 # ---------------------------------------------------------------- dataclass
 @dataclass(frozen=True)
 class TrainingSettings:
@@ -247,6 +306,26 @@ class TrainingSettings:
         A speed cap, None for as fast as possible.
     max_epochs, target_loss
         Stop conditions (None: none).
+    optimizer
+        ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"rmsprop"`` or ``"adam"``.
+        ``momentum`` is used by momentum and nesterov only; as before
+        optimisers existed, ``"sgd"`` with momentum > 0 means ``"momentum"``
+        (so choose sgd with ``replace(optimizer="sgd", momentum=0.0)``).
+    beta1, beta2, epsilon
+        Adam's hyperparameters (epsilon is RMSprop's too).
+    rho
+        RMSprop's decay of the squared gradients.
+    lr_schedule
+        ``"constant"``, ``"step"`` (η0 · lr_drop^⌊k / lr_every⌋) or
+        ``"inverse_time"`` (η0 / (1 + lr_decay · k)), k = epochs done.
+    lr_drop, lr_every, lr_decay
+        The schedules' parameters.
+    l1, l2
+        Regularisation of the weights (never the biases).
+    features
+        Feature inputs (``("x1", "x2", "x1_sq", ...)``, see
+        :mod:`~backprop_lab.core.features`), or None for the data's columns.
+        Part of the architecture: the input layer has one node per feature.
     """
 
     hidden_layer_sizes: tuple[int, ...] = (3, 3)
@@ -262,6 +341,18 @@ class TrainingSettings:
     epochs_per_second: float | None = None
     max_epochs: int | None = None
     target_loss: float | None = None
+    optimizer: str = "sgd"
+    beta1: float = 0.9
+    beta2: float = 0.999
+    rho: float = 0.9
+    epsilon: float = 1e-8
+    lr_schedule: str = "constant"
+    lr_drop: float = 0.5
+    lr_every: int = 100
+    lr_decay: float = 0.01
+    l1: float = 0.0
+    l2: float = 0.0
+    features: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
@@ -282,7 +373,25 @@ class TrainingSettings:
             "epochs_per_second": check_speed(self.epochs_per_second),
             "max_epochs": check_max_epochs(self.max_epochs),
             "target_loss": check_target_loss(self.target_loss),
+            "optimizer": check_optimizer_name(self.optimizer),
+            "beta1": check_decay_rate(self.beta1, "beta1"),
+            "beta2": check_decay_rate(self.beta2, "beta2"),
+            "rho": check_decay_rate(self.rho, "rho"),
+            "epsilon": check_epsilon(self.epsilon),
+            "lr_schedule": check_schedule_name(self.lr_schedule),
+            "lr_drop": check_lr_drop(self.lr_drop),
+            "lr_every": _whole(
+                self.lr_every, "the epochs between learning-rate drops", 1, limits.MAX_EPOCH
+            ),
+            "lr_decay": _between(
+                self.lr_decay, "the learning-rate decay", 0.0, limits.MAX_LR_DECAY
+            ),
+            "l1": check_penalty_coefficient(self.l1, "l1"),
+            "l2": check_penalty_coefficient(self.l2, "l2"),
+            "features": check_features(self.features),
         }
+        if checked["optimizer"] == "sgd" and checked["momentum"] > 0.0:
+            checked["optimizer"] = "momentum"  # as before optimisers existed
         for name, value in checked.items():
             object.__setattr__(self, name, value)
 
@@ -308,6 +417,7 @@ class TrainingSettings:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["hidden_layer_sizes"] = list(self.hidden_layer_sizes)
         out["activations"] = list(self.activations)
+        out["features"] = None if self.features is None else list(self.features)
         return out
 
     @classmethod
@@ -330,15 +440,34 @@ class TrainingSettings:
 
     # ---------------------------------------------------------------- use
     def build_network(self, n_inputs: int, n_outputs: int) -> Network:
-        """A freshly initialised network with these settings for the data's width."""
-        return Network(
-            [int(n_inputs), *self.hidden_layer_sizes, int(n_outputs)],
-            list(self.activations),
-            init=self.init,
-            bias=self.bias,
-            seed=self.init_seed,
-            init_value=self.init_value,
-        )
+        """A freshly initialised network with these settings for the data's width.
+
+        With feature inputs the input layer has one node per feature; a feature
+        that reads a column the data does not have is a SettingsError.
+        """
+        n_in = int(n_inputs) if self.features is None else len(self.features)
+        try:
+            return Network(
+                [n_in, *self.hidden_layer_sizes, int(n_outputs)],
+                list(self.activations),
+                init=self.init,
+                bias=self.bias,
+                seed=self.init_seed,
+                init_value=self.init_value,
+                features=self.features,
+                n_inputs=None if self.features is None else int(n_inputs),
+            )
+        except FeatureError as exc:
+            raise SettingsError(str(exc)) from None
+
+    @property
+    def schedule_params(self) -> dict[str, float]:
+        """The learning-rate schedule's parameters, as the Trainer takes them."""
+        if self.lr_schedule == "step":
+            return {"drop": self.lr_drop, "every": self.lr_every}
+        if self.lr_schedule == "inverse_time":
+            return {"decay": self.lr_decay}
+        return {}
 
     def trainer_options(self) -> dict[str, Any]:
         """The Trainer keyword arguments these settings give (not the network or data)."""
@@ -348,6 +477,15 @@ class TrainingSettings:
             "batch_size": self.batch_size,
             "momentum": self.momentum,
             "seed": 0 if self.init_seed is None else self.init_seed,
+            "optimizer": self.optimizer,
+            "beta1": self.beta1,
+            "beta2": self.beta2,
+            "rho": self.rho,
+            "epsilon": self.epsilon,
+            "schedule": self.lr_schedule,
+            "schedule_params": self.schedule_params,
+            "l1": self.l1,
+            "l2": self.l2,
         }
 
     def with_network(self, network: Network) -> TrainingSettings:
@@ -356,6 +494,7 @@ class TrainingSettings:
             hidden_layer_sizes=tuple(network.layer_sizes[1:-1]),
             activations=tuple(network.activations),
             bias=bool(network.has_bias),
+            features=network.features,
         )
 
 

@@ -128,6 +128,23 @@ class NetworkSnapshot:
     penalty: float = 0.0
     source: SnapshotSource | None = None
 
+    @property
+    def n_inputs(self) -> int:
+        """Columns of a data row (``layer_sizes[0]`` unless there are feature inputs)."""
+        if self.features is not None and self.raw_inputs is not None:
+            return int(self.raw_inputs.shape[1])
+        return int(self.layer_sizes[0])
+
+    def network(self):
+        """This snapshot's network as a new :class:`~.network.Network` (with its feature inputs)."""
+        return Network.from_arrays(
+            [np.array(w) for w in self.weights],
+            None if self.biases is None else [np.array(b) for b in self.biases],
+            list(self.activations),
+            self.features,
+            None if self.features is None else self.n_inputs,
+        )
+
     def node_values(self, layer: int, sample: int | None = None) -> Array:
         """Output of every unit of ``layer`` (0 = inputs) for one sample or the batch mean."""
         values = self.inputs if layer == 0 else self.activations_values[layer - 1]

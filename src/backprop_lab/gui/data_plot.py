@@ -354,9 +354,7 @@ class DataPlot(QWidget):
 
     def set_snapshot(self, snapshot) -> None:
         """Follow a :class:`~backprop_lab.core.snapshot.NetworkSnapshot` (live while training)."""
-        self.set_network(
-            Network.from_arrays(snapshot.weights, snapshot.biases, snapshot.activations)
-        )
+        self.set_network(snapshot.network())
 
     def set_network(self, net: Network | None) -> None:
         """Draw ``net``'s decision map or fitted curve (None clears it).

@@ -351,7 +351,7 @@ class DataTools(QObject):
         train, test = self.controller.dataset()
         maps = None
         if snapshot is not None and snapshot.layer_sizes[0] == 2 == train.n_inputs:
-            net = Network.from_arrays(snapshot.weights, snapshot.biases, snapshot.activations)
+            net = snapshot.network()
             maps = display_node_maps(net, train, test)
         self.last_node_maps = maps
         view.set_node_maps(maps)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 from backprop_lab.core.gradcheck import GradientCheckRow, gradient_check
-from backprop_lab.core.network import Network
 from backprop_lab.gui.phase_stepper import format_number, number_table
 
 #: Relative error below which analytic and numeric gradients agree.
@@ -122,7 +121,7 @@ class GradientCheckPanel(QWidget):
         train, _ = self._controller.dataset()
         settings = self._controller.settings()
         mistakes = self._controller.mistakes()
-        net = Network.from_arrays(snap.weights, snap.biases, snap.activations)
+        net = snap.network()
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             rows = gradient_check(

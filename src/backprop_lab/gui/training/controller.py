@@ -46,7 +46,7 @@ from .worker import (
     SetLearningRate,
     SetLoss,
     SetMistakes,
-    SetMomentum,
+    SetOptimization,
     SetParameters,
     SetSpeed,
     SetStopConditions,
@@ -77,8 +77,38 @@ _dataset_arrays = dataset_arrays
 # ---------------------------------------------------------------- controller
 #: Settings that never reach the worker as a command of their own: a change of
 #: them comes with a new network (the session's "network" event, a Replace).
+#: Settings the worker applies in place with one SetOptimization command.
+_OPTIMIZATION_FIELDS = (
+    "optimizer",
+    "momentum",
+    "beta1",
+    "beta2",
+    "rho",
+    "epsilon",
+    "lr_schedule",
+    "lr_drop",
+    "lr_every",
+    "lr_decay",
+    "l1",
+    "l2",
+)
+
+
+def _optimization(s: TrainingSettings) -> SetOptimization:
+    options = s.trainer_options()
+    hyper = tuple((k, options[k]) for k in ("momentum", "beta1", "beta2", "rho", "epsilon"))
+    return SetOptimization(
+        s.optimizer,
+        hyper,
+        s.lr_schedule,
+        tuple(sorted(s.schedule_params.items())),
+        s.l1,
+        s.l2,
+    )
+
+
 _ARCHITECTURE_FIELDS = frozenset(
-    {"hidden_layer_sizes", "activations", "bias", "init", "init_value", "init_seed"}
+    {"hidden_layer_sizes", "activations", "bias", "init", "init_value", "init_seed", "features"}
 )
 
 
@@ -206,14 +236,14 @@ class TrainingController(QObject):
         self.data_changed.emit(data)
 
     def _synced_width(self) -> tuple[int, int]:
-        sizes = self.session.live_snapshot.layer_sizes
-        return sizes[0], sizes[-1]
+        snapshot = self.session.live_snapshot
+        return snapshot.n_inputs, snapshot.layer_sizes[-1]
 
     def _on_session_settings(self, settings: TrainingSettings) -> None:
         old = self._synced_settings
         commands = {
             "learning_rate": lambda s: SetLearningRate(s.learning_rate),
-            "momentum": lambda s: SetMomentum(s.momentum),
+            **{name: _optimization for name in _OPTIMIZATION_FIELDS},
             "batch_size": lambda s: SetBatchSize(s.batch_size),
             "loss": lambda s: SetLoss(s.loss),
             "epochs_per_second": lambda s: SetSpeed(s.epochs_per_second),

@@ -146,6 +146,20 @@ class SetMomentum:
 
 
 @dataclass(frozen=True, slots=True)
+class SetOptimization:
+    """The optimiser with its hyperparameters (incl. momentum), the learning-rate
+    schedule and L1/L2, from the next update; the optimiser's state is kept
+    unless the optimiser itself changes."""
+
+    optimizer: str
+    hyperparameters: tuple[tuple[str, float], ...]
+    schedule: str
+    schedule_params: tuple[tuple[str, float], ...]
+    l1: float
+    l2: float
+
+
+@dataclass(frozen=True, slots=True)
 class SetBatchSize:
     batch_size: int | None
 
@@ -207,6 +221,7 @@ Command = (
     | Replace
     | SetLearningRate
     | SetMomentum
+    | SetOptimization
     | SetBatchSize
     | SetLoss
     | SetMistakes
@@ -407,6 +422,11 @@ class TrainingWorker(QObject):
             case SetMomentum(momentum):
                 trainer.momentum = momentum
                 trainer.reset_momentum()
+            case SetOptimization(optimizer, hyper, schedule, schedule_params, l1, l2):
+                trainer.set_optimizer(optimizer, **dict(hyper))
+                trainer.set_schedule(schedule, dict(schedule_params))
+                trainer.l1, trainer.l2 = l1, l2
+                self._emit(force_snapshot=True)
             case SetBatchSize(batch_size):
                 trainer.batch_size = batch_size
             case SetLoss(loss):

@@ -1,0 +1,116 @@
+"""Optimiser, schedule, L1/L2 and feature settings: checked, used, saved and reopened."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backprop_lab.core import take_snapshot
+from backprop_lab.core.project_file import parse_project, serialise_project
+from backprop_lab.core.session import Session
+from backprop_lab.core.settings import SettingsError, TrainingSettings
+
+NEW = dict(
+    optimizer="adam",
+    beta1=0.8,
+    beta2=0.99,
+    epsilon=1e-7,
+    lr_schedule="step",
+    lr_drop=0.5,
+    lr_every=3,
+    l1=0.001,
+    l2=0.01,
+    learning_rate=0.05,
+)
+
+
+def test_new_settings_are_checked_with_messages() -> None:
+    with pytest.raises(SettingsError, match="unknown optimiser 'lbfgs'"):
+        TrainingSettings(optimizer="lbfgs")
+    with pytest.raises(SettingsError, match=r"beta2 must be a number from 0 to 0\.999"):
+        TrainingSettings(beta2=1.0)
+    with pytest.raises(SettingsError, match="l2 must be a number from 0 to 10"):
+        TrainingSettings(l2=-1)
+    with pytest.raises(SettingsError, match="drop must be above 0 and at most 1"):
+        TrainingSettings(lr_drop=0.0)
+    with pytest.raises(SettingsError, match="unknown learning-rate schedule"):
+        TrainingSettings(lr_schedule="cosine")
+    with pytest.raises(SettingsError, match="unknown feature 'x1_cube'"):
+        TrainingSettings(features=("x1", "x1_cube"))
+    with pytest.raises(SettingsError, match="each feature can be used once"):
+        TrainingSettings(features=("x1", "x1"))
+    s = TrainingSettings(features=["x1", "x2", "x1_sq"])
+    assert s.features == ("x1", "x2", "x1_sq")
+    with pytest.raises(SettingsError, match="reads column 3"):
+        TrainingSettings(features=("x3",)).build_network(2, 1)
+
+
+def test_old_momentum_settings_mean_the_momentum_optimizer() -> None:
+    assert TrainingSettings(momentum=0.9).optimizer == "momentum"
+    assert TrainingSettings.from_dict({"momentum": 0.5}).optimizer == "momentum"
+    assert TrainingSettings().replace(momentum=0.3).optimizer == "momentum"
+    assert TrainingSettings(momentum=0.9).replace(optimizer="sgd", momentum=0.0).optimizer == "sgd"
+    assert TrainingSettings(optimizer="nesterov", momentum=0.9).optimizer == "nesterov"
+
+
+def test_trainer_follows_the_settings() -> None:
+    s = Session.seed_example()
+    s.set_settings(s.settings.replace(**NEW))
+    trainer = s.make_trainer()
+    assert trainer.optimizer == "adam"
+    assert trainer.hyperparameters == {"beta1": 0.8, "beta2": 0.99, "epsilon": 1e-7}
+    assert trainer.schedule == "step" and trainer.schedule_params == {"drop": 0.5, "every": 3}
+    assert (trainer.l1, trainer.l2) == (0.001, 0.01)
+
+
+def test_features_are_architecture_and_reach_the_network() -> None:
+    s = Session.seed_example()
+    with pytest.raises(SettingsError, match="set_architecture"):
+        s.set_settings(s.settings.replace(features=("x1", "x2", "x1_x2")))
+    s.set_architecture(s.settings.replace(features=("x1", "x2", "x1_x2")))
+    net = s.network()
+    assert net.features == ("x1", "x2", "x1_x2") and net.layer_sizes[0] == 3
+    assert net.n_inputs == 2
+    snap = s.live_snapshot
+    assert snap.n_inputs == 2 and snap.inputs.shape[1] == 3
+
+
+def test_project_files_round_trip_every_new_setting_and_the_features() -> None:
+    s = Session.seed_example()
+    s.set_architecture(s.settings.replace(features=("x1", "x2", "x1_sq", "sin_x2"), **NEW))
+    trainer = s.make_trainer()
+    records = trainer.step(4)
+    s.record_progress(
+        [r.epoch for r in records],
+        [r.train_loss for r in records],
+        [np.nan] * len(records),
+        take_snapshot(trainer),
+    )
+    text = serialise_project(s.to_project())
+    again = Session.from_project(parse_project(text))
+    assert again.settings == s.settings
+    assert again.settings.optimizer == "adam" and again.settings.l2 == 0.01
+    assert again.network().features == ("x1", "x2", "x1_sq", "sin_x2")
+    np.testing.assert_array_equal(again.network().weights[0], s.network().weights[0])
+    assert serialise_project(again.to_project()) == text
+
+
+def test_a_file_without_the_new_settings_opens_with_plain_sgd() -> None:
+    old = TrainingSettings().to_dict()
+    for key in (
+        "optimizer",
+        "beta1",
+        "beta2",
+        "rho",
+        "epsilon",
+        "lr_schedule",
+        "lr_drop",
+        "lr_every",
+        "lr_decay",
+        "l1",
+        "l2",
+        "features",
+    ):
+        old.pop(key)
+    s = TrainingSettings.from_dict(old)
+    assert s == TrainingSettings()
