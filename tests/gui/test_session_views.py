@@ -13,6 +13,7 @@ from backprop_lab.core import ParameterRef
 from backprop_lab.core.project_file import load_project, serialise_project
 from backprop_lab.core.session import Session
 from backprop_lab.gui import loss_plot as loss_plot_module
+from backprop_lab.gui.gradient_check_panel import STALE_COLOUR
 
 TIMEOUT = 10_000
 
@@ -77,6 +78,7 @@ def test_open_example_leaves_no_stale_gradient_check(qtbot, main_window):
         assert main_window.open_example(key)
         assert check.is_out_of_date()
         assert check.summary_text().startswith("Out of date")
+        assert check.row_colour(0) == STALE_COLOUR  # no green rows of another network
         check.run_check()
         assert not check.is_out_of_date()
 
@@ -94,7 +96,7 @@ def test_open_example_refits_the_loss_axes(qtbot, main_window):
     step_to(qtbot, window, 200)
     window.loss_plot.flush()
     assert window.open_example("xor")
-    window.loss_plot.flush()
+    qtbot.wait(100)  # let the view lay out and repaint as it would on screen
     (_, x_high), (_, y_high) = window.loss_plot.view_box.viewRange()
     assert x_high <= 11 and y_high <= 1.1  # not the seed run's 200 epochs
     step_to(qtbot, window, 5)

@@ -136,30 +136,25 @@ def dataset_arrays(dataset: Dataset) -> tuple[Array, Array]:
 
 
 def check_data(train: Dataset, test: Dataset | None) -> Dataset | None:
-    """Check that ``train`` (and ``test``) can be trained on; returns the test set to
-    keep (None for an empty one). ValueError names what is wrong."""
+    """Check that ``train`` (and ``test``) can be trained on together; returns the test
+    set to keep (None for an empty one). ValueError names what is wrong.
+
+    A :class:`Dataset` already holds only finite numbers with as many target rows
+    as input rows (it checks that when it is made); what is left is what the two
+    sets need of each other.
+    """
     if not isinstance(train, Dataset):
         raise ValueError(f"the training data must be a Dataset, got {type(train).__name__}")
-    X, T = dataset_arrays(train)
-    if X.shape[0] == 0:
+    if len(train.inputs) == 0:
         raise ValueError("the training data needs at least one sample")
-    if X.shape[0] != T.shape[0]:
-        raise ValueError(f"{X.shape[0]} input rows but {T.shape[0]} target rows")
-    if X.shape[1] == 0 or T.shape[1] == 0:
-        raise ValueError("the data needs at least one input column and one target column")
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(T))):
-        raise ValueError("the training data must be finite numbers")
     if test is None:
         return None
     if not isinstance(test, Dataset):
         raise ValueError(f"the test data must be a Dataset, got {type(test).__name__}")
-    Xt, Tt = dataset_arrays(test)
-    if Xt.shape[0] == 0:
+    if len(test.inputs) == 0:
         return None
-    if Xt.shape[1] != X.shape[1] or Tt.shape[1] != T.shape[1]:
+    if (test.n_inputs, test.n_outputs) != (train.n_inputs, train.n_outputs):
         raise ValueError("the test set needs the same columns as the training set")
-    if not (np.all(np.isfinite(Xt)) and np.all(np.isfinite(Tt))):
-        raise ValueError("the test data must be finite numbers")
     return test
 
 

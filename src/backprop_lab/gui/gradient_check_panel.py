@@ -24,6 +24,8 @@ from backprop_lab.gui.phase_stepper import format_number, number_table
 
 #: Relative error below which analytic and numeric gradients agree.
 TOLERANCE = 1e-6
+#: Background of the rows of a check made for another network (out of date).
+STALE_COLOUR = QColor("#e6e6e6")
 #: The finite-difference step.
 EPSILON = 1e-6
 
@@ -220,6 +222,14 @@ class GradientCheckPanel(QWidget):
         now = self._controller.current_snapshot()
         self._summary.setText("Out of date: " + summarise(self._rows))
         self._summary.setStyleSheet("QLabel { color: #6b6b6b; }")
+        # The rows lose their pass/fail colours: they are another network's numbers.
+        grey, text = QBrush(STALE_COLOUR), QBrush(QColor("#6b6b6b"))
+        for r in range(self._table.rowCount()):
+            for c in range(self._table.columnCount()):
+                item = self._table.item(r, c)
+                if item is not None:
+                    item.setBackground(grey)
+                    item.setForeground(text)
         self._detail.setText(
             f"The network has changed since this check (checked at epoch "
             f"{self._checked_epoch}, now epoch {now.epoch}): the numbers below are "

@@ -500,6 +500,10 @@ class LossPlot(QWidget):
         ``"replace"`` (a new history: the view fits it again)."""
         if kind != "append":
             self._hovered_index = None
+            # The curves get the new history at once: the view's automatic range is
+            # computed from what they hold, and the old curves would keep the old range.
+            self._dirty = True
+            self.flush()
             self._follow_data()
         self._schedule_repaint()
 
