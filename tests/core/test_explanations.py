@@ -206,3 +206,19 @@ def test_one_name_per_weight_counted_from_1():
     assert sample_label(0) == "sample 1"
     with pytest.raises(ValueError, match="units 1 to 3"):
         parse_parameter_name("w₄₁⁽²⁾", sizes)
+
+
+def test_the_readme_issue_14_example_runs(capsys):
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    if not readme.exists():
+        pytest.skip("run from a source checkout")
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), re.S)
+    block = next(b for b in blocks if "explain_next_step" in b)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "True True" and lines[-1] == "True"
+    assert any(line.startswith("m̂ = ") for line in lines)
+    assert any("10 updates" in line for line in lines)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .features import feature_label, input_labels
 from .losses import get_loss
 from .naming import parameter_name
 from .network import Mistakes, Network
@@ -134,6 +135,13 @@ class NetworkSnapshot:
         if self.features is not None and self.raw_inputs is not None:
             return int(self.raw_inputs.shape[1])
         return int(self.layer_sizes[0])
+
+    @property
+    def input_labels(self) -> tuple[str, ...]:
+        """Labels of the input nodes: ``("x₁", "x₂")``, or the feature inputs' (``"x₁²"``)."""
+        if self.features is None:
+            return input_labels(int(self.layer_sizes[0]))
+        return tuple(feature_label(name) for name in self.features)
 
     def network(self):
         """This snapshot's network as a new :class:`~.network.Network` (with its feature inputs)."""

@@ -1,15 +1,20 @@
 """Write every number of one training step to a CSV file, for checking homework.
 
-One row per number, columns ``layer, quantity, sample, row, column, value``:
+One row per number, columns ``layer, quantity, sample, row, column, value, name``.
+Everything counts from 1, as in the post and everywhere else in the app:
 
-* ``layer`` counts as in the seed post: 0 is the input layer, L the output.
+* ``layer``: 0 is the input layer, L the output.
 * ``quantity`` is one of :data:`QUANTITIES`.
-* ``sample`` is the sample's index in the data for per-sample numbers
-  (inputs, targets, a, h(a), deltas), empty for weights.
-* ``row``/``column``: for per-unit numbers ``row`` is the unit and ``column``
-  is empty; for weights they index W (row = unit the edge comes from, column
-  = unit it goes to), as in the seed's ``X @ W1``.
+* ``sample`` is the sample's number in the data (from 1) for per-sample
+  numbers (inputs, targets, a, h(a), deltas), empty for weights.
+* ``row``/``column``: for per-unit numbers ``row`` is the unit (from 1) and
+  ``column`` is empty; for weights they number W's rows and columns from 1
+  (row = unit the edge comes from, column = unit it goes to, as in the seed's
+  ``X @ W1``).
 * ``value`` is written with ``repr`` so it reads back as the same float64.
+* ``name`` is the weight's or bias's one name, spelled in ASCII
+  (:func:`~.naming.parameter_name`: ``w_12^(1)`` is row 2, column 1 of W1),
+  empty for other numbers.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ import os
 from collections.abc import Iterator
 
 from .inspect import StepExplanation, explain_step
+from .naming import bias_name, weight_name
 from .network import NO_MISTAKES, Mistakes
 from .presets import get_preset
 from .trainer import Trainer
 
-HEADER = ("layer", "quantity", "sample", "row", "column", "value")
+HEADER = ("layer", "quantity", "sample", "row", "column", "value", "name")
 
 #: Every quantity written, in the order it appears in the file.
 QUANTITIES = (
@@ -49,10 +55,10 @@ def step_rows(explanation: StepExplanation) -> Iterator[tuple]:
     L = e.n_layers
     for r, n in enumerate(e.sample_indices):
         for unit, value in enumerate(e.inputs[r]):
-            yield (0, "input", n, unit, "", repr(float(value)))
+            yield (0, "input", n + 1, unit + 1, "", repr(float(value)), "")
     for r, n in enumerate(e.sample_indices):
         for unit, value in enumerate(e.targets[r]):
-            yield (L, "target", n, unit, "", repr(float(value)))
+            yield (L, "target", n + 1, unit + 1, "", repr(float(value)), "")
     for l in range(L):
         for quantity, arrays in (
             ("pre_activation", e.pre_activations),
@@ -61,7 +67,7 @@ def step_rows(explanation: StepExplanation) -> Iterator[tuple]:
         ):
             for r, n in enumerate(e.sample_indices):
                 for unit, value in enumerate(arrays[l][r]):
-                    yield (l + 1, quantity, n, unit, "", repr(float(value)))
+                    yield (l + 1, quantity, n + 1, unit + 1, "", repr(float(value)), "")
         matrices = (
             ("weight_gradient", e.weight_gradients),
             ("old_weight", e.old_weights),
@@ -70,7 +76,8 @@ def step_rows(explanation: StepExplanation) -> Iterator[tuple]:
         )
         for quantity, arrays in matrices:
             for (i, j), value in _items(arrays[l]):
-                yield (l + 1, quantity, "", i, j, repr(float(value)))
+                name = weight_name(l + 1, j + 1, i + 1, ascii=True)
+                yield (l + 1, quantity, "", i + 1, j + 1, repr(float(value)), name)
         vectors = (
             ("bias_gradient", e.bias_gradients),
             ("old_bias", e.old_biases),
@@ -81,7 +88,8 @@ def step_rows(explanation: StepExplanation) -> Iterator[tuple]:
             if arrays is None:
                 continue
             for unit, value in enumerate(arrays[l]):
-                yield (l + 1, quantity, "", unit, "", repr(float(value)))
+                name = bias_name(l + 1, unit + 1, ascii=True)
+                yield (l + 1, quantity, "", unit + 1, "", repr(float(value)), name)
 
 
 def _items(matrix):

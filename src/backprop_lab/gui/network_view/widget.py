@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from backprop_lab.core.naming import parameter_description
 from backprop_lab.core.snapshot import NetworkSnapshot, ParameterRef
 
 from ..colors import (
@@ -855,15 +856,15 @@ class NetworkView(QWidget):
         snap = self._snapshot
         if snap is None or not self._ref_exists(ref):
             return ""
-        source_layer = self._layer_name(ref.layer)
-        target = f"{self._layer_name(ref.layer + 1)} unit {ref.target}"
+        # The one name and description of a parameter, counted from 1 (core.naming).
+        where = parameter_description(ref, snap.layer_sizes, snap.input_labels)
         if ref.is_bias:
             value = float(snap.biases[ref.layer][ref.target])
             gradient = float(snap.bias_gradients[ref.layer][ref.target])
             updates = snap.last_bias_updates
             update = None if updates is None else float(updates[ref.layer][ref.target])
             lines = [
-                f"<b>{ref.name}</b>: bias of {target}",
+                f"<b>{ref.name}</b>: {where}",
                 f"bias b = {fmt(value)}",
                 f"gradient dE/db = {fmt(gradient)}",
             ]
@@ -874,7 +875,7 @@ class NetworkView(QWidget):
             updates = snap.last_weight_updates
             update = None if updates is None else float(updates[ref.layer][ref.source, ref.target])
             lines = [
-                f"<b>{ref.name}</b>: {source_layer} unit {ref.source} → {target}",
+                f"<b>{ref.name}</b>: {where}",
                 f"weight w = {fmt(value)}",
                 f"gradient dE/dw = {fmt(gradient)}",
             ]
