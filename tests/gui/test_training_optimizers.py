@@ -51,3 +51,20 @@ def test_adam_with_a_schedule_and_l2_trains_like_the_core(qtbot, controller):
     core.step(1)
     for shown, expected in zip(snapshot.weights, core.net.weights, strict=True):
         np.testing.assert_array_equal(shown, expected)
+
+
+def test_gradient_check_panel_includes_the_penalty_and_says_why_a_step_net_cannot_learn(
+    qtbot, controller
+):
+    from backprop_lab.gui.gradient_check_panel import GradientCheckPanel
+
+    controller.update_settings(l2=0.5)
+    panel = GradientCheckPanel(controller)
+    qtbot.addWidget(panel)
+    rows = panel.run_check()
+    assert rows and all(r.passed() for r in rows)
+    assert "penalty" in panel.detail_text()
+    controller.set_architecture((3, 3), ("step", "sigmoid", "sigmoid"), False, "constant")
+    qtbot.waitUntil(lambda: controller.current_snapshot().activations[0] == "step", timeout=TIMEOUT)
+    panel.run_check()
+    assert "step activation" in panel.detail_text() and "Nothing below" in panel.detail_text()

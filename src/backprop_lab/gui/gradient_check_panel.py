@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from backprop_lab.core.gradcheck import GradientCheckRow, gradient_check
+from backprop_lab.core.network import no_gradient_reason
 from backprop_lab.gui.phase_stepper import format_number, number_table
 
 #: Relative error below which analytic and numeric gradients agree.
@@ -133,6 +134,8 @@ class GradientCheckPanel(QWidget):
                 settings["loss"],
                 EPSILON,
                 mistakes,
+                l1=float(settings.get("l1", 0.0)),
+                l2=float(settings.get("l2", 0.0)),
             )
         except ValueError as exc:
             self._summary.setText(f"The check could not run: {exc}")
@@ -167,6 +170,11 @@ class GradientCheckPanel(QWidget):
                 " No mistake is on: a disagreement here usually means saturated units or "
                 "a kink (ReLU at 0), where central differences are inaccurate."
             )
+        if settings.get("l1") or settings.get("l2"):
+            detail += " Both sides include the L1/L2 penalty of the weights."
+        reason = no_gradient_reason(net)
+        if reason is not None:
+            detail += " " + reason
         self._detail.setText(detail)
         self.check_finished.emit(rows)
         return rows
