@@ -422,7 +422,9 @@ class Trainer:
         react at the next epoch boundary passes one instead of stepping one epoch
         a call, which costs more than a small network's epoch).
 
-        If the loss becomes NaN or infinite the step stops early: the network
+        If the loss becomes NaN or infinite, or an update makes any weight or
+        bias infinite or NaN (a saturated output can keep the loss finite), the
+        step stops early: the network
         goes back to the last weights whose loss was finite (in full-batch
         training, undoing the last epoch, so :attr:`epoch` goes back by one),
         :attr:`divergence` says what happened, and the records returned are
