@@ -52,3 +52,15 @@ def test_pyramid_buckets_keep_exact_extremes() -> None:
     pyramid.update(values)
     x, y = decimated(pyramid, np.arange(1, 10_001), values, 0, 10_000, 100)
     assert len(x) < 400 and y.max() == 5.0 and y.min() == values.min()
+
+
+def test_csv_export_is_exact(tmp_path) -> None:
+    h = LossHistory()
+    h.append([1, 2, 3], [0.1, 1 / 3, 2.5e-300], [np.nan, 0.2, 0.3])
+    path = tmp_path / "loss.csv"
+    h.write_csv(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "epoch,train_loss,test_loss"
+    assert lines[1] == "1,0.1,"
+    assert [float(v) for v in lines[2].split(",")[1:]] == [1 / 3, 0.2]
+    assert float(lines[3].split(",")[1]) == 2.5e-300

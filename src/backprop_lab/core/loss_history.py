@@ -22,6 +22,8 @@ from numpy.typing import ArrayLike
 
 #: Epochs a block of the min/max pyramid's first level; each level up is this many times more.
 PYRAMID_FACTOR = 8
+#: Rows formatted at a time by :meth:`LossHistory.write_csv`.
+CSV_CHUNK_ROWS = 65536
 #: Capacity of a fresh history buffer (epochs); it doubles as needed.
 INITIAL_CAPACITY = 1024
 
@@ -153,6 +155,31 @@ class LossHistory:
         epochs, train, test = self.views()
         other.extend(epochs.copy(), train.copy(), test.copy())
         return other
+
+    def write_csv(self, path) -> None:
+        """Write ``epoch,train_loss,test_loss``, one row an epoch, floats exactly (repr).
+
+        The test cell is empty where there is no test loss.
+        """
+        epochs, train, test = self.views()
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            handle.write("epoch,train_loss,test_loss\n")
+            # repr() is the shortest text that reads back as the same float; chunks keep
+            # the temporary strings small for a million epochs.
+            for start in range(0, epochs.shape[0], CSV_CHUNK_ROWS):
+                stop = start + CSV_CHUNK_ROWS
+                rows = zip(
+                    epochs[start:stop].tolist(),
+                    train[start:stop].tolist(),
+                    test[start:stop].tolist(),
+                    strict=True,
+                )
+                handle.write(
+                    "".join(
+                        f"{epoch},{loss!r},{'' if math.isnan(test_value) else repr(test_value)}\n"
+                        for epoch, loss, test_value in rows
+                    )
+                )
 
     def nbytes(self) -> int:
         """Bytes held by the buffers and the pyramids (capacity, not fill)."""

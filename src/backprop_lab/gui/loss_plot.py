@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from backprop_lab.core.loss_history import (  # noqa: F401 - also importable from here
+    CSV_CHUNK_ROWS,
     INITIAL_CAPACITY,
     PYRAMID_FACTOR,
     LossHistory,
@@ -72,8 +73,6 @@ REPAINT_COST_MULTIPLE = 4.0
 FOLLOW_HEADROOM = 0.25
 #: ... and the range is also renewed when the data shrinks below this fraction of it.
 FOLLOW_MIN_FILL = 0.5
-#: Rows formatted at a time by :meth:`LossPlot.export_csv`.
-CSV_CHUNK_ROWS = 65536
 #: The largest |loss| handed to pyqtgraph: a diverging run can store losses near the
 #: float64 limit, and a view range around them overflows (its span, its headroom).
 #: Only the drawing is clipped; the stored history keeps every value as it was.
@@ -787,29 +786,8 @@ class LossPlot(QWidget):
 
     # -------------------------------------------------------------- export
     def export_csv(self, path: str | Path) -> None:
-        """Write ``epoch,train_loss,test_loss``, one row an epoch, floats exactly (repr).
-
-        The test cell is empty where there is no test loss.
-        """
-        epochs, train, test = self._history.views()
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            handle.write("epoch,train_loss,test_loss\n")
-            # repr() is the shortest text that reads back as the same float; chunks keep
-            # the temporary strings small for a million epochs.
-            for start in range(0, epochs.shape[0], CSV_CHUNK_ROWS):
-                stop = start + CSV_CHUNK_ROWS
-                rows = zip(
-                    epochs[start:stop].tolist(),
-                    train[start:stop].tolist(),
-                    test[start:stop].tolist(),
-                    strict=True,
-                )
-                handle.write(
-                    "".join(
-                        f"{epoch},{loss!r},{'' if math.isnan(test_value) else repr(test_value)}\n"
-                        for epoch, loss, test_value in rows
-                    )
-                )
+        """Write the history drawn as CSV (see :meth:`LossHistory.write_csv`)."""
+        self._history.write_csv(path)
 
     def export_image(self, path: str | Path, width: int | None = None) -> None:
         """Save the plot as PNG (``.png``) or SVG (``.svg``), chosen by the file's extension.

@@ -318,7 +318,7 @@ class ProjectIO:
     def export_loss_csv(self, path: str | Path) -> bool:
         """Write the loss history (epoch, train loss, test loss) as CSV."""
         self.flush_losses()
-        return self._export("loss history", self.loss_plot.export_csv, str(path))
+        return self._export("loss history", self.session.history.write_csv, str(path))
 
     def export_network_image(self, path: str | Path) -> bool:
         """Write the network picture as PNG or SVG (by the suffix)."""
