@@ -35,7 +35,17 @@ from itertools import pairwise
 
 import numpy as np
 
-from .inspect import StepExplanation, chain_rule_terms, explain_step
+from .inspect import (
+    Equation,
+    StepExplanation,
+    chain_rule_terms,
+    explain_next_step,
+    explain_step,
+    hidden_delta_explanation,
+    output_delta_explanation,
+    update_explanation,
+)
+from .naming import parameter_name
 from .network import Network
 from .snapshot import ParameterRef
 from .trainer import Trainer
@@ -244,12 +254,9 @@ class Notation:
         return "δ" + self._index(layer, unit) + _sup(f"({layer})")
 
     def param(self, ref: ParameterRef) -> str:
-        """``w₂₁⁽¹⁾`` for ``W1[0,1]`` (target 2, source 1), ``b₁⁽²⁾`` for ``b2[0]``."""
-        layer = ref.layer + 1
-        target = self._index(layer, ref.target)
-        if ref.is_bias:
-            return "b" + target + _sup(f"({layer})")
-        return "w" + target + _sub(str(ref.source + 1)) + _sup(f"({layer})")
+        """``w₂₁⁽¹⁾`` for ``W1[0,1]`` (target 2, source 1), ``b₁⁽²⁾`` for ``b2[0]``: the
+        app's one name of a parameter (:func:`backprop_lab.core.naming.parameter_name`)."""
+        return parameter_name(ref)
 
     def unit_name(self, layer: int, unit: int) -> str:
         """E.g. ``"hidden unit 2 of layer 1"`` or ``"the output unit"``."""
@@ -340,7 +347,7 @@ class Quantity:
         if k == "gradient":
             return f"∂E/∂{p}"
         if k == "velocity":
-            return f"Δ{p}"
+            return f"v({p})"
         if k == "new":
             return f"{p} (new)"
         raise ValueError(f"unknown quantity kind {k!r}")
@@ -370,19 +377,22 @@ class SolutionStep:
     substituted: str
     value: float
     note: str = ""
+    #: The inspector's equations that lead to this one, with their numbers.
+    lines: tuple[str, ...] = ()
 
     @property
     def result(self) -> str:
         return format_value(self.value)
 
     def text(self) -> str:
-        """The step on one line: ``formula = substituted = result``."""
+        """The step: its leading equations, then ``formula = substituted = result``."""
         parts = [self.formula]
-        if self.substituted:
+        if self.substituted and self.substituted != self.result:
             parts.append(self.substituted)
         parts.append(self.result)
         line = " = ".join(parts)
-        return f"{line}   ({self.note})" if self.note else line
+        line = f"{line}   ({self.note})" if self.note else line
+        return "\n".join([*self.lines, line])
 
 
 @dataclass(frozen=True)
@@ -449,7 +459,7 @@ class _Numbers:
         self.explanation: StepExplanation = explain_step(
             problem.network(), problem.X, problem.T, LOSS, problem.learning_rate
         )
-        self._new: tuple[list[np.ndarray], list[np.ndarray] | None] | None = None
+        self._update_source: StepExplanation | None = None
         self._terms: dict = {}
 
     def sample_explanation(self, sample: int) -> StepExplanation:
@@ -496,27 +506,33 @@ class _Numbers:
             assert p.velocity is not None
             return q.ref.value_in(*p.velocity)
         if k == "new":
-            if p.momentum == 0:
-                return e.parameter_value(q.ref, "new")
-            return q.ref.value_in(*self.momentum_step())
+            return self.update(q.ref).new_value
         raise ValueError(f"unknown quantity kind {k!r}")
 
-    def momentum_step(self) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
-        """The weights after one step of the Trainer with momentum from the given velocity."""
-        if self._new is None:
+    def update_source(self) -> StepExplanation:
+        """The explanation the update is read from: plain gradient descent, or the next
+        Step of a Trainer with momentum whose velocity is the given previous update."""
+        if self._update_source is None:
             p = self.problem
-            net = p.network()
-            trainer = Trainer(net, p.X, p.T, p.learning_rate, LOSS, momentum=p.momentum)
-            assert p.velocity is not None
-            weights_v, biases_v = p.velocity
-            # The previous update is the trainer's velocity (v ← μ v − η ∂E/∂w; w ← w + v).
-            trainer.set_optimizer_state({"velocity": [*weights_v, *(biases_v or ())]})
-            trainer.step(1)
-            self._new = (
-                [np.array(w) for w in net.weights],
-                None if net.biases is None else [np.array(b) for b in net.biases],
-            )
-        return self._new
+            if not p.momentum:
+                self._update_source = self.explanation
+            else:
+                trainer = Trainer(p.network(), p.X, p.T, p.learning_rate, LOSS, momentum=p.momentum)
+                assert p.velocity is not None
+                weights_v, biases_v = p.velocity
+                trainer.set_optimizer_state({"velocity": [*weights_v, *(biases_v or ())]})
+                self._update_source = explain_next_step(trainer)
+        return self._update_source
+
+    def update(self, ref: ParameterRef):
+        """The inspector's explanation of the optimiser's update of ``ref``."""
+        return update_explanation(self.update_source(), ref)
+
+    def delta(self, layer: int, unit: int, sample: int):
+        """The inspector's explanation of δ of a unit for one sample."""
+        if layer == len(self.problem.layer_sizes) - 1:
+            return output_delta_explanation(self.explanation, sample, unit)
+        return hidden_delta_explanation(self.explanation, layer, sample, unit)
 
 
 # ---------------------------------------------------------------- exercises
@@ -615,7 +631,8 @@ class Exercise:
         if self.kind == "gradient":
             return f"Compute the gradient ∂E/∂{p} of {n.param_name(q.ref)}{batch}."
         rule = (
-            f"gradient descent with momentum μ = {format_value(self.problem.momentum)}"
+            f"gradient descent with momentum μ = {format_value(self.problem.momentum)} "
+            f"(v({p}) is its velocity, the previous update)"
             if self.problem.momentum
             else "one step of gradient descent"
         )
@@ -918,73 +935,49 @@ def _step(numbers: _Numbers, q: Quantity) -> SolutionStep:
             q, f"Gradient of {N.param_name(ref)}", formula, subst, terms.total, note
         )
     if q.kind == "new":
-        w, g, lr = (v(Quantity(k, ref=ref)) for k in ("param", "gradient", "lr"))
-        if not problem.momentum:
-            formula = f"{p} ← {p} − η·∂E/∂{p}"
-            subst = f"{_p(w)} − {_p(lr)}·{_p(g)}"
-            return SolutionStep(q, f"Update of {N.param_name(ref)}", formula, subst, v(q))
-        mu, dv = problem.momentum, v(Quantity("velocity", ref=ref))
-        formula = f"{p} ← {p} + μ·Δ{p} − η·∂E/∂{p}"
-        subst = f"{_p(w)} + {_p(mu)}·{_p(dv)} − {_p(lr)}·{_p(g)}"
-        return SolutionStep(
-            q,
-            f"Update of {N.param_name(ref)} with momentum",
-            formula,
-            subst,
-            v(q),
-            f"the new Δ{p} = μ·Δ{p} − η·∂E/∂{p} = {format_value(v(q) - w)}",
-        )
+        update = numbers.update(ref)
+        title = f"Update of {N.param_name(ref)}"
+        if problem.momentum:
+            title += " with momentum"
+        return _equation_step(q, title, update.equations, update.new_value)
     raise ValueError(f"no rule for {q.kind!r}")
 
 
-_DERIVATIVES = {
-    "sigmoid": ("{h}·(1 − {h})", "{hv}·(1 − {hv})"),
-    "tanh": ("(1 − {h}²)", "(1 − {hv}²)"),
-    "relu": ("(1 if {a} > 0, else 0)", "{rv}"),
-    "linear": ("1", "1"),
-}
+def _equation_step(
+    q: Quantity, title: str, equations, value: float, note: str = ""
+) -> SolutionStep:
+    """A step from the inspector's equations: the last one is the step, the others lead to it."""
+    *before, last = equations
+    return SolutionStep(
+        q,
+        title,
+        last.formula,
+        last.expr.substituted(SHOWN_DIGITS),
+        value,
+        note,
+        tuple(_equation_line(eq) for eq in before),
+    )
+
+
+def _equation_line(eq: Equation) -> str:
+    """``lhs = formula = numbers = value`` (shorter where the parts coincide)."""
+    parts = [eq.formula]
+    numbers = eq.expr.substituted(SHOWN_DIGITS)
+    result = format_value(eq.value)
+    if numbers not in (eq.expr.symbolic(), result):
+        parts.append(numbers)
+    parts.append(result)
+    return " = ".join(parts)
 
 
 def _delta_step(numbers: _Numbers, q: Quantity, sample_note: str) -> SolutionStep:
-    problem = numbers.problem
-    N = problem.notation
-    L = len(problem.layer_sizes) - 1
-    s = q.sample
-    assert s is not None
-    row = numbers.sample_terms(q.layer, q.unit, s)  # the inspector's chain rule
-    act = problem.activations[q.layer - 1]
-    a_sym, h_sym = N.a(q.layer, q.unit), N.h(q.layer, q.unit)
-    rule, numbers_rule = _DERIVATIVES[act]
-    derivative = rule.format(h=h_sym, a=a_sym)
-    derivative_numbers = numbers_rule.format(
-        hv=_p(row.activation), rv="1" if row.pre_activation > 0 else "0"
-    )
-    if act == "relu":
-        derivative_numbers = (
-            f"{derivative_numbers} (as {a_sym} = {format_value(row.pre_activation)})"
-        )
-    sym = q.symbol(N)
-    if q.layer == L:
-        t = float(numbers.explanation.targets[s, q.unit])
-        formula = f"{sym} = ({h_sym} − {N.t(q.unit)})·h′({a_sym}) = ({h_sym} − {N.t(q.unit)})·" + (
-            derivative
-        )
-        subst = f"({_p(row.activation)} − {_p(t)})·{derivative_numbers}"
-        if act != "relu":
-            subst += f" = {_p(row.output_error)}·{_p(row.derivative)}"
-        title = f"Delta of {N.unit_name(q.layer, q.unit)}"
-    else:
-        terms = row.delta_sum_terms
-        sum_sym = " + ".join(
-            f"{N.delta(q.layer + 1, t.next_unit)}·"
-            f"{N.param(ParameterRef(q.layer, q.unit, t.next_unit))}"
-            for t in terms
-        )
-        formula = f"{sym} = h′({a_sym})·({sum_sym}) = {derivative}·(…)"
-        sum_numbers = " + ".join(f"{_p(t.delta)}·{_p(t.weight)}" for t in terms)
-        subst = f"{derivative_numbers}·({sum_numbers}) = {_p(row.derivative)}·{_p(row.delta_sum)}"
-        title = f"Delta of {N.unit_name(q.layer, q.unit)}, from the layer above"
-    return SolutionStep(q, title, formula, subst, row.delta, sample_note)
+    assert q.sample is not None
+    N = numbers.problem.notation
+    explained = numbers.delta(q.layer, q.unit, q.sample)  # the inspector's explanation
+    title = f"Delta of {N.unit_name(q.layer, q.unit)}"
+    if q.layer < len(numbers.problem.layer_sizes) - 1:
+        title += ", from the layer above"
+    return _equation_step(q, title, explained.equations, explained.delta, sample_note)
 
 
 # ----------------------------------------------------------------- neighbours

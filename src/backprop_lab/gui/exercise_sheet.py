@@ -127,11 +127,12 @@ def answers_html(exercises: list[Exercise]) -> str:
         for number, step in enumerate(ex.solution(), start=1):
             note = f" ({_esc(step.note)})" if step.note else ""
             subst = f" = {_esc(step.substituted)}" if step.substituted else ""
+            lead = "".join(f"{_esc(line)}<br>" for line in step.lines)
             parts.append(
                 f'<p style="font-size: 9.5pt; margin-left: 12pt">{number}. '
                 f"{_esc(step.title)}{note}:<br>"
-                f'<span class="f">{_esc(step.formula)}{subst} = <b>{_esc(step.result)}</b>'
-                "</span></p>"
+                f'<span class="f">{lead}{_esc(step.formula)}{subst} = '
+                f"<b>{_esc(step.result)}</b></span></p>"
             )
     return "".join(parts)
 

@@ -71,7 +71,7 @@ def solution_html(steps: list[SolutionStep], exercise: Exercise) -> str:
         )
     for number, step in enumerate(steps, start=1):
         note = f" <small>({html.escape(step.note)})</small>" if step.note else ""
-        lines = [html.escape(step.formula)]
+        lines = [html.escape(line) for line in step.lines] + [html.escape(step.formula)]
         if step.substituted:
             lines.append("= " + html.escape(step.substituted))
         lines.append(f"= <b>{html.escape(step.result)}</b>")
