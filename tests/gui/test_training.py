@@ -20,6 +20,7 @@ from backprop_lab.gui.training import (
 )
 from backprop_lab.gui.training.worker import (
     GUI_BUSY_BUDGET,
+    SNAPSHOT_COST_BUDGET,
     Pause,
     Quit,
     Run,
@@ -509,6 +510,9 @@ def test_snapshots_are_spaced_by_what_they_cost_the_gui():
     assert worker.snapshot_interval() < 0.05
     worker.report_gui_cost(0.001, 0.1, watched=False)  # no window on screen: the fewest
     assert worker.snapshot_interval() == pytest.approx(1.0)
+    worker.report_gui_cost(0.001, 0.1)
+    worker._snapshot_seconds = 0.3  # a huge network: a snapshot costs 0.3 s of training
+    assert worker.snapshot_interval() == pytest.approx(0.3 / SNAPSHOT_COST_BUDGET)
 
 
 def test_process_wide_settings_hold_while_training_and_are_restored(qtbot, controller):

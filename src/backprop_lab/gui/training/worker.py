@@ -49,8 +49,11 @@ Array = npt.NDArray[np.float64]
 
 #: Snapshots per second the worker sends at most while training.
 MAX_SNAPSHOTS_PER_SECOND = 30.0
-#: ... and at least (however slowly the views draw).
+#: ... and at least (however slowly the views draw) ...
 MIN_SNAPSHOTS_PER_SECOND = 1.0
+#: ... unless making one takes the worker so long that it would exceed its share
+#: (:data:`SNAPSHOT_COST_BUDGET`); then at least one in this many seconds.
+MAX_SNAPSHOT_INTERVAL_SECONDS = 5.0
 #: The share of the GUI thread's time the views may spend on training's snapshots:
 #: the worker spaces its snapshots so that the GUI's measured busy time per snapshot
 #: is at most this share of the time between two (fewer, richer snapshots when
@@ -531,12 +534,14 @@ class TrainingWorker(QObject):
         """Seconds between two snapshots while training, from their measured costs."""
         if not self._watched:
             return 1.0 / MIN_SNAPSHOTS_PER_SECOND
-        interval = max(
+        # However slowly the views draw, one a second; but a network whose snapshot
+        # takes seconds (the largest on the most data) gets fewer, so that making
+        # them never takes more than its share of training.
+        return max(
             1.0 / MAX_SNAPSHOTS_PER_SECOND,
-            self._gui_seconds_per_snapshot / GUI_BUSY_BUDGET,
-            self._snapshot_seconds / SNAPSHOT_COST_BUDGET,
+            min(self._gui_seconds_per_snapshot / GUI_BUSY_BUDGET, 1.0 / MIN_SNAPSHOTS_PER_SECOND),
+            min(self._snapshot_seconds / SNAPSHOT_COST_BUDGET, MAX_SNAPSHOT_INTERVAL_SECONDS),
         )
-        return min(interval, 1.0 / MIN_SNAPSHOTS_PER_SECOND)
 
     def _at_boundary(self, record) -> bool:
         """Called by the core after every epoch: True ends the call at this boundary."""
