@@ -43,7 +43,21 @@ def problems(draw):
             T = rng.uniform(0.0, 1.0, size=(n_samples, n_outputs))
     else:
         T = rng.uniform(-1.0, 1.0, size=(n_samples, n_outputs))
-    net = Network([n_inputs, *hidden, n_outputs], activations, init="xavier", bias=bias, seed=seed)
+    features = None
+    if n_inputs == 2 and draw(st.booleans()):
+        # Feature inputs are part of the network: the gradient check goes through them.
+        pool = ["x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"]
+        features = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=7, unique=True))
+    n_nodes = n_inputs if features is None else len(features)
+    net = Network(
+        [n_nodes, *hidden, n_outputs],
+        activations,
+        init="xavier",
+        bias=bias,
+        seed=seed,
+        features=features,
+        n_inputs=None if features is None else n_inputs,
+    )
     if net.biases is not None:
         net.biases = [rng.normal(0.0, 0.5, size=b.shape) for b in net.biases]
     # A finite difference is meaningless right at a kink, and |w| at w = 0.

@@ -36,6 +36,10 @@ def _row_list(rows: Array, n_rows: int) -> str:
     return f"{word} {text}{more} (of {n_rows})"
 
 
+def _are(rows: Array) -> str:
+    return "is" if len(rows) == 1 else "are"
+
+
 def validate_targets(T: Array, output_activation: str, loss: str) -> None:
     """Reject targets the output layer cannot learn, naming the rows (counted from 1).
 
@@ -67,8 +71,8 @@ def validate_targets(T: Array, output_activation: str, loss: str) -> None:
                 )
             raise TargetError(
                 f"A softmax output needs one-hot targets (one column per class, exactly one 1 "
-                f"per row, the rest 0), but {_row_list(bad, n)} are not: row {first + 1} is "
-                f"({example}).{hint}"
+                f"per row, the rest 0), but {_row_list(bad, n)} {_are(bad)} not: "
+                f"row {first + 1} is ({example}).{hint}"
             )
     elif loss == "cross_entropy":
         bad = np.flatnonzero(~np.all((T >= 0.0) & (T <= 1.0), axis=1))
@@ -83,8 +87,8 @@ def validate_targets(T: Array, output_activation: str, loss: str) -> None:
                 )
             raise TargetError(
                 f"Cross-entropy with a sigmoid output needs targets between 0 and 1 (class "
-                f"labels 0/1, or one 0/1 column per label), but {_row_list(bad, n)} are not: "
-                f"row {first + 1} has {value:g}.{hint}"
+                f"labels 0/1, or one 0/1 column per label), but {_row_list(bad, n)} "
+                f"{_are(bad)} not: row {first + 1} has {value:g}.{hint}"
             )
 
 
