@@ -60,6 +60,23 @@ def test_rewind_agrees_with_itself_in_every_view(qtbot, main_window):
     assert window.epoch_label.text() == "Epoch 51" and window.loss_plot.marker() is None
 
 
+def test_step_and_run_buttons_train_the_live_network_and_show_it(qtbot, main_window):
+    window = main_window
+    step_to(qtbot, window, 1)
+    step_to(qtbot, window, 4)
+    window.inspector.rewind.show_epoch(1)
+    with qtbot.waitSignal(
+        window.controller.snapshot_ready, timeout=TIMEOUT, check_params_cb=lambda s: s.epoch == 6
+    ):
+        window.training_actions.step.trigger()
+    assert window.session.is_live and window.network_view.snapshot().epoch == 6
+    window.inspector.rewind.show_epoch(1)
+    window.training_actions.run_pause.trigger()
+    assert window.session.is_live
+    window.training_actions.run_pause.trigger()
+    qtbot.waitUntil(lambda: not window.controller.is_running, timeout=TIMEOUT)
+
+
 def test_weights_cannot_be_edited_on_a_rewound_network(qtbot, main_window):
     step_to(qtbot, main_window, 3)
     main_window.inspector.rewind.show_epoch(1)

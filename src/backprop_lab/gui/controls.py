@@ -86,8 +86,10 @@ class TrainingActions(QObject):
         self.reinitialise.setToolTip("New random initial weights from a new seed (Ctrl+Shift+R)")
         for action in self.all():
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.step.triggered.connect(lambda: controller.step(1))
-        self.step_n.triggered.connect(lambda: controller.step(self.step_count))
+        # Training goes on from the live network, so the buttons show it again (a
+        # student who rewound and presses Step expects to see the step).
+        self.step.triggered.connect(lambda: self._train(1))
+        self.step_n.triggered.connect(lambda: self._train(self.step_count))
         self.run_pause.triggered.connect(self.toggle_run)
         self.reset.triggered.connect(controller.reset)
         self.reinitialise.triggered.connect(lambda: controller.reinitialise())
@@ -105,11 +107,16 @@ class TrainingActions(QObject):
         self.step_n.setText(f"Step {self.step_count} epochs")
         self.step_n.setToolTip(f"Train {self.step_count} epochs, then pause (Shift+Right)")
 
+    def _train(self, epochs: int) -> None:
+        self._controller.go_live()
+        self._controller.step(epochs)
+
     def toggle_run(self) -> None:
-        """Run when paused, pause when running."""
+        """Run when paused (from the live network), pause when running."""
         if self._controller.is_running:
             self._controller.pause()
         else:
+            self._controller.go_live()
             self._controller.run()
         self.show_state("running" if self._controller.is_running else "paused")
 
