@@ -222,3 +222,14 @@ def test_the_readme_issue_14_example_runs(capsys):
     assert lines[0] == "True True" and lines[-1] == "True"
     assert any(line.startswith("m̂ = ") for line in lines)
     assert any("10 updates" in line for line in lines)
+
+
+def test_next_step_that_diverges_says_so_and_shows_what_the_trainer_keeps():
+    X = np.array([[1e300, 1.0]])
+    T = np.array([[1.0]])
+    net = Network.from_arrays([[[-1e-300], [0.0]]], None, "sigmoid")
+    trainer = Trainer(net, X, T, learning_rate=1e300, loss="half_sse")
+    e = explain_next_step(trainer)
+    assert e.divergence is not None and "infinite or NaN" in e.divergence
+    trainer.step(1)
+    np.testing.assert_array_equal(trainer.net.weights[0], e.epoch_end_weights[0])

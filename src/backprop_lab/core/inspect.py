@@ -19,6 +19,7 @@ Numbering follows :mod:`~.naming`: layers, units and samples from 1.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -414,11 +415,12 @@ def explain_next_step(trainer) -> StepExplanation:
     lr = t._learning_rate if t._plain else t.current_learning_rate
     idx = np.arange(n) if full else t._epoch_batches()[0]
     n_updates = 1 if full else math.ceil(n / t.batch_size)
-    after = copy.deepcopy(trainer)
-    after.step(1)
-    epoch_end = (after.net.weights, after.net.biases)
-    divergence = after.divergence.message if after.divergence is not None else None
-    return _explain_update(
+    if full:
+        epoch_end = None  # one update: the epoch ends where it does (unless it diverges)
+        divergence = None
+    else:
+        epoch_end, divergence = _after_one_step(trainer)
+    explanation = _explain_update(
         net,
         t._inputs[idx],
         t.X[idx],
@@ -443,6 +445,28 @@ def explain_next_step(trainer) -> StepExplanation:
         epoch_end=epoch_end,
         divergence=divergence,
     )
+    if full and not _finite_step(explanation):
+        # The trainer undoes a step whose loss or parameters are not finite: show what it does.
+        (end_w, end_b), divergence = _after_one_step(trainer)
+        explanation = dataclasses.replace(
+            explanation,
+            epoch_end_weights=frozen_copies(end_w),
+            epoch_end_biases=frozen_copies(end_b),
+            divergence=divergence,
+        )
+    return explanation
+
+
+def _after_one_step(trainer):
+    after = copy.deepcopy(trainer)
+    after.step(1)
+    message = after.divergence.message if after.divergence is not None else None
+    return (after.net.weights, after.net.biases), message
+
+
+def _finite_step(e: StepExplanation) -> bool:
+    arrays = list(e.new_weights) + list(e.new_biases or ())
+    return math.isfinite(e.loss_value) and all(np.isfinite(a).all() for a in arrays)
 
 
 def _explain_update(
