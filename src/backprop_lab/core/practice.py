@@ -1312,9 +1312,10 @@ class Score:
     def summary(self) -> str:
         if not self.attempts:
             return "No exercises tried yet."
+        answers = "1 answer" if self.answers == 1 else f"{self.answers} answers"
         return (
             f"{self.solved} of {self.exercises} solved ({self.first_try} at the first try, "
-            f"{self.answers} answers checked)"
+            f"{answers} checked)"
         )
 
     def to_dict(self) -> dict:

@@ -62,7 +62,7 @@ RULES = (
     "ReLU h = max(0, a), h′ = 1 if a > 0 else 0.  E = ½ Σₙ (t − P)².  "
     "Output δ = (P − t)·h′(a);  hidden δⱼ = h′(aⱼ)·Σₖ δₖ wₖⱼ;  ∂E/∂wⱼᵢ = Σₙ δⱼ hᵢ  "
     "(hᵢ = xᵢ for the first layer, 1 for a bias);  w ← w − η ∂E/∂w;  "
-    "momentum: Δw ← μ Δw − η ∂E/∂w, w ← w + Δw."
+    "momentum: v ← μ v − η ∂E/∂w, w ← w + v (v: the velocity, the previous update)."
 )
 
 
@@ -137,7 +137,7 @@ def answers_html(exercises: list[Exercise]) -> str:
     return "".join(parts)
 
 
-def network_image(exercise: Exercise, width: int = 900, height: int = 420) -> QImage:
+def network_image(exercise: Exercise, width: int = 640, height: int = 330) -> QImage:
     """The exercise's network as the practice panel draws it (given numbers, the "?")."""
     view = NetworkView()
     view.resize(width, height)
@@ -312,7 +312,7 @@ def _draw_exercise_page(
     room = height - y - rules.height - answer_height - work_min - _points(16)
     image = network_image(ex)
     if not image.isNull() and room > _points(80):
-        scale = min(width * 0.85 / image.width(), room / image.height(), 1.2 * RESOLUTION / 192)
+        scale = min(width * 0.9 / image.width(), room / image.height())
         w, h = image.width() * scale, image.height() * scale
         painter.drawImage(QRectF((width - w) / 2, y, w, h), image)
         y += h + _points(8)

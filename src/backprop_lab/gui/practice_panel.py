@@ -195,6 +195,7 @@ class PracticePanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(choose)
         layout.addLayout(kinds)
+        layout.addWidget(self._score_label)  # on top: always in sight
         layout.addWidget(line)
         layout.addWidget(self._header)
         layout.addWidget(self._question)
@@ -205,7 +206,6 @@ class PracticePanel(QWidget):
         layout.addWidget(self._feedback)
         layout.addLayout(solution_row)
         layout.addWidget(self._solution, 2)
-        layout.addWidget(self._score_label)
         for label in (self._details, self._given, self._feedback, self._score_label):
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
