@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -80,6 +80,21 @@ def solution_html(steps: list[SolutionStep], exercise: Exercise) -> str:
             f'<span class="f">{"<br>".join(lines)}</span></p>'
         )
     return "".join(parts)
+
+
+class _Compact(QWidget):
+    """Holds the network view with a small preferred size: the view takes the room there
+    is (it has the layout's stretch) instead of asking for 640 x 440 and pushing the
+    answer field and the solution out of a small window."""
+
+    def __init__(self, child: QWidget) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(child)
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 240)
 
 
 class PracticePanel(QWidget):
@@ -200,7 +215,7 @@ class PracticePanel(QWidget):
         layout.addWidget(self._header)
         layout.addWidget(self._question)
         layout.addWidget(self._details)
-        layout.addWidget(self.network_view, 3)
+        layout.addWidget(_Compact(self.network_view), 3)
         layout.addWidget(self._given)
         layout.addLayout(answer_row)
         layout.addWidget(self._feedback)
