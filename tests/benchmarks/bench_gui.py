@@ -20,7 +20,9 @@ machine in the same minute, and reported as a ratio:
 
 The QApplication is made by the app's own ``_make_application``, so the event
 dispatcher and environment measured are the ones backprop-lab runs with. The
-core is measured with one BLAS thread, as the worker trains.
+core is measured with one BLAS thread, as the worker trains, in a fresh process
+started right before and right after each run (the mean of both is the
+reference), so nothing the app does in the background can slow the reference.
 """
 
 from __future__ import annotations
@@ -96,6 +98,22 @@ def core_epochs_per_second(example: dict, seconds: float) -> float:
             n += chunk
             chunk = min(chunk * 2, 500)
         return n / (time.perf_counter() - start)
+
+
+def core_in_subprocess(hidden: tuple[int, ...] | None, n_samples: int, seconds: float) -> float:
+    """The core alone, in a fresh process: nothing of the app (its threads, its BLAS
+    settings, what its views compute in the background) can slow it down."""
+    import subprocess
+    import sys
+
+    case = "seed_case()[1]" if hidden is None else f"wide_case({hidden!r}, {n_samples})[1]"
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = (
+        f"import sys; sys.path.insert(0, {here!r}); import bench_gui as b; "
+        f"print(b.core_epochs_per_second(b.{case}, {seconds}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def open_case_in(window, case) -> None:
@@ -253,9 +271,10 @@ def main(argv: list[str] | None = None) -> int:
         if len(case) == 3:
             open_case_in(window, case)
             spin_for(0.3)
-        core_before = core_epochs_per_second(example, 2.0)
+        hidden = None if len(case) == 2 else tuple(example["net"].layer_sizes[1:-1])
+        core_before = core_in_subprocess(hidden, 1000, 2.0)
         result = window_run(window, args.seconds)
-        core_after = core_epochs_per_second(example, 2.0)
+        core_after = core_in_subprocess(hidden, 1000, 2.0)
         core = (core_before + core_after) / 2
         ratio = result["epochs_per_second"] / core
         row(f"{name}: core alone, epochs/s", f"{core:,.0f}")
@@ -295,9 +314,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def headless_row(MainWindow, args, row) -> None:
     window = MainWindow(restore_settings=False)
-    core_before = core_epochs_per_second(seed_example(), 2.0)
+    core_before = core_in_subprocess(None, 0, 2.0)
     headless = headless_epochs_per_second(window, args.headless_epochs)
-    core_after = core_epochs_per_second(seed_example(), 2.0)
+    core_after = core_in_subprocess(None, 0, 2.0)
     core = (core_before + core_after) / 2
     row("headless --epochs (seed): core alone, epochs/s", f"{core:,.0f}")
     row(
