@@ -1,4 +1,12 @@
-"""Autosave: the session is written every few minutes while it has unsaved changes.
+"""Autosave: the session is written soon after every change, off the GUI thread.
+
+A change of the session (``session.events.changed``) starts a countdown of
+:data:`AUTOSAVE_INTERVAL_MS`; when it ends, an immutable copy of the session
+(:meth:`~backprop_lab.core.session.Session.to_project`) is written on the
+background runner's thread, so the GUI never waits for the file (a 1M-epoch
+history is megabytes). When the session stops being modified (it was saved, or
+the student discarded it for New, Open or an example) the autosave is removed:
+a restart never offers a session the student threw away.
 
 Each running Backprop Lab writes its own file, ``autosave-<pid>.bplab``, in the
 platform's app-data folder (``QStandardPaths.AppLocalDataLocation``/``autosave``)
@@ -21,9 +29,10 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer, Signal
 
 from backprop_lab.core.project_file import PROJECT_SUFFIX, ProjectFileError, save_project
+from backprop_lab.gui.training.background import BackgroundRunner
 
-#: How often the session is autosaved while it has unsaved changes.
-AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
+#: At most this long after a change, the session is in its autosave (well within 30 s).
+AUTOSAVE_INTERVAL_MS = 20 * 1000
 AUTOSAVE_PREFIX = "autosave-"
 
 
@@ -87,8 +96,18 @@ def find_crashed_sessions(directory: Path | None = None) -> list[CrashedSession]
     return found
 
 
+def _write(path: Path, project) -> Path:
+    """Runs on the background thread: ``project`` is an immutable copy of the session."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_project(path, project)
+    return path
+
+
 class Autosaver(QObject):
-    """Writes ``window.project()`` every ``interval_ms`` while ``window.is_modified()``.
+    """Writes ``window.session.to_project()`` at most ``interval_ms`` after a change.
+
+    The write runs off the GUI thread; the file is removed as soon as the session
+    is no longer modified (saved or discarded) and on a clean exit.
 
     Attributes
     ----------
@@ -109,16 +128,24 @@ class Autosaver(QObject):
     ) -> None:
         super().__init__(window)
         self._window = window
+        self._session = window.session
         directory = autosave_directory() if directory is None else Path(directory)
         self.path = directory / f"{AUTOSAVE_PREFIX}{os.getpid()}{PROJECT_SUFFIX}"
         self._lock: QLockFile | None = None
+        self._started = False
         self.last_saved: _dt.datetime | None = None
         self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
         self._timer.setInterval(int(interval_ms))
-        self._timer.timeout.connect(self.save_now)
+        self._timer.timeout.connect(self._write_in_background)
+        self._runner = BackgroundRunner(self)
+        self._runner.finished.connect(self._written)
+        self._runner.failed.connect(self._write_failed)
+        self._session.events.changed.connect(self._on_changed)
+        self._session.events.modified.connect(self._on_modified)
 
     def start(self) -> None:
-        """Take this process's lock and start the timer."""
+        """Take this process's lock and autosave from now on."""
         if self._lock is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,42 +156,87 @@ class Autosaver(QObject):
             lock.setStaleLockTime(0)
             if lock.tryLock(0):
                 self._lock = lock
-        self._timer.start()
+        self._started = True
+        if self._session.modified:
+            self._timer.start()
 
     def is_active(self) -> bool:
-        """Whether the timer runs."""
-        return self._timer.isActive()
+        """Whether changes are autosaved."""
+        return self._started
 
     def interval_ms(self) -> int:
-        """Milliseconds between autosaves."""
+        """The longest time between a change and its autosave, in milliseconds."""
         return self._timer.interval()
 
+    def is_pending(self) -> bool:
+        """Whether a change waits to be written (countdown or a write in flight)."""
+        return self._timer.isActive() or self._runner.busy
+
     def save_now(self) -> bool:
-        """Write the session now if it has unsaved changes; True when a file was written."""
-        if not self._window.is_modified():
+        """Write the session now (on this thread) if it has unsaved changes; True when a
+        file was written."""
+        if not self._session.modified:
             return False
+        self._timer.stop()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            save_project(self.path, self._window.project())
+            _write(self.path, self._session.to_project())
         except (OSError, ValueError, ProjectFileError) as exc:
             self.failed.emit(f"Autosave failed: {exc}")
             return False
-        self.last_saved = _dt.datetime.now()
-        self.saved.emit(self.path)
+        self._written(self.path)
         return True
 
     def stop(self, remove: bool = True) -> None:
-        """Stop the timer; on a clean exit also delete the autosave and release the lock."""
+        """Stop autosaving; on a clean exit also delete the autosave and release the lock."""
+        self._started = False
         self._timer.stop()
+        # A write still in flight would bring the file back after it is removed.
+        self._runner.cancel()
+        self._runner.wait()
         if remove:
-            for path in (self.path,):
-                try:
-                    path.unlink()
-                except OSError:
-                    pass
+            self._remove()
         if self._lock is not None:
             self._lock.unlock()
             self._lock = None
+
+    # ------------------------------------------------------------ internals
+    def _on_changed(self, _what: str) -> None:
+        if self._started and self._session.modified and not self._timer.isActive():
+            self._timer.start()
+
+    def _on_modified(self, modified: bool) -> None:
+        if not modified:
+            # Saved, or discarded for another session: nothing here is worth recovering.
+            self._timer.stop()
+            self._runner.cancel()
+            self._remove()
+
+    def _write_in_background(self) -> None:
+        if not (self._started and self._session.modified):
+            return
+        try:
+            project = self._session.to_project()  # an immutable copy, made here
+        except ValueError as exc:
+            self.failed.emit(f"Autosave failed: {exc}")
+            return
+        self._runner.submit(_write, self.path, project)
+
+    def _written(self, path) -> None:
+        if not self._session.modified:
+            self._remove()  # saved or discarded while the write ran
+            return
+        self.last_saved = _dt.datetime.now()
+        self.saved.emit(path)
+
+    def _write_failed(self, details: str) -> None:
+        last = details.strip().splitlines()[-1] if details.strip() else "unknown error"
+        self.failed.emit(f"Autosave failed: {last}")
+
+    def _remove(self) -> None:
+        try:
+            self.path.unlink()
+        except OSError:
+            pass
 
 
 def offer_crashed_session(

@@ -115,7 +115,8 @@ class ProjectIO:
 
     # -------------------------------------------------------------- autosave
     def enable_autosave(self, interval_ms: int | None = None, directory=None) -> Autosaver:
-        """Autosave every ``interval_ms`` (3 minutes by default) while there are changes."""
+        """Autosave at most ``interval_ms`` (20 s by default) after every change, off the
+        GUI thread; the autosave is removed when the session is saved or discarded."""
         from backprop_lab.gui.autosave import AUTOSAVE_INTERVAL_MS
 
         if self.autosaver is None:
