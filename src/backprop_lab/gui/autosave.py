@@ -28,7 +28,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer, Signal
 
-from backprop_lab.core.project_file import PROJECT_SUFFIX, ProjectFileError, save_project
+from backprop_lab.core.project_file import (
+    PROJECT_SUFFIX,
+    Project,
+    ProjectFileError,
+    save_project,
+)
 from backprop_lab.gui.training.background import BackgroundRunner
 
 #: At most this long after a change, the session is in its autosave (well within 30 s).
@@ -97,7 +102,10 @@ def find_crashed_sessions(directory: Path | None = None) -> list[CrashedSession]
 
 
 def _write(path: Path, project) -> Path:
-    """Runs on the background thread: ``project`` is an immutable copy of the session."""
+    """Runs on the background thread: ``project`` is an immutable copy of the session
+    (a :class:`Project`, or the copied parts of one: checking them is done here too)."""
+    if isinstance(project, dict):
+        project = Project(**project)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_project(path, project)
     return path
@@ -215,7 +223,8 @@ class Autosaver(QObject):
         if not (self._started and self._session.modified):
             return
         try:
-            project = self._session.to_project()  # an immutable copy, made here
+            # Copies made here, in a few milliseconds; checked and written off the GUI thread.
+            project = self._session.project_parts()
         except ValueError as exc:
             self.failed.emit(f"Autosave failed: {exc}")
             return
