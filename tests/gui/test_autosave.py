@@ -112,7 +112,8 @@ def test_autosaves_only_while_modified_and_a_clean_close_removes_it(qtbot, tmp_p
     assert window.is_modified()
     qtbot.waitUntil(saver.path.exists, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: load_project(saver.path).epoch == 4, timeout=TIMEOUT)
-    assert saver.last_saved is not None
+    # The write runs off the GUI thread; its "saved" arrives through the event loop.
+    qtbot.waitUntil(lambda: saver.last_saved is not None, timeout=TIMEOUT)
     assert window.is_modified()  # an autosave is not a save: the "*" stays
     # Another start while this one runs does not take its autosave for a crash.
     assert find_crashed_sessions(tmp_path) == []
