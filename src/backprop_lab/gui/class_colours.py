@@ -60,12 +60,13 @@ def class_rgba(targets: npt.ArrayLike) -> npt.NDArray[np.uint8]:
     return rgba
 
 
-def class_map_rgba(outputs: npt.ArrayLike) -> npt.NDArray[np.uint8]:
+def class_map_rgba(outputs: npt.ArrayLike, discrete: bool = False) -> npt.NDArray[np.uint8]:
     """The decision map for outputs of shape (rows, columns, K): RGBA per grid point.
 
     Each point gets its most likely class's colour, mixed into white in
     proportion to how far that class's output is above the 1 / K of a
-    network that cannot tell the classes apart. Non-finite outputs are grey.
+    network that cannot tell the classes apart (``discrete``: every point at
+    full map strength, only the class picked). Non-finite outputs are grey.
     """
     values = np.asarray(outputs, dtype=np.float64)
     k = values.shape[-1]
@@ -75,6 +76,8 @@ def class_map_rgba(outputs: npt.ArrayLike) -> npt.NDArray[np.uint8]:
         winner = np.argmax(safe, axis=-1)
         top = np.take_along_axis(safe, winner[..., None], axis=-1)[..., 0]
     sureness = np.clip((top - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0)
+    if discrete:
+        sureness = np.ones_like(sureness)
     colour = CLASS_COLOURS[winner % len(CLASS_COLOURS)]
     mix = (MAP_STRENGTH * sureness)[..., None]
     rgb = 255.0 - mix * (255.0 - colour)

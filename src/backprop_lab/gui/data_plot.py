@@ -33,6 +33,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -165,6 +166,9 @@ class DataPlot(QWidget):
     point_added = Signal(object)
     point_removed = Signal(int)
     point_moved = Signal(int, object)
+    #: Playground's toggles changed (the View menu follows).
+    discretize_changed = Signal(bool)
+    show_test_changed = Signal(bool)
 
     def __init__(
         self, train: Dataset, test: Dataset | None = None, parent: QWidget | None = None
@@ -227,6 +231,18 @@ class DataPlot(QWidget):
         self.target_spin.setValue(1.0)
         self.target_spin.setToolTip("The target value of points added by clicking")
         self.new_point_label = QLabel("New points:")
+        self._discretize = False
+        self._show_test = True
+        self.discretize_box = QCheckBox("Discretize output")
+        self.discretize_box.setToolTip(
+            "Colour the background by the class the network picks (output ≥ 0.5, or the "
+            "largest output), without the shades of how sure it is"
+        )
+        self.discretize_box.toggled.connect(self.set_discretize)
+        self.show_test_box = QCheckBox("Show test data")
+        self.show_test_box.setChecked(True)
+        self.show_test_box.setToolTip("Show the test samples (hollow squares)")
+        self.show_test_box.toggled.connect(self.set_show_test)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #555555;")
@@ -240,10 +256,17 @@ class DataPlot(QWidget):
         controls.addWidget(self.output_label)
         controls.addWidget(self.output_combo)
         controls.addStretch(1)
+        # Playground's toggles in a row of their own: the column is narrow.
+        toggles = QHBoxLayout()
+        toggles.setContentsMargins(0, 0, 0, 0)
+        toggles.addWidget(self.discretize_box)
+        toggles.addWidget(self.show_test_box)
+        toggles.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)
         layout.addWidget(self.stack, 1)
+        layout.addLayout(toggles)
         layout.addWidget(self.hint)
         self.set_data(train, test)
         call_when_shown(self, self._on_shown)
@@ -284,6 +307,41 @@ class DataPlot(QWidget):
         )
         targets[self.output_index()] = value
         return targets
+
+    def discretize(self) -> bool:
+        """True when the map shows the picked class only (Playground's "discretize output")."""
+        return self._discretize
+
+    def set_discretize(self, on: bool) -> None:
+        """Show the class the network picks at every point, not how sure it is."""
+        on = bool(on)
+        if on != self.discretize_box.isChecked():
+            self.discretize_box.setChecked(on)  # comes back here through toggled
+            return
+        if on == self._discretize:
+            return
+        self._discretize = on
+        self._render_network()
+        self.discretize_changed.emit(on)
+
+    def show_test(self) -> bool:
+        """True when the test samples are drawn."""
+        return self._show_test
+
+    def set_show_test(self, on: bool) -> None:
+        """Show or hide the test samples (they stay in the data and the test loss)."""
+        on = bool(on)
+        if on != self.show_test_box.isChecked():
+            self.show_test_box.setChecked(on)
+            return
+        if on == self._show_test:
+            return
+        self._show_test = on
+        self.test_scatter.setVisible(on)
+        self.show_test_changed.emit(on)
+
+    def _discretized(self) -> bool:
+        return self._discretize and self.is_classification()
 
     def heatmap_values(self) -> np.ndarray | None:
         """The values shown as the decision map (what is passed to the image), or None.
@@ -330,6 +388,8 @@ class DataPlot(QWidget):
         self.output_label.setVisible(multiple_outputs)
         classification = self.is_classification()
         self.class_combo.setVisible(classification)
+        self.discretize_box.setEnabled(classification)
+        self.show_test_box.setEnabled(test is not None and test.n_samples > 0)
         self.target_spin.setVisible(not classification and self.mode() == "plane")
         self.new_point_label.setVisible(self.mode() == "plane")
         self._update_grid()
@@ -530,9 +590,12 @@ class DataPlot(QWidget):
                 values = decision_map(net, grid)  # every class's output
                 self._map_values = values
                 self.map_image.setLookupTable(None)
-                self.map_image.setImage(class_colours.class_map_rgba(values), levels=None)
+                rgba = class_colours.class_map_rgba(values, discrete=self._discretized())
+                self.map_image.setImage(rgba, levels=None)
             else:
                 values = decision_map(net, grid)[:, :, self.output_index()]
+                if self._discretized():
+                    values = (values >= 0.5).astype(values.dtype)  # the picked class, 0 or 1
                 self._map_values = values
                 centre, half = self._colour_range()
                 image, levels = _image_and_levels(values, centre, half)

@@ -171,6 +171,11 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         from .practice_panel import install_practice
 
         self.practice = install_practice(self)
+        from .view_toggles import install_view_toggles
+
+        self.discretize_action, self.show_test_action = install_view_toggles(
+            self, self.data_tools.plot
+        )
         self.arrange_docks()
         if restore_settings:
             self.restore_settings()
