@@ -40,10 +40,12 @@ def test_output_weight_shows_design_gradient(panel):
     panel.set_digits(9)
     panel.show_parameter(ParameterRef(2, 0, 0))
     text = panel.plain_text()
-    assert "∂E/∂w1(3) = −0.138684574" in text
+    assert "∂E/∂w₁₁⁽³⁾ = −0.138684574" in text
     assert "summed over the 3 samples" in text
-    assert "w1(3) ← 0.1 − 1 × −0.138684574 = 0.238684574" in text
-    assert "δ(3) = (P − t) · h′(a(3))" in text
+    assert "new w₁₁⁽³⁾ = 0.1 − (−0.138684574) = 0.238684574" in text
+    # half SSE with a sigmoid output: the product with σ′, numbers substituted.
+    assert "δ⁽³⁾ = ∂E/∂P × σ′(a⁽³⁾)" in text
+    assert "δ⁽³⁾ = (−0.45954895) × 0.248363713 = −0.114135283" in text
 
 
 def test_hidden_weight_shows_every_term_of_the_delta_sum(panel, controller):
@@ -55,27 +57,30 @@ def test_hidden_weight_shows_every_term_of_the_delta_sum(panel, controller):
         assert s.delta == grads.deltas[1][n, 1]
         assert s.factor == trace.activations[0][n, 0]
         line = (
-            f"∂En/∂w21(2) = δ2(2) · h(a1(1)) = {format_number(s.delta)} × "
+            f"∂En/∂w₂₁⁽²⁾ = δ₂⁽²⁾ · h(a₁⁽¹⁾) = {format_number(s.delta)} × "
             f"{format_number(s.factor)} = {format_number(s.gradient)}"
         )
         assert line in text
-        assert f"δ2(2) = h′(a2(2)) · Σ = {format_number(s.derivative)}" in text
+        last = s.delta_explanation.equations[-1]
+        assert last.check() and last.value == s.delta
+        assert last.substituted(4) in text
     assert terms.total == grads.weights[1][0, 1]
-    assert f"∂E/∂w21(2) = {format_number(terms.total)}" in text
+    assert f"∂E/∂w₂₁⁽²⁾ = {format_number(terms.total)}" in text
 
 
 def test_one_sample_and_biases(qtbot, panel, controller):
     panel.set_sample(1)
     panel.show_parameter(ParameterRef(0, 1, 2))
     assert [s.sample for s in panel.terms().samples] == [1]
-    assert "Sample n = 1" in panel.plain_text() and "Sample n = 0" not in panel.plain_text()
+    # Row 1 is the post's sample 2: everything is counted from 1.
+    assert "Sample 2" in panel.plain_text() and "Sample 1\n" not in panel.plain_text()
     controller.set_architecture([2], "sigmoid", True, "xavier", 0)  # emits network_reset
     # W1[1,2] no longer exists in a 2-2-1 network: the panel forgets it.
     assert panel.parameter() is None
     panel.show_parameter(ParameterRef(0, None, 1))
     _trace, grads = core_gradients(controller)
     assert panel.terms().samples[0].gradient == grads.deltas[0][1, 1]
-    assert "∂En/∂b2(1) = δ2(1)" in panel.plain_text()
+    assert "∂En/∂b₂⁽¹⁾ = δ₂⁽¹⁾" in panel.plain_text()
 
 
 def test_mistakes_are_marked_and_change_the_numbers(qtbot, panel, controller):

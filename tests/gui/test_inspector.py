@@ -51,7 +51,7 @@ def test_selecting_a_weight_shows_its_chain_rule(main_window, inspector):
     main_window.network_view.select(ParameterRef(2, 0, 0))
     assert inspector.chain_rule.parameter() == ParameterRef(2, 0, 0)
     inspector.chain_rule.set_digits(9)
-    assert "∂E/∂w1(3) = −0.138684574" in inspector.chain_rule.plain_text()
+    assert "∂E/∂w₁₁⁽³⁾ = −0.138684574" in inspector.chain_rule.plain_text()
 
 
 def test_colour_mode_reaches_the_weight_table(main_window, inspector):

@@ -53,7 +53,8 @@ def test_forward_shows_a_and_h_on_the_nodes(stepper, network_view):
     assert texts[1][0] == f"a={a:.4g}\nh={h:.4g}"
     assert texts[2] == ["", "", ""]
     rows = stepper.table_rows()
-    assert rows[0][:2] == ["0", "0"] and float(rows[0][3]) == pytest.approx(h, abs=1e-6)
+    # Samples and units are counted from 1.
+    assert rows[0][:2] == ["1", "1"] and float(rows[0][3]) == pytest.approx(h, abs=1e-6)
 
 
 def test_backward_shows_deltas_from_output_towards_input(stepper, network_view, controller):
@@ -93,8 +94,8 @@ def test_update_shows_old_change_and_new_on_every_edge(stepper, network_view):
     assert set(edges) == {ParameterRef(2, k, 0) for k in range(3)}
     assert edges[ParameterRef(2, 0, 0)] == "0.1 + 0.1387 = 0.2387"
     rows = stepper.table_rows()
-    assert stepper.table_headers() == ["parameter", "old", "Δ = −η·∂E/∂w", "new"]
-    assert rows[0] == ["w₁₁⁽³⁾", "0.1", "0.1386846", "0.2386846"]
+    assert stepper.table_headers() == ["parameter", "old", "g = ∂E/∂w", "Δ = −η·∂E/∂w", "new"]
+    assert rows[0] == ["w₁₁⁽³⁾", "0.1", "−0.1386846", "0.1386846", "0.2386846"]
     assert stepper._step_button.text() == "Apply update"
 
 
@@ -123,7 +124,7 @@ def test_one_sample_step_goes_through_set_parameters(qtbot, stepper, controller,
     for got, expected in zip(snap.weights, e.new_weights, strict=True):
         np.testing.assert_array_equal(got, expected)
     assert network_view.highlighted_layer() is None and network_view.edge_texts() is None
-    assert "sample 2" in stepper.status_text()
+    assert "sample 3" in stepper.status_text()  # row 2, counted from 1
 
 
 def test_mistakes_are_part_of_the_explained_step(qtbot, stepper, controller):

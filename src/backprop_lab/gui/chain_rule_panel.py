@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from backprop_lab.core.inspect import ChainRuleTerms, StepExplanation, chain_rule_terms
-from backprop_lab.core.losses import get_loss
+from backprop_lab.core.naming import parameter_name, sample_label
 from backprop_lab.core.snapshot import ParameterRef
 from backprop_lab.gui.phase_stepper import explain_current, format_number, sample_labels
 from backprop_lab.gui.steady import call_when_shown, is_shown
@@ -41,6 +41,8 @@ STYLE = """
   .eq { font-family: serif; font-size: 115%; margin: 2px 0 2px 12px; }
   .num { font-family: monospace; }
   .mistake { color: #b00020; }
+  .caveat { color: #8a5a00; }
+  .note { color: #666666; }
   .total { font-weight: bold; }
   h3 { margin-bottom: 2px; }
   table.terms td { padding: 0 8px; font-family: monospace; text-align: right; }
@@ -54,16 +56,25 @@ def letter(layer: int) -> str:
     return UNIT_LETTERS[layer] if layer < len(UNIT_LETTERS) else f"u{layer}"
 
 
+_SUB = str.maketrans("0123456789,ijkmprsuv", "₀₁₂₃₄₅₆₇₈₉,ᵢⱼₖₘₚᵣₛᵤᵥ")
+_SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+
+
 def _sup(layer: int) -> str:
-    return f"<sup>({layer})</sup>"
+    return f"({layer})".translate(_SUP)
 
 
 def _sub(text: str) -> str:
-    return f"<sub>{text}</sub>" if text else ""
+    return text.translate(_SUB)
 
 
 class Notation:
-    """Symbols of the seed post for one network (units counted from 1, as in the post)."""
+    """Symbols of the seed post for one network, spelled as the core spells them.
+
+    Units count from 1; a lone output unit has no index (``δ⁽³⁾``), as in
+    :mod:`backprop_lab.core.inspect`; weights always carry both indices, target
+    first, like :func:`~backprop_lab.core.naming.parameter_name` (``w₁₂⁽³⁾``).
+    """
 
     def __init__(self, layer_sizes) -> None:
         self.sizes = list(layer_sizes)
@@ -73,56 +84,86 @@ class Notation:
         """Subscript: a letter (unit None) or a 1-based number; none for a lone output."""
         if layer == self.L and self.sizes[layer] == 1:
             return ""
-        return letter(layer) if unit is None else str(unit + 1)
+        return _sub(letter(layer) if unit is None else str(unit + 1))
+
+    def _weight_index(self, layer: int, unit: int | None) -> str:
+        if unit is None:
+            return "1" if layer == self.L and self.sizes[layer] == 1 else letter(layer)
+        return str(unit + 1)
 
     def a(self, layer: int, unit: int | None) -> str:
-        return f"a{_sub(self.index(layer, unit))}{_sup(layer)}"
+        return f"a{self.index(layer, unit)}{_sup(layer)}"
 
     def h(self, layer: int, unit: int | None) -> str:
         """h(a_j(l)), or x_i for the input layer."""
         if layer == 0:
-            return f"x{_sub(self.index(0, unit))}"
+            return f"x{self.index(0, unit)}"
         return f"h({self.a(layer, unit)})"
 
     def delta(self, layer: int, unit: int | None) -> str:
-        return f"δ{_sub(self.index(layer, unit))}{_sup(layer)}"
+        return f"δ{self.index(layer, unit)}{_sup(layer)}"
 
     def w(self, layer: int, target: int | None, source: int | None) -> str:
-        """w_kj(l): ``target`` in ``layer``, ``source`` in ``layer - 1``."""
-        t = self.index(layer, target)
-        s = self.index(layer - 1, source)
-        return f"w{_sub(t + s)}{_sup(layer)}"
+        """w_kj(l): ``target`` in ``layer``, ``source`` in ``layer - 1`` (both indices)."""
+        t = self._weight_index(layer, target)
+        s = self._weight_index(layer - 1, source)
+        sep = "," if len(t) > 1 or (len(s) > 1 and t.isdigit() and s.isdigit()) else ""
+        return f"w{_sub(t + sep + s)}{_sup(layer)}"
 
     def b(self, layer: int, target: int | None) -> str:
-        return f"b{_sub(self.index(layer, target))}{_sup(layer)}"
+        t = self._weight_index(layer, target)
+        return f"b{_sub(t)}{_sup(layer)}"
 
 
 def _n(value: float, digits: int) -> str:
     return f'<span class="num">{html.escape(format_number(value, digits))}</span>'
 
 
+def _eq(equation, digits: int, cls: str = "eq") -> str:
+    """An Equation of the core: its formula, then its numbers (one line each)."""
+    formula = html.escape(equation.formula)
+    numbers = html.escape(equation.substituted(digits))
+    note = (
+        f' &nbsp;<small class="note">({html.escape(equation.note)})</small>'
+        if equation.note
+        else ""
+    )
+    if numbers == formula:
+        return f'<p class="{cls}">{formula}{note}</p>'
+    return f'<p class="{cls}">{formula}{note}</p><p class="{cls} num">&nbsp;&nbsp;{numbers}</p>'
+
+
+#: The general form of the output δ for each kind of explanation the core gives.
+_OUTPUT_DELTA_FORMS = {
+    "simplified": "δ = (P − t) / N",
+    "product": "δ = ∂E/∂P · h′(a)",
+    "softmax_jacobian": "δ<sub>k</sub> = P<sub>k</sub> (g<sub>k</sub> − Σ<sub>j</sub> "
+    "g<sub>j</sub> P<sub>j</sub>), g = ∂E/∂P",
+}
+
+
 def render_chain_rule(terms: ChainRuleTerms, explanation: StepExplanation, digits: int = 4) -> str:
-    """The panel's HTML for one parameter."""
+    """The panel's HTML for one parameter: every number is the core's (see core.inspect)."""
     ref = terms.ref
     m = terms.layer
     N = Notation(explanation.layer_sizes)
     t_unit = ref.target
     s_unit = ref.source
-    act_name = explanation.activation_names[m - 1]
     mistakes = terms.mistakes
     parts = [STYLE]
-    # ---- heading
-    if ref.is_bias:
-        symbol, general = N.b(m, t_unit), N.b(m, None)
-        where = f"the bias of unit {t_unit + 1} of layer {m}"
-    else:
-        symbol, general = N.w(m, t_unit, s_unit), N.w(m, None, None)
-        where = f"from unit {s_unit + 1} of layer {m - 1} to unit {t_unit + 1} of layer {m}"
-    parts.append(f"<h3>{html.escape(ref.name)} = {symbol} &nbsp;<small>({where})</small></h3>")
+    # ---- heading: the one name of the parameter, and where it sits
+    symbol = html.escape(terms.name or parameter_name(ref))
+    general = N.b(m, None) if ref.is_bias else N.w(m, None, None)
+    parts.append(f"<h3>{symbol} &nbsp;<small>({html.escape(terms.description)})</small></h3>")
     parts.append(
-        "<p><small>Units are counted from 1 as in the post (the name "
-        f"{html.escape(ref.name)} counts from 0).</small></p>"
+        "<p><small>Everything is counted from 1 as in the post: w<sub>kj</sub><sup>(l)</sup> "
+        "is the weight into unit k of layer l from unit j of layer l − 1; samples are "
+        "1 to N.</small></p>"
     )
+    if terms.caveat:
+        parts.append(f'<p class="caveat">{html.escape(terms.caveat)}</p>')
+    if explanation.divergence:
+        parts.append(f'<p class="mistake">{html.escape(explanation.divergence)}</p>')
     # ---- the general equations
     if terms.factor_kind == "bias":
         factor_symbol = "1"
@@ -133,12 +174,13 @@ def render_chain_rule(terms: ChainRuleTerms, explanation: StepExplanation, digit
     grad_general = f"∂E/∂{general} = Σ<sub>n</sub> {N.delta(m, None)}"
     grad_general += "" if terms.factor_kind == "bias" else f" · {factor_symbol}"
     parts.append(f'<p class="eq">{grad_general}</p>')
+    first = terms.samples[0].delta_explanation if terms.samples else None
     if terms.is_output_layer:
-        parts.append(
-            f'<p class="eq">{N.delta(m, None)} = ∂E/∂P · h′({N.a(m, None)})'
-            + (" = −(t − P) · σ′(a)" if explanation.loss == "half_sse" else "")
-            + "</p>"
-        )
+        if first is not None and first.text:  # the form that applies, and why
+            parts.append(f'<p class="eq">{html.escape(first.text)}</p>')
+        else:
+            form = _OUTPUT_DELTA_FORMS.get(first.kind if first else "", "δ = ∂E/∂P · h′(a)")
+            parts.append(f'<p class="eq">{form}</p>')
     else:
         nxt = letter(m + 1) if not (m + 1 == N.L and N.sizes[-1] == 1) else ""
         sum_index = f"<sub>{nxt}</sub>" if nxt else ""
@@ -159,63 +201,14 @@ def render_chain_rule(terms: ChainRuleTerms, explanation: StepExplanation, digit
     # ---- per sample
     samples = terms.samples
     shown = samples[:MAX_SAMPLES_SHOWN]
-    loss = get_loss(explanation.loss)
     for s in shown:
-        r = explanation.sample_indices.index(s.sample)
-        parts.append(f"<p><b>Sample n = {s.sample}</b></p>")
+        parts.append(f"<p><b>{html.escape(sample_label(s.sample).capitalize())}</b></p>")
         d_sym = N.delta(m, t_unit)
-        if terms.is_output_layer:
-            P = s.activation
-            t = float(explanation.targets[r, t_unit])
-            if s.derivative is None:
-                norm = f"{loss.normaliser(*explanation.targets.shape):g}"
-                parts.append(
-                    f'<p class="eq">{d_sym} = (P − t) / {norm} = ({_n(P, digits)} − '
-                    f"{_n(t, digits)}) / {norm} = {_n(s.delta, digits)}</p>"
-                )
-            else:
-                if loss.name == "half_sse":
-                    first = f"({_n(P, digits)} − {_n(t, digits)})"
-                    symbolic = "(P − t)"
-                else:
-                    first = _n(s.output_error, digits)
-                    symbolic = "∂E/∂P"
-                parts.append(
-                    f'<p class="eq">{d_sym} = {symbolic} · h′({N.a(m, t_unit)}) = '
-                    f"{first} × {_n(s.derivative, digits)} = {_n(s.delta, digits)}</p>"
-                )
-                if act_name == "sigmoid":
-                    parts.append(
-                        f'<p class="eq"><small>h′(a) = P (1 − P) with P = {_n(P, digits)}'
-                        "</small></p>"
-                    )
-        else:
-            rows = "".join(
-                f"<tr><td>{N.delta(m + 1, term.next_unit)} {N.w(m + 1, term.next_unit, t_unit)}"
-                f"</td><td>{_n(term.delta, digits)}</td><td>×</td><td>{_n(term.weight, digits)}"
-                f"</td><td>=</td><td>{_n(term.product, digits)}</td></tr>"
-                for term in s.delta_sum_terms
-            )
-            parts.append(
-                '<table class="terms"><tr><th>term</th><th>δ</th><th></th><th>w</th>'
-                f"<th></th><th>product</th></tr>{rows}"
-                f"<tr><td>Σ</td><td></td><td></td><td></td><td>=</td>"
-                f"<td>{_n(s.delta_sum, digits)}</td></tr></table>"
-            )
-            h_arg = f"h′({N.a(m, t_unit)})"
-            deriv_note = ""
-            if act_name == "sigmoid":
-                source = "a" if mistakes.derivative_of_pre_activation else "h(a)"
-                value = s.pre_activation if mistakes.derivative_of_pre_activation else s.activation
-                cls = ' class="mistake"' if mistakes.derivative_of_pre_activation else ""
-                deriv_note = (
-                    f'<p class="eq"><small{cls}>h′ = {source}·(1 − {source}) with '
-                    f"{source} = {_n(value, digits)}</small></p>"
-                )
-            parts.append(
-                f'<p class="eq">{d_sym} = {h_arg} · Σ = {_n(s.derivative, digits)} × '
-                f"{_n(s.delta_sum, digits)} = {_n(s.delta, digits)}</p>" + deriv_note
-            )
+        if s.delta_explanation is not None:
+            for equation in s.delta_explanation.equations:
+                parts.append(_eq(equation, digits))
+        else:  # pragma: no cover - the core always explains the delta
+            parts.append(f'<p class="eq">{d_sym} = {_n(s.delta, digits)}</p>')
         if terms.factor_kind == "bias":
             parts.append(
                 f'<p class="eq">∂E<sub>n</sub>/∂{symbol} = {d_sym} = {_n(s.gradient, digits)}</p>'
@@ -223,6 +216,8 @@ def render_chain_rule(terms: ChainRuleTerms, explanation: StepExplanation, digit
         else:
             if terms.factor_kind == "pre_activation":
                 f_sym = N.a(m - 1, s_unit)
+            elif m == 1 and explanation.input_labels is not None:
+                f_sym = html.escape(str(explanation.input_labels[s_unit]))
             else:
                 f_sym = N.h(m - 1, s_unit)
             parts.append(
@@ -235,22 +230,35 @@ def render_chain_rule(terms: ChainRuleTerms, explanation: StepExplanation, digit
             f"<p><i>… and {len(samples) - len(shown)} more samples (choose one above to see it)."
             "</i></p>"
         )
-    # ---- total and update
-    over = (
-        f"summed over the {len(samples)} samples"
-        if explanation.sample is None and len(samples) > 1
-        else f"for sample {explanation.sample_indices[0]}"
-        if len(explanation.sample_indices) == 1
-        else "of the batch"
-    )
+    # ---- total and the optimiser's update
+    if explanation.sample is not None or len(explanation.sample_indices) == 1:
+        over = f"for {sample_label(explanation.sample_indices[0])}"
+    elif explanation.n_updates > 1:
+        over = f"summed over the {len(samples)} samples of the first minibatch"
+    else:
+        over = f"summed over the {len(samples)} samples"
+    penalty = terms.penalty_gradient
+    data_part = "" if not penalty else " of the data loss"
     parts.append(
-        f'<p class="eq total">∂E/∂{symbol} = {_n(terms.total, digits)} &nbsp;<small>({over})'
-        "</small></p>"
+        f'<p class="eq total">∂E/∂{symbol}{data_part} = {_n(terms.data_gradient, digits)} '
+        f"&nbsp;<small>({over})</small></p>"
     )
-    parts.append(
-        f'<p class="eq">{symbol} ← {_n(terms.value, digits)} − {explanation.learning_rate:g} × '
-        f"{_n(terms.total, digits)} = {_n(terms.new_value, digits)}</p>"
-    )
+    update = terms.update_explanation
+    if update is not None:
+        parts.append(f"<p><b>The update: {html.escape(update.label)}</b></p>")
+        for equation in update.equations:
+            parts.append(_eq(equation, digits))
+        if explanation.n_updates > 1:
+            parts.append(
+                f'<p class="eq total">After the whole Step ({explanation.n_updates} updates): '
+                f"{symbol} = {_n(update.epoch_end_value, digits)}</p>"
+            )
+    else:  # pragma: no cover - the core always explains the update
+        parts.append(
+            f'<p class="eq">{symbol} ← {_n(terms.value, digits)} − '
+            f"{explanation.learning_rate:g} × {_n(terms.total, digits)} = "
+            f"{_n(terms.new_value, digits)}</p>"
+        )
     return "".join(parts)
 
 

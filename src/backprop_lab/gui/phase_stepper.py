@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from backprop_lab.core.inspect import Phase, StepExplanation, explain_snapshot
+from backprop_lab.core.inspect import Phase, StepExplanation, explain_snapshot, explain_step
+from backprop_lab.core.naming import parameter_name, sample_label
 from backprop_lab.core.snapshot import ParameterRef
 
 #: The most table rows drawn for one phase (the CSV export has every number).
@@ -43,6 +44,30 @@ def format_number(value: float, digits: int = 4) -> str:
     return f"{value:.{digits}g}".replace("-", "\u2212")
 
 
+def optimizer_label(name: str) -> str:
+    """``"plain gradient descent"``, ``"momentum"``, ``"Adam"``, ... for messages."""
+    return {
+        "sgd": "plain gradient descent",
+        "momentum": "momentum",
+        "nesterov": "Nesterov momentum",
+        "rmsprop": "RMSprop",
+        "adam": "Adam",
+    }.get(name, name)
+
+
+def update_header(e: StepExplanation) -> str:
+    """The update column's heading: the rule the optimiser applies."""
+    regularised = bool(e.l1 or e.l2)
+    g = "g" if regularised else "∂E/∂w"
+    return {
+        "sgd": f"Δ = −η·{g}",
+        "momentum": "Δ = v = μv − η·g",
+        "nesterov": "Δ = μv − η·g",
+        "rmsprop": "Δ = −η·g/(√s + ε)",
+        "adam": "Δ = −η·m̂/(√v̂ + ε)",
+    }.get(e.optimizer, "Δ")
+
+
 def signed_change(value: float, digits: int = 4) -> str:
     """``+ 0.1387`` or ``− 0.0012``: a change written as an addition."""
     sign = "\u2212" if value < 0 else "+"
@@ -50,23 +75,47 @@ def signed_change(value: float, digits: int = 4) -> str:
 
 
 def explain_current(controller, sample: int | None = None) -> StepExplanation:
-    """Explain the step the controller's network would take now (current mistakes included)."""
+    """Explain the step the controller's network would take now (current mistakes included).
+
+    For the whole batch of the live network this is exactly the next Step, asked
+    of the training worker's own trainer (its optimiser state, learning-rate
+    schedule and minibatch shuffling). For one sample, or a rewound epoch, it
+    is one update from the shown weights with the optimiser's state at zero
+    (the state of a past epoch is not kept).
+    """
+    session = getattr(controller, "session", None)
+    ask_worker = getattr(controller, "explain_next_step", None)
+    if sample is None and ask_worker is not None and session is not None and session.is_live:
+        return ask_worker()
     snapshot = controller.current_snapshot()
     train, _test = controller.dataset()
     settings = controller.settings()
-    return explain_snapshot(
-        snapshot,
-        np.asarray(train.inputs, dtype=np.float64),
-        np.asarray(train.targets, dtype=np.float64),
-        settings["loss"],
-        settings["learning_rate"],
-        mistakes=controller.mistakes(),
+    X = np.asarray(train.inputs, dtype=np.float64)
+    T = np.asarray(train.targets, dtype=np.float64)
+    if session is None:
+        return explain_snapshot(
+            snapshot, X, T, settings["loss"], settings["learning_rate"],
+            mistakes=controller.mistakes(), sample=sample,
+        )  # fmt: skip
+    trainer = session.make_trainer(session.network(snapshot))
+    trainer.epoch = int(snapshot.epoch)  # the schedule's learning rate of the next epoch
+    return explain_step(
+        trainer.net,
+        X,
+        T,
+        trainer.loss,
+        trainer.current_learning_rate,
+        mistakes=trainer.mistakes,
         sample=sample,
+        optimizer=trainer.optimizer,
+        hyperparameters=dict(trainer.hyperparameters),
+        l1=trainer.l1,
+        l2=trainer.l2,
     )
 
 
 def sample_labels(controller) -> list[str]:
-    """``"sample 0: x = (0.667, 1), t = (1)"`` for every training sample."""
+    """``"sample 1: x = (0.667, 1), t = (1)"`` for every training sample (counted from 1)."""
     train, _ = controller.dataset()
     X = np.asarray(train.inputs, dtype=np.float64).reshape(len(train.inputs), -1)
     T = np.asarray(train.targets, dtype=np.float64).reshape(len(train.targets), -1)
@@ -74,7 +123,7 @@ def sample_labels(controller) -> list[str]:
     for n, (x, t) in enumerate(zip(X, T, strict=True)):
         xs = ", ".join(format_number(v, 3) for v in x[:4]) + (", …" if x.size > 4 else "")
         ts = ", ".join(format_number(v, 3) for v in t[:3]) + (", …" if t.size > 3 else "")
-        labels.append(f"sample {n}: x = ({xs}), t = ({ts})")
+        labels.append(f"{sample_label(n)}: x = ({xs}), t = ({ts})")
     return labels
 
 
@@ -321,35 +370,26 @@ class PhaseStepper(QWidget):
                 "The network changed meanwhile; press Step phase to start again."
             )
             return
-        settings = self._controller.settings()
-        batch_size = settings.get("batch_size")
-        plain_full_batch = (
-            e.sample is None
-            and (batch_size is None or batch_size >= e.n_samples)
-            and float(settings.get("momentum", 0.0)) == 0.0
-        )
         self._applying = True
         try:
-            if plain_full_batch:
+            if e.sample is None:
+                # The walk explained the next Step (worker's trainer): Step does it.
                 self._controller.step(1)
+                updates = (
+                    f"its {e.n_updates} minibatch updates" if e.n_updates > 1 else "its update"
+                )
                 message = (
-                    "Update applied as one epoch of training (Step): "
-                    "W ← W − learning_rate · ∂E/∂W for every layer at once."
+                    f"Applied as the next Step (epoch {e.epoch}, {updates}, "
+                    f"{optimizer_label(e.optimizer)})."
                 )
             else:
                 self._controller.set_parameters(
                     list(e.new_weights), None if e.new_biases is None else list(e.new_biases)
                 )
-                if e.sample is not None:
-                    message = (
-                        f"Update for sample {e.sample} applied to the weights "
-                        "(one online-learning step; the epoch counter does not move)."
-                    )
-                else:
-                    message = (
-                        "Update applied as one plain full-batch gradient step (the app's "
-                        "minibatch or momentum settings were not used; the epoch does not move)."
-                    )
+                message = (
+                    f"Update for {sample_label(e.sample)} applied to the weights "
+                    "(one online-learning step; the epoch counter does not move)."
+                )
         except ValueError as exc:
             self._applying = False
             self._status_label.setText(f"Could not apply the update: {exc}")
@@ -412,6 +452,7 @@ class PhaseStepper(QWidget):
             "output towards the input, Update changes each layer's weights."
         )
         self._step_button.setText("Step phase")
+        self._note_label.setText(DELTA_NOTE)
         self._set_table([], [])
         view = self._network_view
         if view is not None:
@@ -425,9 +466,29 @@ class PhaseStepper(QWidget):
         if e is None or phase is None:
             return
         total = len(e.phases)
-        which = "the whole batch" if e.sample is None else f"sample {e.sample}"
+        which = "the whole batch" if e.sample is None else sample_label(e.sample)
         self._phase_label.setText(f"Phase {self._index + 1} of {total}: {phase.title} ({which})")
-        self._description_label.setText(phase.description)
+        description = phase.description
+        if phase.kind == "update":
+            description += (
+                f" Epoch {e.epoch}: {optimizer_label(e.optimizer)}, η = "
+                f"{format_number(e.learning_rate, 6)}"
+                + (
+                    f" (η₀ = {format_number(e.base_learning_rate, 6)}, {e.schedule} schedule)"
+                    if e.base_learning_rate is not None and e.learning_rate != e.base_learning_rate
+                    else ""
+                )
+                + (f", L1 = {e.l1:g}" if e.l1 else "")
+                + (f", L2 = {e.l2:g}" if e.l2 else "")
+                + "."
+            )
+        self._description_label.setText(description)
+        notes = [DELTA_NOTE]
+        if e.minibatch_caveat:
+            notes.append(e.minibatch_caveat)
+        if e.divergence:
+            notes.append(e.divergence)
+        self._note_label.setText(" ".join(notes))
         last = self._index + 1 == total
         self._step_button.setText("Apply update" if last else "Step phase")
         if phase.kind == "forward":
@@ -472,9 +533,14 @@ class PhaseStepper(QWidget):
         for r, n in enumerate(e.sample_indices):
             for unit in range(a.shape[1]):
                 rows.append(
-                    [str(n), str(unit), format_number(a[r, unit], 6), format_number(h[r, unit], 6)]
+                    [
+                        str(n + 1),
+                        str(unit + 1),
+                        format_number(a[r, unit], 6),
+                        format_number(h[r, unit], 6),
+                    ]
                 )
-        self._set_table(["sample", "unit", f"a({layer})", f"h(a({layer}))"], rows)
+        self._set_table(["sample", "unit", f"a⁽{layer}⁾", f"h(a⁽{layer}⁾)"], rows)
         self._draw(layer, self._node_texts(e, layer, None), None)
 
     def _show_backward(self, e: StepExplanation, layer: int) -> None:
@@ -482,11 +548,11 @@ class PhaseStepper(QWidget):
         d = e.deltas[layer - 1]
         for r, n in enumerate(e.sample_indices):
             for unit in range(d.shape[1]):
-                rows.append([str(n), str(unit), format_number(d[r, unit], 6)])
+                rows.append([str(n + 1), str(unit + 1), format_number(d[r, unit], 6)])
         if e.sample is None:
             for unit in range(d.shape[1]):
-                rows.append(["Σ", str(unit), format_number(d[:, unit].sum(), 6)])
-        self._set_table(["sample", "unit", f"δ({layer}) = ∂E/∂a({layer})"], rows)
+                rows.append(["Σ", str(unit + 1), format_number(d[:, unit].sum(), 6)])
+        self._set_table(["sample", "unit", f"δ⁽{layer}⁾ = ∂E/∂a⁽{layer}⁾"], rows)
         self._draw(layer, self._node_texts(e, 0, layer), None)
 
     def update_rows(
@@ -508,15 +574,26 @@ class PhaseStepper(QWidget):
     def _show_update(self, e: StepExplanation, layer: int) -> None:
         rows = []
         edge_texts: dict[ParameterRef, str] = {}
+        several = e.n_updates > 1
         for ref, old, change, new in self.update_rows(e, layer):
-            rows.append(
-                [ref.name, format_number(old, 7), format_number(change, 7), format_number(new, 7)]
-            )
+            row = [
+                parameter_name(ref),
+                format_number(old, 7),
+                format_number(e.parameter_value(ref, "gradient"), 7),
+                format_number(change, 7),
+                format_number(new, 7),
+            ]
+            if several:
+                row.append(format_number(e.parameter_value(ref, "epoch_end"), 7))
+            rows.append(row)
             if not ref.is_bias:
                 edge_texts[ref] = (
                     f"{format_number(old)} {signed_change(change)} = {format_number(new)}"
                 )
-        self._set_table(["parameter", "old", "Δ = −η·∂E/∂w", "new"], rows)
+        headers = ["parameter", "old", "g = ∂E/∂w", update_header(e), "new"]
+        if several:
+            headers.append(f"after all {e.n_updates} updates")
+        self._set_table(headers, rows)
         self._draw(layer, self._node_texts(e, 0, 1), edge_texts)
 
     def _draw(self, layer: int, node_texts, edge_texts) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Sequence
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ from backprop_lab.core.session import Session, dataset_arrays, mistakes_from_dic
 from backprop_lab.core.settings import TrainingSettings
 
 from .worker import (
+    ExplainNext,
     GuiLoadMeter,
     Pause,
     Quit,
@@ -587,6 +589,19 @@ class TrainingController(QObject):
         self._thread.quit()
         finished = self._thread.wait(timeout_ms)
         return bool(finished)
+
+    def explain_next_step(self, timeout: float = 10.0):
+        """What the next Step will do, number by number (a StepExplanation).
+
+        Asked of the worker's own trainer, so the optimiser's state (velocity,
+        Adam's m and v), the learning-rate schedule and the minibatch shuffling
+        are exactly those the next Step uses. Raises ``ValueError`` when there is
+        no live trainer to ask, ``TimeoutError`` when it does not answer.
+        """
+        self._require_alive()
+        reply: Future = Future()
+        self._worker.send(ExplainNext(reply))
+        return reply.result(timeout)
 
     def thread_is_alive(self) -> bool:
         """Whether the training thread is still running (False after shutdown)."""

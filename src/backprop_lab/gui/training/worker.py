@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 import traceback
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ from PySide6.QtGui import QGuiApplication
 from threadpoolctl import ThreadpoolController
 
 from backprop_lab.core import Divergence, Mistakes, ParameterRef, Trainer, take_snapshot
+from backprop_lab.core.inspect import explain_next_step
 
 Array = npt.NDArray[np.float64]
 
@@ -216,6 +218,18 @@ class SetParameters:
     biases: tuple[Array, ...] | None
 
 
+@dataclass(frozen=True)
+class ExplainNext:
+    """Explain exactly what the next Step of this trainer does (nothing is changed).
+
+    The answer (a :class:`~backprop_lab.core.inspect.StepExplanation`, or the
+    exception) goes into ``reply``, a :class:`concurrent.futures.Future`: the
+    optimiser's state and the shuffling live here, in the worker's trainer.
+    """
+
+    reply: Future
+
+
 Command = (
     Quit
     | Run
@@ -233,6 +247,7 @@ Command = (
     | SetData
     | SetParameter
     | SetParameters
+    | ExplainNext
 )
 
 
@@ -464,6 +479,12 @@ class TrainingWorker(QObject):
                     trainer.net.biases = [np.array(b, dtype=np.float64) for b in biases]
                 trainer.forget_last_update()
                 self._emit(force_snapshot=True)
+            case ExplainNext(reply):
+                if reply.set_running_or_notify_cancel():
+                    try:
+                        reply.set_result(explain_next_step(trainer))
+                    except Exception as exc:  # the GUI shows why
+                        reply.set_exception(exc)
             case _:  # pragma: no cover - a programming error in the controller
                 raise TypeError(f"unknown worker command {command!r}")
 
