@@ -12,7 +12,10 @@ by term. Every number comes from :func:`backprop_lab.core.inspect.chain_rule_ter
 from __future__ import annotations
 
 import html
+import math
+import time
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -31,6 +34,9 @@ from backprop_lab.gui.steady import call_when_shown, is_shown
 
 #: The letter of each layer's unit index, input first (the seed uses i, j, k).
 UNIT_LETTERS = "ijkmpqrsuv"
+
+#: While training runs, the equations are recomputed at most this often (seconds).
+RUNNING_REFRESH_SECONDS = 0.5
 
 #: The most samples written out one by one (choose a sample to see any other).
 MAX_SAMPLES_SHOWN = 8
@@ -299,6 +305,12 @@ class ChainRulePanel(QWidget):
         self._sample_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self._digits.valueChanged.connect(lambda _v: self.refresh())
         self._stale = False
+        self._last_refresh = -math.inf
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(
+            lambda: self.refresh() if self._ref is not None and is_shown(self) else None
+        )
         call_when_shown(self, self._on_shown)
         controller.snapshot_ready.connect(self._on_snapshot)
         controller.network_reset.connect(self._on_reset)
@@ -346,6 +358,8 @@ class ChainRulePanel(QWidget):
     def refresh(self) -> None:
         """Recompute the numbers for the current network, data and mistakes."""
         self._stale = False
+        self._refresh_timer.stop()
+        self._last_refresh = time.perf_counter()
         if self._ref is None:
             self._show_placeholder()
             return
@@ -390,10 +404,20 @@ class ChainRulePanel(QWidget):
     def _on_snapshot(self, _snapshot) -> None:
         if self._ref is None:
             return
-        if is_shown(self):
-            self.refresh()
-        else:
+        if not is_shown(self):
             self._stale = True  # hidden or tabbed away: refreshed when shown
+            return
+        running = self._controller.is_running
+        if callable(running):
+            running = running()
+        wait = self._last_refresh + RUNNING_REFRESH_SECONDS - time.perf_counter()
+        if running and wait > 0:
+            # While training runs the next step changes every few milliseconds:
+            # asking the worker for it at every snapshot would slow training down.
+            if not self._refresh_timer.isActive():
+                self._refresh_timer.start(max(1, int(wait * 1000)))
+            return
+        self.refresh()
 
     def _on_shown(self) -> None:
         if self._stale and self._ref is not None:

@@ -86,7 +86,10 @@ def explain_current(controller, sample: int | None = None) -> StepExplanation:
     session = getattr(controller, "session", None)
     ask_worker = getattr(controller, "explain_next_step", None)
     if sample is None and ask_worker is not None and session is not None and session.is_live:
-        return ask_worker()
+        try:
+            return ask_worker()
+        except TimeoutError:
+            raise ValueError("the training worker did not answer in time") from None
     snapshot = controller.current_snapshot()
     train, _test = controller.dataset()
     settings = controller.settings()
