@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, Q
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar
 
 from backprop_lab.core.datasets import DATASETS
+from backprop_lab.core.features import feature_label
 from backprop_lab.core.presets import PRESETS
 from backprop_lab.core.trainer import Divergence
 from backprop_lab.gui.autosave import Autosaver
@@ -346,6 +347,7 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
     def _on_network_reset(self, snapshot) -> None:
         # The session cleared the loss history (the plot heard it) and shows this network.
         self.loss_plot.set_loss_name(snapshot.loss_name)
+        self._show_names()  # new feature inputs come with a new network
         self.network_view.select(None)
         self.weight_table.select(None)
         self._pending_snapshots.pop("weights", None)
@@ -453,7 +455,10 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
 
     def _show_names(self) -> None:
         train, _test = self.controller.dataset()
-        self.network_view.set_names(list(train.input_names), list(train.target_names))
+        # Feature inputs are the input nodes: name them (x₁², sin x₂, ...), not the data.
+        features = getattr(self.controller.live_snapshot(), "features", None)
+        inputs = [feature_label(f) for f in features] if features else list(train.input_names)
+        self.network_view.set_names(inputs, list(train.target_names))
 
     def menu(self, key: str) -> QMenu:
         """One of the menus (``"file"``, ``"edit"``, ``"view"``, ``"training"``, ...)."""

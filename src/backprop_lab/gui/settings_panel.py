@@ -1,29 +1,46 @@
-"""Network settings: hidden layers, activations, bias, initialisation, loss, batch, momentum.
+"""Network settings: the architecture, and how training computes its updates.
 
-Architecture edits (layers, activations, bias, initialisation) are collected
-and applied together with **Apply**, because a new architecture resets
-training; loss, batch size and momentum apply at once, from the next epoch.
+Architecture edits (layers, activations per layer, feature inputs, bias,
+initialisation) are collected and applied together with **Apply**, because a
+new architecture resets training. Everything in *Training* applies at once,
+from the next epoch: the loss, the batch size, the optimiser (plain gradient
+descent, momentum, Nesterov, RMSprop, Adam) and its hyperparameters, the
+learning-rate schedule and L1/L2 regularisation. Every value is checked by the
+session's :class:`~backprop_lab.core.settings.TrainingSettings`; a refused one
+is put back and the status bar says why.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from backprop_lab.core import HIDDEN_ACTIVATIONS, INIT_SCHEMES, LOSSES, OUTPUT_ACTIVATIONS
+from backprop_lab.core import (
+    HIDDEN_ACTIVATIONS,
+    INIT_SCHEMES,
+    LOSSES,
+    OUTPUT_ACTIVATIONS,
+    get_activation,
+    limits,
+    no_gradient_reason,
+)
+from backprop_lab.core.features import PLAYGROUND_FEATURES, feature_label
 from backprop_lab.core.losses import get_loss
+from backprop_lab.core.optimizers import OPTIMIZERS, SCHEDULES
 from backprop_lab.gui.training import MAX_HIDDEN_LAYERS, MAX_LAYER_SIZE, TrainingController
 
 INIT_LABELS = {
@@ -32,6 +49,44 @@ INIT_LABELS = {
     "xavier": "Xavier / Glorot",
     "he": "He (normal)",
 }
+
+
+OPTIMIZER_LABELS = {
+    "sgd": "Gradient descent (SGD)",
+    "momentum": "Momentum",
+    "nesterov": "Nesterov momentum",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+SCHEDULE_LABELS = {
+    "constant": "Constant",
+    "step": "Step decay",
+    "inverse_time": "1/t decay",
+}
+#: The hyperparameters each optimiser uses (the others are hidden).
+OPTIMIZER_FIELDS = {
+    "sgd": (),
+    "momentum": ("momentum",),
+    "nesterov": ("momentum",),
+    "rmsprop": ("rho", "epsilon"),
+    "adam": ("beta1", "beta2", "epsilon"),
+}
+
+
+def activation_label(name: str) -> str:
+    """The activation's display name ("leaky ReLU"), or its name."""
+    return get_activation(name).label or name
+
+
+def _fill_activations(combo: QComboBox, names) -> None:
+    for name in names:
+        act = get_activation(name)
+        combo.addItem(act.label or name, name)
+        combo.setItemData(
+            combo.count() - 1,
+            act.formula + ("" if act.has_useful_gradient else " (no useful gradient)"),
+            Qt.ItemDataRole.ToolTipRole,
+        )
 
 
 class SettingsPanel(QWidget):
@@ -61,12 +116,31 @@ class SettingsPanel(QWidget):
         arch_layout.addLayout(self._layers_form)
         out_form = QFormLayout()
         self.output_activation_box = QComboBox()
-        self.output_activation_box.addItems(OUTPUT_ACTIVATIONS)
+        _fill_activations(self.output_activation_box, OUTPUT_ACTIVATIONS)
         self.output_activation_box.currentIndexChanged.connect(self._mark_changed)
         out_form.addRow("Output activation", self.output_activation_box)
         self.bias_check = QCheckBox("Bias in every layer")
         self.bias_check.toggled.connect(self._mark_changed)
         out_form.addRow("", self.bias_check)
+        self.feature_checks: dict[str, QCheckBox] = {}
+        features = QWidget()
+        grid = QGridLayout(features)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(0)
+        for index, name in enumerate(PLAYGROUND_FEATURES):
+            box = QCheckBox(feature_label(name))
+            box.setToolTip(f"Feed {feature_label(name)} to the network as an input node")
+            box.toggled.connect(self._mark_changed)
+            grid.addWidget(box, index // 4, index % 4)
+            self.feature_checks[name] = box
+        self.features_label = QLabel("Inputs")
+        self.features_label.setToolTip(
+            "Feature inputs, as in TensorFlow Playground: the network is fed these "
+            "functions of the data's x₁ and x₂ (the data stays as it is). Only x₁ and x₂: "
+            "the data's columns as they are."
+        )
+        out_form.addRow(self.features_label, features)
         self.init_box = QComboBox()
         for name in INIT_SCHEMES:
             self.init_box.addItem(INIT_LABELS.get(name, name), name)
@@ -94,6 +168,11 @@ class SettingsPanel(QWidget):
         apply_row.addWidget(self.revert_button)
         apply_row.addWidget(self.apply_button)
         arch_layout.addLayout(apply_row)
+        self.gradient_warning = QLabel()
+        self.gradient_warning.setWordWrap(True)
+        self.gradient_warning.setStyleSheet("QLabel { color: #b00020; }")
+        self.gradient_warning.hide()
+        arch_layout.addWidget(self.gradient_warning)
         layout.addWidget(arch)
 
         # ---------------------------------------------------------- training
@@ -103,6 +182,12 @@ class SettingsPanel(QWidget):
         for name in LOSSES:
             self.loss_box.addItem(get_loss(name).description, name)
         self.loss_box.currentIndexChanged.connect(self._loss_edited)
+        # The loss formulas are long: the box stays narrow, the list shows them whole.
+        self.loss_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.loss_box.setMinimumContentsLength(14)
+        self.loss_box.view().setMinimumWidth(self.loss_box.sizeHint().width() * 2)
         form.addRow("Loss", self.loss_box)
         self.batch_box = QSpinBox()
         self.batch_box.setRange(0, 1_000_000)
@@ -117,12 +202,71 @@ class SettingsPanel(QWidget):
         self.momentum_box.setSingleStep(0.1)
         self.momentum_box.setKeyboardTracking(False)
         self.momentum_box.valueChanged.connect(self._momentum_edited)
-        form.addRow("Momentum", self.momentum_box)
+        self.optimizer_box = QComboBox()
+        for name in OPTIMIZERS:
+            self.optimizer_box.addItem(OPTIMIZER_LABELS.get(name, name), name)
+        self.optimizer_box.setToolTip(
+            "How each update uses the gradient; applies from the next epoch"
+        )
+        self.optimizer_box.currentIndexChanged.connect(self._optimizer_edited)
+        form.addRow("Optimiser", self.optimizer_box)
+        form.addRow("Momentum μ", self.momentum_box)
+        self._hyper_boxes: dict[str, QDoubleSpinBox] = {"momentum": self.momentum_box}
+        self._form = form
+        for name, label, decimals, low, high, step in (
+            ("beta1", "β₁ (Adam)", 4, 0.0, limits.MAX_MOMENTUM, 0.01),
+            ("beta2", "β₂ (Adam)", 4, 0.0, limits.MAX_MOMENTUM, 0.001),
+            ("rho", "ρ (RMSprop)", 4, 0.0, limits.MAX_MOMENTUM, 0.01),
+        ):
+            box = self._number_box(decimals, low, high, step)
+            box.valueChanged.connect(lambda value, n=name: self._setting_edited(n, value))
+            form.addRow(label, box)
+            self._hyper_boxes[name] = box
+        self.epsilon_box = QLineEdit()
+        self.epsilon_box.setToolTip(
+            f"ε keeps the division finite ({limits.MIN_EPSILON:g} to {limits.MAX_EPSILON:g})"
+        )
+        self.epsilon_box.editingFinished.connect(self._epsilon_edited)
+        form.addRow("ε", self.epsilon_box)
+        self.schedule_box = QComboBox()
+        for name in SCHEDULES:
+            self.schedule_box.addItem(SCHEDULE_LABELS.get(name, name), name)
+        self.schedule_box.setToolTip(
+            "The learning rate of epoch k + 1 (k epochs done) from the base rate η₀ of the "
+            "Training panel: constant η₀; step decay η₀ · drop^⌊k / every⌋; "
+            "1/t decay η₀ / (1 + decay · k)"
+        )
+        self.schedule_box.currentIndexChanged.connect(
+            lambda _i: self._setting_edited("lr_schedule", self.schedule_box.currentData())
+        )
+        form.addRow("Learning rate", self.schedule_box)
+        self.lr_drop_box = self._number_box(3, 0.001, 1.0, 0.05)
+        self.lr_drop_box.valueChanged.connect(lambda v: self._setting_edited("lr_drop", v))
+        form.addRow("Drop by ×", self.lr_drop_box)
+        self.lr_every_box = QSpinBox()
+        self.lr_every_box.setRange(1, limits.MAX_EPOCH)
+        self.lr_every_box.setSuffix(" epochs")
+        self.lr_every_box.setKeyboardTracking(False)
+        self.lr_every_box.valueChanged.connect(lambda v: self._setting_edited("lr_every", v))
+        form.addRow("Every", self.lr_every_box)
+        self.lr_decay_box = self._number_box(4, 0.0, limits.MAX_LR_DECAY, 0.001)
+        self.lr_decay_box.valueChanged.connect(lambda v: self._setting_edited("lr_decay", v))
+        form.addRow("Decay", self.lr_decay_box)
+        self.l1_box = self._number_box(5, 0.0, limits.MAX_PENALTY, 0.0001)
+        self.l1_box.setToolTip("L1 regularisation: adds l1 · Σ|w| over the weights (not biases)")
+        self.l1_box.valueChanged.connect(lambda v: self._setting_edited("l1", v))
+        form.addRow("L1", self.l1_box)
+        self.l2_box = self._number_box(5, 0.0, limits.MAX_PENALTY, 0.0001)
+        self.l2_box.setToolTip(
+            "L2 regularisation: adds (l2 / 2) · Σw² over the weights (not biases)"
+        )
+        self.l2_box.valueChanged.connect(lambda v: self._setting_edited("l2", v))
+        form.addRow("L2", self.l2_box)
         layout.addWidget(training)
         layout.addStretch(1)
 
         controller.settings_changed.connect(self.show_settings)
-        controller.network_reset.connect(lambda _snapshot: self._show_summary())
+        controller.network_reset.connect(lambda _snapshot: self._on_network_reset())
         self.show_settings(controller.settings())
 
     # -------------------------------------------------------------- display
@@ -139,9 +283,9 @@ class SettingsPanel(QWidget):
             size.setSuffix(" units")
             size.valueChanged.connect(self._mark_changed)
             activation = QComboBox()
-            activation.addItems(HIDDEN_ACTIVATIONS)
+            _fill_activations(activation, HIDDEN_ACTIVATIONS)
             if self._layer_rows:
-                activation.setCurrentText(self._layer_rows[-1][2].currentText())
+                activation.setCurrentIndex(self._layer_rows[-1][2].currentIndex())
             activation.currentIndexChanged.connect(self._mark_changed)
             row = QWidget()
             row_layout = QHBoxLayout(row)
@@ -163,6 +307,16 @@ class SettingsPanel(QWidget):
             self.loss_box,
             self.batch_box,
             self.momentum_box,
+            self.optimizer_box,
+            self.epsilon_box,
+            self.schedule_box,
+            self.lr_drop_box,
+            self.lr_every_box,
+            self.lr_decay_box,
+            self.l1_box,
+            self.l2_box,
+            *self._hyper_boxes.values(),
+            *self.feature_checks.values(),
         ]
         for widget in widgets:
             widget.blockSignals(True)
@@ -177,10 +331,12 @@ class SettingsPanel(QWidget):
                 size.blockSignals(True)
                 activation.blockSignals(True)
                 size.setValue(units)
-                activation.setCurrentText(name)
+                activation.setCurrentIndex(max(0, activation.findData(name)))
                 size.blockSignals(False)
                 activation.blockSignals(False)
-            self.output_activation_box.setCurrentText(activations[-1])
+            self.output_activation_box.setCurrentIndex(
+                max(0, self.output_activation_box.findData(activations[-1]))
+            )
             self.bias_check.setChecked(bool(settings["bias"]))
             self.init_box.setCurrentIndex(max(0, self.init_box.findData(settings["init"])))
             self.init_value_box.setValue(float(settings.get("init_value", 0.1)))
@@ -191,10 +347,35 @@ class SettingsPanel(QWidget):
             batch = settings.get("batch_size")
             self.batch_box.setValue(0 if batch is None else int(batch))
             self.momentum_box.setValue(float(settings.get("momentum", 0.0)))
+            optimizer = settings.get("optimizer", "sgd")
+            self.optimizer_box.setCurrentIndex(max(0, self.optimizer_box.findData(optimizer)))
+            for name in ("beta1", "beta2", "rho"):
+                if name in settings:
+                    self._hyper_boxes[name].setValue(float(settings[name]))
+            self.epsilon_box.setText(f"{float(settings.get('epsilon', 1e-8)):g}")
+            schedule = settings.get("lr_schedule", "constant")
+            self.schedule_box.setCurrentIndex(max(0, self.schedule_box.findData(schedule)))
+            self.lr_drop_box.setValue(float(settings.get("lr_drop", 0.5)))
+            self.lr_every_box.setValue(int(settings.get("lr_every", 100)))
+            self.lr_decay_box.setValue(float(settings.get("lr_decay", 0.01)))
+            self.l1_box.setValue(float(settings.get("l1", 0.0)))
+            self.l2_box.setValue(float(settings.get("l2", 0.0)))
+            features = settings.get("features")
+            chosen = set(features) if features else {"x1", "x2"}
+            for name, box in self.feature_checks.items():
+                box.setChecked(name in chosen)
         finally:
             for widget in widgets:
                 widget.blockSignals(False)
+        self._update_rows()
+        self._update_features_enabled()
         self._set_pending(False)
+        self._show_gradient_warning()
+
+    def _on_network_reset(self) -> None:
+        self._show_summary()
+        self._update_features_enabled()
+        self._show_gradient_warning()
 
     def _show_summary(self) -> None:
         sizes = self._controller.current_snapshot().layer_sizes
@@ -220,12 +401,24 @@ class SettingsPanel(QWidget):
         self.init_value_box.setEnabled(self.init_box.currentData() in ("constant", "uniform"))
         self._mark_changed()
 
+    def chosen_features(self) -> list[str] | None:
+        """The feature inputs ticked, or None when they are just the data's x₁ and x₂."""
+        if not self._features_apply():
+            return None
+        names = [name for name, box in self.feature_checks.items() if box.isChecked()]
+        return None if names == ["x1", "x2"] else names
+
+    def _features_apply(self) -> bool:
+        train, _test = self._controller.dataset()
+        return train.n_inputs == 2
+
     def architecture(self) -> dict:
         """The architecture the widgets describe (applied or not)."""
         return {
             "hidden_layer_sizes": [size.value() for _label, size, _act in self._layer_rows],
-            "activations": [act.currentText() for _label, _size, act in self._layer_rows]
-            + [self.output_activation_box.currentText()],
+            "activations": [act.currentData() for _label, _size, act in self._layer_rows]
+            + [self.output_activation_box.currentData()],
+            "features": self.chosen_features(),
             "bias": self.bias_check.isChecked(),
             "init": self.init_box.currentData(),
             "init_seed": self.seed_box.value(),
@@ -234,15 +427,106 @@ class SettingsPanel(QWidget):
 
     def apply_architecture(self) -> bool:
         """Build the network the widgets describe; False (and a message) when refused."""
+        architecture = self.architecture()
+        if (
+            self._features_apply()
+            and not architecture["features"]
+            and not any(box.isChecked() for box in self.feature_checks.values())
+        ):
+            self.message_posted.emit("Architecture not changed: tick at least one input")
+            return False
         try:
-            self._controller.set_architecture(**self.architecture())
+            self._controller.set_architecture(**architecture)
         except ValueError as exc:
             self.message_posted.emit(f"Architecture not changed: {exc}")
             return False
         sizes = "-".join(str(s) for s in self._controller.current_snapshot().layer_sizes)
-        self.message_posted.emit(f"New network {sizes}: training was reset to epoch 0")
+        message = f"New network {sizes}: training was reset to epoch 0"
+        reason = self._gradient_reason()
+        if reason:
+            message += ". " + reason
+        self.message_posted.emit(message)
         self._set_pending(False)
+        self._show_gradient_warning()
         return True
+
+    # ------------------------------------------------- optimiser and schedule
+    @staticmethod
+    def _number_box(decimals: int, low: float, high: float, step: float) -> QDoubleSpinBox:
+        box = QDoubleSpinBox()
+        box.setDecimals(decimals)
+        box.setRange(low, high)
+        box.setSingleStep(step)
+        box.setKeyboardTracking(False)
+        return box
+
+    def _setting_edited(self, name: str, value) -> bool:
+        """Apply one training setting now; put the shown value back if it is refused."""
+        try:
+            self._controller.update_settings(**{name: value})
+        except ValueError as exc:
+            self.message_posted.emit(f"Not changed: {exc}")
+            self.show_settings(self._controller.settings())
+            return False
+        self._update_rows()
+        return True
+
+    def _optimizer_edited(self, *_args) -> None:
+        name = self.optimizer_box.currentData()
+        changes: dict = {"optimizer": name}
+        if name == "sgd":
+            changes["momentum"] = 0.0  # sgd with momentum would be momentum again
+        elif name in ("momentum", "nesterov") and self.momentum_box.value() == 0.0:
+            changes["momentum"] = 0.9  # the usual start
+        try:
+            self._controller.update_settings(**changes)
+        except ValueError as exc:
+            self.message_posted.emit(f"Optimiser not changed: {exc}")
+            self.show_settings(self._controller.settings())
+            return
+        self.show_settings(self._controller.settings())
+        self.message_posted.emit(
+            f"Optimiser: {OPTIMIZER_LABELS.get(name, name)}, from the next epoch "
+            "(its state starts at zero)"
+        )
+
+    def _epsilon_edited(self) -> None:
+        text = self.epsilon_box.text().strip().replace("−", "-")
+        try:
+            value = float(text)
+        except ValueError:
+            self.message_posted.emit(f"ε must be a number such as 1e-8, got {text!r}")
+            self.show_settings(self._controller.settings())
+            return
+        self._setting_edited("epsilon", value)
+
+    def _update_rows(self) -> None:
+        """Show only the hyperparameters of the chosen optimiser and schedule."""
+        used = set(OPTIMIZER_FIELDS.get(self.optimizer_box.currentData(), ()))
+        for name, box in self._hyper_boxes.items():
+            self._form.setRowVisible(box, name in used)
+        self._form.setRowVisible(self.epsilon_box, "epsilon" in used)
+        schedule = self.schedule_box.currentData()
+        self._form.setRowVisible(self.lr_drop_box, schedule == "step")
+        self._form.setRowVisible(self.lr_every_box, schedule == "step")
+        self._form.setRowVisible(self.lr_decay_box, schedule == "inverse_time")
+
+    def _update_features_enabled(self) -> None:
+        applies = self._features_apply()
+        for box in self.feature_checks.values():
+            box.setEnabled(applies)
+        self.features_label.setEnabled(applies)
+
+    def _gradient_reason(self) -> str | None:
+        try:
+            return no_gradient_reason(self._controller.current_network())
+        except Exception:
+            return None
+
+    def _show_gradient_warning(self) -> None:
+        reason = self._gradient_reason()
+        self.gradient_warning.setText(reason or "")
+        self.gradient_warning.setVisible(bool(reason))
 
     def _loss_edited(self, *_args) -> None:
         name = self.loss_box.currentData()

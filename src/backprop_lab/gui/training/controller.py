@@ -445,8 +445,13 @@ class TrainingController(QObject):
         init: str,
         init_seed: int | None = 0,
         init_value: float | None = None,
+        features: Any = "keep",
     ) -> None:
-        """A new network (hidden layers, activations, bias, initialisation); resets training."""
+        """A new network (hidden layers, activations, bias, initialisation); resets training.
+
+        ``features``: the feature inputs (names such as ``"x1_sq"``), None for the
+        data's own columns, or ``"keep"`` (the default) for the current ones.
+        """
         self._require_alive()
         changes: dict[str, Any] = {
             "hidden_layer_sizes": tuple(hidden_layer_sizes),
@@ -457,6 +462,8 @@ class TrainingController(QObject):
         }
         if init_value is not None:
             changes["init_value"] = init_value
+        if not (isinstance(features, str) and features == "keep"):
+            changes["features"] = None if features is None else tuple(features)
         self.session.set_architecture(self.session.settings.replace(**changes))
 
     def set_data(self, train, test=None) -> bool:
