@@ -659,6 +659,31 @@ class LossPlot(QWidget):
         self._update_readout()
         self._last_cost_seconds = time.perf_counter() - started
 
+    def set_penalty_curve(self, epochs: npt.ArrayLike, values: npt.ArrayLike) -> None:
+        """Draw the L1/L2 penalty R(w) as its own curve (no epochs: none, and no legend entry).
+
+        The training curve stays the data loss; the penalty is what regularisation
+        adds to what the optimiser minimises (see gui/penalty_curve.py).
+        """
+        curve = getattr(self, "penalty_curve", None)
+        if curve is None:
+            curve = self.penalty_curve = self._make_curve("#6a3d9a", Qt.PenStyle.DotLine)
+            self.plot_item.addItem(curve)
+            curve.setVisible(False)
+        x = np.asarray(epochs, dtype=np.float64)
+        y = np.asarray(values, dtype=np.float64)
+        shown = x.size > 0
+        if shown:
+            curve.setData(x, displayable(y))
+        else:
+            curve.setData([], [])
+        if shown != curve.isVisible():
+            curve.setVisible(shown)
+            if shown:
+                self.legend.addItem(curve, "penalty")
+            else:
+                self.legend.removeItem(curve)
+
     def grid_values(self, axis: str, level: int = 0) -> list[float]:
         """Where the grid lines of ``axis`` ("bottom" or "left") are, in view coordinates."""
         return self.grid.values(axis, level)

@@ -172,6 +172,9 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         from .practice_panel import install_practice
 
         self.practice = install_practice(self)
+        from .penalty_curve import install_penalty_curve
+
+        self.penalty_curve = install_penalty_curve(self)
         from .view_toggles import install_view_toggles
 
         self.discretize_action, self.show_test_action = install_view_toggles(
