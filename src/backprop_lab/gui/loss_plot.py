@@ -670,6 +670,7 @@ class LossPlot(QWidget):
             curve = self.penalty_curve = self._make_curve("#6a3d9a", Qt.PenStyle.DotLine)
             self.plot_item.addItem(curve)
             curve.setVisible(False)
+            self.view_box.followed_curves.append(curve)  # the range includes it when shown
         x = np.asarray(epochs, dtype=np.float64)
         y = np.asarray(values, dtype=np.float64)
         shown = x.size > 0
