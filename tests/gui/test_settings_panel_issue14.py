@@ -107,6 +107,13 @@ def test_feature_inputs_become_input_nodes(qtbot, panel, main_window):
     assert main_window.controller.settings()["features"] == ["x1_sq", "x2_sq"]
     # The input nodes carry the features' names.
     assert main_window.network_view.names()[0] == ["x₁²", "x₂²"]
+    # The data plot's map is the featured network's own prediction over the plane.
+    plot = main_window.data_tools.plot
+    plot.flush()
+    values = plot.heatmap_values()
+    assert values is not None
+    expected = net.predict(plot._grid.points)[:, 0].reshape(values.shape)
+    np.testing.assert_allclose(values, expected, atol=1e-6)
     # Only x1 and x2 ticked is the data as it is.
     for name, box in panel.feature_checks.items():
         box.setChecked(name in ("x1", "x2"))

@@ -124,9 +124,12 @@ def grid_for(dataset_or_bounds, resolution: int = 100, margin: float = DEFAULT_M
 
 
 def _check_two_inputs(net: Network) -> None:
-    if net.layer_sizes[0] != 2:
+    # The data's columns, not the input nodes: feature inputs (x1², sin x2, ...)
+    # of 2-column data are still maps over the plane.
+    n_inputs = getattr(net, "n_inputs", net.layer_sizes[0])
+    if n_inputs != 2:
         raise ValueError(
-            f"maps over the plane need a network with 2 inputs, this one has {net.layer_sizes[0]}"
+            f"maps over the plane need a network with 2 inputs, this one has {n_inputs}"
         )
 
 
@@ -142,7 +145,7 @@ def _layer_outputs(net: Network, points: Array, dtype) -> list[Array]:
     # then the map is computed again in float64, so the picture never shows
     # numbers the network does not produce.
     with np.errstate(over="ignore", invalid="ignore"):
-        h = points.astype(dtype)
+        h = net.input_features(points).astype(dtype)  # the feature inputs, if any
         for layer, (weights, name) in enumerate(zip(net.weights, net.activations, strict=True)):
             a = h @ weights.astype(dtype)
             if net.biases is not None:
@@ -179,7 +182,9 @@ def node_maps(net: Network, grid: Grid, dtype=DISPLAY_DTYPE) -> list[list[Array]
     """
     _check_two_inputs(net)
     shape = grid.shape
-    maps: list[list[Array]] = [[grid.points[:, k].reshape(shape) for k in range(2)]]
+    # The input layer's maps are its inputs: x and y, or each feature input (x₁², ...).
+    inputs = net.input_features(grid.points)
+    maps: list[list[Array]] = [[inputs[:, k].reshape(shape) for k in range(inputs.shape[1])]]
     for layer_outputs in _layer_outputs(net, grid.points, dtype):
         maps.append(
             [layer_outputs[:, unit].reshape(shape) for unit in range(layer_outputs.shape[1])]

@@ -375,7 +375,7 @@ class DataPlot(QWidget):
         )
         self._train, self._test = train, test
         self._drag_positions = None
-        if self._net is not None and self._net.layer_sizes[0] != train.n_inputs:
+        if self._net is not None and self._net.n_inputs != train.n_inputs:
             self._net = None
         if columns_changed:
             self.output_combo.blockSignals(True)
@@ -422,7 +422,7 @@ class DataPlot(QWidget):
         Drawn at once when the last drawing was long enough ago, else by a timer
         (see the module's notes); not while the plot cannot be seen.
         """
-        if net is not None and net.layer_sizes[0] != self._train.n_inputs:
+        if net is not None and net.n_inputs != self._train.n_inputs:  # data columns
             net = None  # a snapshot from before the data changed the input count
         self._net = net
         self._pending_render = True
