@@ -241,6 +241,7 @@ def test_parse_answer():
     assert parse_answer(" −0,25 ") == -0.25
     assert parse_answer("2.5e-3") == 0.0025
     assert parse_answer("2.5×10^-3") == pytest.approx(0.0025)
+    assert parse_answer("3.25e−6") == pytest.approx(3.25e-6)
     assert parse_answer("1/8") == 0.125
     assert parse_answer("+.5") == 0.5
     for bad in ("", "abc", "1/0", "0.1.2", "nan"):
@@ -292,5 +293,5 @@ def test_score_counts_and_round_trips():
 def test_numbers_are_written_as_a_student_would():
     assert format_value(-0.012345678) == "−0.01235"
     assert format_value(0.5) == "0.5" and format_value(-1.0) == "−1"
-    assert format_value(3.25e-6) == "3.25×10⁻⁶"
+    assert format_value(3.25e-6) == "3.25e−6"
     assert math.isclose(parse_answer(format_value(-0.012345678)), -0.01235)

@@ -45,6 +45,7 @@ from .inspect import (
     output_delta_explanation,
     update_explanation,
 )
+from .inspect import format_value as inspector_format_value
 from .naming import parameter_name
 from .network import Network
 from .snapshot import ParameterRef
@@ -275,21 +276,15 @@ class Notation:
 
 
 def format_value(value: float, digits: int = SHOWN_DIGITS) -> str:
-    """A number as an exercise shows it: up to ``digits`` significant digits, a real minus.
+    """A number as an exercise shows it: the inspector's format (``digits`` significant
+    digits, a real minus sign), so solutions and the chain-rule panel read alike.
 
     >>> format_value(-0.0123456)
     '−0.01235'
     >>> format_value(0.5), format_value(2.0), format_value(3.2e-6)
-    ('0.5', '2', '3.2×10⁻⁶')
+    ('0.5', '2', '3.2e−6')
     """
-    value = float(value)
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}×10{_sup(str(int(exponent)))}"
-    return text.replace("-", "−")
+    return inspector_format_value(value, digits)
 
 
 def _p(value: float) -> str:
