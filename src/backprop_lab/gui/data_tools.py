@@ -61,19 +61,21 @@ def normalise_map(values: np.ndarray) -> np.ndarray:
 def display_node_maps(net: Network, train: Dataset, test: Dataset | None = None):
     """Per-layer, per-unit maps over the data's plane, scaled for the network view.
 
-    Input maps show the coordinate itself, scaled to [-1, 1] over the plane.
+    Input maps show the coordinate itself, scaled to [-1, 1] over the plane
+    (with feature inputs, each feature over the plane: x₁², sin x₂, ...).
     Returns None when the data do not have exactly 2 inputs.
     """
-    if train.n_inputs != 2 or net.layer_sizes[0] != 2 or train.n_samples == 0:
+    if train.n_inputs != 2 or net.n_inputs != 2 or train.n_samples == 0:
         return None
     inputs = train.inputs if test is None else np.vstack([train.inputs, test.inputs])
     grid = grid_for(inputs, resolution=NODE_MAP_RESOLUTION)
     maps = node_maps(net, grid)
     x0, x1, y0, y1 = grid.bounds
-    maps[0] = [
-        2 * (maps[0][0] - x0) / (x1 - x0) - 1,
-        2 * (maps[0][1] - y0) / (y1 - y0) - 1,
-    ]
+    if net.features is None:
+        maps[0] = [
+            2 * (maps[0][0] - x0) / (x1 - x0) - 1,
+            2 * (maps[0][1] - y0) / (y1 - y0) - 1,
+        ]
     return [[normalise_map(m) for m in layer] for layer in maps]
 
 
@@ -350,9 +352,9 @@ class DataTools(QObject):
             return
         train, test = self.controller.dataset()
         maps = None
-        if snapshot is not None and snapshot.layer_sizes[0] == 2 == train.n_inputs:
+        if snapshot is not None and train.n_inputs == 2:
             net = snapshot.network()
-            maps = display_node_maps(net, train, test)
+            maps = display_node_maps(net, train, test)  # None unless net has 2 data inputs
         self.last_node_maps = maps
         view.set_node_maps(maps)
 
