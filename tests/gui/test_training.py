@@ -540,3 +540,33 @@ def test_process_wide_settings_hold_while_training_and_are_restored(qtbot, contr
         lambda: sys.getswitchinterval() == interval and blas_threads() == threads,
         timeout=TIMEOUT,
     )
+
+
+def test_garbage_is_collected_in_the_gui_thread_only_while_a_worker_lives(qtbot):
+    # Python's cyclic collector runs in whichever thread allocates; in the training
+    # thread it could destroy Qt widgets outside their thread (a deadlock). While a
+    # controller lives automatic collection is off and the GUI thread collects.
+    import gc
+
+    from backprop_lab.gui.training import TrainingController
+
+    before = gc.isenabled()
+    controller = TrainingController()
+    assert not gc.isenabled()
+
+    class Cycle:
+        pass
+
+    alive = []
+    for _ in range(3 * gc.get_threshold()[0]):
+        cycle = Cycle()
+        cycle.self = cycle
+        alive.append(cycle)
+    del cycle
+    import weakref
+
+    witness = weakref.ref(alive[0])
+    alive.clear()
+    qtbot.waitUntil(lambda: witness() is None, timeout=TIMEOUT)  # collected by the GUI thread
+    assert controller.shutdown()
+    assert gc.isenabled() == before

@@ -595,6 +595,8 @@ class TrainingController(QObject):
         self._worker.send(Quit())
         self._thread.quit()
         finished = self._thread.wait(timeout_ms)
+        if finished:
+            self._gui_load.release_garbage_collection()
         return bool(finished)
 
     def explain_next_step(self, timeout: float = 10.0):

@@ -29,6 +29,7 @@
 from __future__ import annotations
 
 import enum
+import gc
 import math
 import queue
 import sys
@@ -671,6 +672,50 @@ class TrainingWorker(QObject):
         self.progressed.emit((self._generation, batch, snapshot))
 
 
+# ------------------------------------------------------- garbage collection
+# Python's cyclic garbage collector runs in whichever thread happens to allocate
+# when its thresholds are reached. Run in the training thread (which allocates
+# all the time), it may free a cycle holding Qt widgets and destroy them there:
+# a QObject destroyed outside its own thread deadlocks against the GUI thread
+# (both wait for the other's lock: Qt's, and the GIL). So while a training worker
+# lives, automatic collection is off and the GUI thread collects instead, by the
+# same thresholds, whenever it is about to sleep (see GuiLoadMeter).
+_gc_lock = threading.Lock()
+_gc_holders = 0
+_gc_was_enabled = True
+
+
+def _hold_garbage_collection() -> None:
+    global _gc_holders, _gc_was_enabled
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_holders += 1
+
+
+def _release_garbage_collection() -> None:
+    global _gc_holders
+    with _gc_lock:
+        _gc_holders = max(0, _gc_holders - 1)
+        if _gc_holders == 0 and _gc_was_enabled:
+            gc.enable()
+
+
+def collect_garbage_if_due() -> None:
+    """In the GUI thread: collect the generations whose thresholds are reached (as Python would)."""
+    if gc.isenabled():
+        return
+    threshold0, threshold1, threshold2 = gc.get_threshold()
+    count0, count1, count2 = gc.get_count()
+    if threshold0 <= 0 or count0 < threshold0:
+        return
+    generation = 0
+    if count1 >= threshold1:
+        generation = 2 if count2 >= threshold2 else 1
+    gc.collect(generation)
+
+
 # ------------------------------------------------------------ the GUI side
 class GuiLoadMeter(QObject):
     """Measures how busy the GUI thread is per snapshot and tells the worker.
@@ -694,6 +739,8 @@ class GuiLoadMeter(QObject):
         if self._dispatcher is not None:
             self._dispatcher.awake.connect(self._awake)
             self._dispatcher.aboutToBlock.connect(self._about_to_block)
+        _hold_garbage_collection()
+        self._holds_gc = True
 
     def _awake(self) -> None:
         if self._busy_since is None:
@@ -706,6 +753,7 @@ class GuiLoadMeter(QObject):
         if self._drawing:
             self._drawing = False
             self._worker.gui_ready.set()
+        collect_garbage_if_due()
 
     def snapshot_arrived(self) -> None:
         """A snapshot is about to be handed to the views (call before emitting it)."""
@@ -732,3 +780,9 @@ class GuiLoadMeter(QObject):
             self._dispatcher.aboutToBlock.disconnect(self._about_to_block)
             self._dispatcher = None
         self._worker.gui_ready.set()
+
+    def release_garbage_collection(self) -> None:
+        """Once the worker's thread has ended: automatic garbage collection as before."""
+        if self._holds_gc:
+            self._holds_gc = False
+            _release_garbage_collection()
