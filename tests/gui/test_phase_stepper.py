@@ -119,6 +119,7 @@ def test_one_sample_step_goes_through_set_parameters(qtbot, stepper, controller,
     stepper.step_phase()
     e = stepper.explanation()
     assert e.sample == 2 and e.n_samples == 1
+    assert "One update from sample 3 alone" in stepper.note_text()  # not the next Step
     snap = wait_for_snapshot(qtbot, controller, stepper.finish_step)
     assert snap.epoch == 0
     for got, expected in zip(snap.weights, e.new_weights, strict=True):

@@ -489,6 +489,12 @@ class PhaseStepper(QWidget):
         notes = [DELTA_NOTE]
         if e.minibatch_caveat:
             notes.append(e.minibatch_caveat)
+        if e.sample is not None:
+            notes.append(
+                f"One update from {sample_label(e.sample)} alone (online learning), with "
+                f"{optimizer_label(e.optimizer)}'s state at zero: not the next Step, which "
+                "uses the batch size set and the optimiser's state so far."
+            )
         if e.divergence:
             notes.append(e.divergence)
         self._note_label.setText(" ".join(notes))
