@@ -106,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.add_argument(
         "--answers", action="store_true", help="add the answers and worked solutions"
     )
+    parser.add_argument(
+        "--size",
+        metavar="WxH",
+        help="with --screenshot: the window's size in device pixels (default 1440x900)",
+    )
+    parser.add_argument(
+        "--scale",
+        metavar="S",
+        help="with --screenshot: the device pixel ratio (2 for a 2x HiDPI screen; the "
+        "window is laid out at size/S logical pixels)",
+    )
     parser.add_argument("--version", action="version", version=f"Backprop Lab {__version__}")
     return parser
 
@@ -169,7 +180,9 @@ def install_excepthook() -> None:
 
 # ---------------------------------------------------------------- the app
 def _make_application(offscreen: bool):
-    if offscreen or (
+    if offscreen and os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen:"):
+        pass  # --size / --scale chose the offscreen screen
+    elif offscreen or (
         sys.platform.startswith("linux")
         and not os.environ.get("DISPLAY")
         and not os.environ.get("WAYLAND_DISPLAY")
@@ -392,6 +405,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{', '.join(sheet_options)} {verb} only with --exercise-sheet PDF")
 
     headless = bool(args.screenshot or args.self_test)
+    if args.size or args.scale:
+        code = _screen_options(args)
+        if code is not None:
+            return code
     if not headless:
         # Before Qt loads its platform plugin: no display, or missing system libraries,
         # get one line naming the fix instead of Qt's abort (see gui/platform_check.py).
@@ -419,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
             if not train_through_worker(window, args.epochs, timeout_s=600):
                 return _fail("training did not finish in time", EXIT_FAILED)
         if args.screenshot:
-            return _screenshot(app, window, Path(args.screenshot))
+            size = getattr(args, "window_size", None) or (1440, 900)
+            return _screenshot(app, window, Path(args.screenshot), size)
         install_excepthook()
         window.show()
         if not (args.project or args.preset):
@@ -530,8 +548,29 @@ def settle(seconds: float) -> None:
     QCoreApplication.sendPostedEvents(None, 0)  # 0: every type, deferred deletes too
 
 
-def _screenshot(app, window, path: Path) -> int:
-    window.resize(1440, 900)
+def _screen_options(args) -> int | None:
+    """``--size`` / ``--scale``: an offscreen screen of that size and pixel ratio."""
+    import tempfile
+
+    from backprop_lab.gui import platform_check
+
+    if not args.screenshot:
+        return _fail("--size and --scale go with --screenshot PNG")
+    try:
+        size = platform_check.parse_size(args.size) if args.size else None
+        scale = platform_check.parse_scale(args.scale) if args.scale else 1.0
+    except ValueError as exc:
+        return _fail(str(exc))
+    size = size or platform_check.DEFAULT_SCREENSHOT_SIZE
+    folder = Path(tempfile.mkdtemp(prefix="backprop-lab-screen-"))
+    os.environ.update(platform_check.offscreen_screen(size, scale, folder))
+    args.window_size = (round(size[0] / scale), round(size[1] / scale))
+    return None
+
+
+def _screenshot(app, window, path: Path, size: tuple[int, int] = (1440, 900)) -> int:
+    """Render the window at ``size`` logical pixels (see --size, --scale) to ``path``."""
+    window.resize(*size)
     window.show()
     # The first show sizes the docks once the window is laid out; let that, the
     # loss plot's rate-limited repaint and the network's cached drawing all finish,

@@ -409,3 +409,74 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# ------------------------------------------------------- headless screen size
+#: The window size --screenshot renders at by default (device pixels).
+DEFAULT_SCREENSHOT_SIZE = (1440, 900)
+#: What --size and --scale accept.
+MIN_SCREENSHOT_SIDE, MAX_SCREENSHOT_SIDE = 320, 8192
+MIN_SCALE, MAX_SCALE = 0.5, 4.0
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1280x720"`` -> (1280, 720); ValueError with a one-line reason otherwise."""
+    parts = text.lower().replace("×", "x").split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise ValueError(f"--size takes WIDTHxHEIGHT in pixels, like 1280x720, not {text!r}")
+    width, height = (int(p) for p in parts)
+    for side in (width, height):
+        if not MIN_SCREENSHOT_SIDE <= side <= MAX_SCREENSHOT_SIDE:
+            raise ValueError(
+                f"--size sides must lie between {MIN_SCREENSHOT_SIDE} and "
+                f"{MAX_SCREENSHOT_SIDE} pixels, not {text!r}"
+            )
+    return width, height
+
+
+def parse_scale(text: str) -> float:
+    """``"2"`` -> 2.0 (the device pixel ratio); ValueError otherwise."""
+    try:
+        scale = float(text)
+    except ValueError:
+        raise ValueError(f"--scale takes a number like 1, 1.5 or 2, not {text!r}") from None
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise ValueError(f"--scale must lie between {MIN_SCALE:g} and {MAX_SCALE:g}, not {text!r}")
+    return scale
+
+
+def offscreen_screen(size: tuple[int, int], scale: float, folder: Path) -> dict[str, str]:
+    """Environment for an offscreen screen of ``size`` device pixels at ratio ``scale``.
+
+    Qt's offscreen platform reads its screen from a JSON file; QT_SCALE_FACTOR
+    makes the device pixel ratio ``scale``, so the window is laid out at
+    size / scale logical pixels and rendered at ``size`` device pixels.
+    """
+    import json
+
+    width, height = size
+    config = folder / "offscreen-screen.json"
+    config.write_text(
+        json.dumps(
+            {
+                "screens": [
+                    {
+                        "name": "screenshot",
+                        "x": 0,
+                        "y": 0,
+                        "width": width,
+                        "height": height,
+                        "logicalDpi": 96,
+                        "logicalBaseDpi": 96,
+                        "dpr": 1,
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    return {
+        "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
+        "QT_SCALE_FACTOR": f"{scale:g}",
+        "QT_ENABLE_HIGHDPI_SCALING": "1",
+    }
