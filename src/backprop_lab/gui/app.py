@@ -439,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
             size = getattr(args, "window_size", None) or (1440, 900)
             return _screenshot(app, window, Path(args.screenshot), size)
         install_excepthook()
+        from backprop_lab.gui.screen_fit import apply_first_run_speed
+
+        apply_first_run_speed(window)  # a watchable speed on a first start
         window.show()
         if not (args.project or args.preset):
             # Only a plain start offers a crashed session back; an autosave stays

@@ -214,7 +214,16 @@ class ControlPanel(QWidget):
             self.speed_box.addItem(label, value)
         self.speed_box.setToolTip("Cap the training speed to watch it happen")
         self.speed_box.currentIndexChanged.connect(self._speed_edited)
-        form.addRow("Speed", self.speed_box)
+        # "As fast as possible" one click away from a watchable speed.
+        self.full_speed_button = QToolButton()
+        self.full_speed_button.setText("Full speed")
+        self.full_speed_button.setToolTip("Train as fast as possible (the Speed box's first line)")
+        self.full_speed_button.clicked.connect(lambda: self.speed_box.setCurrentIndex(0))
+        speed_row = QHBoxLayout()
+        speed_row.setContentsMargins(0, 0, 0, 0)
+        speed_row.addWidget(self.speed_box, 1)
+        speed_row.addWidget(self.full_speed_button)
+        form.addRow("Speed", speed_row)
         layout.addLayout(form)
 
         # Stop conditions.

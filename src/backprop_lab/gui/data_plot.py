@@ -55,6 +55,8 @@ from .steady import call_when_shown, is_shown
 MAP_RESOLUTION = 100
 #: How far (in pixels) a click may be from a point to remove or drag it.
 PICK_RADIUS_PX = 12.0
+#: Diameter of a data point in pixels (presentation mode scales it).
+POINT_SIZE = 9
 #: How much of the map colour is mixed into white (keeps the points readable).
 MAP_STRENGTH = 0.55
 #: Values and colour levels beyond this go to the image scaled to the colour range:
@@ -206,9 +208,9 @@ class DataPlot(QWidget):
         self.plot_item.addItem(self.map_image)
         self.fitted_curve_item = pg.PlotDataItem(pen=pg.mkPen((24, 82, 168), width=2.5))
         self.plot_item.addItem(self.fitted_curve_item)
-        self.test_scatter = _PassiveScatter(symbol="s", size=9, pxMode=True)
+        self.test_scatter = _PassiveScatter(symbol="s", size=POINT_SIZE, pxMode=True)
         self.plot_item.addItem(self.test_scatter)
-        self.train_scatter = _PassiveScatter(symbol="o", size=9, pxMode=True)
+        self.train_scatter = _PassiveScatter(symbol="o", size=POINT_SIZE, pxMode=True)
         self.plot_item.addItem(self.train_scatter)
 
         self.message = QLabel()
@@ -552,6 +554,15 @@ class DataPlot(QWidget):
             return [pg.mkBrush(*(int(c) for c in colour)) for colour in colours]
         rgba = diverging_rgba(values - centre, half)
         return [pg.mkBrush(*(int(c) for c in colour)) for colour in rgba]
+
+    def set_line_factor(self, factor: float) -> None:
+        """Presentation mode: points and the fitted curve ``factor`` times larger (1: normal)."""
+        self._line_factor = float(factor)
+        self.fitted_curve_item.setPen(pg.mkPen((24, 82, 168), width=2.5 * factor))
+        size = POINT_SIZE * factor
+        self.train_scatter.setSize(size)
+        self.test_scatter.setSize(size)
+        self._draw_points()
 
     def _draw_points(self) -> None:
         train_positions = (

@@ -25,13 +25,27 @@ from backprop_lab import __version__
 from backprop_lab.gui.icons import app_icon, icon
 
 
-def scrolled(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless scroll area that resizes it (for panels in docks)."""
+def scrolled(widget: QWidget, footer: QWidget | None = None) -> QWidget:
+    """``widget`` in a frameless scroll area that resizes it (for panels in docks).
+
+    ``footer`` (a row of action buttons taken out of ``widget``) is pinned below
+    the scroll area, so it stays visible however small the dock is.
+    """
     area = QScrollArea()
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
-    return area
+    if footer is None:
+        return area
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(area, 1)
+    footer.setParent(holder)
+    footer.setContentsMargins(6, 4, 6, 4)
+    layout.addWidget(footer)
+    return holder
 
 
 def about_text() -> str:

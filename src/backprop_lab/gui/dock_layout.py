@@ -19,6 +19,10 @@ DOCK_LAYOUT_VERSION = 2
 #: dock columns, and the loss plot's height, at the default 1440 x 900 window.
 LEFT_COLUMN_WIDTH = 385
 RIGHT_COLUMN_WIDTH = 410
+#: The side columns stop growing here, so a bigger screen's extra width goes to
+#: the network in the centre.
+MAX_LEFT_COLUMN_WIDTH = 440
+MAX_RIGHT_COLUMN_WIDTH = 470
 LOSS_PLOT_HEIGHT = 230
 #: The tab groups arrange_docks builds: the first dock of each group is the one on
 #: top. The essentials (controls, weights, data plot, loss) are each on top of
@@ -153,13 +157,13 @@ class DockLayout:
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
         width, height = self.width(), self.height()
         column_docks, column_widths = [], []
-        for group, share in (
-            (left_top or left_bottom, LEFT_COLUMN_WIDTH),
-            (right_top or right_bottom, RIGHT_COLUMN_WIDTH),
+        for group, share, cap in (
+            (left_top or left_bottom, LEFT_COLUMN_WIDTH, MAX_LEFT_COLUMN_WIDTH),
+            (right_top or right_bottom, RIGHT_COLUMN_WIDTH, MAX_RIGHT_COLUMN_WIDTH),
         ):
             if group:
                 column_docks.append(group[0])
-                column_widths.append(max(260, round(share * width / 1440)))
+                column_widths.append(max(260, min(round(share * width / 1440), cap)))
         if column_docks:
             self.resizeDocks(column_docks, column_widths, horizontal)
         usable = max(300, height - 140)  # menu bar, toolbar, status bar

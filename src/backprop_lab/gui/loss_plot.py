@@ -432,6 +432,14 @@ class LossPlot(QWidget):
     def _make_curve(colour: str, style: Qt.PenStyle) -> pg.PlotDataItem:
         return pg.PlotDataItem(pen=pg.mkPen(colour, width=2, style=style), connect="finite")
 
+    def set_line_factor(self, factor: float) -> None:
+        """Presentation mode: curves ``factor`` times their normal width (1: normal)."""
+        for curve, colour, style in (
+            (self.train_curve, TRAIN_COLOUR, Qt.PenStyle.SolidLine),
+            (self.test_curve, TEST_COLOUR, Qt.PenStyle.DashLine),
+        ):
+            curve.setPen(pg.mkPen(colour, width=2 * factor, style=style))
+
     # ------------------------------------------------------------------ data
     def append(
         self,

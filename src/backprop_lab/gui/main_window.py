@@ -128,7 +128,11 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self.add_panel_dock("controls", "Training", scrolled(self.control_panel))
-        self.add_panel_dock("settings", "Network settings", scrolled(self.settings_panel))
+        self.add_panel_dock(
+            "settings",
+            "Network settings",
+            scrolled(self.settings_panel, footer=self.settings_panel.apply_bar),
+        )
         self.add_panel_dock("loss", "Loss", self.loss_plot)
         self.add_panel_dock("weights", "Weights", self.weight_table)
         # Side columns run the full height; the loss plot sits under the network only.
@@ -180,6 +184,19 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self.discretize_action, self.show_test_action = install_view_toggles(
             self, self.data_tools.plot
         )
+        # Small screens, projectors, keys that always work (issue 12).
+        from .screen_fit import install_screen_fit, set_default_button
+
+        self.presentation = install_screen_fit(
+            self,
+            [
+                self.network_view.set_line_factor,
+                self.loss_plot.set_line_factor,
+                self.data_tools.plot.set_line_factor,
+            ],
+        )
+        self.menus["view"].insertAction(self.default_layout_action, self.presentation.action)
+        set_default_button(self.docks["settings"].widget(), self.settings_panel.apply_button)
         self.arrange_docks()
         if restore_settings:
             self.restore_settings()

@@ -157,8 +157,13 @@ class SettingsPanel(QWidget):
         self.seed_box.valueChanged.connect(self._mark_changed)
         out_form.addRow("Seed", self.seed_box)
         arch_layout.addLayout(out_form)
-        apply_row = QHBoxLayout()
+        #: The Apply row as one widget, so the window can pin it below the scrolled
+        #: panel where it is always visible (see dialogs.scrolled's footer).
+        self.apply_bar = QWidget()
+        apply_row = QHBoxLayout(self.apply_bar)
+        apply_row.setContentsMargins(0, 0, 0, 0)
         self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
         apply_row.addWidget(self.summary_label, 1)
         self.revert_button = QPushButton("Revert")
         self.revert_button.clicked.connect(lambda: self.show_settings(controller.settings()))
@@ -167,7 +172,7 @@ class SettingsPanel(QWidget):
         self.apply_button.clicked.connect(self.apply_architecture)
         apply_row.addWidget(self.revert_button)
         apply_row.addWidget(self.apply_button)
-        arch_layout.addLayout(apply_row)
+        arch_layout.addWidget(self.apply_bar)
         self.gradient_warning = QLabel()
         self.gradient_warning.setWordWrap(True)
         self.gradient_warning.setStyleSheet("QLabel { color: #b00020; }")

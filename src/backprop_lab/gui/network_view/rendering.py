@@ -110,7 +110,9 @@ def level_style(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class EdgePens:
     """The cached pen of every quantised level, and grouping of edges by pen."""
 
-    def __init__(self) -> None:
+    def __init__(self, factor: float = 1.0) -> None:
+        #: Width multiplier (presentation mode).
+        self.factor = float(factor)
         self._cache: dict[tuple[int, bool, bool], QPen] = {}
 
     def pen(self, level: int, dimmed: bool, dashed: bool) -> QPen:
@@ -120,7 +122,8 @@ class EdgePens:
         if pen is None:
             rgba, widths = level_style(np.array([level]))
             r, g, b, a = (int(c) for c in rgba[0])
-            pen = QPen(QColor(r, g, b, DIMMED_ALPHA if dimmed else a), float(widths[0]))
+            colour = QColor(r, g, b, DIMMED_ALPHA if dimmed else a)
+            pen = QPen(colour, float(widths[0]) * self.factor)
             pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             if dashed:
                 pen.setStyle(Qt.PenStyle.DashLine)
@@ -193,6 +196,8 @@ class PaintInputs:
     edge_labels: tuple[list[tuple[QRectF, str]], int] | None
     #: Write each node's value in it (not in the practice mode's exercise view).
     show_node_values: bool = True
+    #: Line width multiplier (presentation mode).
+    line_factor: float = 1.0
 
 
 def paint_message(painter: QPainter, rect: QRectF, colour: QColor, text: str) -> None:

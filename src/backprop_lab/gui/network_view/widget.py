@@ -50,6 +50,7 @@ from ..colors import (
     format_scale_number,
     sequential_rgba,
 )
+from ..flow_layout import FlowLayout
 from .layout import (
     BIAS_HALF_SIDE,
     EDGE_HIT_FRACTION,
@@ -297,6 +298,7 @@ class NetworkView(QWidget):
         self._bias_widths = np.zeros(0)
         self._groups: list[EdgeGroup] = []
         self._pens = EdgePens()
+        self._line_factor = 1.0
         self._node_fill: list[npt.NDArray[np.uint8]] = []
         self._node_values: list[npt.NDArray[np.float64]] = []
 
@@ -353,17 +355,19 @@ class NetworkView(QWidget):
         )
         self._maps_check.toggled.connect(self.set_node_maps_visible)
 
-        controls = self._controls = QHBoxLayout()
+        # Two groups that wrap onto two rows when the view is narrow (1280 x 720).
+        controls = self._controls = FlowLayout(spacing=12)
         controls.setContentsMargins(4, 2, 4, 2)
-        controls.addWidget(QLabel("Edges:"))
-        controls.addWidget(self._mode_combo)
-        controls.addWidget(self._scale_combo)
-        controls.addWidget(self._limit_spin)
-        controls.addSpacing(8)
-        controls.addWidget(QLabel("Nodes:"))
-        controls.addWidget(self._sample_combo)
-        controls.addWidget(self._maps_check)
-        controls.addStretch(1)
+        for widgets in (
+            (QLabel("Edges:"), self._mode_combo, self._scale_combo, self._limit_spin),
+            (QLabel("Nodes:"), self._sample_combo, self._maps_check),
+        ):
+            group = QWidget()
+            row = QHBoxLayout(group)
+            row.setContentsMargins(0, 0, 0, 0)
+            for widget in widgets:
+                row.addWidget(widget)
+            controls.addWidget(group)
 
         self._legend = ColourLegend(COLOUR_MODES["weight"], 1.0)
         self._legend.setMinimumWidth(200)
@@ -476,6 +480,19 @@ class NetworkView(QWidget):
     def names(self) -> tuple[list[str], list[str]]:
         """The input and output names."""
         return list(self._input_names), list(self._output_names)
+
+    def set_line_factor(self, factor: float) -> None:
+        """Presentation mode: edges and outlines ``factor`` times their width (1: normal)."""
+        factor = float(factor)
+        if factor <= 0 or factor == self._pens.factor:
+            return
+        self._pens = EdgePens(factor)
+        self._line_factor = factor
+        self._invalidate()
+        self._item.update()
+
+    def line_factor(self) -> float:
+        return self._line_factor
 
     def set_colour_mode(self, mode: str) -> None:
         """Colour the edges by ``"weight"``, ``"gradient"`` (dE/dw) or ``"update"`` (Δw)."""
@@ -1145,6 +1162,7 @@ class NetworkView(QWidget):
             node_texts=self._node_texts,
             edge_labels=self.edge_label_placement() if self._edge_texts else None,
             show_node_values=not self._exercise_mode,
+            line_factor=self._line_factor,
         )
         paint_network(painter, lod, inputs)
 

@@ -1,0 +1,94 @@
+"""Small screens and keys that always work: Enter applies, Escape leaves, Space/→ win."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QTabBar
+
+from backprop_lab.gui.screen_fit import PRESENTATION_FONT_FACTOR, PRESENTATION_LINE_FACTOR
+
+TIMEOUT = 5000
+
+
+def _focus(qtbot, window, widget):
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    widget.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(
+        lambda: QApplication.focusWidget() in (widget, widget.focusProxy()), timeout=TIMEOUT
+    )
+    return QApplication.focusWidget()
+
+
+def test_the_window_shrinks_to_a_1280_by_720_projector(main_window):
+    main_window.show()
+    assert main_window.minimumSizeHint().width() <= 1280
+    assert main_window.minimumSizeHint().height() <= 720
+    main_window.resize(1280, 720)
+    assert main_window.width() == 1280
+
+
+def test_tab_titles_are_never_elided_and_combos_stay_narrow(main_window):
+    main_window.show()
+    for bar in main_window.findChildren(QTabBar):
+        assert bar.elideMode() == Qt.TextElideMode.ElideNone
+    for combo in main_window.findChildren(QComboBox):
+        assert combo.minimumSizeHint().width() < 260, combo.currentText()
+
+
+def test_space_in_a_focused_spin_box_runs_and_right_steps(qtbot, main_window):
+    spin = main_window.control_panel.findChildren(type(main_window.settings_panel.seed_box))[0]
+    focused = _focus(qtbot, main_window, spin)
+    qtbot.keyClick(focused, Qt.Key.Key_Right)  # steps, not a cursor move
+    qtbot.waitUntil(lambda: main_window.controller.current_snapshot().epoch == 1, timeout=TIMEOUT)
+    qtbot.keyClick(focused, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: main_window.controller.is_running, timeout=TIMEOUT)
+    qtbot.keyClick(focused, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not main_window.controller.is_running, timeout=TIMEOUT)
+
+
+def test_enter_in_a_network_settings_field_applies(qtbot, main_window):
+    panel = main_window.settings_panel
+    main_window.docks["settings"].raise_()
+    focused = _focus(qtbot, main_window, panel.seed_box)
+    panel.seed_box.setValue(panel.seed_box.value() + 7)
+    assert panel.apply_button.isEnabled()
+    with qtbot.waitSignal(main_window.controller.network_reset, timeout=TIMEOUT):
+        qtbot.keyClick(focused, Qt.Key.Key_Return)
+    assert main_window.controller.settings()["init_seed"] == panel.seed_box.value()
+    # Enter also leaves the field: the training keys work again.
+    assert QApplication.focusWidget() is not focused
+
+
+def test_escape_leaves_a_field(qtbot, main_window):
+    focused = _focus(qtbot, main_window, main_window.settings_panel.momentum_box)
+    qtbot.keyClick(focused, Qt.Key.Key_Escape)
+    assert QApplication.focusWidget() is not focused
+
+
+def test_presentation_mode_enlarges_fonts_and_lines(qtbot, main_window):
+    before = QApplication.font().pointSizeF()
+    main_window.presentation.action.trigger()
+    assert QApplication.font().pointSizeF() == before * PRESENTATION_FONT_FACTOR
+    assert main_window.network_view.line_factor() == PRESENTATION_LINE_FACTOR
+    main_window.presentation.action.trigger()
+    assert QApplication.font().pointSizeF() == before
+    assert main_window.network_view.line_factor() == 1.0
+    assert main_window.presentation.action in main_window.menus["view"].actions()
+
+
+def test_a_first_start_trains_at_a_watchable_speed_with_full_speed_one_click_away(
+    qtbot, main_window
+):
+    from backprop_lab.gui.screen_fit import FIRST_RUN_SPEED, apply_first_run_speed
+
+    assert apply_first_run_speed(main_window)  # nothing remembered yet
+    assert main_window.controller.settings()["epochs_per_second"] == FIRST_RUN_SPEED
+    panel = main_window.control_panel
+    qtbot.waitUntil(lambda: panel.speed_box.currentData() == FIRST_RUN_SPEED, timeout=TIMEOUT)
+    panel.full_speed_button.click()
+    assert main_window.controller.settings()["epochs_per_second"] is None
+    main_window.save_settings()
+    assert not apply_first_run_speed(main_window)  # the student's choice is remembered
+    assert main_window.controller.settings()["epochs_per_second"] is None
