@@ -313,3 +313,17 @@ def test_huge_regression_values_colour_the_map_without_overflow(qtbot):
         np.clip((values - centre) / half, -2, 2) / 2 + 0.5,
         atol=1e-9,
     )
+
+
+def test_two_input_data_is_shown_one_to_one_and_curves_are_not(qtbot, plane):
+    assert plane.aspect_locked()
+    x_range, y_range = plane.view_box.viewRange()
+    pixels = plane.view_box.boundingRect()
+    x_per_pixel = (x_range[1] - x_range[0]) / pixels.width()
+    y_per_pixel = (y_range[1] - y_range[0]) / pixels.height()
+    assert abs(x_per_pixel / y_per_pixel - 1.0) < 0.02
+
+
+def test_unitless_axes_get_no_si_prefix(plane):
+    for name in ("left", "bottom"):
+        assert not plane.plot_item.getAxis(name).autoSIPrefix

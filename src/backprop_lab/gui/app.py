@@ -551,6 +551,22 @@ def settle(seconds: float) -> None:
     QCoreApplication.sendPostedEvents(None, 0)  # 0: every type, deferred deletes too
 
 
+def _settled_grab(window, timeout_s: float = 4.0):
+    """A grab of ``window`` once two grabs in a row agree (a loaded machine lays
+    out and repaints later than SCREENSHOT_SETTLE_S)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    image = window.grab()
+    while time.monotonic() < deadline:
+        settle(SCREENSHOT_SETTLE_S / 4)
+        again = window.grab()
+        if again.toImage() == image.toImage():
+            return again
+        image = again
+    return image
+
+
 def _screen_options(args) -> int | None:
     """``--size`` / ``--scale``: an offscreen screen of that size and pixel ratio."""
     import tempfile
@@ -583,7 +599,7 @@ def _screenshot(app, window, path: Path, size: tuple[int, int] = (1440, 900)) ->
     if hasattr(window.loss_plot, "flush"):
         window.loss_plot.flush()
     settle(SCREENSHOT_SETTLE_S / 2)
-    image = window.grab()
+    image = _settled_grab(window)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -57,6 +57,8 @@ MAP_RESOLUTION = 100
 PICK_RADIUS_PX = 12.0
 #: Diameter of a data point in pixels (presentation mode scales it).
 POINT_SIZE = 9
+#: 2-D data is shown 1:1 unless one input's range is this many times the other's.
+MAX_LOCKED_ASPECT = 4.0
 #: How much of the map colour is mixed into white (keeps the points readable).
 MAP_STRENGTH = 0.55
 #: Values and colour levels beyond this go to the image scaled to the colour range:
@@ -529,9 +531,19 @@ class DataPlot(QWidget):
     def _auto_range(self) -> None:
         if self.mode() == "plane" and self._grid is not None:
             x0, x1, y0, y1 = self._grid.bounds
+            # 1:1 for 2-D data, so a circle looks like a circle; not when the two
+            # inputs' ranges differ so much that one axis would be a sliver.
+            spans = (x1 - x0, y1 - y0)
+            comparable = min(spans) > 0 and max(spans) / min(spans) <= MAX_LOCKED_ASPECT
+            self.view_box.setAspectLocked(comparable, ratio=1.0)
             self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         else:
+            self.view_box.setAspectLocked(False)
             self.view_box.autoRange()
+
+    def aspect_locked(self) -> bool:
+        """Whether the plot shows its two inputs at 1:1."""
+        return bool(self.view_box.state["aspectLocked"])
 
     def _point_positions(self, dataset: Dataset | None) -> np.ndarray:
         if dataset is None or dataset.n_samples == 0:

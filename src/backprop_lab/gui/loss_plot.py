@@ -34,7 +34,7 @@ import numpy.typing as npt
 import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFontMetricsF, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -262,6 +262,52 @@ class AxisGrid:
         return sorted({float(y) for y, y1 in zip(ys[0::2], ys[1::2], strict=True) if y == y1})
 
 
+class LogSafeAxis(pg.AxisItem):
+    """An axis whose tick labels never overlap, also on a log scale.
+
+    pyqtgraph labels every minor tick of a log axis (0.09, 0.08, 0.07 ... drawn on
+    top of each other); here a label is left out (its tick and grid line stay)
+    where it would come closer than a text height to a label already placed,
+    major ticks placed first.
+    """
+
+    def __init__(self, orientation: str, **kwargs) -> None:
+        super().__init__(orientation, **kwargs)
+        self._span: tuple[float, float, float] | None = None
+        self._placed: list[float] = []
+
+    def tickValues(self, minVal, maxVal, size):
+        self._span = (float(minVal), float(maxVal), float(size))
+        self._placed = []
+        return super().tickValues(minVal, maxVal, size)
+
+    def _min_gap_pixels(self) -> float:
+        font = self.style.get("tickFont") or self.font()
+        metrics = QFontMetricsF(font)
+        if self.orientation in ("left", "right"):
+            return metrics.height() + 2.0
+        return metrics.horizontalAdvance("0.0000") + 6.0
+
+    def tickStrings(self, values, scale, spacing):
+        strings = super().tickStrings(values, scale, spacing)
+        if self._span is None:
+            return strings
+        low, high, size = self._span
+        if not (high > low and size > 0):
+            return strings
+        per_unit = size / (high - low)
+        gap = self._min_gap_pixels()
+        kept = []
+        for value, text in zip(values, strings):
+            position = (float(value) * (scale or 1.0) - low) * per_unit
+            if any(abs(position - p) < gap for p in self._placed):
+                kept.append("")
+                continue
+            self._placed.append(position)
+            kept.append(text)
+        return kept
+
+
 class TimedPlotWidget(pg.PlotWidget):
     """A PlotWidget that notes how long its last paint took."""
 
@@ -360,7 +406,10 @@ class LossPlot(QWidget):
         self.readout_label.setToolTip("Hover the plot to read the losses of an epoch")
 
         self.view_box = _FollowingViewBox()
-        self.plot_widget = TimedPlotWidget(viewBox=self.view_box)
+        self.plot_widget = TimedPlotWidget(
+            viewBox=self.view_box,
+            axisItems={"left": LogSafeAxis("left"), "bottom": LogSafeAxis("bottom")},
+        )
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         # The grid is drawn here, not by the axes (see AxisGrid).
         self.grid = AxisGrid(self.plot_item)
