@@ -196,7 +196,7 @@ class DataPlot(QWidget):
 
         self.view_box = _EditingViewBox(self)
         self.plot_widget = TimedPlotWidget(viewBox=self.view_box, background="w")
-        self.plot_widget.setMinimumSize(240, 200)
+        self.plot_widget.setMinimumSize(200, 160)
         self.plot_item = self.plot_widget.getPlotItem()
         # Its own grid, not the axes' (see AxisGrid): above the map, below the points.
         self.grid = AxisGrid(self.plot_item, z_value=-5, alphas=(48, 20))

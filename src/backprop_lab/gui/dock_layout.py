@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QWidget
 
 #: Version of the dock arrangement in the saved window state: a layout saved by
 #: an older arrangement is not restored (the window opens on the default one).
@@ -22,6 +22,8 @@ RIGHT_COLUMN_WIDTH = 410
 #: The side columns stop growing here, so a bigger screen's extra width goes to
 #: the network in the centre.
 MAX_LEFT_COLUMN_WIDTH = 440
+#: ... and never get narrower than the training controls need.
+MIN_COLUMN_WIDTH = 352
 MAX_RIGHT_COLUMN_WIDTH = 470
 LOSS_PLOT_HEIGHT = 230
 #: The tab groups arrange_docks builds: the first dock of each group is the one on
@@ -34,6 +36,25 @@ RIGHT_TOP_TABS = ("weights",)
 RIGHT_BOTTOM_TABS = ("data_plot", "data")
 #: Under the network: the loss plot on top, the layer statistics (also over epochs) beside it.
 BOTTOM_TABS = ("loss", "layer_stats")
+
+
+#: A panel that needs more than this to show (pixels) gets scroll bars in its dock
+#: instead: one tall panel tabbed into a column would otherwise make the window
+#: taller than a 1280 x 720 projector, or squeeze the panels above it.
+MAX_DOCK_MIN_WIDTH = 360
+MAX_DOCK_MIN_HEIGHT = 240
+
+
+def fit_for_dock(widget: QWidget) -> QWidget:
+    """``widget``, in a scroll area when its minimum size is too big for a dock."""
+    if isinstance(widget, QAbstractScrollArea):
+        return widget
+    minimum = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+    if minimum.width() <= MAX_DOCK_MIN_WIDTH and minimum.height() <= MAX_DOCK_MIN_HEIGHT:
+        return widget
+    from .dialogs import scrolled
+
+    return scrolled(widget)
 
 
 class DockLayout:
@@ -52,7 +73,7 @@ class DockLayout:
         """
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{name}")
-        dock.setWidget(widget)
+        dock.setWidget(fit_for_dock(widget))
         self.register_dock(dock, name)
         if self._default_state is not None:
             anchor = self.docks.get(LEFT_BOTTOM_TABS[0])
@@ -152,6 +173,13 @@ class DockLayout:
 
     def size_docks(self) -> None:
         """Give the default layout's docks their default sizes for the window's size."""
+        for dock in self.docks.values():
+            # A panel that grew since it was docked (filled with its content) scrolls.
+            widget = dock.widget()
+            if widget is not None:
+                fitted = fit_for_dock(widget)
+                if fitted is not widget:
+                    dock.setWidget(fitted)
         groups = self._dock_groups()
         left_top, left_bottom, right_top, right_bottom = groups
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
@@ -163,7 +191,7 @@ class DockLayout:
         ):
             if group:
                 column_docks.append(group[0])
-                column_widths.append(max(260, min(round(share * width / 1440), cap)))
+                column_widths.append(max(MIN_COLUMN_WIDTH, min(round(share * width / 1440), cap)))
         if column_docks:
             self.resizeDocks(column_docks, column_widths, horizontal)
         usable = max(300, height - 140)  # menu bar, toolbar, status bar

@@ -29,11 +29,15 @@ MAX_NODE_SPREAD = 3.0
 MAX_ZOOM = 1.6
 # Room around the nodes: the layer headings and bias row above, names beside.
 SIDE_MARGIN = 118.0
+#: Width beside the input and output nodes where their names go.
+SIDE_ROOM = 100.0
 BIAS_ROW_GAP = 50.0
 HEADING_GAP = 40.0
 TOP_PAD = 22.0
 BOTTOM_PAD = 40.0
 NODE_RADIUS = 17.0
+#: The headings' text size (scene units) when the view is not zoomed out.
+HEADING_TEXT_SIZE = 12.0
 BIAS_HALF_SIDE = 11.0
 MAP_HALF_SIDE = 24.0
 #: Where along an edge :meth:`NetworkView.edge_hit_point` lies (sqrt(2) - 1).
@@ -54,11 +58,23 @@ class NetworkLayout:
         has_bias: bool,
         column_spacing: float = COLUMN_SPACING,
         node_spacing: float = NODE_SPACING,
+        text_size: float = HEADING_TEXT_SIZE,
     ) -> None:
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
+        #: The headings' text size in scene units: where the view is zoomed out so
+        #: far that readable text is bigger than 12 units, the room above the
+        #: nodes grows with it, so headings and activation names never overlap.
+        self.text_size = max(float(text_size), HEADING_TEXT_SIZE)
+        t = self.text_size
+        heading_gap = max(HEADING_GAP, t + BIAS_HALF_SIDE + 8.0)
+        top_pad = max(TOP_PAD, 1.2 * t - 2.0)
+        bottom_pad = max(BOTTOM_PAD, 1.6 * t)
         self.has_bias = has_bias
         self.column_spacing = float(column_spacing)
         self.node_spacing = float(node_spacing)
+        #: Half the side of a unit-map thumbnail: at most MAP_HALF_SIDE, and small
+        #: enough to leave a gap of a sixth of the spacing between neighbours.
+        self.map_half_side = min(MAP_HALF_SIDE, self.node_spacing * 5 / 12)
         tallest = max(self.layer_sizes)
         self.node_positions: list[npt.NDArray[np.float64]] = []
         for layer, n in enumerate(self.layer_sizes):
@@ -67,7 +83,7 @@ class NetworkLayout:
             self.node_positions.append(np.column_stack([xs, ys]))
         top = -(tallest - 1) / 2.0 * self.node_spacing
         self.bias_row_y = top - BIAS_ROW_GAP
-        self.label_y = (self.bias_row_y if has_bias else top) - HEADING_GAP
+        self.label_y = (self.bias_row_y if has_bias else top) - heading_gap
         # Bias nodes sit above the source column, shifted right so their
         # dashed edges do not hide the column's own edges.
         self.bias_positions = [
@@ -111,15 +127,15 @@ class NetworkLayout:
         # Room for names and texts on both sides, labels above.
         self.bounds = QRectF(
             -SIDE_MARGIN,
-            self.label_y - TOP_PAD,
+            self.label_y - top_pad,
             width + 2 * SIDE_MARGIN,
-            bottom - self.label_y + TOP_PAD + BOTTOM_PAD,
+            bottom - self.label_y + top_pad + bottom_pad,
         )
 
     def column_rect(self, layer: int) -> QRectF:
         x = float(self.node_positions[layer][0, 0])
         ys = self.node_positions[layer][:, 1]
-        half = MAP_HALF_SIDE + 8
+        half = self.map_half_side + 8
         return QRectF(x - half, ys.min() - half, 2 * half, ys.max() - ys.min() + 2 * half)
 
     def point_along(self, ref: ParameterRef, fraction: float) -> QPointF:
@@ -139,20 +155,32 @@ class NetworkLayout:
 
 
 def spacing_for_view(
-    layer_sizes: Sequence[int], has_bias: bool, width: float, height: float
-) -> tuple[float, float]:
-    """(column spacing, node spacing) that fill a ``width`` x ``height`` pixel view.
+    layer_sizes: Sequence[int],
+    has_bias: bool,
+    width: float,
+    height: float,
+    min_text_pixels: float = 0.0,
+) -> tuple[float, float, float]:
+    """(column spacing, node spacing, text size) that fill a ``width`` x ``height`` view.
 
     The drawing is first fitted at the smallest spacings; the direction with room to
     spare then spreads out (up to MAX_COLUMN_SPREAD / MAX_NODE_SPREAD), so a wide
     view gets wider gaps between layers and a tall one taller gaps between nodes,
-    instead of empty bands around a small drawing.
+    instead of empty bands around a small drawing. The text size (scene units) is
+    what ``min_text_pixels`` screen pixels come to at that zoom (at least 12), and
+    the room for the headings follows it.
     """
-    compact = NetworkLayout(layer_sizes, has_bias)
     if width <= 1 or height <= 1:
-        return COLUMN_SPACING, NODE_SPACING
-    bounds = compact.bounds
-    zoom = min(width / bounds.width(), height / bounds.height(), MAX_ZOOM)
+        return COLUMN_SPACING, NODE_SPACING, HEADING_TEXT_SIZE
+    text = HEADING_TEXT_SIZE
+    for _ in range(3):  # the room for text changes the zoom a little: settle it
+        compact = NetworkLayout(layer_sizes, has_bias, text_size=text)
+        bounds = compact.bounds
+        zoom = min(width / bounds.width(), height / bounds.height(), MAX_ZOOM)
+        wanted = max(HEADING_TEXT_SIZE, 1.25 * min_text_pixels / zoom)
+        if abs(wanted - text) <= 0.5:
+            break
+        text = wanted
     n_gaps = len(compact.layer_sizes) - 1
     n_rows = max(compact.layer_sizes) - 1
     column = COLUMN_SPACING
@@ -163,7 +191,7 @@ def spacing_for_view(
     if n_rows > 0:
         spare = height / zoom - bounds.height()
         node = min(NODE_SPACING + max(spare, 0.0) / n_rows, NODE_SPACING * MAX_NODE_SPREAD)
-    return float(column), float(node)
+    return float(column), float(node), float(text)
 
 
 def text_box_size(metrics: QFontMetricsF, text: str) -> tuple[float, float]:
@@ -187,7 +215,7 @@ def place_edge_labels(
     its box overlaps no node, no node text and no label placed before it; a
     label with no such place is left out (and counted), never drawn over another.
     """
-    half = (MAP_HALF_SIDE if show_maps else NODE_RADIUS) + 1
+    half = (layout.map_half_side if show_maps else NODE_RADIUS) + 1
     boxes: list[tuple[float, float, float, float]] = []
     for positions in layout.node_positions:
         boxes.extend((x - half, y - half, x + half, y + half) for x, y in positions.tolist())

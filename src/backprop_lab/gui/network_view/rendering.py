@@ -24,8 +24,8 @@ from backprop_lab.core.snapshot import NetworkSnapshot, ParameterRef
 from ..colors import diverging_rgba, text_colour_for
 from .layout import (
     BIAS_HALF_SIDE,
-    MAP_HALF_SIDE,
     NODE_RADIUS,
+    SIDE_ROOM,
     NetworkLayout,
     text_box_size,
 )
@@ -166,6 +166,122 @@ class EdgePens:
         return groups
 
 
+#: Text in the network view is never drawn smaller than this many screen pixels
+#: (or 0.8 of the UI font, whichever is larger): what does not fit at that size is
+#: abbreviated or left out, and the view says so, instead of shrinking.
+MIN_TEXT_PIXELS = 9.0
+#: Base sizes (scene units) of the headings/names and of the small texts.
+HEADING_SIZE, SMALL_SIZE = 12.0, 10.0
+
+
+@dataclass
+class TextPlan:
+    """What text the network view draws at one zoom, and at which sizes (scene units)."""
+
+    font_size: float
+    small_size: float
+    show_values: bool
+    show_bias_text: bool
+    headings: list[str]
+    activation_texts: list[str]
+    input_names: list[str]
+    output_labels: list[str]
+    target_names: list[str]
+    #: What was left out or abbreviated, for the view to say.
+    notes: list[str]
+
+
+def _abbreviate_heading(text: str) -> str:
+    if text.startswith("hidden "):
+        return "h" + text.removeprefix("hidden ")
+    return {"inputs x": "x", "output P": "P", "outputs P": "P"}.get(text, text)
+
+
+def plan_texts(
+    layout: NetworkLayout,
+    scale: float,
+    min_pixels: float,
+    base_font: QFont,
+    headings: list[str],
+    activations: tuple[str, ...],
+    input_names: list[str],
+    output_names: list[str],
+    show_maps: bool,
+) -> TextPlan:
+    """Decide the text sizes and what fits, for ``scale`` screen pixels per scene unit."""
+    scale = max(scale, 1e-6)
+    least = min_pixels / scale  # the smallest readable size, in scene units
+    font_size = max(HEADING_SIZE, least)
+    small_size = max(SMALL_SIZE, least)
+    font, small = QFont(base_font), QFont(base_font)
+    font.setPixelSize(max(1, math.ceil(font_size)))
+    small.setPixelSize(max(1, math.ceil(small_size)))
+    big, little = QFontMetricsF(font), QFontMetricsF(small)
+    notes: list[str] = []
+    # Numbers inside the nodes only when "-0.00" fits in one.
+    inner = 2 * NODE_RADIUS * 0.92
+    show_values = (
+        not show_maps and little.horizontalAdvance("-0.00") <= inner and little.height() <= inner
+    )
+    if not show_maps and not show_values:
+        notes.append("node values (hover a node)")
+    show_bias_text = big.horizontalAdvance("+1") <= 2 * BIAS_HALF_SIDE and big.height() <= 2.6 * (
+        BIAS_HALF_SIDE
+    )
+    room = layout.column_spacing * 0.96
+    shown_headings: list[str] = []
+    abbreviated = False
+    for text in headings:
+        if big.horizontalAdvance(text) <= room:
+            shown_headings.append(text)
+            continue
+        short_text = _abbreviate_heading(text)
+        abbreviated = True
+        shown_headings.append(short_text if big.horizontalAdvance(short_text) <= room else "")
+    activation_texts = []
+    for name in activations:
+        fits = little.horizontalAdvance(name) <= room
+        activation_texts.append(
+            name if fits else little.elidedText(name, Qt.TextElideMode.ElideRight, room)
+        )
+        abbreviated = abbreviated or not fits
+    if abbreviated:
+        notes.append("full headings (h1 = hidden 1)")
+    side = SIDE_ROOM
+    elided = False
+    names_in = []
+    for name in input_names[: layout.layer_sizes[0]]:
+        shown = big.elidedText(name, Qt.TextElideMode.ElideMiddle, side)
+        elided = elided or shown != name
+        names_in.append(shown)
+    outputs = layout.layer_sizes[-1]
+    output_labels = ["P" if outputs == 1 else f"P{k + 1}" for k in range(outputs)]
+    targets = []
+    for name in output_names[:outputs]:
+        text = f"target {name}"
+        shown = little.elidedText(text, Qt.TextElideMode.ElideMiddle, side)
+        elided = elided or shown != text
+        targets.append(shown)
+    if elided:
+        notes.append("long names (shortened with …)")
+    # Rows too close for a name each: the names are dropped.
+    if big.height() > layout.node_spacing * 0.98 and (names_in or targets):
+        names_in, targets = [], []
+        notes.append("input and target names")
+    return TextPlan(
+        font_size,
+        small_size,
+        show_values,
+        show_bias_text,
+        shown_headings,
+        activation_texts,
+        names_in,
+        output_labels,
+        targets,
+        notes,
+    )
+
+
 @dataclass
 class PaintInputs:
     """Everything one picture of the network depends on."""
@@ -198,6 +314,21 @@ class PaintInputs:
     show_node_values: bool = True
     #: Line width multiplier (presentation mode).
     line_factor: float = 1.0
+    #: What text is drawn and how big (see :func:`plan_texts`); None: the default plan.
+    plan: TextPlan | None = None
+    #: Screen pixels per scene unit (1 for exports).
+    scale: float = 1.0
+    #: When a list, every text drawn is appended as (text, size in screen pixels).
+    text_log: list[tuple[str, float]] | None = None
+
+
+def _text(painter: QPainter, rect: QRectF, flags, text: str, inputs: PaintInputs) -> None:
+    """drawText, logged (text, screen pixels) when the inputs ask for it."""
+    if not text:
+        return
+    if inputs.text_log is not None:
+        inputs.text_log.append((text, painter.font().pixelSize() * inputs.scale))
+    painter.drawText(rect, flags, text)
 
 
 def paint_message(painter: QPainter, rect: QRectF, colour: QColor, text: str) -> None:
@@ -207,17 +338,29 @@ def paint_message(painter: QPainter, rect: QRectF, colour: QColor, text: str) ->
 
 def paint_network(painter: QPainter, lod: float, inputs: PaintInputs) -> None:
     """Draw the whole network; ``lod`` is device pixels per scene unit."""
+    if inputs.plan is None:
+        inputs.plan = plan_texts(
+            inputs.layout,
+            inputs.scale,
+            0.0,
+            painter.font(),
+            inputs.headings,
+            inputs.snapshot.activations,
+            inputs.input_names,
+            inputs.output_names,
+            inputs.map_images is not None,
+        )
     font = QFont(painter.font())
-    font.setPixelSize(12)
+    font.setPixelSize(max(1, math.ceil(inputs.plan.font_size)))
     small = QFont(font)
-    small.setPixelSize(10)
+    small.setPixelSize(max(1, math.ceil(inputs.plan.small_size)))
     _paint_highlight_band(painter, inputs)
     _paint_edges(painter, lod, inputs)
     _paint_focus_edges(painter, inputs)
     _paint_bias_nodes(painter, inputs, font)
     _paint_nodes(painter, lod, inputs, small)
     _paint_headings(painter, inputs, font, small)
-    _paint_names(painter, inputs, font)
+    _paint_names(painter, inputs, font, small)
     _paint_texts(painter, inputs, small)
 
 
@@ -294,13 +437,15 @@ def _paint_bias_nodes(painter: QPainter, inputs: PaintInputs, font: QFont) -> No
         painter.setPen(QPen(outline, 1.2))
         painter.setBrush(inputs.base_colour)
         painter.drawRoundedRect(rect, 4, 4)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "+1")
+        if inputs.plan.show_bias_text:
+            _text(painter, rect, Qt.AlignmentFlag.AlignCenter, "+1", inputs)
 
 
 def _paint_nodes(painter: QPainter, lod: float, inputs: PaintInputs, small: QFont) -> None:
     layout = inputs.layout
     map_images = inputs.map_images
-    show_values = lod * NODE_RADIUS >= 9.0 and inputs.show_node_values
+    show_values = inputs.plan.show_values and inputs.show_node_values
+    half = layout.map_half_side
     painter.setFont(small)
     for layer, positions in enumerate(layout.node_positions):
         fills = inputs.node_fill[layer]
@@ -316,9 +461,7 @@ def _paint_nodes(painter: QPainter, lod: float, inputs: PaintInputs, small: QFon
                 row = map_images[layer]
                 image = row[index] if index < len(row) else None
             if image is not None:
-                rect = QRectF(
-                    x - MAP_HALF_SIDE, y - MAP_HALF_SIDE, 2 * MAP_HALF_SIDE, 2 * MAP_HALF_SIDE
-                )
+                rect = QRectF(x - half, y - half, 2 * half, 2 * half)
                 painter.drawImage(rect, image)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.setPen(outline_pen)
@@ -330,10 +473,12 @@ def _paint_nodes(painter: QPainter, lod: float, inputs: PaintInputs, small: QFon
             painter.drawEllipse(QPointF(x, y), NODE_RADIUS, NODE_RADIUS)
             if show_values:
                 painter.setPen(text_colour_for((r, g, b)))
-                painter.drawText(
+                _text(
+                    painter,
                     QRectF(x - NODE_RADIUS, y - NODE_RADIUS, 2 * NODE_RADIUS, 2 * NODE_RADIUS),
                     Qt.AlignmentFlag.AlignCenter,
                     short(float(values[index])),
+                    inputs,
                 )
     hovered_node = inputs.hovered_node
     if hovered_node is not None and hovered_node[0] < len(layout.node_positions):
@@ -348,38 +493,61 @@ def _paint_nodes(painter: QPainter, lod: float, inputs: PaintInputs, small: QFon
 
 
 def _paint_headings(painter: QPainter, inputs: PaintInputs, font: QFont, small: QFont) -> None:
-    """Layer headings and activation names."""
+    """Layer headings and activation names (abbreviated where a column is too narrow)."""
     layout = inputs.layout
+    plan = inputs.plan
     painter.setPen(inputs.text_colour)
     column_width = layout.column_spacing
+    big_height = QFontMetricsF(font).height()
     for layer in range(len(layout.layer_sizes)):
         x = float(layout.node_positions[layer][0, 0])
         heading_font = QFont(font)
         heading_font.setBold(inputs.highlighted_layer == layer)
         painter.setFont(heading_font)
-        rect = QRectF(x - column_width / 2, layout.label_y - 12, column_width, 16)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, inputs.headings[layer])
+        top = layout.label_y - 12 - max(0.0, big_height - 16)
+        rect = QRectF(x - column_width / 2, top, column_width, max(16.0, big_height))
+        _text(painter, rect, Qt.AlignmentFlag.AlignCenter, plan.headings[layer], inputs)
         if layer > 0:
             painter.setFont(small)
-            rect = QRectF(x - column_width / 2, layout.label_y + 4, column_width, 14)
-            painter.drawText(
-                rect, Qt.AlignmentFlag.AlignCenter, inputs.snapshot.activations[layer - 1]
+            height = max(14.0, QFontMetricsF(small).height())
+            rect = QRectF(x - column_width / 2, layout.label_y + 4, column_width, height)
+            _text(
+                painter,
+                rect,
+                Qt.AlignmentFlag.AlignCenter,
+                plan.activation_texts[layer - 1],
+                inputs,
             )
 
 
-def _paint_names(painter: QPainter, inputs: PaintInputs, font: QFont) -> None:
-    """Input and output names beside their nodes."""
+def _paint_names(painter: QPainter, inputs: PaintInputs, font: QFont, small: QFont) -> None:
+    """Input names beside the inputs; the output labelled P with its target apart."""
     layout = inputs.layout
+    plan = inputs.plan
     painter.setFont(font)
+    height = max(18.0, QFontMetricsF(font).height())
     gap = NODE_RADIUS + 6
-    for index, name in enumerate(inputs.input_names[: layout.layer_sizes[0]]):
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    for index, name in enumerate(plan.input_names):
         x, y = layout.node_positions[0][index]
-        rect = QRectF(x - gap - 100, y - 9, 100, 18)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
-    for index, name in enumerate(inputs.output_names[: layout.layer_sizes[-1]]):
+        rect = QRectF(x - gap - SIDE_ROOM, y - height / 2, SIDE_ROOM, height)
+        _text(painter, rect, right, name, inputs)
+    muted = QColor(inputs.text_colour)
+    muted.setAlpha(170)
+    small_height = max(14.0, QFontMetricsF(small).height())
+    for index, label in enumerate(plan.output_labels):
         x, y = layout.node_positions[-1][index]
-        rect = QRectF(x + gap, y - 9, 100, 18)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        painter.setFont(font)
+        painter.setPen(inputs.text_colour)
+        rect = QRectF(x + gap, y - height / 2, SIDE_ROOM, height)
+        _text(painter, rect, left, label, inputs)
+        if index < len(plan.target_names):
+            painter.setFont(small)
+            painter.setPen(muted)
+            rect = QRectF(x + gap, y + height / 2 - 2, SIDE_ROOM, small_height)
+            _text(painter, rect, left, plan.target_names[index], inputs)
+    painter.setPen(inputs.text_colour)
 
 
 def _paint_texts(painter: QPainter, inputs: PaintInputs, small: QFont) -> None:
@@ -388,7 +556,7 @@ def _paint_texts(painter: QPainter, inputs: PaintInputs, small: QFont) -> None:
     painter.setFont(small)
     metrics = QFontMetricsF(small)
     if inputs.node_texts:
-        offset = (MAP_HALF_SIDE if inputs.map_images is not None else NODE_RADIUS) + 3
+        offset = (layout.map_half_side if inputs.map_images is not None else NODE_RADIUS) + 3
         for layer, texts in enumerate(inputs.node_texts[: len(layout.layer_sizes)]):
             positions = layout.node_positions[layer]
             for index, text in enumerate(texts[: len(positions)]):
@@ -403,6 +571,8 @@ def _paint_texts(painter: QPainter, inputs: PaintInputs, small: QFont) -> None:
                     inputs.text_colour,
                     inputs.base_colour,
                     None,
+                    log=inputs.text_log,
+                    scale=inputs.scale,
                 )
     if inputs.edge_labels is None:
         return
@@ -417,6 +587,8 @@ def _paint_texts(painter: QPainter, inputs: PaintInputs, small: QFont) -> None:
             inputs.base_colour,
             inputs.highlight,
             centred=True,
+            log=inputs.text_log,
+            scale=inputs.scale,
         )
     if hidden:
         note = (
@@ -425,10 +597,13 @@ def _paint_texts(painter: QPainter, inputs: PaintInputs, small: QFont) -> None:
         )
         bounds = layout.bounds
         painter.setPen(inputs.text_colour)
-        painter.drawText(
-            QRectF(bounds.left() + 4, bounds.bottom() - 20, bounds.width() - 8, 18),
+        height = max(18.0, metrics.height())
+        _text(
+            painter,
+            QRectF(bounds.left() + 4, bounds.bottom() - height - 2, bounds.width() - 8, height),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             note,
+            inputs,
         )
 
 
@@ -441,8 +616,12 @@ def draw_text_box(
     base_colour: QColor,
     border: QColor | None,
     centred: bool = False,
+    log: list[tuple[str, float]] | None = None,
+    scale: float = 1.0,
 ) -> None:
     width, height = text_box_size(metrics, text)
+    if log is not None:
+        log.append((text, painter.font().pixelSize() * scale))
     if centred:
         rect = QRectF(anchor.x() - width / 2, anchor.y() - height / 2, width, height)
     else:

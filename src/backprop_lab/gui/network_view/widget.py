@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFont,
+    QFontInfo,
     QFontMetricsF,
     QImage,
     QPainter,
@@ -54,7 +55,6 @@ from ..flow_layout import FlowLayout
 from .layout import (
     BIAS_HALF_SIDE,
     EDGE_HIT_FRACTION,
-    MAP_HALF_SIDE,
     NODE_RADIUS,
     NetworkLayout,
     place_edge_labels,
@@ -62,15 +62,18 @@ from .layout import (
     spacing_for_view,
 )
 from .rendering import (
+    MIN_TEXT_PIXELS,
     EdgeGroup,
     EdgePens,
     PaintInputs,
+    TextPlan,
     fmt,
     level_style,
     levels_for,
     node_range,
     paint_message,
     paint_network,
+    plan_texts,
 )
 
 #: Colour modes: what the edges show, with the legend's title.
@@ -299,6 +302,8 @@ class NetworkView(QWidget):
         self._groups: list[EdgeGroup] = []
         self._pens = EdgePens()
         self._line_factor = 1.0
+        self._plan_cache: tuple | None = None
+        self._shown_notes: list[str] = []
         self._node_fill: list[npt.NDArray[np.uint8]] = []
         self._node_values: list[npt.NDArray[np.float64]] = []
 
@@ -422,22 +427,31 @@ class NetworkView(QWidget):
         self._sync_sample_combo()
         self._invalidate()
 
-    def _spacing_for(self, layer_sizes: Sequence[int], has_bias: bool) -> tuple[float, float]:
+    def _spacing_for(
+        self, layer_sizes: Sequence[int], has_bias: bool
+    ) -> tuple[float, float, float]:
         viewport = self._view.viewport()
-        return spacing_for_view(layer_sizes, has_bias, viewport.width(), viewport.height())
+        return spacing_for_view(
+            layer_sizes,
+            has_bias,
+            viewport.width(),
+            viewport.height(),
+            self.readable_min_pixels(),
+        )
 
     def _fit_layout_to_view(self) -> None:
         """Spread the drawing to the view's shape (called when the view is resized)."""
         layout = self._layout
         if layout is None:
             return
-        column, node = self._spacing_for(layout.layer_sizes, layout.has_bias)
+        column, node, text = self._spacing_for(layout.layer_sizes, layout.has_bias)
         if (
             abs(column - layout.column_spacing) <= 0.02 * layout.column_spacing
             and abs(node - layout.node_spacing) <= 0.02 * layout.node_spacing
+            and abs(text - layout.text_size) <= 0.05 * layout.text_size
         ):
             return
-        self._layout = NetworkLayout(layout.layer_sizes, layout.has_bias, column, node)
+        self._layout = NetworkLayout(layout.layer_sizes, layout.has_bias, column, node, text)
         self._editor.close_editor()
         self._item.set_bounds(self._layout.bounds)
         self._scene.setSceneRect(self._item.boundingRect())
@@ -846,7 +860,7 @@ class NetworkView(QWidget):
         painter.save()
         painter.scale(factor, factor)
         painter.translate(-source.left(), -source.top())
-        self._paint_network(painter, factor)
+        self._paint_network(painter, factor, scale=1.0)
         painter.restore()
         if legend_height > 0:
             painter.save()
@@ -1010,6 +1024,9 @@ class NetworkView(QWidget):
             text = "Click an edge to select it; double-click to change its value."
         else:
             text = "Click an edge to select it. Pause training to edit a weight."
+        notes = self._shown_notes
+        if notes:
+            text += " Left out at this size: " + ", ".join(notes) + "."
         self._hint.setText(text)
 
     def _post_status(self, message: str) -> None:
@@ -1128,7 +1145,65 @@ class NetworkView(QWidget):
         return self._pens.group_edges(lines, target_layers, levels, dashed, self._highlighted_layer)
 
     # -------------------------------------------------------------- painting
-    def _paint_network(self, painter: QPainter, lod: float) -> None:
+    def readable_min_pixels(self) -> float:
+        """The smallest text size (screen pixels) the view draws: 0.8 of the UI font."""
+        return max(MIN_TEXT_PIXELS, 0.8 * QFontInfo(self.font()).pixelSize())
+
+    def screen_scale(self) -> float:
+        """Screen (logical) pixels per scene unit, as the view is fitted now."""
+        return self._view.scale_factor()
+
+    def text_plan(self, scale: float | None = None) -> TextPlan | None:
+        """What text is drawn, and how big, at ``scale`` (default: as shown now)."""
+        layout, snap = self._layout, self._snapshot
+        if layout is None or snap is None:
+            return None
+        scale = self.screen_scale() if scale is None else scale
+        show_maps = self._node_maps_visible and self._node_map_images is not None
+        key = (
+            id(layout),
+            round(scale, 4),
+            show_maps,
+            tuple(self._input_names),
+            tuple(self._output_names),
+            tuple(snap.activations),
+            self.font().key(),
+        )
+        if self._plan_cache is not None and self._plan_cache[0] == key:
+            return self._plan_cache[1]
+        plan = plan_texts(
+            layout,
+            scale,
+            self.readable_min_pixels(),
+            self.font(),
+            [self._layer_heading(k) for k in range(len(layout.layer_sizes))],
+            tuple(snap.activations),
+            self._input_names,
+            self._output_names,
+            show_maps,
+        )
+        self._plan_cache = (key, plan)
+        return plan
+
+    def drawn_texts(self) -> list[tuple[str, float]]:
+        """Every text the view draws as shown now: (text, size in screen pixels)."""
+        self._ensure_fresh()
+        image = QImage(8, 8, QImage.Format.Format_ARGB32_Premultiplied)
+        painter = QPainter(image)
+        log: list[tuple[str, float]] = []
+        try:
+            self._paint_network(painter, self.screen_scale(), text_log=log)
+        finally:
+            painter.end()
+        return log
+
+    def _paint_network(
+        self,
+        painter: QPainter,
+        lod: float,
+        scale: float | None = None,
+        text_log: list[tuple[str, float]] | None = None,
+    ) -> None:
         layout, snap = self._layout, self._snapshot
         palette = self.palette()
         text_colour = palette.color(QPalette.ColorRole.WindowText)
@@ -1138,6 +1213,11 @@ class NetworkView(QWidget):
         if self._dirty:
             self._refresh()
         show_maps = self._node_maps_visible and self._node_map_images is not None
+        scale = self.screen_scale() if scale is None else scale
+        plan = self.text_plan(scale)
+        if scale == self.screen_scale() and plan.notes != self._shown_notes:
+            self._shown_notes = list(plan.notes)
+            QTimer.singleShot(0, self._update_editable_hint)
         inputs = PaintInputs(
             layout=layout,
             snapshot=snap,
@@ -1163,6 +1243,9 @@ class NetworkView(QWidget):
             edge_labels=self.edge_label_placement() if self._edge_texts else None,
             show_node_values=not self._exercise_mode,
             line_factor=self._line_factor,
+            plan=plan,
+            scale=scale,
+            text_log=text_log,
         )
         paint_network(painter, lod, inputs)
 
@@ -1178,11 +1261,13 @@ class NetworkView(QWidget):
         if layout is None or not texts:
             return [], 0
         show_maps = self._node_maps_visible and self._node_map_images is not None
-        key = (id(layout), show_maps)
+        plan = self.text_plan()
+        size = math.ceil(plan.small_size) if plan is not None else 10
+        key = (id(layout), show_maps, size)
         if self._label_cache is not None and self._label_cache[0] == key:
             return self._label_cache[1], self._label_cache[2]
         font = QFont(self.font())
-        font.setPixelSize(10)
+        font.setPixelSize(size)
         placed, hidden = place_edge_labels(
             layout, texts, self._node_texts, show_maps, QFontMetricsF(font), self._ref_exists
         )
@@ -1202,7 +1287,7 @@ class NetworkView(QWidget):
         for layer, positions in enumerate(layout.node_positions):
             d = np.hypot(positions[:, 0] - px, positions[:, 1] - py)
             k = int(np.argmin(d))
-            half = MAP_HALF_SIDE if show_maps else NODE_RADIUS
+            half = layout.map_half_side if show_maps else NODE_RADIUS
             if d[k] <= half + tolerance * 0.5:
                 return "node", (layer, k)
         if layout.has_bias:
