@@ -327,3 +327,17 @@ def test_two_input_data_is_shown_one_to_one_and_curves_are_not(qtbot, plane):
 def test_unitless_axes_get_no_si_prefix(plane):
     for name in ("left", "bottom"):
         assert not plane.plot_item.getAxis(name).autoSIPrefix
+
+
+def test_the_frame_follows_a_dark_palette_and_the_grid_is_translucent(qtbot, plane):
+    from PySide6.QtGui import QColor, QPalette
+
+    dark = QPalette(plane.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor(30, 30, 30))
+    dark.setColor(QPalette.ColorRole.Text, QColor(230, 230, 230))
+    plane.setPalette(dark)
+    QApplication.processEvents()
+    assert plane.plot_widget.backgroundBrush().color() == QColor(30, 30, 30)
+    assert plane.plot_item.getAxis("left").textPen().color() == QColor(230, 230, 230)
+    # Grid lines over the decision map are see-through, not near-white stripes.
+    assert all(line.opts["pen"].color().alpha() < 255 for line in plane.grid.lines.values())

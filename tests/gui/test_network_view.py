@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from backprop_lab.core import Network, Trainer, seed_example, take_snapshot
 from backprop_lab.core.snapshot import ParameterRef
-from backprop_lab.gui.colors import diverging_rgba, format_scale_number, sequential_rgba
+from backprop_lab.gui.colors import diverging_rgba, format_scale_number, range_rgba
 from backprop_lab.gui.network_view import (
     EDGE_ANTIALIAS_MIN_PIXELS,
     MAX_EDGE_WIDTH,
@@ -324,11 +324,11 @@ def test_phase_texts_and_highlighted_layer_render(known):
 def test_node_fill_shows_the_chosen_sample(known, qtbot):
     view, _, snapshot = known
     mean = snapshot.activations_values[0].mean(axis=0)
-    np.testing.assert_array_equal(view.node_colours(1), sequential_rgba(mean, 0.0, 1.0))
+    np.testing.assert_array_equal(view.node_colours(1), range_rgba(mean, 0.0, 1.0))
     with qtbot.waitSignal(view.sample_changed, timeout=1000):
         view.set_sample(2)
     np.testing.assert_array_equal(
-        view.node_colours(1), sequential_rgba(snapshot.activations_values[0][2], 0.0, 1.0)
+        view.node_colours(1), range_rgba(snapshot.activations_values[0][2], 0.0, 1.0)
     )
     assert view._sample_combo.currentData() == 2
     with pytest.raises(ValueError, match="sample 7"):
@@ -351,12 +351,14 @@ def test_node_maps_are_drawn_when_visible(known, qtbot):
     assert view._maps_check.isChecked()
     shown = graphics.grab().toImage()
     assert shown != plain
-    # Inside the first hidden node the map's right half (x > 0) is bright, its left dark.
+    # Inside the first hidden node the map's right half (x > 0) is high (blue), its
+    # left low (orange): the data plot's colours.
     centre = graphics.mapFromScene(view.node_position(1, 0))
     image = graphics.grab().toImage()
     left = image.pixelColor(centre.x() - 6, centre.y())
     right = image.pixelColor(centre.x() + 6, centre.y())
-    assert right.lightness() > left.lightness() + 60
+    assert right.blue() > right.red() + 60
+    assert left.red() > left.blue() + 60
     with pytest.raises(ValueError, match="2-D"):
         view.set_node_maps([[np.zeros(3)]])
 

@@ -358,3 +358,29 @@ class ColourLegend(QWidget):
                 Qt.AlignmentFlag.AlignCenter,
                 label,
             )
+
+
+#: How strongly maps over the input plane are coloured (the data plot's background,
+#: the network view's unit maps): paler than edges so points drawn on them stand out.
+PLANE_MAP_STRENGTH = 0.55
+
+
+def range_rgba(values: npt.ArrayLike, low: float, high: float) -> npt.NDArray[np.uint8]:
+    """The app's one colour language for a value in [low, high]: orange at ``low``,
+    grey in the middle, blue at ``high`` (the diverging map over the range).
+
+    Node fill (an activation h(a) in its layer's range) and the unit maps use it, so
+    low/negative/class 0 is orange and high/positive/class 1 is blue everywhere.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    span = max(float(high) - float(low), 1e-300)
+    with np.errstate(invalid="ignore", over="ignore"):
+        positions = 2.0 * (values - float(low)) / span - 1.0
+    return diverging_rgba(positions, 1.0)
+
+
+def plane_map_rgba(values: npt.ArrayLike, low: float, high: float) -> npt.NDArray[np.uint8]:
+    """:func:`range_rgba`, paled by PLANE_MAP_STRENGTH like the data plot's background."""
+    rgba = range_rgba(values, low, high).astype(np.float64)
+    rgba[..., :3] = 255.0 - PLANE_MAP_STRENGTH * (255.0 - rgba[..., :3])
+    return rgba.astype(np.uint8)

@@ -31,7 +31,8 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -200,7 +201,10 @@ class DataPlot(QWidget):
         self.plot_item = self.plot_widget.getPlotItem()
         # Its own grid, not the axes' (see AxisGrid): above the map, below the points.
         self.grid = AxisGrid(self.plot_item, z_value=-5, alphas=(48, 20))
-        self.grid.set_colour(pg.mkColor(0, 0, 0), pg.mkColor(255, 255, 255))
+        # Translucent, not pre-mixed for a white background: over the coloured decision
+        # map, opaque near-white lines read as stripes across it. Theme colours below.
+        self.grid.set_colour(pg.mkColor(0, 0, 0), None)
+        self._apply_palette()
         self.plot_item.hideButtons()
         for name in ("left", "bottom"):  # no "x2 (x0.001)" with ticks of 500 for inputs below 1
             self.plot_item.getAxis(name).enableAutoSIPrefix(False)
@@ -566,6 +570,24 @@ class DataPlot(QWidget):
             return [pg.mkBrush(*(int(c) for c in colour)) for colour in colours]
         rgba = diverging_rgba(values - centre, half)
         return [pg.mkBrush(*(int(c) for c in colour)) for colour in rgba]
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+
+    def _apply_palette(self) -> None:
+        """Follow the light or dark theme: the frame, axes and grid (the map keeps its
+        colours, the points their outlines)."""
+        palette = self.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        self.plot_widget.setBackground(background)
+        self.grid.set_colour(text, None)
+        for name in ("left", "bottom"):
+            axis = self.plot_item.getAxis(name)
+            axis.setPen(pg.mkPen(text))
+            axis.setTextPen(pg.mkPen(text))
 
     def set_line_factor(self, factor: float) -> None:
         """Presentation mode: points and the fitted curve ``factor`` times larger (1: normal)."""

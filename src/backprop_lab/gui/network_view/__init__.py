@@ -5,7 +5,7 @@ coloured with the shared diverging map of :mod:`backprop_lab.gui.colors`
 (orange negative, grey near zero, blue positive) and drawn wider the larger its
 |value|; each layer's bias is a "+1" node above the previous column with
 dashed edges. A node's fill is its output h(a) for one chosen sample or the
-batch mean (sequential viridis map).
+batch mean, in the same colours over its layer's range (orange low, blue high).
 
 The package: :mod:`.layout` (where everything sits), :mod:`.rendering` (pens,
 edge groups, painting) and :mod:`.widget` (the :class:`NetworkView` widget).

@@ -35,7 +35,7 @@ BIAS_ROW_GAP = 50.0
 HEADING_GAP = 40.0
 TOP_PAD = 22.0
 BOTTOM_PAD = 40.0
-NODE_RADIUS = 17.0
+NODE_RADIUS = 19.0
 #: The headings' text size (scene units) when the view is not zoomed out.
 HEADING_TEXT_SIZE = 12.0
 BIAS_HALF_SIDE = 11.0
@@ -69,6 +69,10 @@ class NetworkLayout:
         heading_gap = max(HEADING_GAP, t + BIAS_HALF_SIDE + 8.0)
         top_pad = max(TOP_PAD, 1.2 * t - 2.0)
         bottom_pad = max(BOTTOM_PAD, 1.6 * t)
+        #: Room beside the inputs and outputs for their names: about eight
+        #: characters at the text size.
+        self.side_margin = max(SIDE_MARGIN, 7.5 * t)
+        self.side_room = self.side_margin - (SIDE_MARGIN - SIDE_ROOM)
         self.has_bias = has_bias
         self.column_spacing = float(column_spacing)
         self.node_spacing = float(node_spacing)
@@ -126,9 +130,9 @@ class NetworkLayout:
         bottom = (tallest - 1) / 2.0 * self.node_spacing
         # Room for names and texts on both sides, labels above.
         self.bounds = QRectF(
-            -SIDE_MARGIN,
+            -self.side_margin,
             self.label_y - top_pad,
-            width + 2 * SIDE_MARGIN,
+            width + 2 * self.side_margin,
             bottom - self.label_y + top_pad + bottom_pad,
         )
 

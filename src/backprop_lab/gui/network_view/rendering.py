@@ -25,7 +25,6 @@ from ..colors import diverging_rgba, text_colour_for
 from .layout import (
     BIAS_HALF_SIDE,
     NODE_RADIUS,
-    SIDE_ROOM,
     NetworkLayout,
     text_box_size,
 )
@@ -218,10 +217,11 @@ def plan_texts(
     small.setPixelSize(max(1, math.ceil(small_size)))
     big, little = QFontMetricsF(font), QFontMetricsF(small)
     notes: list[str] = []
-    # Numbers inside the nodes only when "-0.00" fits in one.
-    inner = 2 * NODE_RADIUS * 0.92
+    # Numbers inside the nodes only when "0.00" fits in one (wider ones are shortened
+    # to one decimal, or left out, node by node).
+    inner = 2 * NODE_RADIUS * 0.96
     show_values = (
-        not show_maps and little.horizontalAdvance("-0.00") <= inner and little.height() <= inner
+        not show_maps and little.horizontalAdvance("0.00") <= inner and little.height() <= inner
     )
     if not show_maps and not show_values:
         notes.append("node values (hover a node)")
@@ -247,7 +247,7 @@ def plan_texts(
         abbreviated = abbreviated or not fits
     if abbreviated:
         notes.append("full headings (h1 = hidden 1)")
-    side = SIDE_ROOM
+    side = layout.side_room
     elided = False
     names_in = []
     for name in input_names[: layout.layer_sizes[0]]:
@@ -258,7 +258,7 @@ def plan_texts(
     output_labels = ["P" if outputs == 1 else f"P{k + 1}" for k in range(outputs)]
     targets = []
     for name in output_names[:outputs]:
-        text = f"target {name}"
+        text = f"t: {name}"
         shown = little.elidedText(text, Qt.TextElideMode.ElideMiddle, side)
         elided = elided or shown != text
         targets.append(shown)
@@ -446,6 +446,8 @@ def _paint_nodes(painter: QPainter, lod: float, inputs: PaintInputs, small: QFon
     map_images = inputs.map_images
     show_values = inputs.plan.show_values and inputs.show_node_values
     half = layout.map_half_side
+    metrics = QFontMetricsF(small)
+    inner = 2 * NODE_RADIUS * 0.96
     painter.setFont(small)
     for layer, positions in enumerate(layout.node_positions):
         fills = inputs.node_fill[layer]
@@ -472,12 +474,18 @@ def _paint_nodes(painter: QPainter, lod: float, inputs: PaintInputs, small: QFon
             painter.setPen(outline_pen)
             painter.drawEllipse(QPointF(x, y), NODE_RADIUS, NODE_RADIUS)
             if show_values:
+                value = float(values[index])
+                text = short(value)
+                if metrics.horizontalAdvance(text) > inner:
+                    text = f"{value:.1f}" if math.isfinite(value) and abs(value) < 100 else ""
+                    if metrics.horizontalAdvance(text) > inner:
+                        text = ""
                 painter.setPen(text_colour_for((r, g, b)))
                 _text(
                     painter,
                     QRectF(x - NODE_RADIUS, y - NODE_RADIUS, 2 * NODE_RADIUS, 2 * NODE_RADIUS),
                     Qt.AlignmentFlag.AlignCenter,
-                    short(float(values[index])),
+                    text,
                     inputs,
                 )
     hovered_node = inputs.hovered_node
@@ -531,7 +539,7 @@ def _paint_names(painter: QPainter, inputs: PaintInputs, font: QFont, small: QFo
     left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     for index, name in enumerate(plan.input_names):
         x, y = layout.node_positions[0][index]
-        rect = QRectF(x - gap - SIDE_ROOM, y - height / 2, SIDE_ROOM, height)
+        rect = QRectF(x - gap - layout.side_room, y - height / 2, layout.side_room, height)
         _text(painter, rect, right, name, inputs)
     muted = QColor(inputs.text_colour)
     muted.setAlpha(170)
@@ -540,12 +548,12 @@ def _paint_names(painter: QPainter, inputs: PaintInputs, font: QFont, small: QFo
         x, y = layout.node_positions[-1][index]
         painter.setFont(font)
         painter.setPen(inputs.text_colour)
-        rect = QRectF(x + gap, y - height / 2, SIDE_ROOM, height)
+        rect = QRectF(x + gap, y - height / 2, layout.side_room, height)
         _text(painter, rect, left, label, inputs)
         if index < len(plan.target_names):
             painter.setFont(small)
             painter.setPen(muted)
-            rect = QRectF(x + gap, y + height / 2 - 2, SIDE_ROOM, small_height)
+            rect = QRectF(x + gap, y + height / 2 - 2, layout.side_room, small_height)
             _text(painter, rect, left, plan.target_names[index], inputs)
     painter.setPen(inputs.text_colour)
 

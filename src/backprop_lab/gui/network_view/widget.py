@@ -49,7 +49,8 @@ from ..colors import (
     ColourLegend,
     ColourScale,
     format_scale_number,
-    sequential_rgba,
+    plane_map_rgba,
+    range_rgba,
 )
 from ..flow_layout import FlowLayout
 from .layout import (
@@ -87,6 +88,30 @@ COLOUR_MODE_LABELS: dict[str, str] = {
     "gradient": "gradient dE/dw",
     "update": "last update Δw",
 }
+
+
+class FillLegend(ColourLegend):
+    """The node fill's legend: the same colours, low to high of each layer's range."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("node fill h(a)", 1.0, parent)
+        self.setToolTip(
+            "Node fill: the unit's output h(a) for the chosen sample (or the batch mean), "
+            "orange at the low end of its layer's range, blue at the high end "
+            "(sigmoid 0 to 1, tanh -1 to 1, others their layer's smallest to largest). "
+            "Unit maps use the same colours, paler, like the data plot."
+        )
+
+    def _update_tooltip(self) -> None:
+        pass  # a fixed tooltip (set above)
+
+    def heading(self) -> str:
+        return "node fill h(a), per layer"
+
+    def tick_labels(self) -> list[str]:
+        return ["low", "mid", "high"]
+
+
 #: Hit tolerance around an edge, in screen pixels.
 HIT_TOLERANCE_PIXELS = 5.0
 
@@ -382,7 +407,15 @@ class NetworkView(QWidget):
         self._hint.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(4, 0, 4, 2)
-        bottom.addWidget(self._legend)
+        #: What the node fill means (the same colours, over each layer's range).
+        self._fill_legend = FillLegend()
+        self._fill_legend.setMinimumWidth(150)
+        self._fill_legend.setMaximumWidth(240)
+        legends = QVBoxLayout()
+        legends.setSpacing(0)
+        legends.addWidget(self._legend)
+        legends.addWidget(self._fill_legend)
+        bottom.addLayout(legends)
         bottom.addWidget(self._hint, 1)
 
         layout = QVBoxLayout(self)
@@ -605,6 +638,7 @@ class NetworkView(QWidget):
             if widget is not None:
                 widget.setVisible(not on)
         self._legend.setVisible(not on)
+        self._fill_legend.setVisible(not on)
         self._hint.setVisible(not on)
         self._invalidate()
 
@@ -663,7 +697,7 @@ class NetworkView(QWidget):
         Each map is ``values[row, column]`` over a grid of the input plane, with
         row 0 at the lowest second input and column 0 at the lowest first input
         (what ``np.meshgrid(xs, ys)`` gives), values in [0, 1] or, when any is
-        negative, [-1, 1]. Drawn with the sequential (viridis) map while the
+        negative, [-1, 1]. Drawn in the data plot's (paler) orange-blue colours while the
         maps are visible.
         """
         if maps is None:
@@ -716,7 +750,7 @@ class NetworkView(QWidget):
                     continue
                 finite = m[np.isfinite(m)]
                 low = -1.0 if finite.size and finite.min() < 0 else 0.0
-                rgba = sequential_rgba(m[::-1], low, 1.0).reshape(m.shape[0], m.shape[1], 4)
+                rgba = plane_map_rgba(m[::-1], low, 1.0).reshape(m.shape[0], m.shape[1], 4)
                 rgba = np.ascontiguousarray(rgba)
                 image = QImage(
                     rgba.data, m.shape[1], m.shape[0], m.shape[1] * 4, QImage.Format.Format_RGBA8888
@@ -1118,7 +1152,7 @@ class NetworkView(QWidget):
                 fill = np.array([base.red(), base.green(), base.blue(), 255], np.uint8)
                 self._node_fill.append(np.tile(fill, (len(values), 1)))
             else:
-                self._node_fill.append(sequential_rgba(values, low, high))
+                self._node_fill.append(range_rgba(values, low, high))
         self._update_legend()
 
     def _update_legend(self) -> None:

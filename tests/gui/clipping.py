@@ -1,0 +1,112 @@
+"""Find clipped text in a window: labels, buttons, tab titles and table headers."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QDockWidget,
+    QHeaderView,
+    QLabel,
+    QTabBar,
+    QTableView,
+    QWidget,
+)
+
+SLACK = 1  # pixels of rounding
+
+
+def _shown(widget: QWidget) -> bool:
+    return widget.isVisible() and widget.width() > 0 and widget.height() > 0
+
+
+def _visible_in_window(widget: QWidget) -> bool:
+    """Not inside a hidden (tabbed away) dock or scrolled off entirely."""
+    return _shown(widget) and not widget.visibleRegion().isEmpty()
+
+
+def clipped_texts(window: QWidget) -> list[str]:
+    """One line per text that is elided or wider than its widget."""
+    problems: list[str] = []
+    for label in window.findChildren(QLabel):
+        if not _visible_in_window(label) or not label.text():
+            continue
+        if label.textFormat() == Qt.TextFormat.RichText or Qt.mightBeRichText(label.text()):
+            if label.wordWrap() and label.hasHeightForWidth():
+                needed = label.heightForWidth(label.width())
+                if needed > label.height() + SLACK:
+                    problems.append(
+                        f"label {label.text()[:40]!r}: {needed} > {label.height()} tall"
+                    )
+            continue
+        if label.wordWrap():
+            needed = label.heightForWidth(label.width())
+            if needed > label.height() + SLACK:
+                problems.append(f"label {label.text()[:40]!r}: {needed} px tall > {label.height()}")
+            continue
+        width = label.fontMetrics().horizontalAdvance(label.text().split("\n")[0])
+        room = label.contentsRect().width()
+        if width > room + SLACK:
+            problems.append(f"label {label.text()[:40]!r}: {width} px wide > {room}")
+    for button in window.findChildren(QAbstractButton):
+        if not _visible_in_window(button) or not button.text():
+            continue
+        needed = button.sizeHint().width()
+        if needed > button.width() + SLACK:
+            problems.append(f"button {button.text()!r}: needs {needed} px, has {button.width()}")
+    for bar in window.findChildren(QTabBar):
+        if not _visible_in_window(bar):
+            continue
+        metrics = bar.fontMetrics()
+        for index in range(bar.count()):
+            text = bar.tabText(index)
+            rect = bar.tabRect(index)
+            if bar.elideMode() != Qt.TextElideMode.ElideNone and (
+                metrics.horizontalAdvance(text) + 8 > rect.width()
+            ):
+                problems.append(f"tab {text!r}: elided ({rect.width()} px)")
+    for header in window.findChildren(QHeaderView):
+        if not _visible_in_window(header):
+            continue
+        model = header.model()
+        if model is None:
+            continue
+        for index in range(header.count()):
+            if header.isSectionHidden(index) or header.sectionSize(index) <= 0:
+                continue
+            text = model.headerData(index, header.orientation(), Qt.ItemDataRole.DisplayRole)
+            if text is None or header.sectionViewportPosition(index) > header.width():
+                continue
+            needed = header.sectionSizeFromContents(index)
+            size = header.sectionSize(index)
+            extent = (
+                needed.width()
+                if header.orientation() == Qt.Orientation.Horizontal
+                else (needed.height())
+            )
+            if extent > size + SLACK and header.orientation() == Qt.Orientation.Horizontal:
+                problems.append(f"header {str(text)[:30]!r}: needs {extent} px, has {size}")
+    for table in window.findChildren(QTableView):
+        if not _visible_in_window(table) or table.model() is None:
+            continue
+        model = table.model()
+        viewport = table.viewport().rect()
+        for row in range(min(model.rowCount(), 40)):
+            for column in range(min(model.columnCount(), 40)):
+                index = model.index(row, column)
+                rect = table.visualRect(index)
+                if not rect.intersects(viewport) or table.isColumnHidden(column):
+                    continue
+                text = model.data(index, Qt.ItemDataRole.DisplayRole)
+                if text is None or str(text) == "":
+                    continue
+                needed = table.fontMetrics().horizontalAdvance(str(text).split("\n")[0]) + 6
+                if needed > rect.width() + SLACK:
+                    problems.append(
+                        f"cell {str(text)[:30]!r}: needs {needed} px, has {rect.width()}"
+                    )
+    return problems
+
+
+def docks_by_tab_group(window) -> list[QDockWidget]:
+    return [d for d in window.findChildren(QDockWidget) if not d.isFloating()]
