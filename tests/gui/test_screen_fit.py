@@ -62,7 +62,8 @@ def test_enter_in_a_network_settings_field_applies(qtbot, main_window):
 
 
 def test_escape_leaves_a_field(qtbot, main_window):
-    focused = _focus(qtbot, main_window, main_window.settings_panel.momentum_box)
+    main_window.docks["settings"].raise_()
+    focused = _focus(qtbot, main_window, main_window.settings_panel.seed_box)
     qtbot.keyClick(focused, Qt.Key.Key_Escape)
     assert QApplication.focusWidget() is not focused
 
