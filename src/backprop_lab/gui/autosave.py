@@ -15,19 +15,26 @@ both. An autosave whose lock is no longer held belongs to a Backprop Lab that
 did not close properly (a crash, a kill, a power cut): the next start offers it
 back (:func:`offer_crashed_session`). Writes go through
 :func:`backprop_lab.core.project_file.save_project`, which is atomic, so a crash
-in the middle of an autosave never leaves a half-written file.
+in the middle of an autosave never leaves a half-written file: only a temporary
+file next to it, which the next start removes (:func:`remove_orphaned_temporaries`)
+while the last completed autosave is still offered. Only the process that holds
+the lock writes or deletes its autosave.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
+import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer, Signal
 
+from backprop_lab.core.files import TEMPORARY_SUFFIX
 from backprop_lab.core.project_file import (
     PROJECT_SUFFIX,
     Project,
@@ -39,6 +46,12 @@ from backprop_lab.gui.training.background import BackgroundRunner
 #: At most this long after a change, the session is in its autosave (well within 30 s).
 AUTOSAVE_INTERVAL_MS = 20 * 1000
 AUTOSAVE_PREFIX = "autosave-"
+
+#: The temporary files of an interrupted autosave write: ``.autosave-<pid>.bplab.<hex>.tmp``.
+_TEMPORARY = re.compile(
+    rf"^\.({re.escape(AUTOSAVE_PREFIX)}\d+{re.escape(PROJECT_SUFFIX)})\.[0-9a-f]+"
+    rf"{re.escape(TEMPORARY_SUFFIX)}$"
+)
 
 
 def autosave_directory() -> Path:
@@ -78,9 +91,48 @@ class CrashedSession:
                 pass
 
 
-def find_crashed_sessions(directory: Path | None = None) -> list[CrashedSession]:
-    """Autosaves whose Backprop Lab is no longer running, newest first."""
+def _owner_is_gone(autosave: Path) -> bool:
+    """Whether no running Backprop Lab holds the lock of ``autosave``."""
+    lock = QLockFile(str(_lock_path(autosave)))
+    lock.setStaleLockTime(0)  # stale only when its process is gone, never by age
+    if not lock.tryLock(0):
+        return False
+    lock.unlock()
+    return True
+
+
+def remove_orphaned_temporaries(directory: Path | None = None) -> list[Path]:
+    """Delete temporary files of autosave writes a crash interrupted; returns them.
+
+    A temporary file belongs to the autosave it was going to replace; it is
+    deleted only when that autosave's Backprop Lab is no longer running (a
+    running one may be writing it right now).
+    """
     directory = autosave_directory() if directory is None else Path(directory)
+    removed: list[Path] = []
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name)
+        if match is None or not _owner_is_gone(directory / match.group(1)):
+            continue
+        with contextlib.suppress(OSError):
+            entry.unlink()
+            removed.append(entry)
+    return removed
+
+
+def find_crashed_sessions(directory: Path | None = None) -> list[CrashedSession]:
+    """Completed autosaves whose Backprop Lab is no longer running, newest first.
+
+    Orphaned temporary files (a write interrupted by a crash) are removed on the
+    way: they never hold a complete session; the autosave they were going to
+    replace does, and is offered.
+    """
+    directory = autosave_directory() if directory is None else Path(directory)
+    remove_orphaned_temporaries(directory)
     try:
         candidates = list(directory.glob(f"{AUTOSAVE_PREFIX}*{PROJECT_SUFFIX}"))
     except OSError:
@@ -109,6 +161,29 @@ def _write(path: Path, project) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     save_project(path, project)
     return path
+
+
+class _Guard:
+    """Orders a background write against a removal of the same autosave.
+
+    A removal (the session was saved or discarded) bumps the generation under
+    the lock; a write that started before it finds the generation changed when
+    it is about to replace the file and writes nothing, so a discarded session
+    never comes back, even when the write ends after the removal.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.generation = 0
+
+
+def _guarded_write(path: Path, project, guard: _Guard, generation: int) -> Path | None:
+    if isinstance(project, dict):
+        project = Project(**project)  # checked here, off the GUI thread
+    with guard.lock:
+        if guard.generation != generation:
+            return None  # removed meanwhile: the session was saved or discarded
+        return _write(path, project)
 
 
 class Autosaver(QObject):
@@ -140,6 +215,7 @@ class Autosaver(QObject):
         directory = autosave_directory() if directory is None else Path(directory)
         self.path = directory / f"{AUTOSAVE_PREFIX}{os.getpid()}{PROJECT_SUFFIX}"
         self._lock: QLockFile | None = None
+        self._guard = _Guard()
         self._started = False
         self.last_saved: _dt.datetime | None = None
         self._timer = QTimer(self)
@@ -162,8 +238,13 @@ class Autosaver(QObject):
                 return
             lock = QLockFile(str(_lock_path(self.path)))
             lock.setStaleLockTime(0)
-            if lock.tryLock(0):
-                self._lock = lock
+            if not lock.tryLock(0):
+                # Another Backprop Lab owns this file: never write or delete it.
+                self.failed.emit(
+                    f"Autosave is off: another Backprop Lab holds {_lock_path(self.path).name}"
+                )
+                return
+            self._lock = lock
         self._started = True
         if self._session.modified:
             self._timer.start()
@@ -171,6 +252,10 @@ class Autosaver(QObject):
     def is_active(self) -> bool:
         """Whether changes are autosaved."""
         return self._started
+
+    def owns_lock(self) -> bool:
+        """Whether this process holds the autosave's lock (only then it writes or deletes)."""
+        return self._lock is not None
 
     def interval_ms(self) -> int:
         """The longest time between a change and its autosave, in milliseconds."""
@@ -183,7 +268,7 @@ class Autosaver(QObject):
     def save_now(self) -> bool:
         """Write the session now (on this thread) if it has unsaved changes; True when a
         file was written."""
-        if not self._session.modified:
+        if not self._session.modified or not self.owns_lock():
             return False
         self._timer.stop()
         try:
@@ -220,7 +305,7 @@ class Autosaver(QObject):
             self._remove()
 
     def _write_in_background(self) -> None:
-        if not (self._started and self._session.modified):
+        if not (self._started and self._session.modified and self.owns_lock()):
             return
         try:
             # Copies made here, in a few milliseconds; checked and written off the GUI thread.
@@ -228,9 +313,11 @@ class Autosaver(QObject):
         except ValueError as exc:
             self.failed.emit(f"Autosave failed: {exc}")
             return
-        self._runner.submit(_write, self.path, project)
+        self._runner.submit(_guarded_write, self.path, project, self._guard, self._guard.generation)
 
     def _written(self, path) -> None:
+        if path is None:
+            return  # the autosave was removed while this write ran: nothing written
         if not self._session.modified:
             self._remove()  # saved or discarded while the write ran
             return
@@ -242,10 +329,14 @@ class Autosaver(QObject):
         self.failed.emit(f"Autosave failed: {last}")
 
     def _remove(self) -> None:
-        try:
-            self.path.unlink()
-        except OSError:
-            pass
+        if not self.owns_lock():
+            return  # the file belongs to the Backprop Lab that holds the lock
+        with self._guard.lock:
+            self._guard.generation += 1
+            try:
+                self.path.unlink()
+            except OSError:
+                pass
 
 
 def offer_crashed_session(
