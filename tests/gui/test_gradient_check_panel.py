@@ -65,3 +65,10 @@ def test_a_stale_check_says_so(qtbot, panel, controller):
     panel.run_check()
     wait_for_snapshot(qtbot, controller, lambda: controller.step(1), epoch=1)
     assert "changed since this check" in panel.detail_text()
+
+
+def test_the_panel_uses_the_same_rule():
+    from backprop_lab.core import gradcheck
+    from backprop_lab.gui import gradient_check_panel
+
+    assert gradient_check_panel.TOLERANCE == gradcheck.RELATIVE_TOLERANCE

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from backprop_lab.core.gradcheck import GradientCheckRow, gradient_check
+from backprop_lab.core.gradcheck import RELATIVE_TOLERANCE, GradientCheckRow, gradient_check
 from backprop_lab.core.network import no_gradient_reason
 from backprop_lab.gui.phase_stepper import format_number, number_table
 
-#: Relative error below which analytic and numeric gradients agree.
-TOLERANCE = 1e-6
+#: Relative error below which analytic and numeric gradients agree (core.gradcheck's rule).
+TOLERANCE = RELATIVE_TOLERANCE
 #: Background of the rows of a check made for another network (out of date).
 STALE_COLOUR = QColor("#e6e6e6")
 #: The finite-difference step.
