@@ -427,15 +427,39 @@ def serialise_project(project: Project) -> str:
         If the project is not consistent or its settings are not JSON-able.
     """
     document = project_to_dict(project)
+    # Base64 text needs no JSON escaping: it is spliced in after json.dumps has written
+    # the rest, instead of json scanning megabytes of it character by character.
+    blobs: list[str] = []
+    marker = f"@@bplab-base64-{os.urandom(6).hex()}-"
+
+    def stash(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"dtype", "shape", "base64"}:
+                blobs.append(value["base64"])
+                return {**value, "base64": f"{marker}{len(blobs) - 1}"}
+            return {k: stash(v) for k, v in value.items()}
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return [stash(v) for v in value]
+        return value
+
     try:
         # One top-level field per line: readable, yet arrays stay compact.
         lines = [
-            f"{json.dumps(key)}: {json.dumps(value, allow_nan=False, ensure_ascii=False)}"
+            f"{json.dumps(key)}: {json.dumps(stash(value), allow_nan=False, ensure_ascii=False)}"
             for key, value in document.items()
         ]
     except (TypeError, ValueError) as exc:
         raise ValueError(f"the project cannot be written as JSON: {exc}") from exc
-    return "{\n " + ",\n ".join(lines) + "\n}\n"
+    text = "{\n " + ",\n ".join(lines) + "\n}\n"
+    if not blobs:
+        return text
+    parts = text.split(marker)
+    out = [parts[0]]
+    for part in parts[1:]:
+        digits = len(part) - len(part.lstrip("0123456789"))
+        out.append(blobs[int(part[:digits])])
+        out.append(part[digits:])
+    return "".join(out)
 
 
 def serialise_project_bytes(project: Project) -> bytes:
