@@ -289,3 +289,17 @@ def test_a_long_csv_import_shows_progress_and_can_be_cancelled(qtbot, main_windo
     assert seen and seen[0]  # the dialog was shown
     assert "cancelled" in shown[0]
     assert session_bytes(window) == before
+
+
+def test_spin_boxes_hold_exactly_the_documented_ranges(main_window):
+    """What a file may hold, a spin box can show (and nothing beyond reaches Qt's int)."""
+    controls = main_window.control_panel
+    assert controls.max_epochs_box.maximum() == limits.MAX_EPOCH <= limits.QT_INT_MAX
+    assert controls.step_count_box.maximum() == limits.MAX_STEP_COUNT
+    assert controls.learning_rate_box.minimum() == limits.MIN_LEARNING_RATE
+    assert controls.learning_rate_box.maximum() == limits.MAX_LEARNING_RATE
+    panel = main_window.settings_panel
+    assert panel.seed_box.maximum() == limits.MAX_SEED
+    assert panel.batch_box.maximum() == limits.MAX_BATCH_SIZE
+    assert panel.momentum_box.maximum() == limits.MAX_MOMENTUM
+    assert panel.init_value_box.maximum() == limits.MAX_INIT_VALUE

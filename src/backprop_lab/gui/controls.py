@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from backprop_lab.core import limits
 from backprop_lab.gui.icons import icon
 from backprop_lab.gui.steady import fix_label_size
 from backprop_lab.gui.training import TrainingController
@@ -187,7 +188,7 @@ class ControlPanel(QWidget):
         step_row = QHBoxLayout()
         step_row.addWidget(_tool_button(actions.step_n))
         self.step_count_box = QSpinBox()
-        self.step_count_box.setRange(1, 1_000_000)
+        self.step_count_box.setRange(1, limits.MAX_STEP_COUNT)
         self.step_count_box.setValue(actions.step_count)
         self.step_count_box.setToolTip("How many epochs Step N trains")
         self.step_count_box.valueChanged.connect(actions.set_step_count)
@@ -201,7 +202,7 @@ class ControlPanel(QWidget):
         form = QFormLayout()
         self.learning_rate_box = QDoubleSpinBox()
         self.learning_rate_box.setDecimals(4)
-        self.learning_rate_box.setRange(0.0001, 1000.0)
+        self.learning_rate_box.setRange(limits.MIN_LEARNING_RATE, limits.MAX_LEARNING_RATE)
         self.learning_rate_box.setSingleStep(0.1)
         self.learning_rate_box.setKeyboardTracking(False)
         self.learning_rate_box.setToolTip(
@@ -231,7 +232,7 @@ class ControlPanel(QWidget):
         stop_form = QFormLayout(stop)
         self.max_epochs_check = QCheckBox("epoch reaches")
         self.max_epochs_box = QSpinBox()
-        self.max_epochs_box.setRange(1, 100_000_000)
+        self.max_epochs_box.setRange(1, limits.MAX_EPOCH)
         self.max_epochs_box.setValue(10_000)
         self.max_epochs_box.setKeyboardTracking(False)
         stop_form.addRow(self.max_epochs_check, self.max_epochs_box)

@@ -147,7 +147,7 @@ class ExampleDataDialog(QDialog):
         self.noise_spin.setDecimals(3)
         self.noise_spin.setToolTip("Standard deviation of the random jitter added to each sample")
         self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setRange(0, limits.MAX_SEED)
         self.seed_spin.setValue(int(seed))
         self.seed_spin.setToolTip("Same seed, same points: change it for a new draw")
         self.test_spin = QDoubleSpinBox()
