@@ -88,6 +88,8 @@ class DataTableModel(QAbstractTableModel):
         self._undo_stack = undo_stack
         self._template = dataset
         self._cells: list[list[str]] = []
+        #: The dataset the cells were loaded from while no cell has changed since.
+        self._known_valid: Dataset | None = None
         self._batch_depth = 0
         self._batch_dirty = False
         self.load(dataset)
@@ -116,7 +118,9 @@ class DataTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._template = dataset
         table = np.hstack([dataset.inputs, dataset.targets])
-        self._cells = [[format_number(v) for v in row] for row in table]
+        self._cells = [[format_number(v) for v in row] for row in table.tolist()]
+        # The cells are the dataset's numbers, written exactly: no need to read them back.
+        self._known_valid = dataset
         self.endResetModel()
         self._changed()
 
@@ -141,6 +145,8 @@ class DataTableModel(QAbstractTableModel):
 
     def first_problem(self) -> tuple[int, int, str] | None:
         """``(row, column, problem)`` of the first invalid cell, or None."""
+        if self._known_valid is not None:
+            return None
         for r, row in enumerate(self._cells):
             for c, text in enumerate(row):
                 problem = cell_problem(text)
@@ -164,6 +170,8 @@ class DataTableModel(QAbstractTableModel):
         DataError
             Naming the row and column of the first invalid cell.
         """
+        if self._known_valid is not None:
+            return self._known_valid
         found = self.first_problem()
         if found is not None:
             r, c, problem = found
@@ -254,6 +262,7 @@ class DataTableModel(QAbstractTableModel):
     def _apply_cells(self, changes: Sequence[tuple[int, int, str]]) -> None:
         if not changes:
             return
+        self._known_valid = None
         for row, column, text in changes:
             self._cells[row][column] = text
         rows = [r for r, _, _ in changes]
@@ -266,6 +275,7 @@ class DataTableModel(QAbstractTableModel):
     def _apply_insert(self, position: int, rows: Sequence[Sequence[str]]) -> None:
         if not rows:
             return
+        self._known_valid = None
         self.beginInsertRows(QModelIndex(), position, position + len(rows) - 1)
         self._cells[position:position] = [list(r) for r in rows]
         self.endInsertRows()
@@ -274,6 +284,7 @@ class DataTableModel(QAbstractTableModel):
     def _apply_remove(self, position: int, count: int) -> list[list[str]]:
         if count <= 0:
             return []
+        self._known_valid = None
         self.beginRemoveRows(QModelIndex(), position, position + count - 1)
         removed = self._cells[position : position + count]
         del self._cells[position : position + count]
