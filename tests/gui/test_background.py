@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 from PySide6.QtCore import QThread
+from waiting import process_events
 
 from backprop_lab.gui.training import BackgroundRunner
 
@@ -63,7 +64,7 @@ def test_the_latest_submitted_wins(qtbot, runner):
     assert runner.busy
     release.set()
     qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT)
-    qtbot.wait(20)  # anything else queued to the GUI thread would arrive now
+    process_events()  # anything else queued to the GUI thread arrives now
     assert ran == [1, 4]  # 2 and 3 never ran
     assert results == [4]  # 1 was superseded while it ran
 

@@ -39,6 +39,8 @@ def test_self_test_passes(tmp_path):
         (["--preset", "nonsense", "--export-step", "x.csv"], "unknown preset"),
         (["--screenshot", "picture.jpg"], ".png"),
         (["missing.bplab"], "no such file"),
+        ([""], "the file name is empty"),
+        (["--epochs", "3000000000"], "1,000,000,000"),
     ],
 )
 def test_bad_options_give_one_line_and_exit_2(args, fragment, capsys):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
+from waiting import process_events
 
 from backprop_lab.core import Trainer, seed_example
 from backprop_lab.gui.loss_plot import (
@@ -246,7 +247,7 @@ def test_hover_readout_shows_nearest_epoch(plot, qtbot):
     test = train + 0.01
     plot.append(epochs, train, test)
     plot.flush()
-    qtbot.wait(10)
+    process_events()
     view_box = plot.plot_item.getViewBox()
 
     def hover(epoch: float, loss: float) -> None:
@@ -275,7 +276,7 @@ def test_hover_readout_in_log_mode(plot, qtbot):
     plot.append(np.arange(1, 101), np.geomspace(1, 1e-4, 100), None)
     plot.set_log_y(True)
     plot.flush()
-    qtbot.wait(10)
+    process_events()
     view_box = plot.plot_item.getViewBox()
     plot._on_mouse_moved(view_box.mapViewToScene(QPointF(50.2, math.log10(0.01))))
     assert plot.hovered_epoch() == 50

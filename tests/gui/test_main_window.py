@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDockWidget
+from waiting import process_events
 
 from backprop_lab.core import Trainer, seed_example
 from backprop_lab.gui.dialogs import ErrorDialog
@@ -71,8 +72,9 @@ def test_space_runs_and_pauses_and_the_plot_keeps_every_epoch(qtbot, main_window
     qtbot.waitUntil(lambda: main_window.loss_plot.point_count() > 30, timeout=TIMEOUT)
     with qtbot.waitSignal(main_window.controller.state_changed, timeout=TIMEOUT):
         qtbot.keyClick(main_window, Qt.Key.Key_Space)
-    qtbot.wait(50)
-    assert actions.run_pause.text() == "&Run" and actions.step.isEnabled()
+    qtbot.waitUntil(
+        lambda: actions.run_pause.text() == "&Run" and actions.step.isEnabled(), timeout=TIMEOUT
+    )
     epoch = main_window.controller.current_snapshot().epoch
     epochs, train_loss, _test = main_window.loss_plot.history()
     assert list(epochs) == list(range(1, epoch + 1))
@@ -363,11 +365,13 @@ def test_restore_default_layout_brings_every_dock_back(qtbot):
     window.docks["loss"].setFloating(True)
     window.docks["chain_rule"].raise_()
     window.default_layout_action.trigger()
-    qtbot.wait(50)
-    assert not window.docks["loss"].isFloating()
+    # The old tab bars go with the next deferred deletes: wait for the new arrangement.
+    qtbot.waitUntil(
+        lambda: not window.docks["loss"].isFloating() and len(_tab_bars_with_tabs(window)) == 4,
+        timeout=TIMEOUT,
+    )
     for name in ("controls", "loss", "weights", "data_plot", "phases"):
         assert _on_top(window.docks[name]), name
-    assert len(_tab_bars_with_tabs(window)) == 4
     window.close()
 
 
@@ -415,7 +419,7 @@ def test_status_readouts_do_not_relayout_the_window(qtbot, main_window):
                 self.count += 1
             return False
 
-    qtbot.wait(50)
+    process_events()
     counter = LayoutRequests()
     bar = main_window.statusBar()
     bar.installEventFilter(counter)

@@ -389,7 +389,7 @@ def test_an_exception_in_a_qt_slot_shows_the_dialog_and_the_app_keeps_running(
     # app's hook instead, as in the running app.
     with qtbot.capture_exceptions() as captured:
         QTimer.singleShot(0, failing_slot)
-        qtbot.wait(50)
+        qtbot.waitUntil(lambda: len(captured) > 0, timeout=TIMEOUT)
     for exc_type, exc_value, exc_tb in captured:
         seen.append(exc_type)
         app_hook(exc_type, exc_value, exc_tb)

@@ -2,6 +2,7 @@
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+from waiting import process_events
 
 from backprop_lab.gui.steady import LiveLabel, call_when_shown, fix_label_size, is_shown
 
@@ -29,7 +30,7 @@ def _window_with(qtbot, label: QWidget) -> tuple[QWidget, _LayoutRequests]:
     window.show()
     qtbot.waitExposed(window)
     requests = _LayoutRequests(window)
-    qtbot.wait(20)  # the first layout after showing is not what is measured
+    process_events()  # the first layout after showing is not what is measured
     requests.count = 0
     return window, requests
 
@@ -37,7 +38,7 @@ def _window_with(qtbot, label: QWidget) -> tuple[QWidget, _LayoutRequests]:
 def _set_texts(qtbot, label, texts) -> None:
     for text in texts:
         label.setText(text)
-        qtbot.wait(5)  # let posted layout requests arrive
+        process_events()  # let posted layout requests arrive
 
 
 def test_a_plain_label_re_lays_out_its_window_a_fixed_one_does_not(qtbot):

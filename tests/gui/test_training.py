@@ -301,8 +301,7 @@ def test_stale_frames_of_a_replaced_network_are_dropped(qtbot, controller):
     shown = []
     controller.snapshot_ready.connect(shown.append)
     controller.run()
-    qtbot.wait(100)
-    assert shown, "no frame while running"
+    qtbot.waitUntil(lambda: bool(shown), timeout=TIMEOUT)  # frames while running
     controller.set_architecture([6], "tanh", bias=True, init="xavier", init_seed=2)
     shown.clear()  # frames of the old network still queued must never arrive now
     qtbot.wait(200)
@@ -318,7 +317,7 @@ def test_shutdown_while_running_joins_the_thread(qtbot):
 
     controller = TrainingController()
     controller.run()
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: controller.current_snapshot().epoch > 0, timeout=TIMEOUT)
     assert controller.shutdown(timeout_ms=3000)
     assert not controller.thread_is_alive()
     assert controller.shutdown()  # twice is fine

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTableView
+from waiting import process_events
 
 from backprop_lab.core import Network, ParameterRef, Trainer, seed_example, take_snapshot
 from backprop_lab.gui.colors import diverging_qcolor, text_colour_for
@@ -380,11 +381,11 @@ def test_only_the_cells_in_view_are_made(qtbot, table):
     trainer = Trainer(net, rng.normal(size=(20, 2)), rng.random((20, 1)))
     table.set_snapshot(take_snapshot(trainer))
     table.refresh()
-    qtbot.wait(10)
+    process_events()
     trainer.step(1)
     table.set_snapshot(take_snapshot(trainer))
     table.refresh()
-    qtbot.wait(10)  # let the repaint the new values asked for happen
+    process_events()  # let the repaint the new values asked for happen
     models = [table.model(i) for i in range(table.table_count())]
     total = sum(m.rowCount() * m.columnCount() for m in models)
     assert 0 < sum(m.texts_made() for m in models) < total / 4

@@ -339,7 +339,8 @@ def _prepare_window(args, window) -> int | None:
         except (ProjectFileError, OSError, ValueError) as exc:
             return _fail(f"cannot open project file {args.project!r}: {_one_line(exc)}")
         if not window.open_project_from(path, show_errors=False):
-            return _fail(f"cannot open project file {args.project!r}")
+            reason = window.statusBar().currentMessage() or "it could not be opened"
+            return _fail(f"cannot open project file {args.project!r}: {_one_line(reason)}")
     if args.preset:
         window.open_example(args.preset)  # checked in main() before the window existed
     return None
@@ -369,10 +370,14 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(_one_line(exc))
     except SystemExit as exc:  # --help and --version print and exit 0
         return int(exc.code or 0)
-    if args.epochs is not None and args.epochs < 0:
-        return _fail(f"--epochs must be 0 or more, got {args.epochs}")
+    from backprop_lab.core import limits
+
+    if args.epochs is not None and not 0 <= args.epochs <= limits.MAX_EPOCH:
+        return _fail(f"--epochs must be from 0 to {limits.MAX_EPOCH:,}, got {args.epochs}")
     if args.screenshot and Path(args.screenshot).suffix.lower() != ".png":
         return _fail(f"--screenshot needs a .png file name, got {args.screenshot!r}")
+    if args.project == "":
+        return _fail("cannot open project file '': the file name is empty")
     if args.project:
         problem = _project_path_problem(Path(args.project))
         if problem:
