@@ -76,7 +76,7 @@ def test_settings_error_is_a_value_error() -> None:
         ({"momentum": -0.1}, "momentum"),
         ({"batch_size": 0}, "batch size"),
         ({"batch_size": 2.5}, "whole number"),
-        ({"batch_size": 1e10}, "100,000"),
+        ({"batch_size": 1e10}, f"{limits.MAX_BATCH_SIZE:,}"),
         ({"init_seed": [1]}, "seed"),
         ({"init_seed": 5e9}, "2,147,483,646"),
         ({"init_seed": -1}, "seed"),
