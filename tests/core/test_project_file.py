@@ -329,3 +329,21 @@ def test_numpy_settings_become_plain_numbers_that_round_trip():
     assert type(project.settings["batch_size"]) is int
     assert project.settings is not caller_settings  # a copy: later edits do not leak in
     assert parse_project(serialise_project(project)).settings == project.settings
+
+
+def test_a_history_over_the_limit_is_thinned_on_save_so_the_file_still_opens(monkeypatch):
+    from backprop_lab.core import limits
+
+    monkeypatch.setattr(limits, "MAX_HISTORY_LENGTH", 100)
+    net = Network([2, 2, 1], "sigmoid", seed=1)
+    n = 1000
+    history = {
+        "epoch": np.arange(1, n + 1),
+        "train_loss": np.linspace(1, 0, n),
+        "test_loss": np.full(n, np.nan),
+    }
+    project = Project(net, net.copy(), seed_dataset(), None, {}, n, history)
+    again = parse_project(serialise_project(project), "long.bplab")
+    epochs = again.loss_history["epoch"]
+    assert len(epochs) <= 100 and epochs[0] == 1 and epochs[-1] == n
+    assert np.all(np.diff(epochs) > 0)

@@ -67,9 +67,10 @@ MAX_INIT_VALUE = 10.0
 #: the loss history or the rewind slider). Fits a Qt ``int`` with room to spare.
 MAX_EPOCH = 1_000_000_000
 
-#: The most epochs the loss history of a project may hold (24 bytes each in
-#: memory: 240 MB at the limit). Training longer keeps going; a project file
-#: with a longer history is refused.
+#: The most epochs the loss history of a project file may hold (24 bytes each
+#: in memory: 240 MB at the limit). Training longer keeps going; saving such a
+#: session keeps every k-th epoch of the history (and always the last), so the
+#: file still opens; a file with a longer history is refused.
 MAX_HISTORY_LENGTH = 10_000_000
 
 #: Initialisation and dataset seeds are whole numbers in 0 ... MAX_SEED.

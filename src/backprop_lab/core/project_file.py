@@ -389,6 +389,18 @@ def _dataset_to_dict(dataset: Dataset) -> dict[str, Any]:
     return data
 
 
+def _thinned(history: dict[str, np.ndarray], most: int) -> dict[str, np.ndarray]:
+    """``history`` with at most ``most`` epochs: every k-th one, and always the last."""
+    n = len(history["epoch"])
+    if n <= most:
+        return history
+    stride = -(-n // (most - 1))
+    keep = np.zeros(n, dtype=bool)
+    keep[::stride] = True
+    keep[-1] = True
+    return {key: values[keep] for key, values in history.items()}
+
+
 def project_to_dict(project: Project) -> dict[str, Any]:
     """The JSON-ready document written to a project file (format version 2).
 
@@ -398,7 +410,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         If the project is not consistent (see :meth:`Project.validate`).
     """
     project.validate()
-    history = project.loss_history
+    history = _thinned(project.loss_history, limits.MAX_HISTORY_LENGTH)
     return {
         "format": PROJECT_FORMAT_MARKER,
         "version": PROJECT_FORMAT_VERSION,
