@@ -125,7 +125,7 @@ def test_stepping_into_divergence_one_epoch_at_a_time(qtbot, main_window):
     window.controller.diverged.connect(diverged.append)
     for _ in range(trainer.epoch + 3):
         window.training_actions.step.trigger()
-        qtbot.wait(5)
+        qtbot.waitUntil(lambda: not window.controller.is_running, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: len(diverged) >= 1, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: not window.controller.is_running, timeout=TIMEOUT)
     window.flush_losses()

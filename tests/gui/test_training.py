@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QThread, Slot
+from waiting import process_events
 
 from backprop_lab.core import Network, ParameterRef, Trainer, seed_example
 from backprop_lab.core.data import Dataset
@@ -124,7 +125,7 @@ def test_learning_rate_change_while_running_applies_from_the_next_epoch(qtbot, c
     qtbot.waitUntil(lambda: sum(len(b) for b in batches) >= changed_at + 100, timeout=TIMEOUT)
     controller.pause()
     wait_paused(qtbot, controller)
-    qtbot.wait(50)
+    process_events()  # batches queued before the pause arrive
     _epochs, losses = all_losses(batches)
     # Replay in the core: lr 1 until the switch, then 0.25. Find the switch epoch k
     # for which the whole loss curve matches exactly.

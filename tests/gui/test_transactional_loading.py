@@ -303,3 +303,14 @@ def test_spin_boxes_hold_exactly_the_documented_ranges(main_window):
     assert panel.batch_box.maximum() == limits.MAX_BATCH_SIZE
     assert panel.momentum_box.maximum() == limits.MAX_MOMENTUM
     assert panel.init_value_box.maximum() == limits.MAX_INIT_VALUE
+
+
+def test_paste_is_read_with_csv_and_refuses_blocks_over_the_limit(qtbot, main_window):
+    table = main_window.data_tools.table
+    before = session_bytes(main_window)
+    table.paste_text("\n".join(["1\t2\t3"] * (limits.MAX_SAMPLES + 5)), 0, 0)
+    assert f"{limits.MAX_SAMPLES:,}" in table.status_label.text()
+    assert session_bytes(main_window) == before
+    table.paste_text('"0.25";"0.5";"1"\n', 0, 0)  # quoted cells, semicolons: csv reads them
+    assert table.problem() == ""
+    assert main_window.controller.dataset()[0].inputs[0].tolist() == [0.25, 0.5]
