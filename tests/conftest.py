@@ -1,6 +1,7 @@
 """Shared test set-up: GUI tests run headless on Qt's offscreen platform."""
 
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The event dispatcher the app uses (see backprop_lab.gui.app._make_application).
@@ -13,6 +14,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # with no example database, so nothing is written into the checkout and no stale
 # failure is replayed. HYPOTHESIS_PROFILE=explore draws new random examples.
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Hypothesis also keeps caches (constants, unicode tables) in its home folder,
+# ./.hypothesis by default: keep them out of the checkout too.
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "backprop-lab-hypothesis"))
 
 settings.register_profile(
     "ci",
