@@ -89,12 +89,23 @@ def _case(
     test=False,
     init="xavier",
     seed=1,
+    features=None,
+    **options,
 ):
     n_out = sizes[-1]
     kind = "onehot" if output == "softmax" else ("binary" if loss == "cross_entropy" else "real")
-    X, T = _data(12, sizes[0], n_out, kind, seed)
+    n_data = 2 if features else sizes[0]
+    if features:
+        sizes = (len(features), *sizes[1:])
+    X, T = _data(12, n_data, n_out, kind, seed)
     net = Network(
-        list(sizes), [*([hidden] * (len(sizes) - 2)), output], init=init, bias=bias, seed=seed
+        list(sizes),
+        [*([hidden] * (len(sizes) - 2)), output],
+        init=init,
+        bias=bias,
+        seed=seed,
+        features=features,
+        n_inputs=n_data if features else None,
     )
     settings = {
         "loss": loss,
@@ -102,8 +113,9 @@ def _case(
         "batch_size": batch,
         "momentum": momentum,
         "init_seed": seed,
+        **options,
     }
-    test_set = _Set(*_data(5, sizes[0], n_out, kind, seed + 7)) if test else None
+    test_set = _Set(*_data(5, n_data, n_out, kind, seed + 7)) if test else None
     return ExportedSession.from_parts(net, _Set(X, T), test_set, settings, title="case")
 
 
@@ -126,7 +138,102 @@ CASES = {
     "sigmoid-linear-half_sse-3layers": _case(
         "sigmoid", "linear", "half_sse", sizes=(2, 3, 3, 1), lr=0.1, init="uniform"
     ),
+    # the activations of issue 14, hidden and as outputs
+    "leaky_relu-elu-mse": _case("leaky_relu", "elu", "mse", lr=0.05, init="he"),
+    "elu-softplus-half_sse": _case("elu", "softplus", "half_sse", lr=0.02),
+    "softplus-leaky_relu-mse": _case("softplus", "leaky_relu", "mse", lr=0.05),
+    "sine-gaussian-mse": _case("sine", "gaussian", "mse", lr=0.2),
+    "gaussian-sine-half_sse": _case("gaussian", "sine", "half_sse", lr=0.05),
+    "step-sigmoid-ce": _case("step", "sigmoid", "cross_entropy", sizes=(2, 4, 1), lr=0.5),
+    "tanh-step-mse": _case("tanh", "step", "mse", lr=0.5),
+    # the optimisers, schedules and penalties
+    "nesterov-step-schedule": _case(
+        "tanh",
+        "sigmoid",
+        "mse",
+        lr=0.5,
+        optimizer="nesterov",
+        momentum=0.8,
+        batch=5,
+        schedule="step",
+        schedule_params={"drop": 0.5, "every": 30},
+    ),
+    "momentum-inverse_time-l2": _case(
+        "relu",
+        "linear",
+        "mse",
+        lr=0.05,
+        momentum=0.9,
+        schedule="inverse_time",
+        schedule_params={"decay": 0.05},
+        l2=0.01,
+        init="he",
+    ),
+    "rmsprop-minibatch-l1": _case(
+        "tanh",
+        "sigmoid",
+        "cross_entropy",
+        sizes=(2, 4, 1),
+        lr=0.01,
+        optimizer="rmsprop",
+        rho=0.85,
+        epsilon=1e-7,
+        batch=4,
+        l1=0.003,
+        test=True,
+    ),
+    "adam-l1-l2-step": _case(
+        "elu",
+        "softmax",
+        "cross_entropy",
+        lr=0.01,
+        optimizer="adam",
+        beta1=0.8,
+        beta2=0.99,
+        l1=0.001,
+        l2=0.002,
+        schedule="step",
+        schedule_params={"drop": 0.7, "every": 20},
+    ),
+    "adam-online-nobias": _case(
+        "sigmoid",
+        "sigmoid",
+        "half_sse",
+        sizes=(2, 3, 1),
+        bias=False,
+        lr=0.02,
+        optimizer="adam",
+        batch=1,
+    ),
+    "sgd-inverse_time": _case(
+        "sigmoid", "sigmoid", "half_sse", sizes=(2, 3, 1), lr=2.0, schedule="inverse_time"
+    ),
+    # feature inputs: the script computes them from the raw data columns
+    "features-playground": _case(
+        "tanh",
+        "sigmoid",
+        "cross_entropy",
+        sizes=(0, 3, 1),
+        lr=0.3,
+        test=True,
+        features=["x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"],
+    ),
 }
+
+
+def test_the_cases_cover_everything_the_core_offers():
+    from backprop_lab.core.activations import ACTIVATIONS
+    from backprop_lab.core.losses import LOSSES
+    from backprop_lab.core.optimizers import OPTIMIZERS, SCHEDULES
+
+    sessions = list(CASES.values())
+    assert {a for s in sessions for a in s.activations} == set(ACTIVATIONS)
+    assert {s.loss for s in sessions} == set(LOSSES)
+    assert {s.optimizer for s in sessions} == set(OPTIMIZERS)
+    assert {s.schedule for s in sessions} == set(SCHEDULES)
+    assert any(s.l1 for s in sessions) and any(s.l2 for s in sessions)
+    assert any(s.features for s in sessions)
+    assert any(not s.full_batch for s in sessions) and any(s.biases is None for s in sessions)
 
 
 def _check_losses(printed: str, session: ExportedSession) -> None:
@@ -229,8 +336,9 @@ def test_scripts_are_readable_and_say_what_they_rebuild(framework):
     assert "default_rng(0).permutation" not in code or session.full_batch is False
     assert max(len(line) for line in code.splitlines() if "[" not in line) <= 100
     if framework == "pytorch":
-        assert "torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)" in code
-        assert "v = -LEARNING_RATE buf" in code  # the momentum-form note
+        assert "groups = model.parameters()" in code
+        assert "torch.optim.SGD(groups, lr=LEARNING_RATE, momentum=MOMENTUM)" in code
+        assert "(so v = -η buf)" in code  # the momentum-form note
         assert "nn.BCEWithLogitsLoss()" in code
         assert "nn.Tanh()" in code
     else:
@@ -279,3 +387,15 @@ def test_bad_requests_are_refused():
         export_code(session, "numpy", epochs=0)
     with pytest.raises(CodegenError, match="data mode"):
         write_code(session, "x.py", data="zip")
+
+
+@pytest.mark.parametrize("name", ["adam-l1-l2-step", "momentum-inverse_time-l2"])
+def test_regularised_scripts_print_the_cores_penalty(tmp_path, name):
+    session = CASES[name]
+    path = tmp_path / "reg.py"
+    write_code(session, path, "numpy", epochs=20)
+    printed = run_scripts([path])[str(path)]
+    penalties = [float(line.split()[-1]) for line in printed.splitlines()]
+    expected = [r.penalty for r in session.trainer().step(20)]
+    assert expected[0] > 0
+    np.testing.assert_allclose(penalties, expected, rtol=TOLERANCE)

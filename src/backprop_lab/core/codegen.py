@@ -34,7 +34,14 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import __version__
+from .features import feature_formula
 from .network import Network
+from .optimizers import (
+    OPTIMIZER_HYPERPARAMETERS,
+    OPTIMIZER_LABELS,
+    OPTIMIZERS,
+    check_schedule,
+)
 from .trainer import Trainer
 
 Array = npt.NDArray[np.float64]
@@ -47,6 +54,10 @@ DATA_MODES = ("embed", "csv")
 
 #: Epochs the exported script trains unless told otherwise.
 DEFAULT_EPOCHS = 100
+
+
+#: The Trainer's default hyperparameters (what a session that names none uses).
+TRAINER_HYPERPARAMETER_DEFAULTS = {"beta1": 0.9, "beta2": 0.999, "rho": 0.9, "epsilon": 1e-8}
 
 
 class CodegenError(ValueError):
@@ -75,6 +86,15 @@ class ExportedSession:
         As the :class:`~backprop_lab.core.trainer.Trainer` takes them.
     seed
         Seed of the minibatch shuffling.
+    optimizer, hyperparameters
+        The optimiser's name (default: ``"momentum"`` when momentum > 0, else
+        ``"sgd"``) and its hyperparameters (default: the Trainer's).
+    schedule, schedule_params
+        The learning-rate schedule.
+    l1, l2
+        Regularisation of the weights (never the biases).
+    features
+        Feature inputs of the network (``X`` stays the raw data), or None.
     input_names, target_names
         Column names, for comments and the CSV header.
     title
@@ -93,12 +113,33 @@ class ExportedSession:
     batch_size: int | None = None
     momentum: float = 0.0
     seed: int = 0
+    optimizer: str = ""
+    hyperparameters: dict[str, float] = field(default_factory=dict)
+    schedule: str = "constant"
+    schedule_params: dict[str, float] = field(default_factory=dict)
+    l1: float = 0.0
+    l2: float = 0.0
+    features: tuple[str, ...] | None = None
     input_names: tuple[str, ...] = ()
     target_names: tuple[str, ...] = ()
     title: str = ""
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
+        opt = self.optimizer or ("momentum" if self.momentum > 0 else "sgd")
+        if opt not in OPTIMIZERS:
+            raise CodegenError(f"cannot export the optimiser {opt!r}")
+        object.__setattr__(self, "optimizer", opt)
+        hyper = {"momentum": self.momentum, **TRAINER_HYPERPARAMETER_DEFAULTS}
+        hyper.update({k: float(v) for k, v in dict(self.hyperparameters).items()})
+        object.__setattr__(
+            self, "hyperparameters", {k: hyper[k] for k in OPTIMIZER_HYPERPARAMETERS[opt]}
+        )
+        object.__setattr__(
+            self, "schedule_params", check_schedule(self.schedule, self.schedule_params)
+        )
+        if self.features is not None:
+            object.__setattr__(self, "features", tuple(self.features))
         if self.loss not in LOSS_NOTES:
             raise CodegenError(f"cannot export the loss {self.loss!r}")
         for name in self.activations:
@@ -123,19 +164,24 @@ class ExportedSession:
         settings: dict[str, Any] | None = None,
         title: str = "",
     ) -> ExportedSession:
-        """From the initial network, the datasets and the app's settings dict.
+        """From the initial network, the datasets and the settings.
 
         ``train`` and ``test`` are :class:`~backprop_lab.core.data.Dataset`
-        objects (or anything with ``inputs`` / ``targets``); the shuffling seed
-        is the initialisation seed, as in the app.
+        objects (or anything with ``inputs`` / ``targets``). ``settings`` is
+        the app's settings dict or the Trainer's keyword arguments
+        (``TrainingSettings.trainer_options()``): ``learning_rate``, ``loss``,
+        ``batch_size``, ``momentum``, ``seed`` (else ``init_seed``, as the app
+        seeds its shuffling), ``optimizer``, ``beta1`` ..., ``schedule``,
+        ``schedule_params``, ``l1``, ``l2``.
         """
         settings = dict(settings or {})
         X, T = _as_2d(train.inputs), _as_2d(train.targets)
         Xt = Tt = None
         if test is not None and len(test.inputs):
             Xt, Tt = _as_2d(test.inputs), _as_2d(test.targets)
-        seed = settings.get("init_seed")
+        seed = settings.get("seed", settings.get("init_seed"))
         batch = settings.get("batch_size")
+        hyper = {k: settings[k] for k in TRAINER_HYPERPARAMETER_DEFAULTS if k in settings}
         return cls(
             weights=tuple(np.array(w, dtype=np.float64) for w in initial_network.weights),
             biases=None
@@ -151,6 +197,13 @@ class ExportedSession:
             batch_size=None if batch is None else int(batch),
             momentum=float(settings.get("momentum", 0.0)),
             seed=0 if seed is None else int(seed),
+            optimizer=str(settings.get("optimizer") or ""),
+            hyperparameters=hyper,
+            schedule=str(settings.get("schedule") or "constant"),
+            schedule_params=dict(settings.get("schedule_params") or {}),
+            l1=float(settings.get("l1", 0.0) or 0.0),
+            l2=float(settings.get("l2", 0.0) or 0.0),
+            features=initial_network.features,
             input_names=tuple(getattr(train, "input_names", ()) or ()),
             target_names=tuple(getattr(train, "target_names", ()) or ()),
             title=title or str(getattr(train, "name", "") or ""),
@@ -162,6 +215,32 @@ class ExportedSession:
         train, test = preset.datasets(data_seed)
         net = preset.network(train.n_inputs, train.n_outputs)
         return cls.from_parts(net, train, test, preset.settings(), title=preset.name)
+
+    @classmethod
+    def from_trainer(cls, trainer: Trainer, initial_network: Network, title: str = ""):
+        """The session a core Trainer trains, from ``initial_network``'s weights."""
+
+        class _Data:
+            def __init__(self, X, T):
+                self.inputs, self.targets = X, T
+
+        test = None if trainer.X_test is None else _Data(trainer.X_test, trainer.T_test)
+        settings = {
+            "learning_rate": trainer.learning_rate,
+            "loss": trainer.loss,
+            "batch_size": trainer.batch_size,
+            "momentum": trainer.momentum,
+            "seed": trainer.seed,
+            "optimizer": trainer.optimizer,
+            **trainer.hyperparameters,
+            "schedule": trainer.schedule,
+            "schedule_params": trainer.schedule_params,
+            "l1": trainer.l1,
+            "l2": trainer.l2,
+        }
+        return cls.from_parts(
+            initial_network, _Data(trainer.X, trainer.T), test, settings, title=title
+        )
 
     @classmethod
     def from_project(cls, project) -> ExportedSession:
@@ -176,12 +255,23 @@ class ExportedSession:
         """Units per layer, input first."""
         return [self.weights[0].shape[0]] + [w.shape[1] for w in self.weights]
 
+    @property
+    def layer_sizes_text(self) -> str:
+        return "-".join(str(s) for s in self.layer_sizes)
+
     def network(self) -> Network:
         """A fresh core network with the initial weights."""
-        return Network.from_arrays(self.weights, self.biases, list(self.activations))
+        return Network.from_arrays(
+            self.weights,
+            self.biases,
+            list(self.activations),
+            self.features,
+            self.X.shape[1] if self.features else None,
+        )
 
     def trainer(self) -> Trainer:
         """A core Trainer set up exactly as the script sets itself up."""
+        hyper = dict(self.hyperparameters)
         return Trainer(
             self.network(),
             self.X,
@@ -189,11 +279,22 @@ class ExportedSession:
             learning_rate=self.learning_rate,
             loss=self.loss,
             batch_size=self.batch_size,
-            momentum=self.momentum,
+            momentum=hyper.pop("momentum", 0.0),
             seed=self.seed,
             X_test=self.X_test,
             T_test=self.T_test,
+            optimizer=self.optimizer,
+            schedule=self.schedule,
+            schedule_params=self.schedule_params,
+            l1=self.l1,
+            l2=self.l2,
+            **hyper,
         )
+
+    @property
+    def regularised(self) -> bool:
+        """True when L1 or L2 is on."""
+        return bool(self.l1 or self.l2)
 
     def reference_losses(self, epochs: int = DEFAULT_EPOCHS) -> list[float]:
         """The training loss of every epoch as the app's core computes it."""
@@ -236,6 +337,40 @@ NUMPY_ACTIVATIONS: dict[str, tuple[str, str]] = {
         "def linear(a):\n    return a\n",
         "def linear_prime(a, h):\n    return np.ones_like(a)\n",
     ),
+    "leaky_relu": (
+        "def leaky_relu(a):\n"
+        '    """a where a > 0, else 0.01 a."""\n'
+        "    return np.where(a > 0.0, a, 0.01 * a)\n",
+        "def leaky_relu_prime(a, h):\n    return np.where(a > 0.0, 1.0, 0.01)\n",
+    ),
+    "elu": (
+        "def elu(a):\n"
+        '    """a where a > 0, else e^a - 1."""\n'
+        "    return np.where(a > 0.0, a, np.expm1(np.minimum(a, 0.0)))\n",
+        "def elu_prime(a, h):\n"
+        '    """1 where a > 0, else h + 1 (= e^a)."""\n'
+        "    return np.where(a > 0.0, 1.0, h + 1.0)\n",
+    ),
+    "softplus": (
+        "def softplus(a):\n"
+        '    """log(1 + e^a), computed without overflow."""\n'
+        "    return np.logaddexp(0.0, a)\n",
+        'def softplus_prime(a, h):\n    """softplus\'(a) = sigmoid(a)."""\n    return sigmoid(a)\n',
+    ),
+    "sine": (
+        "def sine(a):\n    return np.sin(a)\n",
+        "def sine_prime(a, h):\n    return np.cos(a)\n",
+    ),
+    "gaussian": (
+        'def gaussian(a):\n    """The bump e^(-a^2)."""\n    return np.exp(-(a * a))\n',
+        "def gaussian_prime(a, h):\n    return -2.0 * a * h\n",
+    ),
+    "step": (
+        'def step(a):\n    """1 where a > 0, else 0."""\n    return (a > 0.0).astype(np.float64)\n',
+        "def step_prime(a, h):\n"
+        '    """0 everywhere: no gradient flows through a step, so what is below never learns."""\n'
+        "    return np.zeros_like(a)\n",
+    ),
     "softmax": (
         "def softmax(a):\n"
         '    """Row-wise softmax, shifted by the row maximum so exp cannot overflow."""\n'
@@ -251,6 +386,37 @@ TORCH_ACTIVATIONS: dict[str, str] = {
     "relu": "nn.ReLU()",
     "linear": "",  # no module: the layer's output is used as it is
     "softmax": "nn.Softmax(dim=1)",
+    "leaky_relu": "nn.LeakyReLU(0.01)",
+    "elu": "nn.ELU(alpha=1.0)",
+    # PyTorch's softplus returns a itself above its threshold (20 by default),
+    # 2e-9 off log(1 + e^a); above 40 the two are the same float.
+    "softplus": "nn.Softplus(threshold=40.0)",
+    "sine": "Sine()",
+    "gaussian": "Gaussian()",
+    "step": "Step()",
+}
+
+#: Modules PyTorch does not have, written into the script when used.
+TORCH_CUSTOM_MODULES: dict[str, str] = {
+    "sine": (
+        "class Sine(nn.Module):\n"
+        '    """h(a) = sin(a) (PyTorch has no module for it)."""\n\n'
+        "    def forward(self, a):\n"
+        "        return torch.sin(a)\n"
+    ),
+    "gaussian": (
+        "class Gaussian(nn.Module):\n"
+        '    """h(a) = e^(-a^2) (PyTorch has no module for it)."""\n\n'
+        "    def forward(self, a):\n"
+        "        return torch.exp(-(a * a))\n"
+    ),
+    "step": (
+        "class Step(nn.Module):\n"
+        '    """h(a) = 1 where a > 0, else 0; its gradient is 0 everywhere, as in the app.\n\n'
+        '    (a > 0) alone would cut the graph; 0 * a keeps it, with a zero gradient."""\n\n'
+        "    def forward(self, a):\n"
+        "        return (a > 0).to(a.dtype) + 0.0 * a\n"
+    ),
 }
 
 # Each loss: the formula for the docstring, and the NumPy code of
@@ -273,15 +439,18 @@ def _numpy_loss_code(loss: str, output_activation: str) -> str:
         if output_activation == "softmax":
             body = (
                 "    n = P.shape[0]\n"
-                "    total = -np.sum(T * np.log(np.clip(P, EPS, 1.0)))\n"
+                "    # -Σ t log P computed from a (log-sum-exp), exact even where P rounds to 0\n"
+                "    m = a.max(axis=1, keepdims=True)\n"
+                "    lse = m + np.log(np.exp(a - m).sum(axis=1, keepdims=True))\n"
+                "    total = np.sum(T * (lse - a))\n"
                 "    # softmax + cross-entropy: the Jacobian cancels, dE/da = (P - T) / n\n"
                 "    return total, (P - T) * (1.0 / n)\n"
             )
         else:
             body = (
                 "    n = P.shape[0]\n"
-                "    Pc = np.clip(P, EPS, 1.0 - EPS)  # log(0) is -inf\n"
-                "    total = -np.sum(T * np.log(Pc) + (1.0 - T) * np.log(1.0 - Pc))\n"
+                "    # -[t log P + (1 - t) log(1 - P)] computed from a, exact for any a:\n"
+                "    total = np.sum(np.maximum(a, 0.0) - T * a + np.log1p(np.exp(-np.abs(a))))\n"
                 "    # sigmoid + cross-entropy: h'(a) cancels, dE/da = (P - T) / n\n"
                 "    return total, (P - T) * (1.0 / n)\n"
             )
@@ -351,9 +520,14 @@ def _describe(session: ExportedSession) -> list[str]:
 
 
 def _optimiser_text(session: ExportedSession) -> str:
-    text = f"gradient descent, learning rate {session.learning_rate:g}"
-    if session.momentum:
-        text += f", momentum {session.momentum:g}"
+    text = f"{OPTIMIZER_LABELS[session.optimizer]}, learning rate {session.learning_rate:g}"
+    for name, value in session.hyperparameters.items():
+        text += f", {name} {value:g}"
+    if session.schedule != "constant":
+        params = ", ".join(f"{k} {v:g}" for k, v in session.schedule_params.items())
+        text += f"; schedule {session.schedule} ({params})"
+    if session.regularised:
+        text += f"; L1 {session.l1:g}, L2 {session.l2:g} on the weights"
     return text
 
 
@@ -531,21 +705,10 @@ def _numpy_script(session: ExportedSession, epochs: int, stem: str | None) -> st
     if stem is not None:
         imports += "from pathlib import Path\n"
     parts.append(imports + "\nimport numpy as np\n")
-    parts.append(
-        "# ------------------------------------------------------------ the settings\n"
-        f"LEARNING_RATE = {_float(session.learning_rate)}\n"
-        f"MOMENTUM = {_float(session.momentum)}"
-        + (
-            "  # classical momentum: v = MOMENTUM v - LEARNING_RATE dE/dW; W += v\n"
-            if session.momentum
-            else "  # none: plain gradient descent\n"
-        )
-        + f"BATCH_SIZE = {session.batch_size!r}"
-        + ("  # None: full batch\n" if session.batch_size is None else "\n")
-        + f"SHUFFLE_SEED = {session.seed}  # seeds the minibatch order\n"
-        + "EPS = 1e-12  # keeps log() away from 0 in the cross-entropy\n"
-    )
+    parts.append(_settings_block(session))
     parts.append(_data_block(session, "np.array", stem, "numpy"))
+    if session.features:
+        parts.append(_features_block(session, "numpy"))
     parts.append("N_OUTPUTS = T.shape[1]\n")
     parts.append(_weights_block(session, "np.array"))
     ws = ", ".join(f"W{l}" for l in range(1, L + 1))
@@ -565,6 +728,8 @@ def _numpy_script(session: ExportedSession, epochs: int, stem: str | None) -> st
     if session.loss != "cross_entropy" and acts[-1] != "softmax":
         need_prime.add(acts[-1])
     act_code = ["# ----------------------------------------- activations and their derivatives"]
+    if "softplus" in need_prime and "sigmoid" not in used:
+        used.insert(0, "sigmoid")  # softplus' derivative is the sigmoid
     for name in used:
         fn, prime = NUMPY_ACTIVATIONS[name]
         act_code.append("\n" + fn.rstrip("\n"))
@@ -614,41 +779,15 @@ def _numpy_script(session: ExportedSession, epochs: int, stem: str | None) -> st
         "    return total / NORMALISER(X.shape[0])\n"
     )
 
-    if session.momentum:
-        update = (
-            "    global velocity, bias_velocity\n"
-            "    if velocity is None:\n"
-            "        velocity = [np.zeros_like(w) for w in W]\n"
-            "        bias_velocity = [np.zeros_like(g) for g in grad_b]\n"
-            "    velocity = [MOMENTUM * v - LEARNING_RATE * g for v, g in zip(velocity, grad_W)]\n"
-            "    W = [w + v for w, v in zip(W, velocity)]\n"
-            "    if b is not None:\n"
-            "        bias_velocity = [\n"
-            "            MOMENTUM * v - LEARNING_RATE * g for v, g in zip(bias_velocity, grad_b)\n"
-            "        ]\n"
-            "        b = [bi + v for bi, v in zip(b, bias_velocity)]\n"
-            "    return W, b\n"
-        )
-        state = (
-            "velocity = bias_velocity = None  # momentum's running update, built on first use\n\n\n"
-        )
-    else:
-        update = (
-            "    W = [w - LEARNING_RATE * g for w, g in zip(W, grad_W)]\n"
-            "    if b is not None:\n"
-            "        b = [bi - LEARNING_RATE * g for bi, g in zip(b, grad_b)]\n"
-            "    return W, b\n"
-        )
-        state = ""
+    parts.append(_numpy_optimiser_block(session))
+    penalty_line = ""
+    penalty_print = ""
+    if session.regularised:
+        penalty_line = "        penalty = PENALTY(W)  # of the weights the epoch starts with\n"
+        penalty_print = '        line += f"  penalty {penalty:.15g}"\n'
     parts.append(
         "# --------------------------------------------------------------- training\n"
-        + state
-        + "def update(W, b, grad_W, grad_b):\n"
-        '    """One optimiser step."""\n' + update
-    )
-
-    parts.append(
-        "def train_one_epoch(W, b, rng):\n"
+        "def train_one_epoch(W, b, rng, lr):\n"
         '    """One pass over the training set; returns the new weights and the epoch\'s loss.\n\n'
         "    The loss is measured while training: each batch's loss with the weights\n"
         '    it saw (for full batch, exactly the loss of the weights the epoch began with)."""\n'
@@ -667,7 +806,15 @@ def _numpy_script(session: ExportedSession, epochs: int, stem: str | None) -> st
         "            return W, b, float(batch_total)\n"
         "        total += batch_total\n"
         "        grad_W, grad_b = backward(pre, hs, output_delta, W)\n"
-        "        W, b = update(W, b, grad_W, grad_b)\n"
+        + (
+            "        # the penalty's gradient, on the weights only: L2 w + L1 sign(w)\n"
+            "        grad_W = [g + L2 * w + L1 * np.sign(w) for w, g in zip(W, grad_W)]\n"
+            if session.regularised
+            else ""
+        )
+        + "        params = W + ([] if b is None else b)  # weights, then biases\n"
+        "        new = update(params, grad_W + ([] if b is None else grad_b), lr)\n"
+        "        W, b = new[: len(W)], (None if b is None else new[len(W) :])\n"
         "    return W, b, total / NORMALISER(n)\n"
         "\n\n"
         "def main():\n"
@@ -676,21 +823,162 @@ def _numpy_script(session: ExportedSession, epochs: int, stem: str | None) -> st
         "    for epoch in range(1, epochs_to_train() + 1):\n"
         "        # the test loss is taken with the weights the epoch starts with\n"
         "        test = None if X_test is None else loss_of(X_test, T_test, W, b)\n"
-        "        W, b, loss = train_one_epoch(W, b, rng)\n"
+        + penalty_line
+        + "        W, b, loss = train_one_epoch(W, b, rng, learning_rate_at(epoch - 1))\n"
         "        if not np.isfinite(loss):\n"
         '            print(f"epoch {epoch} diverged: the loss became {loss}. Try a smaller "\n'
         '                  "learning rate. (The app also undoes the last step that led here.)")\n'
         "            break\n"
         '        line = f"epoch {epoch:5d}  loss {loss:.15g}"\n'
         "        if test is not None:\n"
-        '            line += f"  test loss {test:.15g}"\n'
-        "        print(line)\n"
+        '            line += f"  test loss {test:.15g}"\n' + penalty_print + "        print(line)\n"
         "\n\n" + _epochs_arg(epochs) + "\n\n"
         'if __name__ == "__main__":\n'
         '    with np.errstate(over="ignore"):  # exp() of a large number is inf: h becomes 0 or 1\n'
         "        main()\n"
     )
     return _join(parts)
+
+
+_HYPER_NOTES = {
+    "momentum": "momentum coefficient μ",
+    "rho": "RMSprop's decay of the mean square ρ",
+    "beta1": "Adam's decay of the mean gradient β1",
+    "beta2": "Adam's decay of the mean square β2",
+    "epsilon": "keeps the division away from 0",
+}
+
+
+def _settings_block(session: ExportedSession, framework: str = "numpy") -> str:
+    lines = [
+        "# ------------------------------------------------------------ the settings",
+        f"LEARNING_RATE = {_float(session.learning_rate)}"
+        + ("  # η0: the schedule below lowers it" if session.schedule != "constant" else ""),
+        f'OPTIMIZER = "{session.optimizer}"  # {OPTIMIZER_LABELS[session.optimizer]}',
+    ]
+    for name, value in session.hyperparameters.items():
+        lines.append(f"{name.upper()} = {_float(value)}  # {_HYPER_NOTES[name]}")
+    if session.schedule != "constant":
+        lines.append(f'SCHEDULE = "{session.schedule}"')
+        for name, value in session.schedule_params.items():
+            lines.append(f"{name.upper()} = {value!r}")
+    if session.regularised:
+        lines.append(f"L1 = {_float(session.l1)}  # penalty l1 Σ|w| on the weights (not biases)")
+        lines.append(f"L2 = {_float(session.l2)}  # penalty (l2 / 2) Σ w² on the weights")
+    lines.append(
+        f"BATCH_SIZE = {session.batch_size!r}"
+        + ("  # None: full batch" if session.batch_size is None else "")
+    )
+    lines.append(f"SHUFFLE_SEED = {session.seed}  # seeds the minibatch order")
+    return "\n".join(lines) + "\n"
+
+
+def _features_block(session: ExportedSession, framework: str) -> str:
+    xp = "np" if framework == "numpy" else "torch"
+    columns = []
+    for name in session.features or ():
+        formula = feature_formula(name)
+        if framework != "numpy":
+            formula = formula.replace("np.sin", "torch.sin")
+        columns.append(f"        {formula},  # {name}")
+    return (
+        "# ---------------------------------------------------------- feature inputs\n"
+        "# The input nodes are these functions of the data columns, not the columns.\n"
+        "def features(X):\n"
+        f"    return {xp}.column_stack(\n        [\n"
+        + "\n".join(columns)
+        + "\n        ]\n    )\n\n\n"
+        "X = features(X)\n"
+        "if X_test is not None:\n"
+        "    X_test = features(X_test)\n"
+    )
+
+
+_NUMPY_UPDATES = {
+    "sgd": (
+        "",
+        "    return [p - lr * g for p, g in zip(params, grads)]\n",
+    ),
+    "momentum": (
+        "velocity = None  # one array per parameter array, zero at first\n",
+        "    # v = μ v - η g;  w = w + v\n"
+        "    global velocity\n"
+        "    if velocity is None:\n"
+        "        velocity = [np.zeros_like(p) for p in params]\n"
+        "    velocity = [MOMENTUM * v - lr * g for v, g in zip(velocity, grads)]\n"
+        "    return [p + v for p, v in zip(params, velocity)]\n",
+    ),
+    "nesterov": (
+        "velocity = None  # one array per parameter array, zero at first\n",
+        "    # v = μ v - η g;  w = w + μ v - η g  (the look-ahead form)\n"
+        "    global velocity\n"
+        "    if velocity is None:\n"
+        "        velocity = [np.zeros_like(p) for p in params]\n"
+        "    velocity = [MOMENTUM * v - lr * g for v, g in zip(velocity, grads)]\n"
+        "    return [p + MOMENTUM * v - lr * g for p, v, g in zip(params, velocity, grads)]\n",
+    ),
+    "rmsprop": (
+        "mean_square = None  # s, one array per parameter array, zero at first\n",
+        "    # s = ρ s + (1 - ρ) g²;  w = w - η g / (√s + ε)\n"
+        "    global mean_square\n"
+        "    if mean_square is None:\n"
+        "        mean_square = [np.zeros_like(p) for p in params]\n"
+        "    mean_square = [RHO * s + (1.0 - RHO) * (g * g) for s, g in zip(mean_square, grads)]\n"
+        "    return [\n"
+        "        p - lr * g / (np.sqrt(s) + EPSILON)\n"
+        "        for p, g, s in zip(params, grads, mean_square)\n"
+        "    ]\n",
+    ),
+    "adam": (
+        "adam_m = adam_v = None  # first and second moments, zero at first\n"
+        "adam_t = 0  # updates so far (minibatches, not epochs)\n",
+        "    # m = β1 m + (1 - β1) g;  v = β2 v + (1 - β2) g²;  w = w - η m̂ / (√v̂ + ε)\n"
+        "    global adam_m, adam_v, adam_t\n"
+        "    if adam_m is None:\n"
+        "        adam_m = [np.zeros_like(p) for p in params]\n"
+        "        adam_v = [np.zeros_like(p) for p in params]\n"
+        "    adam_t += 1\n"
+        "    adam_m = [BETA1 * m + (1.0 - BETA1) * g for m, g in zip(adam_m, grads)]\n"
+        "    adam_v = [BETA2 * v + (1.0 - BETA2) * (g * g) for v, g in zip(adam_v, grads)]\n"
+        "    c1 = 1.0 - BETA1**adam_t  # bias corrections: m̂ = m / c1, v̂ = v / c2\n"
+        "    c2 = 1.0 - BETA2**adam_t\n"
+        "    return [\n"
+        "        p - lr * (m / c1) / (np.sqrt(v / c2) + EPSILON)\n"
+        "        for p, m, v in zip(params, adam_m, adam_v)\n"
+        "    ]\n",
+    ),
+}
+
+_SCHEDULE_CODE = {
+    "constant": "    return LEARNING_RATE  # constant\n",
+    "step": "    return LEARNING_RATE * DROP ** (k // EVERY)  # step decay\n",
+    "inverse_time": "    return LEARNING_RATE / (1.0 + DECAY * k)  # 1/t decay\n",
+}
+
+
+def _numpy_optimiser_block(session: ExportedSession) -> str:
+    state, body = _NUMPY_UPDATES[session.optimizer]
+    out = "# --------------------------------------------------------------- optimiser\n"
+    out += (
+        "def learning_rate_at(k):\n"
+        '    """η of the epoch after k completed epochs (the same for all its updates)."""\n'
+        + _SCHEDULE_CODE[session.schedule]
+        + "\n\n"
+    )
+    if session.regularised:
+        out += (
+            "def PENALTY(W):\n"
+            '    """R = l1 Σ|w| + (l2 / 2) Σ w² over the weights (never the biases)."""\n'
+            "    l1 = L1 * sum(np.abs(w).sum() for w in W)\n"
+            "    return l1 + 0.5 * L2 * sum(np.vdot(w, w) for w in W)\n"
+            "\n\n"
+        )
+    out += state + ("\n\n" if state else "")
+    out += (
+        "def update(params, grads, lr):\n"
+        '    """One optimiser step of every parameter array (weights, then biases)."""\n' + body
+    )
+    return out
 
 
 def _join(parts: list[str]) -> str:
@@ -742,16 +1030,17 @@ def _torch_script(session: ExportedSession, epochs: int, stem: str | None) -> st
         "# The app computes in float64; so do we, so the losses agree to ~1e-12.\n"
         "torch.set_default_dtype(torch.float64)\n"
     )
-    parts.append(
-        "# ------------------------------------------------------------ the settings\n"
-        f"LEARNING_RATE = {_float(session.learning_rate)}\n"
-        f"MOMENTUM = {_float(session.momentum)}\n"
-        f"BATCH_SIZE = {session.batch_size!r}"
-        + ("  # None: full batch\n" if session.batch_size is None else "\n")
-        + f"SHUFFLE_SEED = {session.seed}\n"
-    )
+    parts.append(_settings_block(session, "pytorch"))
     parts.append(_data_block(session, "torch.tensor", stem, "pytorch"))
+    if session.features:
+        parts.append(_features_block(session, "pytorch"))
     parts.append(_weights_block(session, "torch.tensor"))
+    custom = [TORCH_CUSTOM_MODULES[a] for a in dict.fromkeys(acts) if a in TORCH_CUSTOM_MODULES]
+    if custom:
+        parts.append(
+            "# ------------------------------------------- activations PyTorch lacks\n"
+            + "\n\n".join(custom)
+        )
 
     layers = []
     for l in range(L):
@@ -773,13 +1062,11 @@ def _torch_script(session: ExportedSession, epochs: int, stem: str | None) -> st
         "# app's W (one row per unit of the layer above).",
         "with torch.no_grad():",
     ]
-    linear_index = [i for i, _ in enumerate(_sequential_modules(acts, fused))]
     positions = _linear_positions(acts, fused)
     for l, pos in enumerate(positions, start=1):
         model_lines.append(f"    model[{pos}].weight.copy_(W{l}.T)")
         if has_bias:
             model_lines.append(f"    model[{pos}].bias.copy_(b{l})")
-    del linear_index
     parts.append("\n".join(model_lines) + "\n")
 
     parts.append(_torch_loss_block(session, acts[-1]))
@@ -806,13 +1093,23 @@ def _torch_script(session: ExportedSession, epochs: int, stem: str | None) -> st
         "            with torch.no_grad():  # with the weights the epoch starts with\n"
         "                test = loss_fn(model(X_test), T_test).item()\n"
         "        total = 0.0\n"
-        "        for idx in batches(rng):\n"
+        + _torch_penalty_line(session)
+        + "        for idx in batches(rng):\n"
         "            optimizer.zero_grad()\n"
         "            loss = loss_fn(model(X[idx]), T[idx])\n"
-        "            loss.backward()\n"
-        "            optimizer.step()\n"
-        "            total += loss.item() * " + _torch_batch_weight(session) + "\n"
-        "        loss = total" + ("" if session.loss == "half_sse" else " / n") + "\n"
+        + (
+            "            (loss + L1 * sum(w.abs().sum() for w in weights)).backward()\n"
+            if session.l1
+            else "            loss.backward()\n"
+        )
+        + "            optimizer.step()\n"
+        "            total += loss.item() * "
+        + _torch_batch_weight(session)
+        + "\n"
+        + _torch_schedule_step(session)
+        + "        loss = total"
+        + ("" if session.loss == "half_sse" else " / n")
+        + "\n"
         "        if not np.isfinite(loss):\n"
         '            print(f"epoch {epoch} diverged: the loss became {loss}. Try a smaller "\n'
         '                  "learning rate. (The app also undoes the last step that led here.)")\n'
@@ -820,7 +1117,8 @@ def _torch_script(session: ExportedSession, epochs: int, stem: str | None) -> st
         '        line = f"epoch {epoch:5d}  loss {loss:.15g}"\n'
         "        if test is not None:\n"
         '            line += f"  test loss {test:.15g}"\n'
-        "        print(line)\n"
+        + ('        line += f"  penalty {penalty:.15g}"\n' if session.regularised else "")
+        + "        print(line)\n"
         "\n\n" + _epochs_arg(epochs) + "\n\n"
         'if __name__ == "__main__":\n'
         "    main()\n"
@@ -868,9 +1166,9 @@ def _torch_loss_block(session: ExportedSession, output_activation: str) -> str:
     if output_activation == "softmax":
         return head + (
             "# The app's network ends in a softmax and its loss is -mean Σ t log P;\n"
-            "# nn.CrossEntropyLoss takes the logits and does both at once (numerically\n"
-            "# safer; the app instead clips P at 1e-12, which only matters once a\n"
-            "# probability is below 1e-12). The targets are class probabilities.\n"
+            "# nn.CrossEntropyLoss takes the logits and does both at once, from the\n"
+            "# logits as the app does (exact even where P rounds to 0). The targets\n"
+            "# are one-hot class probabilities.\n"
             "loss_fn = nn.CrossEntropyLoss()\n"
             "\n\n"
             "def predict(X):\n"
@@ -894,8 +1192,8 @@ def _torch_loss_block(session: ExportedSession, output_activation: str) -> str:
     return head + (
         "# The app's network ends in a sigmoid and its loss is binary cross-entropy,\n"
         "# -mean[t log P + (1 - t) log(1 - P)]; nn.BCEWithLogitsLoss takes the logits\n"
-        "# and does both at once (numerically safer; the app instead clips P to\n"
-        "# [1e-12, 1 - 1e-12], which only matters once P is that close to 0 or 1).\n" + fn + "\n\n"
+        "# and does both at once, from the logits as the app does (exact even where\n"
+        "# P rounds to 0 or 1).\n" + fn + "\n\n"
         "def predict(X):\n"
         '    """The probabilities the app shows: the sigmoid the loss applies."""\n'
         "    with torch.no_grad():\n"
@@ -903,13 +1201,94 @@ def _torch_loss_block(session: ExportedSession, output_activation: str) -> str:
     )
 
 
+_TORCH_OPTIMIZERS = {
+    "sgd": "torch.optim.SGD(groups, lr=LEARNING_RATE)",
+    "momentum": "torch.optim.SGD(groups, lr=LEARNING_RATE, momentum=MOMENTUM)",
+    "nesterov": "torch.optim.SGD(groups, lr=LEARNING_RATE, momentum=MOMENTUM, nesterov=True)",
+    "rmsprop": "torch.optim.RMSprop(groups, lr=LEARNING_RATE, alpha=RHO, eps=EPSILON)",
+    "adam": "torch.optim.Adam(groups, lr=LEARNING_RATE, betas=(BETA1, BETA2), eps=EPSILON)",
+}
+
+_TORCH_OPTIMIZER_NOTES = {
+    "momentum": (
+        "# Momentum, written two ways that take the same steps: the app keeps a\n"
+        "# velocity v = MOMENTUM v - η dE/dW and adds it (W += v); PyTorch keeps\n"
+        "# buf = MOMENTUM buf + dE/dW and subtracts η buf (so v = -η buf).\n"
+    ),
+    "nesterov": (
+        "# Nesterov momentum: the app's v = μ v - η g; W += μ v - η g is PyTorch's\n"
+        "# buf = μ buf + g; W -= η (g + μ buf), with v = -η buf.\n"
+    ),
+    "rmsprop": "# RMSprop: the app's rho is PyTorch's alpha (s = ρ s + (1 - ρ) g²).\n",
+    "adam": "# Adam as in the app: bias-corrected moments, t counts updates (minibatches).\n",
+}
+
+
 def _torch_optimiser_block(session: ExportedSession) -> str:
     head = "# -------------------------------------------------------------- optimiser\n"
-    if session.momentum:
-        return head + (
-            "# Momentum, written two ways that give the same steps for a fixed learning\n"
-            "# rate: the app uses v = MOMENTUM v - LEARNING_RATE dE/dW; W += v, PyTorch\n"
-            "# buf = MOMENTUM buf + dE/dW; W -= LEARNING_RATE buf (so v = -LEARNING_RATE buf).\n"
-            "optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)\n"
+    lines = []
+    if session.regularised:
+        lines += [
+            "weights = [m.weight for m in model if isinstance(m, nn.Linear)]",
+            "biases = [m.bias for m in model if isinstance(m, nn.Linear) and m.bias is not None]",
+        ]
+    if session.l2:
+        lines += [
+            "# L2 on the weights only, never the biases: weight_decay adds L2 * w to the",
+            "# gradient, as the app does (the data loss printed excludes the penalty).",
+            'groups = [{"params": weights, "weight_decay": L2}, {"params": biases, '
+            '"weight_decay": 0.0}]',
+        ]
+    else:
+        lines.append("groups = model.parameters()")
+    if session.l1:
+        lines += [
+            "# L1 has no weight_decay counterpart: L1 * Σ|w| is added to the loss that is",
+            "# backpropagated (its gradient is L1 * sign(w)), not to the loss printed.",
+        ]
+    out = head + "\n".join(lines) + "\n"
+    out += _TORCH_OPTIMIZER_NOTES.get(session.optimizer, "")
+    out += f"optimizer = {_TORCH_OPTIMIZERS[session.optimizer]}\n"
+    if session.schedule == "step":
+        out += (
+            "# η = η0 · DROP^⌊epoch / EVERY⌋, set once per epoch\n"
+            "scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=EVERY, gamma=DROP)\n"
         )
-    return head + "optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)\n"
+    elif session.schedule == "inverse_time":
+        out += (
+            "# η = η0 / (1 + DECAY · epoch), set once per epoch\n"
+            "scheduler = torch.optim.lr_scheduler.LambdaLR(\n"
+            "    optimizer, lambda k: 1.0 / (1.0 + DECAY * k)\n"
+            ")\n"
+        )
+    return out
+
+
+def _torch_schedule_step(session: ExportedSession) -> str:
+    if session.schedule == "constant":
+        return ""
+    if session.optimizer in ("momentum", "nesterov"):
+        return (
+            '        old_lr = optimizer.param_groups[0]["lr"]\n'
+            "        scheduler.step()\n"
+            '        new_lr = optimizer.param_groups[0]["lr"]\n'
+            "        # The app's velocity is in weight units (it already holds the old η),\n"
+            "        # PyTorch's buffer in gradient units: rescale it so that the next step\n"
+            "        # continues the app's v = μ v - η g with the new η.\n"
+            "        for p, state in optimizer.state.items():\n"
+            '            if state.get("momentum_buffer") is not None:\n'
+            '                state["momentum_buffer"].mul_(old_lr / new_lr)\n'
+        )
+    return "        scheduler.step()  # the learning rate of the next epoch\n"
+
+
+def _torch_penalty_line(session: ExportedSession) -> str:
+    if not session.regularised:
+        return ""
+    return (
+        "        with torch.no_grad():  # the penalty of the weights the epoch starts with\n"
+        "            penalty = (\n"
+        "                L1 * sum(w.abs().sum() for w in weights)\n"
+        "                + 0.5 * L2 * sum((w * w).sum() for w in weights)\n"
+        "            ).item()\n"
+    )

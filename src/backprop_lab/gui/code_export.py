@@ -36,8 +36,11 @@ DATA_CHOICES = (("embed", "inside the script"), ("csv", "in CSV files beside the
 def session_of(controller, title: str = "") -> ExportedSession:
     """What the exported script rebuilds: the session's initial weights, data and settings."""
     train, test = controller.dataset()
+    # The Trainer's own keyword arguments (shuffling seed, optimiser, schedule,
+    # penalties, ...) over the plain settings.
+    settings = {**controller.settings(), **controller.typed_settings().trainer_options()}
     return ExportedSession.from_parts(
-        controller.initial_network(), train, test, controller.settings(), title=title
+        controller.initial_network(), train, test, settings, title=title
     )
 
 
