@@ -52,6 +52,8 @@ from backprop_lab.gui.training.background import BackgroundRunner
 MAX_PATH_POINTS = 2000
 #: The grid is re-centred when the current point leaves this share of its half-width.
 RECENTRE_FRACTION = 0.6
+#: Pixels across the drawn heatmap (a coarser grid is interpolated between its points).
+DISPLAY_PIXELS = 180
 #: Shortest time between two pictures while training runs (seconds).
 MIN_INTERVAL_S = 0.1
 #: Colours by log10(E) once the largest loss on the grid is this many times the smallest.
@@ -97,6 +99,28 @@ def compute_view(
         )
         slice_ = gradient_slice(net, X, T, loss, learning_rate, l1=l1, l2=l2)
     return LandscapeView(landscape, slice_, time.perf_counter() - start, epoch, generation)
+
+
+def upsample(values: np.ndarray, factor: int) -> np.ndarray:
+    """Bilinear interpolation between grid points, ``factor`` pixels per grid step.
+
+    Only for drawing: the grid points keep their computed values, the pixels
+    between them blend their neighbours instead of showing blocks.
+    """
+    if factor <= 1:
+        return values
+    rows, cols = values.shape
+    y = np.linspace(0, rows - 1, (rows - 1) * factor + 1)
+    x = np.linspace(0, cols - 1, (cols - 1) * factor + 1)
+    y0 = np.minimum(np.floor(y).astype(int), rows - 2)
+    x0 = np.minimum(np.floor(x).astype(int), cols - 2)
+    fy = (y - y0)[:, None]
+    fx = (x - x0)[None, :]
+    a = values[y0][:, x0]
+    b = values[y0][:, x0 + 1]
+    c = values[y0 + 1][:, x0]
+    d = values[y0 + 1][:, x0 + 1]
+    return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
 
 
 def parameter_refs(layer_sizes, has_bias: bool) -> list[ParameterRef]:
@@ -550,12 +574,16 @@ class LandscapePanel(QWidget):
             bar = (low, high if high > low else low + 1e-12)
             self.colour_bar.getAxis("left").setLabel("E" + (" + penalty" if L.penalised else ""))
         shown = np.where(np.isfinite(shown), shown, bar[1])
-        self.image.setImage(shown, autoLevels=False)
+        factor = max(1, math.ceil(DISPLAY_PIXELS / max(2, len(L.values_a))))
+        smooth = upsample(shown, factor)
+        self.image.setImage(smooth, autoLevels=False)
         self.colour_bar.setLevels(bar)
         xs, ys = L.values_a, L.values_b
-        dx = (xs[-1] - xs[0]) / max(1, len(xs) - 1)
-        dy = (ys[-1] - ys[0]) / max(1, len(ys) - 1)
-        self.image.setRect(xs[0] - dx / 2, ys[0] - dy / 2, dx * len(xs), dy * len(ys))
+        dx = (xs[-1] - xs[0]) / max(1, smooth.shape[1] - 1)
+        dy = (ys[-1] - ys[0]) / max(1, smooth.shape[0] - 1)
+        self.image.setRect(
+            xs[0] - dx / 2, ys[0] - dy / 2, dx * smooth.shape[1], dy * smooth.shape[0]
+        )
         self.plot.setXRange(xs[0] - dx / 2, xs[-1] + dx / 2, padding=0)
         self.plot.setYRange(ys[0] - dy / 2, ys[-1] + dy / 2, padding=0)
         self.plot.setLabel("bottom", ref_a.name)
