@@ -399,3 +399,15 @@ def test_regularised_scripts_print_the_cores_penalty(tmp_path, name):
     expected = [r.penalty for r in session.trainer().step(20)]
     assert expected[0] > 0
     np.testing.assert_allclose(penalties, expected, rtol=TOLERANCE)
+
+
+def test_the_readmes_export_example_prints_what_it_says():
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    if not readme.exists():
+        pytest.skip("run from a source checkout")
+    shown = parse_printed_losses(readme.read_text(encoding="utf-8"))
+    assert len(shown) == 2
+    assert shown == [
+        float(f"{x:.15g}")
+        for x in ExportedSession.from_preset(get_preset("seed")).reference_losses(2)
+    ]
