@@ -40,11 +40,11 @@ Array = npt.NDArray[np.float64]
 #: value is a grid point itself.
 DEFAULT_RESOLUTION = 61
 #: Fewest points per axis however big the network.
-MIN_RESOLUTION = 15
+MIN_RESOLUTION = 11
 #: Budget of one landscape, in multiply-adds (grid points x samples x
 #: connections from the first chosen weight on, plus :data:`ELEMENTWISE_COST`
-#: per unit); bigger networks and data sets get coarser grids. About 20-40 ms.
-WORK_BUDGET = 15_000_000
+#: per unit); bigger networks and data sets get coarser grids (about 10-30 ms idle).
+WORK_BUDGET = 6_000_000
 #: What one unit's activation and bookkeeping cost, in multiply-adds.
 ELEMENTWISE_COST = 10
 #: Most float64 values one chunk of the vectorised pass holds at a time (~16 MB).
@@ -158,6 +158,15 @@ def resolution_for(net: Network, n_samples: int, first_layer: int = 0) -> int:
     n = int(math.sqrt(WORK_BUDGET / work_per_point))
     n = max(MIN_RESOLUTION, min(DEFAULT_RESOLUTION, n))
     return n if n % 2 else n - 1  # odd: the current value is a grid point
+
+
+def slice_points_for(net: Network, n_samples: int) -> int:
+    """Step sizes on the gradient slice: 121, fewer (at least 31) for big networks."""
+    sizes = net.layer_sizes
+    work = max(1, n_samples) * sum(
+        sizes[l] * sizes[l + 1] + ELEMENTWISE_COST * sizes[l + 1] for l in range(len(sizes) - 1)
+    )
+    return int(max(31, min(121, WORK_BUDGET // work)))
 
 
 def default_span(net: Network, ref_a: ParameterRef, ref_b: ParameterRef, step=(0.0, 0.0)):
@@ -372,7 +381,7 @@ def gradient_slice(
     learning_rate: float,
     *,
     reach: float = 3.0,
-    points: int = 121,
+    points: int | None = None,
     l1: float = 0.0,
     l2: float = 0.0,
 ) -> GradientSlice:
@@ -387,6 +396,8 @@ def gradient_slice(
     trace = net.forward(X)
     grads = net.backward(trace, T, loss, l1=l1, l2=l2)
     current = net.objective(X, T, loss, l1, l2)
+    if points is None:
+        points = slice_points_for(net, X.shape[0])
     n = max(3, int(points))
     etas = np.linspace(0.0, reach * lr, n)
     # put η = lr exactly on the grid
