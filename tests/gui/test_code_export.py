@@ -133,3 +133,28 @@ def test_file_export_menu_writes_a_script_that_prints_the_plots_losses(
     text = written[0].read_text()
     assert "Two gaussians" in text
     np.testing.assert_allclose(run_script(written[0]), shown, rtol=TOLERANCE, atol=TOLERANCE)
+
+
+def test_exported_optimiser_schedule_and_penalty_match_the_plot(qtbot, main_window, tmp_path):
+    controller = main_window.controller
+    main_window.open_example("xor")
+    controller.update_settings(
+        optimizer="adam",
+        learning_rate=0.05,
+        l2=0.01,
+        lr_schedule="step",
+        lr_drop=0.5,
+        lr_every=5,
+        batch_size=32,
+    )
+    controller.step(12)
+    qtbot.waitUntil(
+        lambda: controller.current_snapshot().epoch == 12 and not controller.is_running,
+        timeout=20_000,
+    )
+    main_window.flush_losses()
+    _epochs, shown, _test = main_window.loss_plot.history()
+    written = main_window.code_export.export_to(tmp_path / "adam.py", "numpy", epochs=12)
+    text = written[0].read_text()
+    assert 'OPTIMIZER = "adam"' in text and "L2 = 0.01" in text and "DROP = 0.5" in text
+    np.testing.assert_allclose(run_script(written[0]), shown, rtol=TOLERANCE, atol=TOLERANCE)

@@ -40,6 +40,7 @@ from .optimizers import (
     OPTIMIZER_HYPERPARAMETERS,
     OPTIMIZER_LABELS,
     OPTIMIZERS,
+    SCHEDULE_PARAMETERS,
     check_schedule,
 )
 from .trainer import Trainer
@@ -182,6 +183,14 @@ class ExportedSession:
         seed = settings.get("seed", settings.get("init_seed"))
         batch = settings.get("batch_size")
         hyper = {k: settings[k] for k in TRAINER_HYPERPARAMETER_DEFAULTS if k in settings}
+        schedule = str(settings.get("schedule") or settings.get("lr_schedule") or "constant")
+        schedule_params = settings.get("schedule_params")
+        if schedule_params is None:  # the app's settings: lr_drop, lr_every, lr_decay
+            schedule_params = {
+                k: settings[f"lr_{k}"]
+                for k in SCHEDULE_PARAMETERS.get(schedule, {})
+                if f"lr_{k}" in settings
+            }
         return cls(
             weights=tuple(np.array(w, dtype=np.float64) for w in initial_network.weights),
             biases=None
@@ -199,8 +208,8 @@ class ExportedSession:
             seed=0 if seed is None else int(seed),
             optimizer=str(settings.get("optimizer") or ""),
             hyperparameters=hyper,
-            schedule=str(settings.get("schedule") or "constant"),
-            schedule_params=dict(settings.get("schedule_params") or {}),
+            schedule=schedule,
+            schedule_params=dict(schedule_params),
             l1=float(settings.get("l1", 0.0) or 0.0),
             l2=float(settings.get("l2", 0.0) or 0.0),
             features=initial_network.features,

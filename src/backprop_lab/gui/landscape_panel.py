@@ -43,6 +43,7 @@ from backprop_lab.core.landscape import (
     loss_landscape,
 )
 from backprop_lab.core.network import Network
+from backprop_lab.core.optimizers import check_schedule, learning_rate_at
 from backprop_lab.core.snapshot import NetworkSnapshot, ParameterRef
 from backprop_lab.gui.colors import SEQUENTIAL_COLOURS, SEQUENTIAL_POSITIONS
 from backprop_lab.gui.steady import call_when_shown, is_shown
@@ -170,6 +171,7 @@ class LandscapePanel(QWidget):
         self._pending = False
         self._generation = 0
         self.draw_count = 0
+        self._plain_step = True
         self._last_submit = -math.inf
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
@@ -484,7 +486,17 @@ class LandscapePanel(QWidget):
         )
         X = np.asarray(train.inputs, dtype=np.float64)
         T = np.asarray(train.targets, dtype=np.float64).reshape(X.shape[0], -1)
-        lr = float(settings["learning_rate"])
+        # η of the next epoch, after the learning-rate schedule
+        typed = self.controller.typed_settings()
+        lr = learning_rate_at(
+            typed.lr_schedule,
+            check_schedule(typed.lr_schedule, typed.schedule_params),
+            float(typed.learning_rate),
+            snapshot.epoch,
+        )
+        self._plain_step = (settings.get("optimizer") or "sgd") == "sgd" and (
+            settings.get("batch_size") is None or settings["batch_size"] >= X.shape[0]
+        )
         value_a = ref_a.value_in(net.weights, net.biases)
         value_b = ref_b.value_in(net.weights, net.biases)
         if self._span is None:
@@ -652,6 +664,11 @@ class LandscapePanel(QWidget):
             verdict = (
                 f"The next full-batch step (η = {S.learning_rate:g}, red dot) goes downhill: "
                 f"E {S.current_loss:.6g} → {S.step_loss:.6g}."
+            )
+        if not self._plain_step:
+            verdict += (
+                " (The dot is a plain full-batch gradient step; this session's optimiser "
+                "or minibatches step differently.)"
             )
         self.slice_readout.setText(verdict)
         self.draw_count += 1
