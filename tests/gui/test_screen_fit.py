@@ -84,8 +84,12 @@ def test_a_first_start_trains_at_a_watchable_speed_with_full_speed_one_click_awa
 ):
     from backprop_lab.gui.screen_fit import FIRST_RUN_SPEED, apply_first_run_speed
 
+    assert not main_window.session.modified
     assert apply_first_run_speed(main_window)  # nothing remembered yet
     assert main_window.controller.settings()["epochs_per_second"] == FIRST_RUN_SPEED
+    # Applying the first-start pace is not an edit: the untouched example is not "modified".
+    assert not main_window.session.modified
+    assert not main_window.isWindowModified()
     panel = main_window.control_panel
     qtbot.waitUntil(lambda: panel.speed_box.currentData() == FIRST_RUN_SPEED, timeout=TIMEOUT)
     panel.full_speed_button.click()

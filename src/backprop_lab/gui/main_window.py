@@ -551,9 +551,20 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
             isinstance(speed, (int, float)) and math.isfinite(speed) and speed > 0
         ):
             try:
-                self.controller.set_speed(speed)
+                self.apply_speed_preference(speed)
             except ValueError:
                 pass
+
+    def apply_speed_preference(self, epochs_per_second: float | None) -> None:
+        """Train at a remembered (or first-start) pace without calling the session changed.
+
+        The pace is saved in project files, but applying the student's remembered choice
+        at start-up is not an edit: an untouched example must not open as "modified".
+        """
+        was_modified = self.session.modified
+        self.controller.set_speed(epochs_per_second)
+        if not was_modified:
+            self.session.mark_saved()
 
     def view_settings(self) -> dict:
         """What the window remembers besides geometry."""

@@ -275,5 +275,5 @@ def apply_first_run_speed(window: QMainWindow) -> bool:
         remembered = False
     if remembered:
         return False
-    window.controller.set_speed(FIRST_RUN_SPEED)
+    window.apply_speed_preference(FIRST_RUN_SPEED)  # type: ignore[attr-defined]
     return True
