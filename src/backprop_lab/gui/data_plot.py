@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -49,6 +48,7 @@ from ..core.data import Dataset
 from ..core.network import Network
 from . import class_colours
 from .colors import ANCHOR_COLOURS, diverging_rgba
+from .filling import FillingStack
 from .loss_plot import AxisGrid, TimedPlotWidget
 from .steady import call_when_shown, is_shown
 
@@ -222,7 +222,7 @@ class DataPlot(QWidget):
         self.message = QLabel()
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
-        self.stack = QStackedWidget()
+        self.stack = FillingStack()  # prefers its minimum: the axis stays in the dock
         self.stack.addWidget(self.plot_widget)
         self.stack.addWidget(self.message)
 

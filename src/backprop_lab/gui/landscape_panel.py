@@ -46,6 +46,7 @@ from backprop_lab.core.network import Network
 from backprop_lab.core.optimizers import check_schedule, learning_rate_at
 from backprop_lab.core.snapshot import NetworkSnapshot, ParameterRef
 from backprop_lab.gui.colors import SEQUENTIAL_COLOURS, SEQUENTIAL_POSITIONS
+from backprop_lab.gui.filling import FillingGraphicsLayoutWidget
 from backprop_lab.gui.steady import call_when_shown, is_shown
 from backprop_lab.gui.training.background import BackgroundRunner
 
@@ -206,7 +207,7 @@ class LandscapePanel(QWidget):
         self.note.setStyleSheet("color: #555555;")
 
         pg.setConfigOptions(antialias=True)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = FillingGraphicsLayoutWidget()  # prefers its minimum size
         self.graphics.setBackground("w")
         self.graphics.setMinimumSize(220, 170)
         self.plot = self.graphics.addPlot(row=0, col=0)
@@ -246,7 +247,7 @@ class LandscapePanel(QWidget):
         ):
             self.plot.addItem(item)
 
-        self.slice_graphics = pg.GraphicsLayoutWidget()
+        self.slice_graphics = FillingGraphicsLayoutWidget()
         self.slice_graphics.setBackground("w")
         self.slice_graphics.setMinimumSize(220, 110)
         self.slice_plot = self.slice_graphics.addPlot()

@@ -46,6 +46,7 @@ from ..core.layer_stats import (
 )
 from ..core.network import Network
 from .colors import sequential_rgba
+from .filling import FillingPlotWidget
 from .steady import LiveLabel, call_when_shown, is_shown
 
 #: The most redraws a second while snapshots stream in.
@@ -80,7 +81,7 @@ def _log_safe(values: np.ndarray) -> np.ndarray:
 
 
 def _plot(title: str, left: str, bottom: str) -> pg.PlotWidget:
-    widget = pg.PlotWidget(background="w")
+    widget = FillingPlotWidget(background="w")  # prefers its minimum: no needless scroll
     widget.setMinimumSize(80, 80)  # three side by side must not widen the window
     item = widget.getPlotItem()
     item.hideButtons()
