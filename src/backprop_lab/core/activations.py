@@ -9,7 +9,7 @@ pass already stored ``h``, so sigmoid'(a) = h (1 - h) costs one multiply.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -83,6 +83,58 @@ def softmax_derivative(a: Array, h: Array) -> Array:
     uses it. This diagonal is what a per-node display can show.
     """
     return h * (1.0 - h)
+
+
+# In-place kernels for the trainer's buffered full-batch pass (see
+# ``Network._forward_into``). Each computes exactly the same operations, in the
+# same order, as the allocating function above it, only writing into given
+# buffers, so the numbers are the same bit for bit:
+#
+# * ``*_into(a, out)`` writes h(a) into ``out`` (a buffer distinct from ``a``);
+# * ``*_backprop_into(a, h, g)`` turns ``g`` = dE/dh into dE/da = g · h'(a) in
+#   place and returns it; it may use ``a`` (dead by then) as scratch.
+def _sigmoid_into(a: Array, out: Array) -> Array:
+    # 1.0 / (1.0 + np.exp(-a)), as _sigmoid_fast
+    np.negative(a, out=out)
+    np.exp(out, out=out)
+    np.add(1.0, out, out=out)
+    return np.divide(1.0, out, out=out)
+
+
+def _sigmoid_backprop_into(a: Array, h: Array, g: Array) -> Array:
+    # g * (h * (1.0 - h)), as sigmoid_derivative
+    np.subtract(1.0, h, out=a)
+    np.multiply(h, a, out=a)
+    return np.multiply(g, a, out=g)
+
+
+def _tanh_into(a: Array, out: Array) -> Array:
+    return np.tanh(a, out=out)
+
+
+def _tanh_backprop_into(a: Array, h: Array, g: Array) -> Array:
+    # g * (1.0 - h * h), as tanh_derivative
+    np.multiply(h, h, out=a)
+    np.subtract(1.0, a, out=a)
+    return np.multiply(g, a, out=g)
+
+
+def _relu_into(a: Array, out: Array) -> Array:
+    return np.maximum(a, 0.0, out=out)
+
+
+def _relu_backprop_into(a: Array, h: Array, g: Array) -> Array:
+    # g * (a > 0.0).astype(np.float64), as relu_derivative
+    np.greater(a, 0.0, out=a)
+    return np.multiply(g, a, out=g)
+
+
+def _linear_into(a: Array, out: Array) -> Array:
+    return a  # h is a itself, as linear()
+
+
+def _linear_backprop_into(a: Array, h: Array, g: Array) -> Array:
+    return g  # g * 1.0 is g, bit for bit
 
 
 #: Slope of leaky ReLU for a <= 0.
@@ -172,6 +224,10 @@ class Activation:
         gradient reaches the weights below it and nothing there learns.
     derivative_symbol
         How the derivative is written in an explanation (``"σ′"``, ``"tanh′"``).
+    function_into, backprop_into
+        Optional in-place forms of ``function`` and of ``backprop`` (same
+        numbers bit for bit) for the trainer's buffered full-batch pass; None
+        where the activation has none (that pass then calls the allocating ones).
     """
 
     name: str
@@ -182,6 +238,12 @@ class Activation:
     derivative_formula: str = ""
     has_useful_gradient: bool = True
     derivative_symbol: str = "h′"
+    function_into: Callable[[Array, Array], Array] | None = field(
+        default=None, repr=False, compare=False
+    )
+    backprop_into: Callable[[Array, Array, Array], Array] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def backprop(self, a: Array, h: Array, grad_h: Array) -> Array:
         """Turn dE/dh into dE/da for a batch (rows are samples).
@@ -204,9 +266,20 @@ ACTIVATIONS: dict[str, Activation] = {
         "σ′(a) = h (1 − h)",
         True,
         "σ′",
+        _sigmoid_into,
+        _sigmoid_backprop_into,
     ),
     "tanh": Activation(
-        "tanh", tanh, tanh_derivative, "tanh", "tanh(a)", "tanh′(a) = 1 − h²", True, "tanh′"
+        "tanh",
+        tanh,
+        tanh_derivative,
+        "tanh",
+        "tanh(a)",
+        "tanh′(a) = 1 − h²",
+        True,
+        "tanh′",
+        _tanh_into,
+        _tanh_backprop_into,
     ),
     "relu": Activation(
         "relu",
@@ -217,6 +290,8 @@ ACTIVATIONS: dict[str, Activation] = {
         "relu′(a) = 1 if a > 0, else 0",
         True,
         "relu′",
+        _relu_into,
+        _relu_backprop_into,
     ),
     "leaky_relu": Activation(
         "leaky_relu",
@@ -269,7 +344,18 @@ ACTIVATIONS: dict[str, Activation] = {
         False,
         "step′",
     ),
-    "linear": Activation("linear", linear, linear_derivative, "linear", "a", "1", True, "id′"),
+    "linear": Activation(
+        "linear",
+        linear,
+        linear_derivative,
+        "linear",
+        "a",
+        "1",
+        True,
+        "id′",
+        _linear_into,
+        _linear_backprop_into,
+    ),
     "softmax": Activation(
         "softmax",
         softmax,

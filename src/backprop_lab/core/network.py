@@ -133,6 +133,53 @@ class Gradients:
         self.data_weights = weights if data_weights is None else data_weights
 
 
+#: The trainer's buffered full-batch pass (:class:`TrainWorkspace`) is used when
+#: its buffers take between these many bytes: below, fresh arrays come from
+#: NumPy's and malloc's caches at no real cost; above, the buffers would keep
+#: too much memory between steps (the allocating pass gives the same numbers).
+WORKSPACE_MIN_BYTES = 256 * 1024
+WORKSPACE_MAX_BYTES = 64 * 1024 * 1024
+
+
+class TrainWorkspace:
+    """Buffers reused by every full-batch epoch of a trainer.
+
+    A full-batch epoch of 2-64-64-1 on 1,000 points computes about a dozen
+    (N, units) arrays of 512 kB; allocated fresh every epoch, memory of that
+    size is handed back to the operating system and faulted in again page by
+    page, which costs about as much as the arithmetic. The buffers hold the
+    pre-activations and outputs of every layer and two scratch arrays for the
+    backward pass. Copying a trainer (``copy.deepcopy``) does not copy them:
+    the copy makes its own when it trains. ``enabled`` is False when the
+    buffered pass does not apply (``usable`` False, e.g. with deliberate
+    mistakes, or a size outside the bounds above); the trainer then uses
+    the allocating pass.
+    """
+
+    __slots__ = ("enabled", "n", "net", "out", "pre", "scratch")
+
+    def __init__(self, net: Network, n: int, usable: bool = True) -> None:
+        self.net = net
+        self.n = n
+        sizes = net.layer_sizes
+        size = self.bytes_needed(n, sizes)
+        self.enabled = usable and WORKSPACE_MIN_BYTES <= size <= WORKSPACE_MAX_BYTES
+        if self.enabled:
+            self.pre = [np.empty((n, s)) for s in sizes[1:]]
+            self.out = [np.empty((n, s)) for s in sizes[1:]]
+            width = max(sizes[1:-1], default=0)
+            self.scratch = [np.empty(n * width) for _ in range(2 if width else 0)]
+
+    @staticmethod
+    def bytes_needed(n: int, layer_sizes: Sequence[int]) -> int:
+        """Bytes of the buffers for ``n`` samples and these layer sizes."""
+        width = max(layer_sizes[1:-1], default=0)
+        return 8 * n * (2 * sum(layer_sizes[1:]) + 2 * width)
+
+    def __deepcopy__(self, memo: dict) -> None:
+        return None
+
+
 class Network:
     """A fully connected feed-forward network.
 
@@ -340,6 +387,23 @@ class Network:
             out.append(h)
         return ForwardTrace(X, pre, out, raw)
 
+    def _forward_into(self, X: Array, ws: TrainWorkspace) -> ForwardTrace:
+        # _forward writing into the workspace's buffers: the same operations in
+        # the same order, so the same numbers bit for bit.
+        h = X
+        pre: list[Array] = []
+        out: list[Array] = []
+        biases = self.biases
+        for l, (W, act) in enumerate(zip(self.weights, self._activation_objects)):
+            a = np.matmul(h, W, out=ws.pre[l])
+            if biases is not None:
+                np.add(a, biases[l], out=a)
+            into = act.function_into
+            h = act.function(a) if into is None else into(a, ws.out[l])
+            pre.append(a)
+            out.append(h)
+        return ForwardTrace(X, pre, out)
+
     def predict(self, X: npt.ArrayLike) -> Array:
         """The network's outputs for data rows X, shape (N, n_outputs)."""
         h = _as_batch(X, self.n_inputs, "X")
@@ -427,6 +491,42 @@ class Network:
             weight_grads.append(prev.T @ deltas[l])
         bias_grads = [d.sum(axis=0) for d in deltas] if self.biases is not None else None
         return Gradients(deltas, weight_grads, bias_grads)
+
+    def _gradients_into(
+        self, trace: ForwardTrace, output_delta: Array, ws: TrainWorkspace
+    ) -> Gradients:
+        # _backward without mistakes for a trace of _forward_into: the same
+        # gradients bit for bit (each dE/dW and dE/db is the same expression of
+        # the same delta), but dE/dh and the deltas go into two scratch buffers
+        # in turn, and the derivative into the (by then dead) pre-activations.
+        # The deltas are not kept (``deltas`` is empty); the trace's
+        # pre-activations are overwritten.
+        L = self.n_layers
+        acts = self._activation_objects
+        pre, out = trace.pre_activations, trace.activations
+        weights = self.weights
+        n = output_delta.shape[0]
+        weight_grads: list[Array] = [None] * L  # type: ignore[list-item]
+        bias_grads: list[Array] | None = None if self.biases is None else [None] * L  # type: ignore[list-item]
+        delta = output_delta
+        for l in range(L - 1, -1, -1):
+            prev = trace.inputs if l == 0 else out[l - 1]
+            weight_grads[l] = prev.T @ delta
+            if bias_grads is not None:
+                bias_grads[l] = delta.sum(axis=0)
+            if l == 0:
+                break
+            width = self.layer_sizes[l]
+            grad_h = np.matmul(
+                delta, weights[l].T, out=ws.scratch[l % 2][: n * width].reshape(n, width)
+            )
+            act = acts[l - 1]
+            into = act.backprop_into
+            if into is None:
+                delta = act.backprop(pre[l - 1], out[l - 1], grad_h)
+            else:
+                delta = into(pre[l - 1], out[l - 1], grad_h)
+        return Gradients([], weight_grads, bias_grads)
 
     def loss(self, X: npt.ArrayLike, T: npt.ArrayLike, loss: str = "half_sse") -> float:
         """The (data) loss of the network's predictions for X against T.

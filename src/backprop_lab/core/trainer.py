@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .losses import get_loss, validate_targets
-from .network import NO_MISTAKES, Mistakes, Network, _as_batch
+from .network import NO_MISTAKES, Mistakes, Network, TrainWorkspace, _as_batch
 from .optimizers import (
     OPTIMIZER_HYPERPARAMETERS,
     OptimizerState,
@@ -145,6 +145,7 @@ class Trainer:
         self.loss = loss
         self.learning_rate = learning_rate
         self.batch_size = batch_size
+        self._workspace: TrainWorkspace | None = None
         self.mistakes = mistakes
         self.seed = seed
         self._rng = np.random.default_rng(seed)
@@ -186,6 +187,16 @@ class Trainer:
             validate_targets(self.T, self.net.activations[-1], name)
         self._loss_name = name
         self._loss_fn = fn
+
+    @property
+    def mistakes(self) -> Mistakes:
+        """The deliberate backpropagation mistakes injected (none by default)."""
+        return self._mistakes
+
+    @mistakes.setter
+    def mistakes(self, value: Mistakes) -> None:
+        self._mistakes = value
+        self._workspace = None  # the buffered pass knows no mistakes
 
     @property
     def learning_rate(self) -> float:
@@ -519,7 +530,7 @@ class Trainer:
         net = self.net
         loss_fn = self._loss_fn
         output_activation = net._activation_objects[-1]
-        mistakes = self.mistakes
+        mistakes = self._mistakes
         test_loss = None
         if self.X_test is not None:
             test_loss = self.test_loss()
@@ -532,13 +543,25 @@ class Trainer:
             lr = self.current_learning_rate
             record_penalty = penalty(net.weights, self._l1, self._l2)
         if self._batch_size is None or self._batch_size >= n:
-            trace = net._forward(self._inputs)
+            # Plain (no mistakes) full-batch epochs of a big enough network reuse
+            # their buffers (see TrainWorkspace): the same numbers, no fresh memory.
+            ws = self._workspace
+            if ws is None or ws.net is not net or ws.n != n:
+                ws = self._workspace = TrainWorkspace(net, n, not mistakes.any)
+            buffered = ws.enabled
+            if buffered:
+                trace = net._forward_into(self._inputs, ws)
+            else:
+                trace = net._forward(self._inputs)
             total, output_delta = loss_fn.evaluate(
                 trace.pre_activations[-1], trace.activations[-1], self.T, output_activation
             )
             if not math.isfinite(total):
                 return self._diverged(total)
-            grads = net._backward(trace, output_delta, mistakes)
+            if buffered:
+                grads = net._gradients_into(trace, output_delta, ws)
+            else:
+                grads = net._backward(trace, output_delta, mistakes)
             if plain:
                 self._apply(grads, lr)
             else:
