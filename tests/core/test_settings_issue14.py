@@ -46,11 +46,50 @@ def test_new_settings_are_checked_with_messages() -> None:
 
 
 def test_old_momentum_settings_mean_the_momentum_optimizer() -> None:
+    # Without an optimiser (calls and files from before optimisers existed),
+    # momentum > 0 meant classical momentum, and still does.
     assert TrainingSettings(momentum=0.9).optimizer == "momentum"
+    assert TrainingSettings(momentum=0.0).optimizer == "sgd"
     assert TrainingSettings.from_dict({"momentum": 0.5}).optimizer == "momentum"
-    assert TrainingSettings().replace(momentum=0.3).optimizer == "momentum"
-    assert TrainingSettings(momentum=0.9).replace(optimizer="sgd", momentum=0.0).optimizer == "sgd"
+    adam = TrainingSettings(optimizer="adam")
+    assert TrainingSettings.from_dict({"momentum": 0.5}, base=adam).optimizer == "momentum"
+    assert TrainingSettings.from_dict({"momentum": 0.0}, base=adam).optimizer == "sgd"
+    assert TrainingSettings.from_dict({"learning_rate": 0.5}, base=adam).optimizer == "adam"
     assert TrainingSettings(optimizer="nesterov", momentum=0.9).optimizer == "nesterov"
+
+
+def test_choosing_sgd_means_plain_sgd_whatever_the_momentum() -> None:
+    # Choosing SGD while μ > 0 used to give momentum again; the choice is what trains.
+    s = Session.seed_example()
+    s.set_settings(s.settings.replace(optimizer="momentum", momentum=0.8, learning_rate=0.5))
+    s.set_settings(s.settings.replace(optimizer="sgd"))
+    assert s.settings.optimizer == "sgd"
+    assert s.settings.momentum == 0.8  # kept for when momentum is chosen again
+    assert s.settings.replace(momentum=0.3).optimizer == "sgd"
+    assert s.settings.replace(optimizer="momentum").momentum == 0.8
+    trainer = s.make_trainer()
+    assert trainer.optimizer == "sgd" and trainer.momentum == 0.0 and trainer._plain
+    plain = Session.seed_example()
+    plain.set_settings(plain.settings.replace(learning_rate=0.5))
+    reference = plain.make_trainer()
+    assert [r.train_loss for r in trainer.step(5)] == [r.train_loss for r in reference.step(5)]
+    for a, b in zip(trainer.net.weights, reference.net.weights):
+        np.testing.assert_array_equal(a, b)
+    # Saved and reopened, the choice stays SGD (the file has its optimizer key).
+    again = Session.from_project(parse_project(serialise_project(s.to_project())))
+    assert again.settings.optimizer == "sgd" and again.settings.momentum == 0.8
+
+
+def test_an_old_file_with_momentum_and_no_optimizer_opens_as_momentum() -> None:
+    s = Session.seed_example()
+    s.set_settings(s.settings.replace(optimizer="momentum", momentum=0.7))
+    text = serialise_project(s.to_project())
+    assert '"optimizer": "momentum"' in text
+    old = text.replace('"optimizer": "momentum",', "")
+    assert '"optimizer"' not in old
+    opened = Session.from_project(parse_project(old))
+    assert opened.settings.optimizer == "momentum" and opened.settings.momentum == 0.7
+    assert opened.make_trainer().optimizer == "momentum"
 
 
 def test_trainer_follows_the_settings() -> None:
@@ -114,3 +153,18 @@ def test_a_file_without_the_new_settings_opens_with_plain_sgd() -> None:
         old.pop(key)
     s = TrainingSettings.from_dict(old)
     assert s == TrainingSettings()
+
+
+def test_an_example_states_its_optimiser_schedule_and_penalty() -> None:
+    # Opening an example (the controller merges its settings into the current
+    # ones) trains as Preset.trainer() does, whatever was chosen before.
+    from backprop_lab.core.presets import PRESETS
+
+    before = TrainingSettings(optimizer="adam", lr_schedule="step", l1=0.01, l2=0.1).to_dict()
+    for preset in PRESETS.values():
+        opened = TrainingSettings.from_dict({**before, **preset.settings()})
+        trainer = preset.trainer()
+        assert opened.optimizer == trainer.optimizer, preset.name
+        assert opened.lr_schedule == trainer.schedule == "constant"
+        assert (opened.l1, opened.l2) == (trainer.l1, trainer.l2) == (0.0, 0.0)
+    assert PRESETS["spirals"].settings()["optimizer"] == "momentum"

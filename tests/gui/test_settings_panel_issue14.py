@@ -51,7 +51,26 @@ def test_choosing_an_optimiser_shows_its_hyperparameters_and_applies(panel, main
     assert visible_rows(panel) == {"rho", "epsilon"}
     panel.optimizer_box.setCurrentIndex(panel.optimizer_box.findData("sgd"))
     assert controller.settings()["optimizer"] == "sgd"
-    assert controller.settings()["momentum"] == 0.0
+    assert visible_rows(panel) == set()
+
+
+def test_choosing_sgd_with_momentum_set_trains_plain_sgd(panel, main_window):
+    # Choosing SGD while μ = 0.9 used to give momentum back; now the choice is what trains.
+    controller = main_window.controller
+    main_window.example_actions["spirals"].trigger()  # an example with momentum 0.9
+    assert controller.settings()["optimizer"] == "momentum"
+    assert panel.optimizer_box.currentData() == "momentum"
+    assert visible_rows(panel) == {"momentum"}
+    panel.optimizer_box.setCurrentIndex(panel.optimizer_box.findData("sgd"))
+    assert controller.settings()["optimizer"] == "sgd"
+    assert panel.optimizer_box.currentData() == "sgd"
+    assert visible_rows(panel) == set()  # μ only applies to momentum and Nesterov
+    explanation = controller.explain_next_step()
+    assert explanation.optimizer == "sgd" and explanation.state_before == {}
+    # μ is kept for when momentum is chosen again.
+    panel.optimizer_box.setCurrentIndex(panel.optimizer_box.findData("momentum"))
+    assert controller.settings()["momentum"] == 0.9
+    assert panel.momentum_box.value() == 0.9
 
 
 def test_a_bad_epsilon_is_refused_with_a_reason_and_put_back(panel, main_window):

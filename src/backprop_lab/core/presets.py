@@ -72,7 +72,13 @@ class Preset:
         return self.dataset or self.name
 
     def settings(self) -> dict[str, Any]:
-        """The network and training settings, as the app stores them."""
+        """The network and training settings, as the app stores them.
+
+        The optimiser is stated (momentum when the preset has momentum, else
+        plain SGD) with a constant learning rate and no L1/L2, as
+        :meth:`trainer` trains, so opening an example never keeps the
+        previous session's optimiser, schedule or penalty.
+        """
         return {
             "hidden_layer_sizes": list(self.hidden_layer_sizes),
             "activations": list(self.activations),
@@ -84,6 +90,10 @@ class Preset:
             "loss": self.loss,
             "batch_size": self.batch_size,
             "momentum": self.momentum,
+            "optimizer": "momentum" if self.momentum > 0 else "sgd",
+            "lr_schedule": "constant",
+            "l1": 0.0,
+            "l2": 0.0,
         }
 
     def datasets(self, seed: int = 0):

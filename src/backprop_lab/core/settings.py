@@ -307,10 +307,13 @@ class TrainingSettings:
     max_epochs, target_loss
         Stop conditions (None: none).
     optimizer
-        ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"rmsprop"`` or ``"adam"``.
-        ``momentum`` is used by momentum and nesterov only; as before
-        optimisers existed, ``"sgd"`` with momentum > 0 means ``"momentum"``
-        (so choose sgd with ``replace(optimizer="sgd", momentum=0.0)``).
+        ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"rmsprop"`` or ``"adam"``;
+        the choice is what trains: ``"sgd"`` is plain gradient descent whatever
+        ``momentum`` holds (momentum and nesterov use it; the others keep it
+        for when one of those is chosen again). Left out (None), it is
+        ``"momentum"`` when ``momentum`` > 0 and ``"sgd"`` otherwise, as before
+        optimisers existed; :meth:`from_dict` does the same for a file
+        without an ``optimizer`` key.
     beta1, beta2, epsilon
         Adam's hyperparameters (epsilon is RMSprop's too).
     rho
@@ -341,7 +344,7 @@ class TrainingSettings:
     epochs_per_second: float | None = None
     max_epochs: int | None = None
     target_loss: float | None = None
-    optimizer: str = "sgd"
+    optimizer: str | None = None
     beta1: float = 0.9
     beta2: float = 0.999
     rho: float = 0.9
@@ -373,7 +376,7 @@ class TrainingSettings:
             "epochs_per_second": check_speed(self.epochs_per_second),
             "max_epochs": check_max_epochs(self.max_epochs),
             "target_loss": check_target_loss(self.target_loss),
-            "optimizer": check_optimizer_name(self.optimizer),
+            "optimizer": None if self.optimizer is None else check_optimizer_name(self.optimizer),
             "beta1": check_decay_rate(self.beta1, "beta1"),
             "beta2": check_decay_rate(self.beta2, "beta2"),
             "rho": check_decay_rate(self.rho, "rho"),
@@ -390,8 +393,8 @@ class TrainingSettings:
             "l2": check_penalty_coefficient(self.l2, "l2"),
             "features": check_features(self.features),
         }
-        if checked["optimizer"] == "sgd" and checked["momentum"] > 0.0:
-            checked["optimizer"] = "momentum"  # as before optimisers existed
+        if checked["optimizer"] is None:  # as before optimisers existed
+            checked["optimizer"] = "momentum" if checked["momentum"] > 0.0 else "sgd"
         for name, value in checked.items():
             object.__setattr__(self, name, value)
 
@@ -427,12 +430,18 @@ class TrainingSettings:
         """Settings from a dict (a project file's): missing keys come from ``base``
         (the defaults when None); keys that are not settings are ignored, so a
         file written by a newer version with more settings still opens.
+
+        A dict with a ``momentum`` but no ``optimizer`` (a file from before
+        optimisers existed) gets the optimiser those files meant:
+        ``"momentum"`` when momentum > 0, else ``"sgd"``.
         """
         if not isinstance(data, Mapping):
             raise SettingsError(f"the settings must be a table of names and values, got {data!r}")
         names = {f.name for f in dataclasses.fields(cls)}
         start = (base or cls()).to_dict()
         given = {k: v for k, v in data.items() if k in names}
+        if "momentum" in given and "optimizer" not in given:
+            given["optimizer"] = None  # resolved from the momentum when checked
         if "hidden_layer_sizes" in given and "activations" not in given:
             base_settings = base or cls()
             return base_settings.replace(**given)

@@ -267,17 +267,13 @@ def self_test(window, epochs: int = 25) -> tuple[bool, str]:
     controller = window.controller
     controller.reset()
     start = controller.current_snapshot()
-    settings = controller.settings()
     train, test = controller.dataset()
     trainer = Trainer(
         controller.initial_network(),
         train.inputs,
         train.targets,
-        learning_rate=settings["learning_rate"],
-        loss=settings["loss"],
-        batch_size=settings["batch_size"],
-        momentum=settings["momentum"],
-        seed=settings["init_seed"] or 0,
+        # every option the worker trains with (optimiser, schedule, L1/L2 too)
+        **controller.typed_settings().trainer_options(),
         X_test=None if test is None else test.inputs,
         T_test=None if test is None else test.targets,
     )

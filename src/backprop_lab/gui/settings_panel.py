@@ -479,9 +479,9 @@ class SettingsPanel(QWidget):
     def _optimizer_edited(self, *_args) -> None:
         name = self.optimizer_box.currentData()
         changes: dict = {"optimizer": name}
-        if name == "sgd":
-            changes["momentum"] = 0.0  # sgd with momentum would be momentum again
-        elif name in ("momentum", "nesterov") and self.momentum_box.value() == 0.0:
+        # The choice is what trains: sgd stays plain SGD and keeps μ (hidden) for
+        # when momentum or Nesterov is chosen again.
+        if name in ("momentum", "nesterov") and self.momentum_box.value() == 0.0:
             changes["momentum"] = 0.9  # the usual start
         try:
             self._controller.update_settings(**changes)
