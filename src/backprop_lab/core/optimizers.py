@@ -88,14 +88,23 @@ def check_optimizer(name: str) -> str:
     return name
 
 
-def check_hyperparameter(name: str, value: float) -> float:
-    """A validated hyperparameter value (momentum/rho/beta in [0, 1), epsilon > 0)."""
+def _as_float(name: str, value: object) -> float:
     try:
-        value = float(value)
+        return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise OptimizerError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(value):
-        raise OptimizerError(f"{name} must be a finite number, got {value}")
+
+
+def _finite(name: str, value: object) -> float:
+    number = _as_float(name, value)
+    if not math.isfinite(number):
+        raise OptimizerError(f"{name} must be a finite number, got {number}")
+    return number
+
+
+def check_hyperparameter(name: str, value: float) -> float:
+    """A validated hyperparameter value (momentum/rho/beta in [0, 1), epsilon > 0)."""
+    value = _finite(name, value)
     if name in ("momentum", "rho", "beta1", "beta2"):
         if not 0.0 <= value < 1.0:
             raise OptimizerError(f"{name} must be at least 0 and below 1, got {value:g}")
@@ -118,13 +127,7 @@ def check_schedule(name: str, params: Mapping[str, float] | None) -> dict[str, f
         if key not in out:
             known = ", ".join(out) or "none"
             raise OptimizerError(f"schedule {name!r} has no parameter {key!r} (it has: {known})")
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise OptimizerError(f"{key} must be a number, got {value!r}") from None
-        if not math.isfinite(value):
-            raise OptimizerError(f"{key} must be a finite number, got {value}")
-        out[key] = value
+        out[key] = _finite(key, value)
     if name == "step":
         if not 0.0 < out["drop"] <= 1.0:
             raise OptimizerError(f"drop must be above 0 and at most 1, got {out['drop']:g}")
@@ -138,10 +141,7 @@ def check_schedule(name: str, params: Mapping[str, float] | None) -> dict[str, f
 
 def check_penalty(name: str, value: float) -> float:
     """A validated l1 or l2 coefficient (a finite number >= 0)."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise OptimizerError(f"{name} must be a number, got {value!r}") from None
+    value = _as_float(name, value)
     if not math.isfinite(value) or value < 0.0:
         raise OptimizerError(f"{name} must be a number >= 0, got {value}")
     return value
@@ -243,6 +243,52 @@ def initial_state(name: str, params: Sequence[Array]) -> OptimizerState:
     return OptimizerState({k: [np.zeros_like(p) for p in params] for k in OPTIMIZER_STATE[name]})
 
 
+# One rule per optimiser for one parameter array: (p, g, its state arrays,
+# hyperparameters, η, t) -> (new p, new state arrays in OPTIMIZER_STATE order).
+# Each line is the formula in the module docstring, evaluated as written.
+def _sgd(p: Array, g: Array, state: tuple, h: Mapping[str, float], lr: float, t: int):
+    return p - lr * g, ()
+
+
+def _momentum(p: Array, g: Array, state: tuple, h: Mapping[str, float], lr: float, t: int):
+    (v,) = state
+    v = h["momentum"] * v - lr * g
+    return p + v, (v,)
+
+
+def _nesterov(p: Array, g: Array, state: tuple, h: Mapping[str, float], lr: float, t: int):
+    (v,) = state
+    mu = h["momentum"]
+    v = mu * v - lr * g
+    return p + mu * v - lr * g, (v,)
+
+
+def _rmsprop(p: Array, g: Array, state: tuple, h: Mapping[str, float], lr: float, t: int):
+    (s,) = state
+    rho = h["rho"]
+    s = rho * s + (1.0 - rho) * (g * g)
+    return p - lr * g / (np.sqrt(s) + h["epsilon"]), (s,)
+
+
+def _adam(p: Array, g: Array, state: tuple, h: Mapping[str, float], lr: float, t: int):
+    m, v = state
+    b1, b2 = h["beta1"], h["beta2"]
+    m = b1 * m + (1.0 - b1) * g
+    v = b2 * v + (1.0 - b2) * (g * g)
+    m_hat = m / (1.0 - b1**t)
+    v_hat = v / (1.0 - b2**t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + h["epsilon"]), (m, v)
+
+
+_RULES = {
+    "sgd": _sgd,
+    "momentum": _momentum,
+    "nesterov": _nesterov,
+    "rmsprop": _rmsprop,
+    "adam": _adam,
+}
+
+
 def apply_update(
     name: str,
     hyper: Mapping[str, float],
@@ -252,32 +298,18 @@ def apply_update(
     state: OptimizerState,
 ) -> tuple[list[Array], OptimizerState]:
     """One update: new parameter arrays and the new state (nothing changed in place)."""
-    if name == "sgd":
-        return [p - lr * g for p, g in zip(params, grads)], OptimizerState({}, state.steps + 1)
-    if not state.arrays or any(len(v) != len(params) for v in state.arrays.values()):
+    rule = _RULES.get(name)
+    if rule is None:
+        raise OptimizerError(f"unknown optimiser {name!r}")
+    names = OPTIMIZER_STATE[name]
+    if names and (not state.arrays or any(len(v) != len(params) for v in state.arrays.values())):
         state = initial_state(name, params)
-    if name == "momentum":
-        mu = hyper["momentum"]
-        vel = [mu * v - lr * g for v, g in zip(state.arrays["velocity"], grads)]
-        new = [p + v for p, v in zip(params, vel)]
-        return new, OptimizerState({"velocity": vel}, state.steps + 1)
-    if name == "nesterov":
-        mu = hyper["momentum"]
-        vel = [mu * v - lr * g for v, g in zip(state.arrays["velocity"], grads)]
-        new = [p + mu * v - lr * g for p, v, g in zip(params, vel, grads)]
-        return new, OptimizerState({"velocity": vel}, state.steps + 1)
-    if name == "rmsprop":
-        rho, eps = hyper["rho"], hyper["epsilon"]
-        s = [rho * s0 + (1.0 - rho) * (g * g) for s0, g in zip(state.arrays["s"], grads)]
-        new = [p - lr * g / (np.sqrt(si) + eps) for p, g, si in zip(params, grads, s)]
-        return new, OptimizerState({"s": s}, state.steps + 1)
-    if name == "adam":
-        b1, b2, eps = hyper["beta1"], hyper["beta2"], hyper["epsilon"]
-        t = state.steps + 1
-        m = [b1 * m0 + (1.0 - b1) * g for m0, g in zip(state.arrays["m"], grads)]
-        v = [b2 * v0 + (1.0 - b2) * (g * g) for v0, g in zip(state.arrays["v"], grads)]
-        c1 = 1.0 - b1**t
-        c2 = 1.0 - b2**t
-        new = [p - lr * (mi / c1) / (np.sqrt(vi / c2) + eps) for p, mi, vi in zip(params, m, v)]
-        return new, OptimizerState({"m": m, "v": v}, t)
-    raise OptimizerError(f"unknown optimiser {name!r}")
+    t = state.steps + 1
+    new_params: list[Array] = []
+    new_state: dict[str, list[Array]] = {k: [] for k in names}
+    for i, (p, g) in enumerate(zip(params, grads)):
+        new_p, kept = rule(p, g, tuple(state.arrays[k][i] for k in names), hyper, lr, t)
+        new_params.append(new_p)
+        for k, a in zip(names, kept):
+            new_state[k].append(a)
+    return new_params, OptimizerState(new_state, t)
