@@ -54,7 +54,7 @@ def test_choosing_an_optimiser_shows_its_hyperparameters_and_applies(panel, main
     assert visible_rows(panel) == set()
 
 
-def test_choosing_sgd_with_momentum_set_trains_plain_sgd(panel, main_window):
+def test_choosing_sgd_with_momentum_set_trains_plain_sgd(qtbot, panel, main_window):
     # Choosing SGD while μ = 0.9 used to give momentum back; now the choice is what trains.
     controller = main_window.controller
     main_window.example_actions["spirals"].trigger()  # an example with momentum 0.9
@@ -67,10 +67,17 @@ def test_choosing_sgd_with_momentum_set_trains_plain_sgd(panel, main_window):
     assert visible_rows(panel) == set()  # μ only applies to momentum and Nesterov
     explanation = controller.explain_next_step()
     assert explanation.optimizer == "sgd" and explanation.state_before == {}
+    controller.update_settings(momentum=0.3)  # only stores μ
+    assert controller.settings()["optimizer"] == "sgd"
     # μ is kept for when momentum is chosen again.
     panel.optimizer_box.setCurrentIndex(panel.optimizer_box.findData("momentum"))
-    assert controller.settings()["momentum"] == 0.9
-    assert panel.momentum_box.value() == 0.9
+    assert controller.settings()["momentum"] == 0.3
+    assert panel.momentum_box.value() == 0.3
+    # The scripting call set_momentum(μ > 0) on plain SGD asks for momentum, as it always did.
+    panel.optimizer_box.setCurrentIndex(panel.optimizer_box.findData("sgd"))
+    controller.set_momentum(0.5)
+    assert controller.settings()["optimizer"] == "momentum"
+    qtbot.waitUntil(lambda: panel.optimizer_box.currentData() == "momentum", timeout=TIMEOUT)
 
 
 def test_a_bad_epsilon_is_refused_with_a_reason_and_put_back(panel, main_window):

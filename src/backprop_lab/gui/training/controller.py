@@ -418,8 +418,19 @@ class TrainingController(QObject):
         self.update_settings(learning_rate=learning_rate)
 
     def set_momentum(self, momentum: float) -> None:
-        """Classical momentum in [0, MAX_MOMENTUM]."""
-        self.update_settings(momentum=momentum)
+        """μ of momentum and Nesterov, in [0, MAX_MOMENTUM].
+
+        On plain SGD a μ > 0 asks for classical momentum, as this call did before
+        optimisers existed (``update_settings(momentum=...)`` only stores μ).
+        """
+        changes: dict[str, Any] = {"momentum": momentum}
+        try:
+            wants_momentum = float(momentum) > 0.0
+        except (TypeError, ValueError):
+            wants_momentum = False  # refused with its message below
+        if wants_momentum and self.session.settings.optimizer == "sgd":
+            changes["optimizer"] = "momentum"
+        self.update_settings(**changes)
 
     def set_batch_size(self, batch_size: int | None) -> None:
         """None for full batch, 1 for online learning, k for minibatches."""
