@@ -134,10 +134,13 @@ class Gradients:
 
 
 #: The trainer's buffered full-batch pass (:class:`TrainWorkspace`) is used when
-#: its buffers take between these many bytes: below, fresh arrays come from
-#: NumPy's and malloc's caches at no real cost; above, the buffers would keep
-#: too much memory between steps (the allocating pass gives the same numbers).
-WORKSPACE_MIN_BYTES = 256 * 1024
+#: its largest (samples, units) array takes at least WORKSPACE_MIN_ARRAY_BYTES
+#: (glibc's default mmap threshold: smaller fresh arrays come from NumPy's and
+#: malloc's caches at no real cost, and the buffered pass measured no faster)
+#: and all its buffers at most WORKSPACE_MAX_BYTES (more would stay resident
+#: between steps). Outside these bounds the allocating pass runs; the numbers
+#: are the same.
+WORKSPACE_MIN_ARRAY_BYTES = 128 * 1024
 WORKSPACE_MAX_BYTES = 64 * 1024 * 1024
 
 
@@ -162,8 +165,12 @@ class TrainWorkspace:
         self.net = net
         self.n = n
         sizes = net.layer_sizes
-        size = self.bytes_needed(n, sizes)
-        self.enabled = usable and WORKSPACE_MIN_BYTES <= size <= WORKSPACE_MAX_BYTES
+        largest = 8 * n * max(sizes[1:])
+        self.enabled = (
+            usable
+            and largest >= WORKSPACE_MIN_ARRAY_BYTES
+            and self.bytes_needed(n, sizes) <= WORKSPACE_MAX_BYTES
+        )
         if self.enabled:
             self.pre = [np.empty((n, s)) for s in sizes[1:]]
             self.out = [np.empty((n, s)) for s in sizes[1:]]
