@@ -26,8 +26,10 @@ whatever is pending, so they always describe the latest network.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -51,6 +53,7 @@ from .colors import ANCHOR_COLOURS, diverging_rgba
 from .filling import FillingStack
 from .loss_plot import AxisGrid, TimedPlotWidget
 from .steady import call_when_shown, is_shown
+from .training.background import BackgroundRunner
 
 #: Grid points per axis of the decision map.
 MAP_RESOLUTION = 100
@@ -69,6 +72,8 @@ IMAGE_SAFE_LIMIT = 1e30
 MAP_UPDATES_PER_SECOND = 10.0
 #: The next redraw waits at least this many times as long as the last one took ...
 MAP_COST_MULTIPLE = 4.0
+#: ... and at least this many times as long as its map took off the GUI thread ...
+BACKGROUND_COST_MULTIPLE = 2.0
 #: ... but never longer than this (seconds).
 MAX_MAP_INTERVAL_SECONDS = 1.0
 
@@ -99,6 +104,61 @@ def _image_and_levels(
 
 
 _MAP_LOOKUP_TABLE = _map_lookup_table()
+
+
+#: A decision map needing more multiply-adds than this is computed off the GUI
+#: thread while snapshots stream in (2-8-8-1 on the 100 x 100 grid: about 0.9 M,
+#: drawn at once; 2-64-64-1: 43 M, about 13 ms).
+MAP_SYNC_MULTIPLY_ADDS = 4_000_000
+
+
+def map_multiply_adds(net: Network, grid) -> int:
+    """Multiply-adds of one decision map of ``net`` over ``grid``."""
+    sizes = net.layer_sizes
+    per_point = sum(a * b for a, b in itertools.pairwise(sizes))
+    return int(per_point * grid.points.shape[0])
+
+
+@dataclass(frozen=True)
+class MapPicture:
+    """A computed decision map: the values, and the image and levels to show them."""
+
+    job_key: tuple
+    grid: object
+    values: np.ndarray
+    image: np.ndarray
+    #: The colour levels of a one-output map; None: ``image`` is RGBA already.
+    levels: tuple[float, float] | None
+    seconds: float
+
+
+def _job_key(job: tuple) -> tuple:
+    net, grid, multiclass, output, discretized, centre, half = job
+    return (id(net), id(grid), multiclass, output, discretized, centre, half)
+
+
+def compute_map(
+    net: Network,
+    grid,
+    multiclass: bool,
+    output: int,
+    discretized: bool,
+    centre: float,
+    half: float,
+) -> MapPicture:
+    """The decision map of ``net`` over ``grid`` as the plot shows it (a pure function:
+    run on the GUI thread or a background thread alike)."""
+    started = time.perf_counter()
+    key = _job_key((net, grid, multiclass, output, discretized, centre, half))
+    if multiclass:
+        values = decision_map(net, grid)  # every class's output
+        image = class_colours.class_map_rgba(values, discrete=discretized)
+        return MapPicture(key, grid, values, image, None, time.perf_counter() - started)
+    values = decision_map(net, grid)[:, :, output]
+    if discretized:
+        values = (values >= 0.5).astype(values.dtype)  # the picked class, 0 or 1
+    image, levels = _image_and_levels(values, centre, half)
+    return MapPicture(key, grid, values, image, levels, time.perf_counter() - started)
 
 
 class _PassiveScatter(pg.ScatterPlotItem):
@@ -194,6 +254,11 @@ class DataPlot(QWidget):
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
         self._render_timer.timeout.connect(self._render_if_shown)
+        #: Maps too costly for a frame are computed here (latest wins).
+        self._map_runner = BackgroundRunner(self)
+        self._map_runner.finished.connect(self._map_computed)
+        self._map_job: tuple | None = None
+        self._last_map_compute = 0.0
 
         self.view_box = _EditingViewBox(self)
         self.plot_widget = TimedPlotWidget(viewBox=self.view_box, background="w")
@@ -439,8 +504,11 @@ class DataPlot(QWidget):
     def next_render_interval(self) -> float:
         """Seconds the next redraw waits after the last (longer when drawing is slow)."""
         cost = self._last_render_cost + self.plot_widget.last_paint_seconds
+        # A map computed off the GUI thread still takes a core from training.
+        background = BACKGROUND_COST_MULTIPLE * self._last_map_compute
         return min(
-            MAX_MAP_INTERVAL_SECONDS, max(1.0 / MAP_UPDATES_PER_SECOND, MAP_COST_MULTIPLE * cost)
+            MAX_MAP_INTERVAL_SECONDS,
+            max(1.0 / MAP_UPDATES_PER_SECOND, MAP_COST_MULTIPLE * cost, background),
         )
 
     def _schedule_render(self) -> None:
@@ -450,14 +518,14 @@ class DataPlot(QWidget):
         # in); a data edit's drawing does not delay the next network.
         wait = self._last_network_render + self.next_render_interval() - time.perf_counter()
         if wait <= 0:
-            self._render_network()
+            self._render_network(wait=False)
             self._last_network_render = self._last_render
         else:
             self._render_timer.start(max(1, math.ceil(wait * 1000)))
 
     def _render_if_shown(self) -> None:
         if self._pending_render and is_shown(self):
-            self._render_network()
+            self._render_network(wait=False)
             self._last_network_render = self._last_render
 
     def _on_shown(self) -> None:
@@ -620,42 +688,33 @@ class DataPlot(QWidget):
         else:
             self.test_scatter.setData(pos=np.zeros((0, 2)))
 
-    def _render_network(self) -> None:
+    def _render_network(self, wait: bool = True) -> None:
+        """Draw the latest network's map or curve.
+
+        A map that costs more than :data:`MAP_SYNC_MULTIPLY_ADDS` is computed off
+        the GUI thread (``wait=False``, while snapshots stream in); the image is
+        set when it arrives, unless the network, the data or a display option
+        changed meanwhile (then the newer drawing wins). Everything else, and
+        every query, draws at once.
+        """
         started = time.perf_counter()
         self._render_timer.stop()
-        self._pending_render = False
-        self.render_count += 1
         net = self._net
         mode = self.mode()
-        if mode == "plane" and net is not None and self._grid is not None:
-            grid = self._grid
-            step_x = grid.xs[1] - grid.xs[0]
-            step_y = grid.ys[1] - grid.ys[0]
-            if self.is_multiclass() and net.layer_sizes[-1] == self._train.n_outputs:
-                values = decision_map(net, grid)  # every class's output
-                self._map_values = values
-                self.map_image.setLookupTable(None)
-                rgba = class_colours.class_map_rgba(values, discrete=self._discretized())
-                self.map_image.setImage(rgba, levels=None)
-            else:
-                values = decision_map(net, grid)[:, :, self.output_index()]
-                if self._discretized():
-                    values = (values >= 0.5).astype(values.dtype)  # the picked class, 0 or 1
-                self._map_values = values
-                centre, half = self._colour_range()
-                image, levels = _image_and_levels(values, centre, half)
-                self.map_image.setLookupTable(_MAP_LOOKUP_TABLE)
-                self.map_image.setImage(image, levels=levels)
-            # Pixel (i, j) is centred on grid point (xs[j], ys[i]).
-            self.map_image.setRect(
-                QRectF(
-                    grid.xs[0] - step_x / 2,
-                    grid.ys[0] - step_y / 2,
-                    step_x * grid.xs.size,
-                    step_y * grid.ys.size,
-                )
-            )
-            self.map_image.setVisible(True)
+        job = self._current_job()
+        if job is not None:
+            if not wait and map_multiply_adds(net, self._grid) > MAP_SYNC_MULTIPLY_ADDS:
+                self._map_job = job
+                self._map_runner.submit(compute_map, *job)
+                self._last_render = time.perf_counter()
+                self._last_render_cost = self._last_render - started
+                return
+        self._map_job = None
+        self._map_runner.cancel()  # whatever is in flight is older than this
+        self._pending_render = False
+        self.render_count += 1
+        if job is not None:
+            self._show_map(compute_map(*job))
         else:
             self._map_values = None
             self.map_image.setVisible(False)
@@ -674,6 +733,55 @@ class DataPlot(QWidget):
             self.fitted_curve_item.setVisible(False)
         self._last_render = time.perf_counter()
         self._last_render_cost = self._last_render - started
+
+    def _current_job(self) -> tuple | None:
+        """The arguments of :func:`compute_map` for what the plot should show now."""
+        net = self._net
+        if self.mode() != "plane" or net is None or self._grid is None:
+            return None
+        multiclass = self.is_multiclass() and net.layer_sizes[-1] == self._train.n_outputs
+        centre, half = self._colour_range()
+        return (net, self._grid, multiclass, self.output_index(), self._discretized(), centre, half)
+
+    def _map_computed(self, result: MapPicture) -> None:
+        """A map computed off the GUI thread arrived: show it unless it is out of date."""
+        started = time.perf_counter()
+        job, self._map_job = self._map_job, None
+        current = self._current_job()
+        if job is None or current is None or result.job_key != _job_key(job):
+            return
+        if _job_key(current)[1:] != result.job_key[1:]:
+            return  # the data or a display option changed since: never show it
+        self.render_count += 1
+        if current[0] is job[0]:
+            self._pending_render = False
+        # else a newer network came meanwhile: shown next (still pending), this one
+        # is newer than what was on screen.
+        self._show_map(result)
+        self._last_map_compute = result.seconds
+        self._last_render_cost += time.perf_counter() - started
+
+    def _show_map(self, picture: MapPicture) -> None:
+        grid = picture.grid
+        self._map_values = picture.values
+        if picture.levels is None:
+            self.map_image.setLookupTable(None)
+            self.map_image.setImage(picture.image, levels=None)
+        else:
+            self.map_image.setLookupTable(_MAP_LOOKUP_TABLE)
+            self.map_image.setImage(picture.image, levels=picture.levels)
+        step_x = grid.xs[1] - grid.xs[0]
+        step_y = grid.ys[1] - grid.ys[0]
+        # Pixel (i, j) is centred on grid point (xs[j], ys[i]).
+        self.map_image.setRect(
+            QRectF(
+                grid.xs[0] - step_x / 2,
+                grid.ys[0] - step_y / 2,
+                step_x * grid.xs.size,
+                step_y * grid.ys.size,
+            )
+        )
+        self.map_image.setVisible(True)
 
     # ------------------------------------------------------------- mouse edits
     def _row_at(self, x: float, y: float) -> np.ndarray:
