@@ -49,6 +49,70 @@ EDGE_LABEL_FRACTIONS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33,
 MAX_EDGE_LABELS = 400
 
 
+#: Networks with up to this many weight edges keep a QLineF per edge (2-64-64-1
+#: has 4,224); bigger ones make them for the edges drawn only.
+PREBUILT_LINES = 20_000
+
+
+class WeightRefs(Sequence):
+    """Every weight's ParameterRef in edge order, computed from its position."""
+
+    def __init__(self, layer_sizes: tuple[int, ...], offsets: np.ndarray) -> None:
+        self._sizes = layer_sizes
+        self._offsets = offsets
+
+    def __len__(self) -> int:
+        return int(self._offsets[-1])
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        k = int(index)
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(f"edge {index} does not exist ({len(self)} edges)")
+        layer = int(np.searchsorted(self._offsets, k, side="right")) - 1
+        source, target = divmod(k - int(self._offsets[layer]), self._sizes[layer + 1])
+        return ParameterRef(layer, source, target)
+
+    def __iter__(self):
+        for layer in range(len(self._sizes) - 1):
+            for source in range(self._sizes[layer]):
+                for target in range(self._sizes[layer + 1]):
+                    yield ParameterRef(layer, source, target)
+
+
+class WeightRefIndex:
+    """ParameterRef of a weight -> its edge index (a dict's ``in``, ``[]`` and ``get``)."""
+
+    def __init__(self, layer_sizes: tuple[int, ...], offsets: np.ndarray) -> None:
+        self._sizes = layer_sizes
+        self._offsets = offsets
+
+    def get(self, ref: ParameterRef, default=None):
+        if not isinstance(ref, ParameterRef) or ref.source is None:
+            return default
+        layer, source, target = ref.layer, ref.source, ref.target
+        if not (0 <= layer < len(self._sizes) - 1):
+            return default
+        if not (0 <= source < self._sizes[layer] and 0 <= target < self._sizes[layer + 1]):
+            return default
+        return int(self._offsets[layer]) + source * self._sizes[layer + 1] + target
+
+    def __contains__(self, ref) -> bool:
+        return self.get(ref) is not None
+
+    def __getitem__(self, ref: ParameterRef) -> int:
+        index = self.get(ref)
+        if index is None:
+            raise KeyError(ref)
+        return index
+
+    def __len__(self) -> int:
+        return int(self._offsets[-1])
+
+
 class NetworkLayout:
     """Where every node, bias node, edge and label sits, for one architecture."""
 
@@ -94,19 +158,23 @@ class NetworkLayout:
             np.array([layer * self.column_spacing + COLUMN_SPACING * 0.3, self.bias_row_y])
             for layer in range(len(self.layer_sizes) - 1)
         ]
-        weight_segments = []
-        self.weight_refs: list[ParameterRef] = []
-        for layer in range(len(self.layer_sizes) - 1):
-            src = self.node_positions[layer]
-            dst = self.node_positions[layer + 1]
-            for i in range(len(src)):
-                for j in range(len(dst)):
-                    weight_segments.append([*src[i], *dst[j]])
-                    self.weight_refs.append(ParameterRef(layer, i, j))
-        self.weight_segments = np.array(weight_segments, dtype=np.float64).reshape(-1, 4)
-        self.weight_target_layers = np.array(
-            [ref.layer + 1 for ref in self.weight_refs], dtype=np.int64
+        # Edges, layer pair by layer pair, source-major (the order of
+        # Network.weights[layer].ravel()): their refs and index are computed from
+        # the position, not stored, and their segments and QLineF objects are made
+        # when first asked for, so a 256-wide network (65,536 edges a pair) costs
+        # no more than it must.
+        sizes = self.layer_sizes
+        counts = [sizes[k] * sizes[k + 1] for k in range(len(sizes) - 1)]
+        #: Index of each layer pair's first edge (and the total at the end).
+        self.weight_offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+        self.weight_refs = WeightRefs(sizes, self.weight_offsets)
+        self.ref_index = WeightRefIndex(sizes, self.weight_offsets)
+        self.weight_target_layers = np.repeat(
+            np.arange(1, len(sizes), dtype=np.int64), np.asarray(counts, dtype=np.int64)
         )
+        self._weight_segments: np.ndarray | None = None
+        self._weight_lines: np.ndarray | None = None
+        self._pair_geometry: dict[int, tuple[float, float]] = {}
         bias_segments = []
         self.bias_refs: list[ParameterRef] = []
         if has_bias:
@@ -119,12 +187,8 @@ class NetworkLayout:
         self.bias_target_layers = np.array(
             [ref.layer + 1 for ref in self.bias_refs], dtype=np.int64
         )
-        # Object arrays of QLineF, so a group's lines are one fancy-indexing away.
-        self.weight_lines = np.empty(len(self.weight_refs), dtype=object)
-        self.weight_lines[:] = [QLineF(*seg) for seg in self.weight_segments.tolist()]
         self.bias_lines = np.empty(len(self.bias_refs), dtype=object)
         self.bias_lines[:] = [QLineF(*seg) for seg in self.bias_segments.tolist()]
-        self.ref_index = {ref: k for k, ref in enumerate(self.weight_refs)}
         self.bias_ref_index = {ref: k for k, ref in enumerate(self.bias_refs)}
         width = (len(self.layer_sizes) - 1) * self.column_spacing
         bottom = (tallest - 1) / 2.0 * self.node_spacing
@@ -135,6 +199,59 @@ class NetworkLayout:
             width + 2 * self.side_margin,
             bottom - self.label_y + top_pad + bottom_pad,
         )
+
+    @property
+    def weight_segments(self) -> np.ndarray:
+        """(E, 4) scene segments (x0, y0, x1, y1) of every weight edge, in ref order."""
+        if self._weight_segments is None:
+            parts = []
+            for layer in range(len(self.layer_sizes) - 1):
+                src = self.node_positions[layer]
+                dst = self.node_positions[layer + 1]
+                pair = np.empty((len(src), len(dst), 4), dtype=np.float64)
+                pair[:, :, 0:2] = src[:, None, :]
+                pair[:, :, 2:4] = dst[None, :, :]
+                parts.append(pair.reshape(-1, 4))
+            self._weight_segments = (
+                np.concatenate(parts) if parts else np.zeros((0, 4), dtype=np.float64)
+            )
+        return self._weight_segments
+
+    @property
+    def weight_lines(self) -> np.ndarray:
+        """An object array of one QLineF per weight edge (made once, when first asked)."""
+        if self._weight_lines is None:
+            lines = np.empty(len(self.weight_refs), dtype=object)
+            lines[:] = [QLineF(*seg) for seg in self.weight_segments.tolist()]
+            self._weight_lines = lines
+        return self._weight_lines
+
+    def weight_lines_at(self, indices: np.ndarray) -> np.ndarray:
+        """QLineF objects of the weight edges at ``indices`` (an object array).
+
+        Up to :data:`PREBUILT_LINES` edges the lines are made once and kept; a bigger
+        network's are made for the edges asked for only (the view draws a bounded
+        number of them, see ``rendering.edges_to_draw``).
+        """
+        if len(self.weight_refs) <= PREBUILT_LINES:
+            return self.weight_lines[indices]
+        lines = np.empty(len(indices), dtype=object)
+        lines[:] = [QLineF(*seg) for seg in self.weight_segments[indices].tolist()]
+        return lines
+
+    def pair_geometry(self, layer: int) -> tuple[float, float]:
+        """(mean edge length, area of the band the edges fill), in scene units, of the
+        edges from column ``layer`` to ``layer + 1``."""
+        cached = self._pair_geometry.get(layer)
+        if cached is not None:
+            return cached
+        src = self.node_positions[layer][:, 1]
+        dst = self.node_positions[layer + 1][:, 1]
+        dy = src[:, None] - dst[None, :]
+        mean_length = float(np.mean(np.hypot(self.column_spacing, dy)))
+        height = max(float(np.ptp(src)), float(np.ptp(dst))) + self.node_spacing
+        self._pair_geometry[layer] = (mean_length, self.column_spacing * height)
+        return self._pair_geometry[layer]
 
     def column_rect(self, layer: int) -> QRectF:
         x = float(self.node_positions[layer][0, 0])

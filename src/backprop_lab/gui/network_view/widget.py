@@ -68,6 +68,7 @@ from .rendering import (
     EdgePens,
     PaintInputs,
     TextPlan,
+    edges_to_draw,
     fmt,
     level_style,
     levels_for,
@@ -325,6 +326,10 @@ class NetworkView(QWidget):
         self._bias_rgba = np.zeros((0, 4), np.uint8)
         self._bias_widths = np.zeros(0)
         self._groups: list[EdgeGroup] = []
+        self._groups_lod = 1.0
+        self._edges_left_out = 0
+        self._weight_levels = np.zeros(0, np.int64)
+        self._bias_levels = np.zeros(0, np.int64)
         self._pens = EdgePens()
         self._line_factor = 1.0
         self._plan_cache: tuple | None = None
@@ -894,7 +899,7 @@ class NetworkView(QWidget):
         painter.save()
         painter.scale(factor, factor)
         painter.translate(-source.left(), -source.top())
-        self._paint_network(painter, factor, scale=1.0)
+        self._paint_network(painter, factor, scale=1.0, every_edge=True)
         painter.restore()
         if legend_height > 0:
             painter.save()
@@ -1116,6 +1121,7 @@ class NetworkView(QWidget):
             self._bias_rgba = np.zeros((0, 4), np.uint8)
             self._bias_widths = np.zeros(0)
             self._groups = []
+            self._edges_left_out = 0
             self._node_fill = []
             self._node_values = []
             self._limit = self._scales[self._colour_mode].limit_for(None)
@@ -1133,12 +1139,10 @@ class NetworkView(QWidget):
             bias_levels = np.zeros_like(bias_levels)
         self._weight_rgba, self._weight_widths = level_style(weight_levels)
         self._bias_rgba, self._bias_widths = level_style(bias_levels)
-        self._groups = self._group_edges(
-            layout.weight_lines, layout.weight_target_layers, weight_levels, dashed=False
-        ) + self._group_edges(
-            layout.bias_lines, layout.bias_target_layers, bias_levels, dashed=True
-        )
-        self._groups.sort(key=lambda g: g.order)
+        self._weight_levels = weight_levels
+        self._bias_levels = bias_levels
+        self._groups, self._edges_left_out = self._build_groups(self._device_scale())
+        self._groups_lod = self._device_scale()
         self._node_values = []
         self._node_fill = []
         for layer in range(len(layout.layer_sizes)):
@@ -1173,10 +1177,53 @@ class NetworkView(QWidget):
                 self._limit_spin.setValue(shown_limit)
                 self._limit_spin.blockSignals(False)
 
-    def _group_edges(
-        self, lines: np.ndarray, target_layers: np.ndarray, levels: np.ndarray, dashed: bool
-    ) -> list[EdgeGroup]:
-        return self._pens.group_edges(lines, target_layers, levels, dashed, self._highlighted_layer)
+    def _device_scale(self) -> float:
+        """Device pixels per scene unit on screen now."""
+        return self.screen_scale() * max(1.0, float(self.devicePixelRatioF()))
+
+    def _build_groups(self, lod: float, every_edge: bool = False) -> tuple[list[EdgeGroup], int]:
+        """The pen groups of the edges drawn at ``lod`` (see ``edges_to_draw``), and
+        how many weight edges were left out."""
+        layout = self._layout
+        levels = self._weight_levels
+        keep, left_out = (
+            (None, 0)
+            if every_edge
+            else edges_to_draw(layout, levels, self._weight_widths * self._pens.factor, lod)
+        )
+        if keep is None:
+            lines, targets = layout.weight_lines_at(slice(None)), layout.weight_target_layers
+        else:
+            lines, targets, levels = (
+                layout.weight_lines_at(keep),
+                layout.weight_target_layers[keep],
+                levels[keep],
+            )
+        highlighted = self._highlighted_layer
+        groups = self._pens.group_edges(
+            lines, targets, levels, False, highlighted
+        ) + self._pens.group_edges(
+            layout.bias_lines, layout.bias_target_layers, self._bias_levels, True, highlighted
+        )
+        groups.sort(key=lambda g: g.order)
+        return groups, left_out
+
+    def _groups_for(self, lod: float) -> list[EdgeGroup]:
+        """The edge groups to paint at ``lod``: the cached ones unless the level of
+        detail differs (a resize, an export at another resolution)."""
+        if self._layout is None:
+            return []
+        if abs(lod - self._groups_lod) <= 0.1 * self._groups_lod:
+            return self._groups
+        groups, left_out = self._build_groups(lod)
+        if abs(lod - self._device_scale()) <= 0.1 * lod:  # on screen: keep them
+            self._groups, self._edges_left_out, self._groups_lod = groups, left_out, lod
+        return groups
+
+    def edges_left_out(self) -> int:
+        """How many weight edges the view leaves out at its size (covered by stronger ones)."""
+        self._ensure_fresh()
+        return self._edges_left_out
 
     # -------------------------------------------------------------- painting
     def readable_min_pixels(self) -> float:
@@ -1237,7 +1284,10 @@ class NetworkView(QWidget):
         lod: float,
         scale: float | None = None,
         text_log: list[tuple[str, float]] | None = None,
+        every_edge: bool = False,
     ) -> None:
+        """Paint the network at ``lod`` device pixels per scene unit (``every_edge``:
+        no level of detail, for exports)."""
         layout, snap = self._layout, self._snapshot
         palette = self.palette()
         text_colour = palette.color(QPalette.ColorRole.WindowText)
@@ -1249,8 +1299,18 @@ class NetworkView(QWidget):
         show_maps = self._node_maps_visible and self._node_map_images is not None
         scale = self.screen_scale() if scale is None else scale
         plan = self.text_plan(scale)
-        if scale == self.screen_scale() and plan.notes != self._shown_notes:
-            self._shown_notes = list(plan.notes)
+        groups = (
+            self._build_groups(lod, every_edge=True)[0] if every_edge else self._groups_for(lod)
+        )
+        notes = list(plan.notes)
+        if self._edges_left_out and scale == self.screen_scale():
+            total = len(layout.weight_refs)
+            notes.append(
+                f"the {self._edges_left_out:,} weakest of {total:,} edges, covered by "
+                "stronger ones at this size (hover to read any edge)"
+            )
+        if scale == self.screen_scale() and notes != self._shown_notes:
+            self._shown_notes = notes
             QTimer.singleShot(0, self._update_editable_hint)
         inputs = PaintInputs(
             layout=layout,
@@ -1259,7 +1319,7 @@ class NetworkView(QWidget):
             base_colour=palette.color(QPalette.ColorRole.Base),
             highlight=palette.color(QPalette.ColorRole.Highlight),
             highlighted_layer=self._highlighted_layer,
-            groups=self._groups,
+            groups=groups,
             weight_rgba=self._weight_rgba,
             weight_widths=self._weight_widths,
             bias_rgba=self._bias_rgba,
