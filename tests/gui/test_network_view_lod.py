@@ -115,3 +115,33 @@ def test_a_256_wide_network_makes_lines_for_the_edges_drawn_only(qtbot):
     assert drawn < len(layout.weight_refs) / 10
     assert view.edges_left_out() > 0
     assert view.edge_colours().shape == (len(layout.weight_refs), 4)
+
+
+def test_a_snapshot_of_big_data_fills_and_explains_nodes_like_a_whole_one(qtbot, monkeypatch):
+    from backprop_lab.core import snapshot as snapshot_module
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 2))
+    T = (X[:, :1] > 0).astype(float)
+    trainer = Trainer(Network([2, 5, 4, 1], ["relu", "tanh", "sigmoid"], seed=4), X, T, 0.1)
+    trainer.step(2)
+    whole = take_snapshot(trainer)
+    monkeypatch.setattr(snapshot_module, "KEEP_ACTIVATIONS_BYTES", 0)
+    summary = take_snapshot(trainer)
+    assert whole.keeps_every_sample and not summary.keeps_every_sample
+    views = []
+    for snap in (whole, summary):
+        view = NetworkView()
+        qtbot.addWidget(view)
+        view.resize(600, 400)
+        view.show()
+        view.set_snapshot(snap)
+        views.append(view)
+    for sample in (None, 7):
+        for view in views:
+            view.set_sample(sample)
+        for layer in range(4):
+            np.testing.assert_array_equal(
+                views[0].node_colours(layer), views[1].node_colours(layer)
+            )
+        assert views[0].node_tooltip(1, 2) == views[1].node_tooltip(1, 2)

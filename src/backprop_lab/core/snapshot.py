@@ -6,6 +6,7 @@ read-only copy, so nothing a widget does can reach the trainer's arrays.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ from .features import feature_label, input_labels
 from .losses import get_loss
 from .naming import parameter_name
 from .network import Mistakes, Network
+from .optimizers import regularised_gradients
 from .trainer import Trainer
 
 Array = npt.NDArray[np.float64]
@@ -47,6 +49,88 @@ def _read_only(arrays) -> tuple[Array, ...] | None:
         a.flags.writeable = False
         out.append(a)
     return tuple(out)
+
+
+#: A snapshot keeps every training sample's pre-activations and outputs when they
+#: take at most this many bytes (1,000 samples of 2-64-64-1: 2 MB). A bigger one
+#: (20,000 samples of 2-256x8-1: 655 MB) keeps per unit the batch mean and the
+#: smallest and largest value, and computes the per-sample values from its
+#: weights when a view asks (:class:`LayerValues`): the GUI, the session and the
+#: worker each hold a snapshot or two, and training streams them.
+KEEP_ACTIVATIONS_BYTES = 16 * 2**20
+#: Rows per pass when a big snapshot is computed (bounds its memory).
+CHUNK_ROWS = 2048
+
+
+class LayerValues(Sequence):
+    """Per layer after the input, every training sample's pre-activations or outputs,
+    computed from a snapshot's weights when asked (nothing is kept but the last row).
+
+    ``values[layer]`` is the (N, units) array of one layer (computed in chunks of
+    rows); iterating goes layer by layer in one pass, holding one layer at a time;
+    :meth:`row` gives one sample's values in every layer.
+    """
+
+    def __init__(self, net: Network, X: Array, which: str) -> None:
+        self._net = net
+        self._X = X
+        self._which = which  # "pre" or "out"
+        self._row_cache: tuple[int, list[Array], list[Array]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._net.weights)
+
+    def _steps(self, rows: Array):
+        """(pre-activation, output) of each layer in turn for ``rows`` (raw data rows)."""
+        net = self._net
+        h = net.input_features(rows)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for l, (W, act) in enumerate(zip(net.weights, net._activation_objects)):
+                a = h @ W
+                if net.biases is not None:
+                    a += net.biases[l]
+                h = act.function(a)
+                yield a, h
+
+    def __getitem__(self, layer):
+        if isinstance(layer, slice):
+            return [self[k] for k in range(*layer.indices(len(self)))]
+        layer = int(layer)
+        if layer < 0:
+            layer += len(self)
+        if not 0 <= layer < len(self):
+            raise IndexError(f"layer {layer} does not exist ({len(self)} layers)")
+        n = self._X.shape[0]
+        out = np.empty((n, self._net.layer_sizes[layer + 1]), dtype=np.float64)
+        pick = 0 if self._which == "pre" else 1
+        for start in range(0, n, CHUNK_ROWS):
+            for k, step in enumerate(self._steps(self._X[start : start + CHUNK_ROWS])):
+                if k == layer:
+                    out[start : start + CHUNK_ROWS] = step[pick]
+                    break
+        out.flags.writeable = False
+        return out
+
+    def __iter__(self):
+        pick = 0 if self._which == "pre" else 1
+        for step in self._steps(self._X):
+            values = step[pick]
+            values.flags.writeable = False
+            yield values
+
+    def row(self, sample: int) -> tuple[list[Array], list[Array]]:
+        """One sample's (pre-activations, outputs) of every layer."""
+        cached = self._row_cache
+        if cached is not None and cached[0] == sample:
+            return cached[1], cached[2]
+        if not 0 <= sample < self._X.shape[0]:
+            raise IndexError(f"sample {sample} does not exist ({self._X.shape[0]} samples)")
+        pre, out = [], []
+        for a, h in self._steps(self._X[sample : sample + 1]):
+            pre.append(a[0])
+            out.append(h[0])
+        self._row_cache = (sample, pre, out)
+        return pre, out
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +212,17 @@ class NetworkSnapshot:
     raw_inputs: Array | None = None
     penalty: float = 0.0
     source: SnapshotSource | None = None
+    #: Snapshots too big to keep every sample's values (see KEEP_ACTIVATIONS_BYTES):
+    #: per layer after the input, the batch mean of the outputs and of the
+    #: pre-activations, and [smallest, largest] finite output (None otherwise).
+    activation_means: tuple[Array, ...] | None = None
+    pre_activation_means: tuple[Array, ...] | None = None
+    activation_extremes: tuple[Array, ...] | None = None
+
+    @property
+    def keeps_every_sample(self) -> bool:
+        """Whether the per-sample values are held (False: computed when asked)."""
+        return not isinstance(self.activations_values, LayerValues)
 
     @property
     def n_inputs(self) -> int:
@@ -155,6 +250,10 @@ class NetworkSnapshot:
 
     def node_values(self, layer: int, sample: int | None = None) -> Array:
         """Output of every unit of ``layer`` (0 = inputs) for one sample or the batch mean."""
+        if layer > 0 and not self.keeps_every_sample:
+            if sample is None:
+                return self.activation_means[layer - 1]
+            return self.activations_values.row(int(sample))[1][layer - 1]
         values = self.inputs if layer == 0 else self.activations_values[layer - 1]
         return values.mean(axis=0) if sample is None else values[sample]
 
@@ -162,13 +261,29 @@ class NetworkSnapshot:
         """Pre-activations of ``layer`` (None for the input layer)."""
         if layer == 0:
             return None
+        if not self.keeps_every_sample:
+            if sample is None:
+                return self.pre_activation_means[layer - 1]
+            return self.activations_values.row(int(sample))[0][layer - 1]
         values = self.pre_activations[layer - 1]
         return values.mean(axis=0) if sample is None else values[sample]
+
+    def node_extremes(self, layer: int) -> Array:
+        """Values of ``layer`` (0 = inputs) whose finite smallest and largest span it:
+        every sample's, or (a snapshot that does not keep them) just those two."""
+        if layer == 0:
+            return self.inputs
+        if not self.keeps_every_sample:
+            return self.activation_extremes[layer - 1]
+        return self.activations_values[layer - 1]
 
 
 def take_snapshot(trainer: Trainer) -> NetworkSnapshot:
     """Snapshot the trainer's network: one forward and backward pass on the training set."""
     net = trainer.net
+    units = sum(net.layer_sizes[1:])
+    if 2 * 8 * units * np.shape(trainer.X)[0] > KEEP_ACTIVATIONS_BYTES:
+        return _take_big_snapshot(trainer)
     trace = net.forward(trainer.X)
     l1, l2 = getattr(trainer, "l1", 0.0), getattr(trainer, "l2", 0.0)
     grads = net.backward(trace, trainer.T, trainer.loss, trainer.mistakes, l1=l1, l2=l2)
@@ -207,6 +322,107 @@ def take_snapshot(trainer: Trainer) -> NetworkSnapshot:
         raw_inputs=frozen_copies([trainer.X])[0] if net.features is not None else None,
         penalty=net.penalty(l1, l2),
         source=_source_of(trainer, l1, l2),
+    )
+
+
+def _last_update(trainer, net):
+    previous = getattr(trainer, "_previous", None)
+    last_w = last_b = None
+    if previous is not None:
+        prev_w, prev_b = previous
+        if len(prev_w) == len(net.weights) and all(
+            p.shape == w.shape for p, w in zip(prev_w, net.weights)
+        ):
+            last_w = [w - p for w, p in zip(net.weights, prev_w)]
+            if prev_b is not None and net.biases is not None:
+                last_b = [b - p for b, p in zip(net.biases, prev_b)]
+    return last_w, last_b
+
+
+def _take_big_snapshot(trainer: Trainer) -> NetworkSnapshot:
+    """take_snapshot for data too big to keep every sample's values: the same numbers
+    (up to rounding: sums over chunks of rows), computed CHUNK_ROWS rows at a time,
+    keeping per unit the batch mean and the extremes."""
+    net = trainer.net
+    l1, l2 = getattr(trainer, "l1", 0.0), getattr(trainer, "l2", 0.0)
+    source = _source_of(trainer, l1, l2)
+    X, T = source.X, source.T
+    loss = get_loss(trainer.loss)
+    n, n_out = X.shape[0], net.layer_sizes[-1]
+    output_activation = net._activation_objects[-1]
+    weight_grads = [np.zeros_like(w) for w in net.weights]
+    bias_grads = None if net.biases is None else [np.zeros_like(b) for b in net.biases]
+    sums = [np.zeros(size) for size in net.layer_sizes[1:]]
+    pre_sums = [np.zeros(size) for size in net.layer_sizes[1:]]
+    lows = [np.inf] * len(net.weights)
+    highs = [-np.inf] * len(net.weights)
+    total = 0.0
+    inputs = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n, CHUNK_ROWS):
+            rows, targets = X[start : start + CHUNK_ROWS], T[start : start + CHUNK_ROWS]
+            trace = net.forward(rows)
+            inputs.append(trace.inputs)
+            a_out, p_out = trace.pre_activations[-1], trace.activations[-1]
+            total += loss.total(p_out, targets, net.activations[-1], a_out)
+            # The chunk's delta, scaled from its own normaliser to the whole set's.
+            scale = loss.normaliser(len(rows), n_out) / loss.normaliser(n, n_out)
+            delta = loss.output_delta(a_out, p_out, targets, output_activation) * scale
+            grads = net._backward(trace, delta, trainer.mistakes)
+            for total_grad, grad in zip(weight_grads, grads.weights):
+                total_grad += grad
+            if bias_grads is not None:
+                for total_grad, grad in zip(bias_grads, grads.biases):
+                    total_grad += grad
+            for l, (a, h) in enumerate(zip(trace.pre_activations, trace.activations)):
+                sums[l] += h.sum(axis=0)
+                pre_sums[l] += a.sum(axis=0)
+                finite = h[np.isfinite(h)]
+                if finite.size:
+                    lows[l] = min(lows[l], float(finite.min()))
+                    highs[l] = max(highs[l], float(finite.max()))
+            del trace, grads, delta
+    if l1 or l2:
+        weight_grads = regularised_gradients(net.weights, weight_grads, float(l1), float(l2))
+    extremes = [
+        np.array([low, high]) if low <= high else np.array([np.nan])
+        for low, high in zip(lows, highs)
+    ]
+    last_w, last_b = _last_update(trainer, net)
+    weights = frozen_copies(net.weights)
+    biases = frozen_copies(net.biases)
+    features = net.features
+    # The per-sample values are computed from a network of these frozen weights.
+    frozen = Network.from_arrays(
+        list(weights),
+        None if biases is None else list(biases),
+        list(net.activations),
+        None if features is None else list(features),
+        n_inputs=int(X.shape[1]),
+    )
+    return NetworkSnapshot(
+        epoch=trainer.epoch,
+        layer_sizes=tuple(net.layer_sizes),
+        activations=tuple(net.activations),
+        weights=weights,
+        biases=biases,
+        weight_gradients=_read_only(weight_grads),
+        bias_gradients=_read_only(bias_grads),
+        last_weight_updates=_read_only(last_w),
+        last_bias_updates=_read_only(last_b),
+        inputs=_read_only([np.concatenate(inputs)])[0] if features is not None else X,
+        pre_activations=LayerValues(frozen, X, "pre"),
+        activations_values=LayerValues(frozen, X, "out"),
+        train_loss=float(total / loss.normaliser(n, n_out)),
+        test_loss=trainer.test_loss(),
+        loss_name=trainer.loss,
+        features=features,
+        raw_inputs=X if features is not None else None,
+        penalty=net.penalty(l1, l2),
+        source=source,
+        activation_means=_read_only([total_sum / n for total_sum in sums]),
+        pre_activation_means=_read_only([total_sum / n for total_sum in pre_sums]),
+        activation_extremes=_read_only(extremes),
     )
 
 

@@ -232,7 +232,11 @@ class LayerStatsPanel(QWidget):
         epoch = int(snapshot.epoch)
         for stale in [e for e in self._cache if e >= epoch]:
             del self._cache[stale]
-        if is_shown(self) and snapshot.activations_values is not None:
+        if (
+            is_shown(self)
+            and snapshot.activations_values is not None
+            and snapshot.keeps_every_sample
+        ):
             with np.errstate(all="ignore"):
                 self._cache[epoch] = snapshot_layer_stats(snapshot)  # no pass needed
         self._mark_stale()

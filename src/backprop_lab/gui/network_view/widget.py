@@ -1146,7 +1146,7 @@ class NetworkView(QWidget):
         self._node_values = []
         self._node_fill = []
         for layer in range(len(layout.layer_sizes)):
-            all_values = snap.inputs if layer == 0 else snap.activations_values[layer - 1]
+            all_values = snap.node_extremes(layer)
             activation = None if layer == 0 else snap.activations[layer - 1]
             low, high = node_range(activation, all_values)
             values = snap.node_values(layer, self._sample)
