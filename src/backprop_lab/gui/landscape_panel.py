@@ -16,6 +16,7 @@ Two edges clicked in the network view become the two weights.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -125,16 +126,38 @@ def upsample(values: np.ndarray, factor: int) -> np.ndarray:
     return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
 
 
-def parameter_refs(layer_sizes, has_bias: bool) -> list[ParameterRef]:
-    """Every weight, then (per layer) every bias, in the network's order."""
+#: The choosers list at most about this many parameters: a 256-wide network has
+#: 459,520 weights, and two combo boxes of every one took 500 MB and a minute to
+#: fill. Beyond it each layer lists its first weights; any other parameter (one
+#: clicked in the network view or the weight table) is added when it is chosen.
+MAX_LISTED_PARAMETERS = 2_000
+
+
+def parameter_refs(layer_sizes, has_bias: bool, limit: int | None = None) -> list[ParameterRef]:
+    """Every weight, then (per layer) every bias, in the network's order; with
+    ``limit``, of each layer's weights only the first ``limit / layers``."""
+    layers = len(layer_sizes) - 1
+    per_layer = None if limit is None else max(2, limit // max(layers, 1))
     refs = []
-    for l in range(len(layer_sizes) - 1):
-        for j in range(layer_sizes[l + 1]):
-            for i in range(layer_sizes[l]):
-                refs.append(ParameterRef(l, i, j))
+    for l in range(layers):
+        weights = (
+            ParameterRef(l, i, j) for j in range(layer_sizes[l + 1]) for i in range(layer_sizes[l])
+        )
+        refs.extend(weights if per_layer is None else itertools.islice(weights, per_layer))
         if has_bias:
             refs.extend(ParameterRef(l, None, j) for j in range(layer_sizes[l + 1]))
     return refs
+
+
+def is_parameter(ref, layer_sizes, has_bias: bool) -> bool:
+    """Whether ``ref`` names a weight or bias of a network of ``layer_sizes``."""
+    if not isinstance(ref, ParameterRef) or not 0 <= ref.layer < len(layer_sizes) - 1:
+        return False
+    if not 0 <= ref.target < layer_sizes[ref.layer + 1]:
+        return False
+    if ref.source is None:
+        return has_bias
+    return 0 <= ref.source < layer_sizes[ref.layer]
 
 
 def _describe(ref: ParameterRef) -> str:
@@ -164,6 +187,8 @@ class LandscapePanel(QWidget):
         self.runner.finished.connect(self._show_view)
         self.runner.failed.connect(self._show_failure)
         self._refs: list[ParameterRef] = []
+        self._ref_index: dict[ParameterRef, int] = {}
+        self._has_bias = False
         self._layer_sizes: tuple[int, ...] = ()
         self._path: list[tuple[int, tuple, tuple | None]] = []  # (epoch, weights, biases)
         self._center: tuple[float, float] | None = None
@@ -349,17 +374,34 @@ class LandscapePanel(QWidget):
         if ref_a == ref_b:
             raise ValueError("choose two different parameters")
         for ref in (ref_a, ref_b):
-            if ref not in self._refs:
+            if not self._is_parameter(ref):
                 raise ValueError(f"{ref.name} is not a parameter of this network")
         for combo, ref in ((self.combo_a, ref_a), (self.combo_b, ref_b)):
             combo.blockSignals(True)
-            combo.setCurrentIndex(self._refs.index(ref))
+            combo.setCurrentIndex(self._index_of(ref))
             combo.blockSignals(False)
         self._on_choice_changed()
 
+    def _is_parameter(self, ref) -> bool:
+        return bool(self._refs) and is_parameter(ref, self._layer_sizes, self._has_bias)
+
+    def _index_of(self, ref: ParameterRef) -> int:
+        """The choosers' index of ``ref``, added to both when not listed yet."""
+        index = self._ref_index.get(ref)
+        if index is None:
+            index = len(self._refs)
+            self._refs.append(ref)
+            self._ref_index[ref] = index
+            for combo in (self.combo_a, self.combo_b):
+                blocked = combo.blockSignals(True)
+                combo.addItem(ref.name, ref)
+                combo.setItemData(combo.count() - 1, _describe(ref), Qt.ItemDataRole.ToolTipRole)
+                combo.blockSignals(blocked)
+        return index
+
     def select_parameter(self, ref: ParameterRef | None) -> None:
         """A parameter clicked elsewhere: it goes on x, the previous x on y."""
-        if ref is None or ref not in self._refs:
+        if ref is None or not self._is_parameter(ref):
             return
         ref_a, _ = self.refs()
         if ref == ref_a:
@@ -369,7 +411,11 @@ class LandscapePanel(QWidget):
     def _fill_choices(self, snapshot: NetworkSnapshot) -> None:
         old_a, old_b = self.refs()
         self._layer_sizes = tuple(snapshot.layer_sizes)
-        self._refs = parameter_refs(snapshot.layer_sizes, snapshot.biases is not None)
+        self._has_bias = snapshot.biases is not None
+        self._refs = parameter_refs(
+            snapshot.layer_sizes, self._has_bias, limit=MAX_LISTED_PARAMETERS
+        )
+        self._ref_index = {ref: k for k, ref in enumerate(self._refs)}
         for combo in (self.combo_a, self.combo_b):
             combo.blockSignals(True)
             combo.clear()
@@ -377,7 +423,7 @@ class LandscapePanel(QWidget):
                 combo.addItem(ref.name, ref)
                 combo.setItemData(combo.count() - 1, _describe(ref), Qt.ItemDataRole.ToolTipRole)
             combo.blockSignals(False)
-        if old_a in self._refs and old_b in self._refs and old_a != old_b:
+        if self._is_parameter(old_a) and self._is_parameter(old_b) and old_a != old_b:
             default = (old_a, old_b)
         else:
             # The first weight into the first hidden unit, and the first weight
@@ -387,8 +433,9 @@ class LandscapePanel(QWidget):
             if default[0] == default[1]:
                 default = (self._refs[0], self._refs[1])
         for combo, ref in zip((self.combo_a, self.combo_b), default):
+            index = self._index_of(ref)
             combo.blockSignals(True)
-            combo.setCurrentIndex(self._refs.index(ref))
+            combo.setCurrentIndex(index)
             combo.blockSignals(False)
 
     def _on_choice_changed(self, *_args) -> None:
