@@ -16,7 +16,8 @@ machine in the same minute, and reported as a ratio:
 3. the network view's draw time for 2-16-16-16-1 and 2-64-64-1 (target <= 8 ms);
 4. RSS after a full-speed run of 2-64-64-64-1 on 2,000 points through the window
    (3 minutes by default; target < 1 GB; ``--rss-hidden`` and ``--rss-samples``
-   choose another network and data, e.g. the largest the app allows).
+   choose another network and data; ``--largest`` the largest the app allows),
+   with the process's peak RSS.
 
 The QApplication is made by the app's own ``_make_application``, so the event
 dispatcher and environment measured are the ones backprop-lab runs with. The
@@ -255,7 +256,18 @@ def main(argv: list[str] | None = None) -> int:
         "256,256,256,256,256,256,256,256)",
     )
     parser.add_argument("--rss-samples", type=int, default=2000, help="points of the memory run")
+    parser.add_argument(
+        "--largest",
+        action="store_true",
+        help="the memory run on the largest network and data the app allows "
+        "(core.limits: MAX_HIDDEN_LAYERS x MAX_LAYER_SIZE, MAX_SAMPLES points)",
+    )
     args = parser.parse_args(argv)
+    if args.largest:
+        from backprop_lab.core.limits import MAX_HIDDEN_LAYERS, MAX_LAYER_SIZE, MAX_SAMPLES
+
+        args.rss_hidden = ",".join([str(MAX_LAYER_SIZE)] * MAX_HIDDEN_LAYERS)
+        args.rss_samples = MAX_SAMPLES
     parts = set(args.only or ("window", "headless", "draw", "rss"))
 
     from backprop_lab.gui.app import _make_application

@@ -62,7 +62,7 @@ def test_a_wide_network_in_a_small_view_draws_the_strongest_edges_and_says_so(qt
     left_out = view.edges_left_out()
     assert 0 < left_out < total
     qtbot.waitUntil(lambda: "weakest" in view._hint.text(), timeout=2000)
-    assert f"{left_out:,} weakest of {total:,} edges" in view._hint.text()
+    assert f"the {left_out:,} weakest of {total:,} edges" in view._hint.text()
     # Per layer pair, no edge left out is stronger than one drawn.
     snap = view.snapshot()
     values = np.concatenate([w.ravel() for w in snap.weights])

@@ -1305,10 +1305,7 @@ class NetworkView(QWidget):
         notes = list(plan.notes)
         if self._edges_left_out and scale == self.screen_scale():
             total = len(layout.weight_refs)
-            notes.append(
-                f"the {self._edges_left_out:,} weakest of {total:,} edges, covered by "
-                "stronger ones at this size (hover to read any edge)"
-            )
+            notes.append(f"the {self._edges_left_out:,} weakest of {total:,} edges (hover one)")
         if scale == self.screen_scale() and notes != self._shown_notes:
             self._shown_notes = notes
             QTimer.singleShot(0, self._update_editable_hint)
