@@ -727,8 +727,19 @@ def _release_garbage_collection() -> None:
             gc.enable()
 
 
+#: While training, the GUI thread collects the oldest generation at most this often
+#: (seconds). A full collection walks every object of the app (50-250 ms on the
+#: GUI thread); Python itself makes them rare (only once the objects that
+#: survived since the last one are a quarter of all), which the thresholds alone
+#: do not: with the worker allocating, they came every second or so.
+FULL_COLLECTION_SECONDS = 30.0
+_last_full_collection = -math.inf
+
+
 def collect_garbage_if_due() -> None:
-    """In the GUI thread: collect the generations whose thresholds are reached (as Python would)."""
+    """In the GUI thread: collect the generations whose thresholds are reached (as Python
+    would), the oldest at most every FULL_COLLECTION_SECONDS."""
+    global _last_full_collection
     if gc.isenabled():
         return
     threshold0, threshold1, threshold2 = gc.get_threshold()
@@ -738,6 +749,12 @@ def collect_garbage_if_due() -> None:
     generation = 0
     if count1 >= threshold1:
         generation = 2 if count2 >= threshold2 else 1
+    if generation == 2:
+        now = time.monotonic()
+        if now - _last_full_collection < FULL_COLLECTION_SECONDS:
+            generation = 1
+        else:
+            _last_full_collection = now
     gc.collect(generation)
 
 
