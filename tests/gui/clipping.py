@@ -1,17 +1,24 @@
-"""Find clipped text in a window: labels, buttons, tab titles and table headers."""
+"""Find clipped text in a window: labels (also the app's LiveLabels), buttons, tab
+titles (elided, or hidden behind the tab bar's scroll arrows), table headers and cells,
+and pyqtgraph axis labels longer than their axis."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractScrollArea,
     QDockWidget,
+    QGraphicsView,
     QHeaderView,
     QLabel,
     QTabBar,
     QTableView,
+    QToolButton,
     QWidget,
 )
+
+from backprop_lab.gui.steady import LiveLabel
 
 SLACK = 1  # pixels of rounding
 
@@ -22,6 +29,9 @@ def _shown(widget: QWidget) -> bool:
 
 def _visible_in_window(widget: QWidget) -> bool:
     """Not inside a hidden (tabbed away) dock or scrolled off entirely."""
+    if isinstance(widget, QAbstractScrollArea):
+        # Its viewport covers it whole: the view's own visible region is empty.
+        widget = widget.viewport()
     return _shown(widget) and not widget.visibleRegion().isEmpty()
 
 
@@ -65,6 +75,23 @@ def clipped_texts(window: QWidget) -> list[str]:
                 metrics.horizontalAdvance(text) + 8 > rect.width()
             ):
                 problems.append(f"tab {text!r}: elided ({rect.width()} px)")
+            if rect.left() < -SLACK or rect.right() > bar.width() + SLACK:
+                problems.append(
+                    f"tab {text!r}: behind the scroll arrows (x {rect.left()}..{rect.right()}"
+                    f" of a {bar.width()} px bar)"
+                )
+        arrows = [b for b in bar.findChildren(QToolButton) if b.isVisible()]
+        if arrows and bar.count():
+            problems.append(
+                f"tab bar {bar.tabText(0)!r}…: scroll arrows shown ({bar.count()} tabs,"
+                f" {bar.width()} px)"
+            )
+    for live in window.findChildren(LiveLabel):
+        if _visible_in_window(live) and live.text() and live.is_elided():
+            problems.append(f"live label {live.text()[:40]!r}: elided ({live.width()} px)")
+    for view in window.findChildren(QGraphicsView):
+        if _visible_in_window(view):
+            problems.extend(axis_label_problems(view))
     for header in window.findChildren(QHeaderView):
         if not _visible_in_window(header):
             continue
@@ -105,6 +132,31 @@ def clipped_texts(window: QWidget) -> list[str]:
                     problems.append(
                         f"cell {str(text)[:30]!r}: needs {needed} px, has {rect.width()}"
                     )
+    return problems
+
+
+def axis_label_problems(view: QGraphicsView) -> list[str]:
+    """pyqtgraph axis labels in ``view`` longer than their axis (cut off on screen)."""
+    import pyqtgraph as pg
+
+    problems = []
+    scene = view.scene()
+    if scene is None:
+        return problems
+    for item in scene.items():
+        if not isinstance(item, pg.AxisItem) or not item.isVisible():
+            continue
+        label = item.label
+        if not item.labelText or not label.isVisible():
+            continue
+        text = label.toPlainText()
+        needed = label.boundingRect().width()  # along the axis (left/right labels turn)
+        size = item.size()
+        room = size.height() if item.orientation in ("left", "right") else size.width()
+        if needed > room + SLACK:
+            problems.append(
+                f"axis label {text[:40]!r} ({item.orientation}): {needed:.0f} px > {room:.0f}"
+            )
     return problems
 
 

@@ -443,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         from backprop_lab.gui.screen_fit import apply_first_run_speed
 
         apply_first_run_speed(window)  # a watchable speed on a first start
-        window.show()
+        window.show_first()
         if not (args.project or args.preset):
             # Only a plain start offers a crashed session back; an autosave stays
             # for the next plain start otherwise.

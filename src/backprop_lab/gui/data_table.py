@@ -30,7 +30,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableView,
@@ -49,6 +48,7 @@ from ..core.data import (
     show_invisible,
 )
 from ..core.data import cell_problem as _core_cell_problem
+from .flow_layout import FlowLayout
 
 #: Background of a cell that is not a finite number.
 INVALID_CELL_COLOUR = QColor(255, 190, 190)
@@ -418,8 +418,8 @@ class DataTableWidget(QWidget):
         self.tabs.addTab(self.test_view, "")
 
         self._make_actions()
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
+        # Wraps in a narrow dock column instead of widening it (a 1280 x 720 window).
+        buttons = FlowLayout(spacing=4)
         for action in (
             self.add_row_action,
             self.duplicate_rows_action,
@@ -431,7 +431,6 @@ class DataTableWidget(QWidget):
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             buttons.addWidget(button)
-        buttons.addStretch(1)
 
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)

@@ -14,26 +14,31 @@ from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QWidget
 
 #: Version of the dock arrangement in the saved window state: a layout saved by
 #: an older arrangement is not restored (the window opens on the default one).
-DOCK_LAYOUT_VERSION = 2
+DOCK_LAYOUT_VERSION = 3
 #: Default widths of the left (training, inspection) and right (weights, data)
 #: dock columns, and the loss plot's height, at the default 1440 x 900 window.
 LEFT_COLUMN_WIDTH = 385
-RIGHT_COLUMN_WIDTH = 410
+RIGHT_COLUMN_WIDTH = 360
 #: The side columns stop growing here, so a bigger screen's extra width goes to
 #: the network in the centre.
 MAX_LEFT_COLUMN_WIDTH = 440
-#: ... and never get narrower than the training controls need.
-MIN_COLUMN_WIDTH = 352
 MAX_RIGHT_COLUMN_WIDTH = 470
+#: ... and never get narrower than the training controls (left) and the weight
+#: tables and data plot (right) need: at 1280 x 720 the network keeps ~600 px.
+MIN_COLUMN_WIDTH = 352
+MIN_RIGHT_COLUMN_WIDTH = 300
 LOSS_PLOT_HEIGHT = 230
 #: The tab groups arrange_docks builds: the first dock of each group is the one on
-#: top. The essentials (controls, weights, data plot, loss) are each on top of
-#: their own group; the inspection panels are tabs beside them (the mistakes lab
-#: changes how training computes, so it sits with the training controls).
+#: top. Every group's tab titles fit its column at 1280 x 720 (no scroll arrows).
+#: Left: what you do (train, the network's settings, the mistakes lab: it changes
+#: how training computes) above how one step is computed (the step inspector).
+#: Right: the numbers of the network (weights, rewinding to an earlier epoch's,
+#: practice exercises on them) above the data (its plot, its table, the loss
+#: landscape, another picture over two inputs).
 LEFT_TOP_TABS = ("controls", "settings", "mistakes")
-LEFT_BOTTOM_TABS = ("phases", "chain_rule", "gradient_check", "rewind")
-RIGHT_TOP_TABS = ("weights",)
-RIGHT_BOTTOM_TABS = ("data_plot", "data")
+LEFT_BOTTOM_TABS = ("phases", "chain_rule", "gradient_check")
+RIGHT_TOP_TABS = ("weights", "rewind", "practice")
+RIGHT_BOTTOM_TABS = ("data_plot", "data", "landscape")
 #: Under the network: the loss plot on top, the layer statistics (also over epochs) beside it.
 BOTTOM_TABS = ("loss", "layer_stats")
 
@@ -41,7 +46,7 @@ BOTTOM_TABS = ("loss", "layer_stats")
 #: A panel that needs more than this to show (pixels) gets scroll bars in its dock
 #: instead: one tall panel tabbed into a column would otherwise make the window
 #: taller than a 1280 x 720 projector, or squeeze the panels above it.
-MAX_DOCK_MIN_WIDTH = 360
+MAX_DOCK_MIN_WIDTH = 352
 MAX_DOCK_MIN_HEIGHT = 240
 
 
@@ -96,13 +101,24 @@ class DockLayout:
                 height = min(height, int(available.height() * 0.92))
         return max(width, 800), max(height, 560)
 
+    @staticmethod
+    def screen_is_small() -> bool:
+        """True when the default 1440 x 900 window does not fit the screen (a 1280 x 720
+        projector, a 1366 x 768 laptop): the window then starts maximised."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            return False
+        available = screen.availableGeometry()
+        return 0 < available.width() < 1440 / 0.95 or 0 < available.height() < 900 / 0.92
+
     def arrange_docks(self) -> None:
         """Put every dock in its default place and size, and show it.
 
         Left column: the training controls (tabs: network settings, mistakes
-        lab) above the inspection panels (tabs: step phases, chain rule,
-        gradient check, rewind). Centre: the network, the loss plot under it.
-        Right column: the weight tables above the data plot (tab: data table).
+        lab) above the step inspector (tabs: step phases, chain rule, gradient
+        check). Centre: the network, the loss plot under it (tab: layer
+        statistics). Right column: the weight tables (tabs: rewind, practice)
+        above the data plot (tabs: data table, loss landscape).
         The first dock of each tab group is on top. Also View ▸ Restore default layout.
         """
         groups = self._dock_groups()
@@ -185,13 +201,18 @@ class DockLayout:
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
         width, height = self.width(), self.height()
         column_docks, column_widths = [], []
-        for group, share, cap in (
-            (left_top or left_bottom, LEFT_COLUMN_WIDTH, MAX_LEFT_COLUMN_WIDTH),
-            (right_top or right_bottom, RIGHT_COLUMN_WIDTH, MAX_RIGHT_COLUMN_WIDTH),
+        for group, share, floor, cap in (
+            (left_top or left_bottom, LEFT_COLUMN_WIDTH, MIN_COLUMN_WIDTH, MAX_LEFT_COLUMN_WIDTH),
+            (
+                right_top or right_bottom,
+                RIGHT_COLUMN_WIDTH,
+                MIN_RIGHT_COLUMN_WIDTH,
+                MAX_RIGHT_COLUMN_WIDTH,
+            ),
         ):
             if group:
                 column_docks.append(group[0])
-                column_widths.append(max(MIN_COLUMN_WIDTH, min(round(share * width / 1440), cap)))
+                column_widths.append(max(floor, min(round(share * width / 1440), cap)))
         if column_docks:
             self.resizeDocks(column_docks, column_widths, horizontal)
         usable = max(300, height - 140)  # menu bar, toolbar, status bar

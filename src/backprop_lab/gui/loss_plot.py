@@ -34,7 +34,7 @@ import numpy.typing as npt
 import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QFontMetricsF, QPalette
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -368,6 +368,65 @@ def _format_loss(value: float) -> str:
     return f"{value:.6g}" if math.isfinite(value) else str(value)
 
 
+def _short_loss(value: float) -> str:
+    return f"{value:.4g}" if math.isfinite(value) else str(value)
+
+
+class LossReadout(LiveLabel):
+    """The loss readout: the longest of its forms that fits its width.
+
+    A short loss panel (a 1280 x 720 window) shows "epoch 1,500  train 0.05407 ..."
+    instead of an elided "latest: epoch 1,500 (before its update) … test 0.05…";
+    the whole text is then its tooltip. :meth:`text` is always the longest form.
+    """
+
+    def __init__(self, text: str = "", sample: str = "", parent: QWidget | None = None) -> None:
+        self._forms: tuple[str, ...] = (text,)
+        super().__init__(text, sample, parent)
+
+    def set_forms(self, forms: list[str]) -> None:
+        """Show the first of ``forms`` (longest first) that fits."""
+        forms = tuple(forms) or ("",)
+        if forms == self._forms:
+            return
+        self._forms = forms
+        self.setText(forms[0])
+        self._update_tooltip()
+        self.update()
+
+    def setText(self, text: str) -> None:
+        if str(text) != (self._forms[0] if self._forms else ""):
+            self._forms = (str(text),)
+        super().setText(text)
+
+    def shown_text(self) -> str:
+        """The form on screen."""
+        room = self.contentsRect().width()
+        metrics = self.fontMetrics()
+        for form in self._forms:
+            if metrics.horizontalAdvance(form) <= room:
+                return form
+        return self._forms[-1]
+
+    def is_elided(self) -> bool:
+        return self.fontMetrics().horizontalAdvance(self.shown_text()) > self.contentsRect().width()
+
+    def _update_tooltip(self) -> None:
+        forms = getattr(self, "_forms", ())
+        shortened = bool(forms) and self.shown_text() != forms[0]
+        QWidget.setToolTip(self, self.text() if shortened else self._tooltip)
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        text = self.fontMetrics().elidedText(
+            self.shown_text(), Qt.TextElideMode.ElideRight, rect.width()
+        )
+        painter.drawText(rect, int(self._alignment), text)
+        painter.end()
+
+
 class LossPlot(QWidget):
     """Training and test loss per epoch, live, with a log-scale toggle and a hover readout.
 
@@ -398,7 +457,7 @@ class LossPlot(QWidget):
         self.log_checkbox.toggled.connect(self.set_log_y)
         # Its text changes with every repaint: a LiveLabel only repaints itself, where a
         # QLabel would re-lay out the window up to the main window's docks.
-        self.readout_label = LiveLabel(
+        self.readout_label = LossReadout(
             sample="latest: epoch 8,888,888 (before its update)   "
             "training 0.0888888   test 0.0888888"
         )
@@ -473,6 +532,7 @@ class LossPlot(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.plot_widget, 1)
 
+        self.plot_item.getAxis("left").geometryChanged.connect(self._fit_axis_label)
         self.set_loss_name(loss_name)
         self._apply_palette()
         self._update_readout()
@@ -605,9 +665,41 @@ class LossPlot(QWidget):
 
     # ------------------------------------------------------------ settings
     def set_loss_name(self, name: str) -> None:
-        """Name the loss on the y axis: ``"loss (<name>)"``."""
+        """Name the loss on the y axis: ``"loss (<name>)"`` (shorter on a short axis)."""
         self._loss_name = name
-        self.plot_item.setLabel("left", f"loss ({name})")
+        self._fit_axis_label()
+
+    def axis_label_forms(self) -> list[str]:
+        """The y axis's label, longest first: "loss (<name>)", "<name>", "loss"."""
+        return [f"loss ({self._loss_name})", self._loss_name, "loss"]
+
+    def _fit_axis_label(self, *_args) -> None:
+        """The longest axis label that fits the axis's height; with only "loss" left,
+        the legend names the loss ("training (cross_entropy)")."""
+        axis = self.plot_item.getAxis("left")
+        forms = self.axis_label_forms()
+        room = axis.size().height()
+        label = axis.label
+        metrics = QFontMetricsF(label.font())
+        margin = 2 * label.document().documentMargin()
+        chosen = forms[-1]
+        for form in forms:
+            if room <= 0 or metrics.horizontalAdvance(form + " ") + margin <= room:
+                chosen = form
+                break
+        if axis.labelText != chosen:
+            self.plot_item.setLabel("left", chosen)
+        self._name_in_legend = chosen == forms[-1]
+        self._name_legend()
+
+    def _name_legend(self) -> None:
+        names = {id(self.train_curve): "training", id(self.test_curve): "test"}
+        suffix = f" ({self._loss_name})" if getattr(self, "_name_in_legend", False) else ""
+        colour = self.palette().color(QPalette.ColorRole.Text)
+        for sample, label in self.legend.items:
+            base = names.get(id(sample.item))
+            if base is not None and label.text != base + suffix:
+                label.setText(base + suffix, color=colour)
 
     def loss_name(self) -> str:
         return self._loss_name
@@ -752,6 +844,7 @@ class LossPlot(QWidget):
         self.test_curve.setVisible(visible)
         if visible:
             self.legend.addItem(self.test_curve, "test")
+            self._name_legend()
         else:
             self.legend.removeItem(self.test_curve)
 
@@ -832,34 +925,43 @@ class LossPlot(QWidget):
         self.hover_points.setVisible(True)
 
     def _update_readout(self) -> None:
-        self.readout_label.setText(self.readout_text())
+        self.readout_label.set_forms(self.readout_forms())
 
     def readout_text(self) -> str:
         """What the readout says: the hovered epoch's losses, else the latest epoch's."""
+        return self.readout_forms()[0]
+
+    def readout_forms(self) -> list[str]:
+        """The readout's text, longest first, then shorter forms for a narrow panel."""
         h = self._history
         if self._hovered_index is None and self._marker_losses is not None:
             train, test = self._marker_losses
-            parts = [
-                f"rewound: epoch {self._marker_epoch:,} (after its update)",
-                f"training {_format_loss(train)}",
-            ]
-            if test is not None:
-                parts.append(f"test {_format_loss(test)}")
-            return "   ".join(parts)
-        if h.count == 0:
-            return "No epochs trained yet"
-        index = self._hovered_index
-        prefix = ""
-        if index is None:
-            index = h.count - 1
-            prefix = "latest: "
-        parts = [
-            f"{prefix}epoch {int(h.epochs[index]):,} (before its update)",
-            f"training {_format_loss(h.train[index])}",
+            epoch = f"epoch {self._marker_epoch:,}"
+            head, when = "rewound: ", " (after its update)"
+        elif h.count == 0:
+            return ["No epochs trained yet", "No epochs yet"]
+        else:
+            index = self._hovered_index
+            head = ""
+            if index is None:
+                index = h.count - 1
+                head = "latest: "
+            epoch = f"epoch {int(h.epochs[index]):,}"
+            when = " (before its update)"
+            train = float(h.train[index])
+            test = float(h.test[index]) if h.has_test else None
+        long = [f"training {_format_loss(train)}"]
+        short = [f"train {_short_loss(train)}"]
+        if test is not None:
+            long.append(f"test {_format_loss(test)}")
+            short.append(f"test {_short_loss(test)}")
+        return [
+            "   ".join([f"{head}{epoch}{when}", *long]),
+            "   ".join([f"{head}{epoch}", *long]),
+            "   ".join([epoch, *long]),
+            "  ".join([epoch, *short]),
+            "  ".join(short),
         ]
-        if h.has_test:
-            parts.append(f"test {_format_loss(h.test[index])}")
-        return "   ".join(parts)
 
     def hovered_epoch(self) -> int | None:
         """The epoch the hover readout shows, or None when the mouse is not over the data."""

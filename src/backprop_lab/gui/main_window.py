@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar
 
@@ -98,6 +98,8 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self._arrange_when_shown = True
         #: The dock arrangement arrange_docks made first (View ▸ Restore default layout).
         self._default_state: QByteArray | None = None
+        #: Whether restore_settings put the window where the student left it.
+        self._geometry_restored = False
         self.session_name = "Seed example"
         #: ``callable(question) -> "save" | "discard" | "cancel"``, asked before
         #: unsaved changes would be lost (close, New, Open, Open example). None
@@ -523,7 +525,7 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         store = app_settings()
         geometry = store.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
+            self._geometry_restored = self.restoreGeometry(geometry)
         state = store.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             # A layout saved by another dock arrangement is refused (False): the
@@ -606,6 +608,21 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
                 if self.divergence_message is not None:
                     self.divergence_message.close()
         super().closeEvent(event)
+
+    def changeEvent(self, event) -> None:
+        """Maximising (or leaving it) re-applies the default column widths for the new
+        size: the extra room goes to the network, not to whichever dock Qt picks."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange and self.isVisible():
+            QTimer.singleShot(0, self.size_docks)
+
+    def show_first(self) -> None:
+        """Show the window on start: maximised on a screen smaller than the default
+        window (a projector, a small laptop), unless it was left elsewhere last time."""
+        if not self._geometry_restored and self.screen_is_small():
+            self.showMaximized()
+        else:
+            self.show()
 
     def showEvent(self, event) -> None:
         """On the first show, size the default layout's docks for the real window size."""
