@@ -6,13 +6,15 @@ import platform
 
 import numpy as np
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import Qt, qVersion
+from PySide6.QtCore import QRect, QSize, Qt, qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
+    QLayoutItem,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -25,14 +27,79 @@ from backprop_lab import __version__
 from backprop_lab.gui.icons import app_icon, icon
 
 
+class _MinimumForWidthLayout(QLayout):
+    """Holds one panel in a scroll area: its minimum height is the panel's minimum for
+    the width it has, and it reports no height-for-width.
+
+    A QScrollArea takes a height-for-width panel's *preferred* height (every
+    word-wrapped label at its longest, a plot at its size hint) as the least it
+    may get, so a dock panel scrolled long before anything needed to: the data
+    plot's x axis and the training controls' last rows were off the bottom of a
+    1280 x 720 window with room to spare. With this layout it scrolls only below
+    what the panel really needs at that width.
+    """
+
+    def __init__(self, parent: QWidget, panel: QWidget) -> None:
+        super().__init__(parent)
+        self.setContentsMargins(0, 0, 0, 0)
+        self._item: QLayoutItem | None = None
+        self._width = -1
+        self.addWidget(panel)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._item = item
+
+    def count(self) -> int:
+        return 0 if self._item is None else 1
+
+    def itemAt(self, index: int) -> QLayoutItem | None:
+        return self._item if index == 0 else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:
+        item, self._item = (self._item, None) if index == 0 else (None, self._item)
+        return item
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation.Horizontal | Qt.Orientation.Vertical
+
+    def sizeHint(self) -> QSize:
+        return QSize() if self._item is None else self._item.sizeHint()
+
+    def minimumSize(self) -> QSize:
+        if self._item is None:
+            return QSize(0, 0)
+        minimum = self._item.minimumSize()
+        panel = self._item.widget()
+        inner = panel.layout() if panel is not None else None
+        if inner is not None and inner.hasHeightForWidth():
+            width = max(self._width, minimum.width())
+            minimum.setHeight(max(minimum.height(), inner.totalHeightForWidth(width)))
+        return minimum
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        if self._item is not None:
+            self._item.setGeometry(rect)
+        if rect.width() != self._width:
+            self._width = rect.width()
+            self.invalidate()  # the minimum height follows the width
+
+
 def scrolled(widget: QWidget, footer: QWidget | None = None) -> QWidget:
     """``widget`` in a frameless scroll area that resizes it (for panels in docks).
 
-    ``footer`` (a row of action buttons taken out of ``widget``) is pinned below
-    the scroll area, so it stays visible however small the dock is.
+    It scrolls only when the dock is smaller than what ``widget`` needs at the
+    dock's width (see _MinimumForWidthLayout). ``footer`` (a row of action
+    buttons taken out of ``widget``) is pinned below the scroll area, so it stays
+    visible however small the dock is.
     """
     area = QScrollArea()
-    area.setWidget(widget)
+    holder = QWidget()
+    _MinimumForWidthLayout(holder, widget)
+    area.setWidget(holder)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     if footer is None:

@@ -8,7 +8,7 @@ tab groups below, later ones become tabs beside the step phases.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QWidget
 
@@ -43,6 +43,19 @@ RIGHT_BOTTOM_TABS = ("data_plot", "data", "landscape")
 BOTTOM_TABS = ("loss", "layer_stats")
 
 
+#: Presentation mode's arrangement (larger fonts on a projector): fewer panels, so
+#: the network keeps the window's full height. Left: the training controls above
+#: the step inspector; right: the loss plot above the data plot. The other panels
+#: are hidden (the View menu shows them again, as tabs beside the step phases).
+PRESENTATION_LEFT_TOP_TABS = ("controls", "settings")
+PRESENTATION_LEFT_BOTTOM_TABS = ("phases", "chain_rule")
+PRESENTATION_RIGHT_TOP_TABS = ("loss",)
+PRESENTATION_RIGHT_BOTTOM_TABS = ("data_plot",)
+#: Presentation mode's columns: these shares of the window's width, within limits.
+PRESENTATION_LEFT_SHARE = 0.33
+PRESENTATION_RIGHT_SHARE = 0.25
+PRESENTATION_MAX_COLUMN_WIDTH = 560
+
 #: A panel that needs more than this to show (pixels) gets scroll bars in its dock
 #: instead: one tall panel tabbed into a column would otherwise make the window
 #: taller than a 1280 x 720 projector, or squeeze the panels above it.
@@ -51,11 +64,20 @@ MAX_DOCK_MIN_HEIGHT = 240
 
 
 def fit_for_dock(widget: QWidget) -> QWidget:
-    """``widget``, in a scroll area when its minimum size is too big for a dock."""
+    """``widget``, in a scroll area when its minimum size is too big for a dock, or
+    when it holds word-wrapped text."""
     if isinstance(widget, QAbstractScrollArea):
         return widget
     minimum = widget.minimumSizeHint().expandedTo(widget.minimumSize())
-    if minimum.width() <= MAX_DOCK_MIN_WIDTH and minimum.height() <= MAX_DOCK_MIN_HEIGHT:
+    layout = widget.layout()
+    # Word-wrapped text (height for width): a dock too short for it would squeeze the
+    # lines over each other; scrolled, the panel keeps the height its text needs.
+    wraps = layout is not None and layout.hasHeightForWidth()
+    if (
+        not wraps
+        and minimum.width() <= MAX_DOCK_MIN_WIDTH
+        and minimum.height() <= MAX_DOCK_MIN_HEIGHT
+    ):
         return widget
     from .dialogs import scrolled
 
@@ -121,6 +143,12 @@ class DockLayout:
         above the data plot (tabs: data table, loss landscape).
         The first dock of each tab group is on top. Also View ▸ Restore default layout.
         """
+        if self.is_presenting():
+            # Restore default layout in presentation mode: presentation's own.
+            self._presentation_state = None
+            self._place_presentation_docks()
+            self.size_docks()
+            return
         groups = self._dock_groups()
         if self._default_state is None:
             self._place_docks(groups)
@@ -142,7 +170,134 @@ class DockLayout:
         self._arrange_when_shown = not self.isVisible()
         self.size_docks()
 
+    def is_presenting(self) -> bool:
+        """True while presentation mode's arrangement is shown."""
+        return getattr(self, "_normal_state", None) is not None
+
+    def set_presentation_layout(self, enabled: bool) -> None:
+        """Presentation mode's arrangement (``True``), or back to the one before it.
+
+        Leaving it restores the window's arrangement exactly as it was (panels
+        moved or closed before included).
+        """
+        if enabled == self.is_presenting():
+            return
+        if enabled:
+            self._normal_state = self.saveState(DOCK_LAYOUT_VERSION)
+            self._place_presentation_docks()
+        else:
+            # Panels moved while presenting stay so for the next presentation.
+            self._presentation_state = self.saveState(DOCK_LAYOUT_VERSION)
+            normal, self._normal_state = self._normal_state, None
+            self.restoreState(normal, DOCK_LAYOUT_VERSION)
+        self.size_docks()
+        QTimer.singleShot(0, self.size_docks)  # again once the new fonts are laid out
+
+    def normal_state(self) -> QByteArray:
+        """The arrangement to remember: the one before presentation mode, if it is on."""
+        normal = getattr(self, "_normal_state", None)
+        return normal if normal is not None else self.saveState(DOCK_LAYOUT_VERSION)
+
+    def _presentation_groups(self) -> list[list[QDockWidget]]:
+        names = (
+            PRESENTATION_LEFT_TOP_TABS,
+            PRESENTATION_LEFT_BOTTOM_TABS,
+            PRESENTATION_RIGHT_TOP_TABS,
+            PRESENTATION_RIGHT_BOTTOM_TABS,
+        )
+        return [[self.docks[n] for n in group if n in self.docks] for group in names]
+
+    def _place_presentation_docks(self) -> None:
+        state = getattr(self, "_presentation_state", None)
+        if state is not None and self.restoreState(state, DOCK_LAYOUT_VERSION):
+            return
+        groups = self._presentation_groups()
+        shown = [dock for group in groups for dock in group]
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            self.removeDockWidget(dock)
+            self.layout().activate()
+        self._place_columns(groups)
+        left_top, left_bottom = groups[0], groups[1]
+        anchor = (left_bottom or left_top or shown or [None])[0]
+        for dock in self.docks.values():
+            if dock in shown:
+                continue
+            # Hidden, but placed: ticked in the View menu it comes back as a tab.
+            if anchor is not None:
+                self.tabifyDockWidget(anchor, dock)
+            else:
+                self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            self.layout().activate()
+            dock.hide()
+        for dock in shown:
+            dock.show()
+        for group in groups:
+            if group:
+                group[0].raise_()
+        self._presentation_state = self.saveState(DOCK_LAYOUT_VERSION)
+
+    def _size_presentation_docks(self) -> None:
+        left_top, left_bottom, right_top, right_bottom = self._presentation_groups()
+        self._size_columns(
+            (left_top, left_bottom, PRESENTATION_LEFT_SHARE),
+            (right_top, right_bottom, PRESENTATION_RIGHT_SHARE),
+            chrome=170,
+        )
+
+    def _size_columns(self, *columns, chrome: int) -> None:
+        """Each column (top group, bottom group, share of the width): its width, and
+        the controls' height when the training controls are on top."""
+        width, height = self.width(), self.height()
+        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        usable = max(300, height - chrome)
+        docks, widths = [], []
+        for top, bottom, share in columns:
+            column = top or bottom
+            if column:
+                docks.append(column[0])
+                widths.append(
+                    max(
+                        MIN_RIGHT_COLUMN_WIDTH,
+                        min(round(share * width), PRESENTATION_MAX_COLUMN_WIDTH),
+                    )
+                )
+        if docks:
+            self.resizeDocks(docks, widths, horizontal)
+        for top, bottom, _share in columns:
+            if not (top and bottom):
+                continue
+            if top[0] is self.docks.get("controls"):
+                first = min(max(self.control_panel.sizeHint().height() + 40, 280), usable // 2)
+            else:
+                first = usable // 2
+            self.resizeDocks([top[0], bottom[0]], [first, usable - first], vertical)
+
     def _place_docks(self, groups: list[list[QDockWidget]]) -> None:
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        left_top, left_bottom = groups[0], groups[1]
+        self._place_columns(groups)
+        if "loss" in self.docks:
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks["loss"])
+            for name in BOTTOM_TABS[1:]:
+                if name in self.docks:
+                    self.tabifyDockWidget(self.docks["loss"], self.docks[name])
+                    self.layout().activate()
+        placed = {id(d) for group in groups for d in group} | {
+            id(self.docks.get(name)) for name in BOTTOM_TABS
+        }
+        anchor = (left_bottom or left_top or [None])[0]
+        for dock in self.docks.values():  # anyone else's docks: tabs beside the inspection
+            if id(dock) in placed:
+                continue
+            if anchor is not None:
+                self.tabifyDockWidget(anchor, dock)
+            else:
+                self.addDockWidget(left, dock)
+            self.layout().activate()
+
+    def _place_columns(self, groups: list[list[QDockWidget]]) -> None:
+        """The left column's top and bottom tab groups, then the right column's."""
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         right = Qt.DockWidgetArea.RightDockWidgetArea
         vertical = Qt.Orientation.Vertical
@@ -164,31 +319,14 @@ class DockLayout:
                     # is applied in between, the old bar stays drawn, clipped, over
                     # the panels (the stray "Data | Da…" bar over the loss plot).
                     self.layout().activate()
-        if "loss" in self.docks:
-            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks["loss"])
-            for name in BOTTOM_TABS[1:]:
-                if name in self.docks:
-                    self.tabifyDockWidget(self.docks["loss"], self.docks[name])
-                    self.layout().activate()
-        placed = {id(d) for group in groups for d in group} | {
-            id(self.docks.get(name)) for name in BOTTOM_TABS
-        }
-        anchor = (left_bottom or left_top or [None])[0]
-        for dock in self.docks.values():  # anyone else's docks: tabs beside the inspection
-            if id(dock) in placed:
-                continue
-            if anchor is not None:
-                self.tabifyDockWidget(anchor, dock)
-            else:
-                self.addDockWidget(left, dock)
-            self.layout().activate()
 
     def _dock_groups(self) -> list[list[QDockWidget]]:
         names = (LEFT_TOP_TABS, LEFT_BOTTOM_TABS, RIGHT_TOP_TABS, RIGHT_BOTTOM_TABS)
         return [[self.docks[n] for n in group if n in self.docks] for group in names]
 
     def size_docks(self) -> None:
-        """Give the default layout's docks their default sizes for the window's size."""
+        """Give the default layout's docks their default sizes for the window's size
+        (presentation mode's arrangement its own)."""
         for dock in self.docks.values():
             # A panel that grew since it was docked (filled with its content) scrolls.
             widget = dock.widget()
@@ -196,6 +334,9 @@ class DockLayout:
                 fitted = fit_for_dock(widget)
                 if fitted is not widget:
                     dock.setWidget(fitted)
+        if self.is_presenting():
+            self._size_presentation_docks()
+            return
         groups = self._dock_groups()
         left_top, left_bottom, right_top, right_bottom = groups
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal

@@ -23,6 +23,7 @@ ICON_NAMES = (
     "save",
     "step",
     "step-n",
+    "step-phase",
     "stop",
 )
 

@@ -37,7 +37,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
-    QHBoxLayout,
+    QGridLayout,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -521,15 +521,20 @@ class LossPlot(QWidget):
         self.plot_item.addItem(self.hover_points, ignoreBounds=True)
         self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
-        top = QHBoxLayout()
-        top.setContentsMargins(4, 2, 4, 0)
-        top.addWidget(self.log_checkbox)
-        top.addSpacing(12)
-        top.addWidget(self.readout_label, 1)
+        # The readout beside the check box, or on a line of its own under it when even
+        # its short form does not fit there (a narrow column in presentation mode).
+        self._top_row = QGridLayout()
+        self._top_row.setContentsMargins(4, 2, 4, 0)
+        self._top_row.setHorizontalSpacing(12)
+        self._top_row.setVerticalSpacing(0)
+        self._top_row.addWidget(self.log_checkbox, 0, 0)
+        self._top_row.addWidget(self.readout_label, 0, 1)
+        self._top_row.setColumnStretch(1, 1)
+        self._readout_below = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(top)
+        layout.addLayout(self._top_row)
         layout.addWidget(self.plot_widget, 1)
 
         self.plot_item.getAxis("left").geometryChanged.connect(self._fit_axis_label)
@@ -848,6 +853,28 @@ class LossPlot(QWidget):
         else:
             self.legend.removeItem(self.test_curve)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_log_checkbox()
+
+    def _fit_log_checkbox(self) -> None:
+        """The readout's short form beside the check box, else on a line under it."""
+        needed = self.readout_label.fontMetrics().horizontalAdvance("train 0.0888  test 0.0888")
+        room = self.width() - self.log_checkbox.sizeHint().width() - 12 - 8
+        below = room < needed
+        if below == self._readout_below:
+            return
+        self._readout_below = below
+        self._top_row.removeWidget(self.readout_label)
+        if below:
+            self._top_row.addWidget(self.readout_label, 1, 0, 1, 2)
+        else:
+            self._top_row.addWidget(self.readout_label, 0, 1)
+
+    def readout_is_below(self) -> bool:
+        """True when the readout has a line of its own (the panel is narrow)."""
+        return self._readout_below
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._dirty:
@@ -857,6 +884,8 @@ class LossPlot(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_palette()
+        elif event.type() == QEvent.Type.FontChange:
+            self._fit_log_checkbox()
 
     def _apply_palette(self) -> None:
         """Follow the light or dark system theme."""
@@ -955,12 +984,14 @@ class LossPlot(QWidget):
         if test is not None:
             long.append(f"test {_format_loss(test)}")
             short.append(f"test {_short_loss(test)}")
+        shortest = [f"train {train:.3g}"] + ([] if test is None else [f"test {test:.3g}"])
         return [
             "   ".join([f"{head}{epoch}{when}", *long]),
             "   ".join([f"{head}{epoch}", *long]),
             "   ".join([epoch, *long]),
             "  ".join([epoch, *short]),
             "  ".join(short),
+            "  ".join(shortest),
         ]
 
     def hovered_epoch(self) -> int | None:

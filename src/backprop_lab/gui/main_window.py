@@ -166,6 +166,17 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
 
         self.data_tools = install_data_tools(self)
         self.inspector = install_inspector(self)
+        # The step inspector one click away (also in presentation mode): Step phase
+        # shows the Step phases panel and walks one phase.
+        step_phase = self.inspector.step_phase_action
+        step_phase.setIcon(icon("step-phase"))
+        step_phase.setIconText("Step phase")
+        step_phase.setStatusTip(
+            "Walk one step phase by phase (Forward, Backward, Update) in the Step phases"
+            " panel (Ctrl+→)"
+        )
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(step_phase)
         from .code_export import install_code_export
 
         self.code_export = install_code_export(self)
@@ -196,6 +207,7 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
                 self.loss_plot.set_line_factor,
                 self.data_tools.plot.set_line_factor,
             ],
+            self.set_presentation_layout,
         )
         self.menus["view"].insertAction(self.default_layout_action, self.presentation.action)
         set_default_button(self.docks["settings"].widget(), self.settings_panel.apply_button)
@@ -309,19 +321,25 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self.loss_label.setToolTip("Training loss of the weights shown (after the last update)")
         # These change with every snapshot: a fixed width (from the font, for the
         # widest text they can show) keeps each change from re-laying out the window.
-        metrics = self.fontMetrics()
+        for label in (self.state_label, self.epoch_label, self.loss_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            status.addPermanentWidget(label)
+        self._fit_status_labels()
+        self.show_message("Ready: press Step (→) to train one epoch, or Run (Space).")
+
+    def _fit_status_labels(self) -> None:
+        """Fixed sizes for the widest text each status label shows, in the current font
+        (again when presentation mode changes it)."""
+        metrics = self.statusBar().fontMetrics()
         widest = {
             self.state_label: "Running",
             self.epoch_label: "Epoch 999,999,999",
             self.loss_label: "Loss -8.88888e-888",
         }
         for label, text in widest.items():
-            label.setContentsMargins(8, 0, 8, 0)
             # Width and height both fixed: only then does Qt skip the layout request.
-            label.setFixedSize(metrics.horizontalAdvance(text) + 16 + 4, label.sizeHint().height())
-            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-            status.addPermanentWidget(label)
-        self.show_message("Ready: press Step (→) to train one epoch, or Run (Space).")
+            label.setFixedSize(metrics.horizontalAdvance(text) + 16 + 4, metrics.height() + 4)
 
     def _connect(self) -> None:
         c = self.controller
@@ -581,7 +599,8 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         """Remember geometry, dock layout and view choices."""
         store = app_settings()
         store.setValue("window/geometry", self.saveGeometry())
-        store.setValue("window/state", self.saveState(DOCK_LAYOUT_VERSION))
+        # Presentation mode is not remembered: the arrangement from before it is.
+        store.setValue("window/state", self.normal_state())
         store.setValue("view/settings", json.dumps(self.view_settings()))
         store.sync()
 
@@ -615,6 +634,8 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         super().changeEvent(event)
         if event.type() == QEvent.Type.WindowStateChange and self.isVisible():
             QTimer.singleShot(0, self.size_docks)
+        elif event.type() == QEvent.Type.FontChange:
+            self._fit_status_labels()
 
     def show_first(self) -> None:
         """Show the window on start: maximised on a screen smaller than the default

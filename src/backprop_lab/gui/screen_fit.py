@@ -12,7 +12,10 @@ Installed once on the main window by :func:`install_screen_fit`:
 * **Space, →, Ctrl+→ work application-wide**: a focused spin box or combo box
   no longer eats them (← Home End still move its cursor; text fields keep them all).
 * **Presentation mode** (View menu, F5): larger fonts everywhere and thicker
-  lines in the network view and the plots, for projectors.
+  lines in the network view and the plots, for projectors; fewer panels (the
+  training controls, the step inspector, the loss and data plots), so the
+  network keeps its room. The step inspector is one click away: its tabs
+  beside the network, and Step phase on the toolbar.
 """
 
 from __future__ import annotations
@@ -195,10 +198,16 @@ def fit_tree(root: QWidget) -> None:
 class Presentation(QObject):
     """Presentation mode: the application font and the views' line widths scaled up."""
 
-    def __init__(self, window: QMainWindow, views: list[Callable[[float], None]]) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        views: list[Callable[[float], None]],
+        arrange: Callable[[bool], None] | None = None,
+    ) -> None:
         super().__init__(window)
         self._window = window
         self._views = views
+        self._arrange = arrange
         self._base_font: QFont | None = None
         self.action = QAction("&Presentation mode", window)
         self.action.setCheckable(True)
@@ -217,6 +226,8 @@ class Presentation(QObject):
             self.action.setChecked(enabled)  # comes back here through toggled
             return
         app = QApplication.instance()
+        if self._arrange is not None and enabled:
+            self._arrange(True)  # fewer panels first: the larger fonts then fit
         if self._base_font is None:
             self._base_font = QFont(app.font())
         font = QFont(self._base_font)
@@ -226,11 +237,19 @@ class Presentation(QObject):
             else:
                 font.setPixelSize(round(font.pixelSize() * PRESENTATION_FONT_FACTOR))
         app.setFont(font)
+        # Qt re-lays out only what it knows changed: a word-wrapped label can keep the
+        # height of its lines in the old font (text overlapping the next label).
+        for widget in [self._window, *self._window.findChildren(QWidget)]:
+            widget.updateGeometry()
+            if widget.layout() is not None:
+                widget.layout().invalidate()
         factor = PRESENTATION_LINE_FACTOR if enabled else 1.0
         for apply in self._views:
             apply(factor)
+        if self._arrange is not None and not enabled:
+            self._arrange(False)
         self._window.statusBar().showMessage(
-            "Presentation mode on: larger text and lines (F5 to leave)"
+            "Presentation mode: larger text, fewer panels (F5 leaves)"
             if enabled
             else "Presentation mode off",
             4000,
@@ -238,13 +257,16 @@ class Presentation(QObject):
 
 
 def install_screen_fit(
-    window: QMainWindow, line_views: list[Callable[[float], None]] | None = None
+    window: QMainWindow,
+    line_views: list[Callable[[float], None]] | None = None,
+    arrange: Callable[[bool], None] | None = None,
 ) -> Presentation:
     """Fit ``window`` to small screens, make keys work everywhere, add presentation mode.
 
     ``line_views`` are callables taking the line-width factor (1 normal) that
-    presentation mode calls. Returns the :class:`Presentation` (its ``action`` is
-    in the View menu).
+    presentation mode calls; ``arrange(enabled)`` switches the window to presentation
+    mode's dock arrangement and back. Returns the :class:`Presentation` (its
+    ``action`` is in the View menu).
     """
     app = QApplication.instance()
     polish = _PolishFilter(window)
@@ -258,7 +280,7 @@ def install_screen_fit(
         # Extra room (a maximised window, a big screen) goes to the centre: the network.
         central.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         central.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-    presentation = Presentation(window, list(line_views or []))
+    presentation = Presentation(window, list(line_views or []), arrange)
     return presentation
 
 
