@@ -362,7 +362,7 @@ class DockLayout:
             controls = min(max(self.control_panel.sizeHint().height() + 40, 280), usable // 2)
             self.resizeDocks([left_top[0], left_bottom[0]], [controls, usable - controls], vertical)
         if right_top and right_bottom:
-            weights = round(usable * 0.46)
+            weights = round(usable * 0.42)
             self.resizeDocks([right_top[0], right_bottom[0]], [weights, usable - weights], vertical)
         if "loss" in self.docks:
             self.resizeDocks(

@@ -368,6 +368,10 @@ def _format_loss(value: float) -> str:
     return f"{value:.6g}" if math.isfinite(value) else str(value)
 
 
+#: Below this axis height (pixels) the legend is one row (training, test side by side).
+SHORT_PLOT_HEIGHT = 150
+
+
 def _short_loss(value: float) -> str:
     return f"{value:.4g}" if math.isfinite(value) else str(value)
 
@@ -695,16 +699,21 @@ class LossPlot(QWidget):
         if axis.labelText != chosen:
             self.plot_item.setLabel("left", chosen)
         self._name_in_legend = chosen == forms[-1]
+        # A short plot: the legend on one row, so it covers less of the curves.
+        columns = 2 if 0 < room < SHORT_PLOT_HEIGHT else 1
+        if self.legend.columnCount != columns:
+            self.legend.setColumnCount(columns)
         self._name_legend()
 
     def _name_legend(self) -> None:
-        names = {id(self.train_curve): "training", id(self.test_curve): "test"}
         suffix = f" ({self._loss_name})" if getattr(self, "_name_in_legend", False) else ""
+        # The training entry names the loss (the test curve is the same loss).
+        names = {id(self.train_curve): "training" + suffix, id(self.test_curve): "test"}
         colour = self.palette().color(QPalette.ColorRole.Text)
         for sample, label in self.legend.items:
-            base = names.get(id(sample.item))
-            if base is not None and label.text != base + suffix:
-                label.setText(base + suffix, color=colour)
+            text = names.get(id(sample.item))
+            if text is not None and label.text != text:
+                label.setText(text, color=colour)
 
     def loss_name(self) -> str:
         return self._loss_name
