@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGraphicsView,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QTabBar,
     QTableView,
     QToolButton,
@@ -32,11 +33,29 @@ def _visible_in_window(widget: QWidget) -> bool:
     if isinstance(widget, QAbstractScrollArea):
         # Its viewport covers it whole: the view's own visible region is empty.
         widget = widget.viewport()
-    return _shown(widget) and not widget.visibleRegion().isEmpty()
+    return _shown(widget) and _region_visible(widget)
 
 
-def clipped_texts(window: QWidget) -> list[str]:
-    """One line per text that is elided or wider than its widget."""
+def _region_visible(widget: QWidget, depth: int = 3) -> bool:
+    """Some of it is on screen (itself, or the children that cover it whole)."""
+    if not widget.visibleRegion().isEmpty():
+        return True
+    if depth == 0:
+        return False
+    return any(
+        child.isVisible() and _region_visible(child, depth - 1)
+        for child in widget.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+    )
+
+
+#: Panels still wider than a narrow dock column (a 1280 x 720 window's 352 px), so
+#: their right edge needs sideways scrolling: not fixed yet (issue 12's remainder).
+KNOWN_SIDEWAYS = frozenset({"Network settings", "Mistakes lab", "Practice"})
+
+
+def clipped_texts(window: QWidget, allow_sideways: frozenset[str] = frozenset()) -> list[str]:
+    """One line per text that is elided or wider than its widget, and per dock panel
+    that scrolls sideways (except the panels named in ``allow_sideways``)."""
     problems: list[str] = []
     for label in window.findChildren(QLabel):
         if not _visible_in_window(label) or not label.text():
@@ -86,6 +105,19 @@ def clipped_texts(window: QWidget) -> list[str]:
                 f"tab bar {bar.tabText(0)!r}…: scroll arrows shown ({bar.count()} tabs,"
                 f" {bar.width()} px)"
             )
+    for area in window.findChildren(QScrollArea):
+        # A dock panel wider than its dock: what is right of the edge needs scrolling.
+        if (
+            _visible_in_window(area)
+            and area.horizontalScrollBar().isVisible()
+            and _panel_name(area) not in allow_sideways
+        ):
+            inner = area.widget()
+            needed = inner.minimumSizeHint().width() if inner is not None else 0
+            problems.append(
+                f"panel {_panel_name(area)!r}: scrolls sideways ({needed} px in"
+                f" {area.viewport().width()})"
+            )
     for live in window.findChildren(LiveLabel):
         if _visible_in_window(live) and live.text() and live.is_elided():
             problems.append(f"live label {live.text()[:40]!r}: elided ({live.width()} px)")
@@ -133,6 +165,12 @@ def clipped_texts(window: QWidget) -> list[str]:
                         f"cell {str(text)[:30]!r}: needs {needed} px, has {rect.width()}"
                     )
     return problems
+
+
+def _panel_name(widget: QWidget) -> str:
+    while widget is not None and not isinstance(widget, QDockWidget):
+        widget = widget.parentWidget()
+    return widget.windowTitle() if widget is not None else "?"
 
 
 def axis_label_problems(view: QGraphicsView) -> list[str]:

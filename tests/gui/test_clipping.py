@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 import pytest
-from clipping import clipped_texts
+from clipping import KNOWN_SIDEWAYS, clipped_texts
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QWindowStateChangeEvent
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QTabBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QPushButton,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core.snapshot import ParameterRef
+from backprop_lab.gui.dialogs import scrolled
 from backprop_lab.gui.steady import LiveLabel
 
 #: The window sizes (logical pixels): 1280x720, 1366x768, 1440x900, 1920x1080, and
@@ -46,16 +54,22 @@ def test_the_checker_finds_clipped_text(qtbot):
     plot = pg.PlotWidget()
     plot.setFixedSize(300, 90)
     plot.getPlotItem().setLabel("left", "loss (cross_entropy), a long axis label")
-    for widget in (live, tabs, plot):
+    wide = QWidget()
+    wide.setMinimumSize(400, 20)
+    area = scrolled(wide)
+    area.setFixedSize(200, 80)
+    for widget in (live, tabs, plot, area):
         layout.addWidget(widget)
     holder.show()
     qtbot.waitExposed(holder)
+    qtbot.waitUntil(area.horizontalScrollBar().isVisible, timeout=2000)
     problems = clipped_texts(holder)
     assert any(p.startswith("button") for p in problems)
     assert any(p.startswith("label") for p in problems)
     assert any(p.startswith("live label 'latest: epoch 1,500") for p in problems)
     assert any(p.startswith("tab 'Rewind': behind the scroll arrows") for p in problems)
     assert any(p.startswith("axis label 'loss (cross_entropy)") for p in problems)
+    assert any(p.startswith("panel '?': scrolls sideways") for p in problems)
 
 
 @pytest.mark.parametrize("example", ["seed", "circles"])
@@ -81,7 +95,7 @@ def test_nothing_is_clipped_with_any_dock_raised(qtbot, main_window, size, examp
     for name, dock in window.docks.items():
         dock.raise_()
         _settle(qtbot, window)
-        for problem in clipped_texts(window):
+        for problem in clipped_texts(window, KNOWN_SIDEWAYS):
             problems.setdefault(problem, name)
     assert not problems, "\n".join(f"[{dock} raised] {p}" for p, dock in problems.items())
 

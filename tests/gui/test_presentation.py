@@ -4,7 +4,7 @@ step inspector is one click away; leaving it brings the window's arrangement bac
 from __future__ import annotations
 
 import pytest
-from clipping import clipped_texts
+from clipping import KNOWN_SIDEWAYS, clipped_texts
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QApplication, QTabBar
 
@@ -96,7 +96,7 @@ def test_nothing_is_clipped_in_presentation_mode(qtbot, main_window):
             continue
         dock.raise_()
         _settle(qtbot, window)
-        for problem in clipped_texts(window):
+        for problem in clipped_texts(window, KNOWN_SIDEWAYS):
             problems.setdefault(problem, name)
     assert not problems, "\n".join(f"[{dock} raised] {p}" for p, dock in problems.items())
 

@@ -51,6 +51,7 @@ from ..core.network import Network
 from . import class_colours
 from .colors import ANCHOR_COLOURS, diverging_rgba
 from .filling import FillingStack
+from .flow_layout import FlowLayout
 from .loss_plot import AxisGrid, TimedPlotWidget
 from .steady import call_when_shown, is_shown
 from .training.background import BackgroundRunner
@@ -330,11 +331,10 @@ class DataPlot(QWidget):
         controls.addWidget(self.output_combo)
         controls.addStretch(1)
         # Playground's toggles in a row of their own: the column is narrow.
-        toggles = QHBoxLayout()
-        toggles.setContentsMargins(0, 0, 0, 0)
+        # Wrapped onto two rows in a narrow column (presentation mode's larger font).
+        toggles = FlowLayout(spacing=12)
         toggles.addWidget(self.discretize_box)
         toggles.addWidget(self.show_test_box)
-        toggles.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)
