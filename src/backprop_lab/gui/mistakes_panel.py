@@ -27,8 +27,9 @@ EXPLANATIONS = {
         "instead of sigmoid(a1).T.",
     ),
     "constant_initialisation": (
-        "(c) Constant initialisation (no symmetry breaking)",
-        "Every weight starts at 0.1, as in the seed. The gradient is correct, but all "
+        "(c) Constant initialisation",
+        "No symmetry breaking: every weight starts at 0.1, as in the seed. The gradient is "
+        "correct, but all "
         "hidden units of a layer compute the same thing and get the same update, so they "
         "stay identical forever: the network behaves as if each layer had one unit. "
         "Switching this rebuilds the network (training restarts).",
