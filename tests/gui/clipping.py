@@ -50,8 +50,8 @@ def _region_visible(widget: QWidget, depth: int = 3) -> bool:
 
 #: Panels that may scroll sideways in a narrow dock column (a 1280 x 720 window's
 #: 352 px): the chain rule's equations by design (a long product stays on one line);
-#: Network settings and Practice still need 360-380 px (issue 12's remainder).
-KNOWN_SIDEWAYS = frozenset({"Chain rule", "Network settings", "Practice"})
+#: Practice still needs ~360 px (issue 12's remainder).
+KNOWN_SIDEWAYS = frozenset({"Chain rule", "Practice"})
 
 
 def clipped_texts(window: QWidget, allow_sideways: frozenset[str] = frozenset()) -> list[str]:

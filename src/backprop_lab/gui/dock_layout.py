@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QScrollArea, QWidget
 
 #: Version of the dock arrangement in the saved window state: a layout saved by
 #: an older arrangement is not restored (the window opens on the default one).
@@ -66,8 +66,10 @@ MAX_DOCK_MIN_HEIGHT = 240
 def fit_for_dock(widget: QWidget) -> QWidget:
     """``widget``, in a scroll area when its minimum size is too big for a dock, or
     when it holds word-wrapped text."""
-    if isinstance(widget, QAbstractScrollArea):
-        return widget
+    if isinstance(widget, QAbstractScrollArea) or widget.findChild(
+        QScrollArea, options=Qt.FindChildOption.FindDirectChildrenOnly
+    ):
+        return widget  # scrolled already (dialogs.scrolled with a footer)
     minimum = widget.minimumSizeHint().expandedTo(widget.minimumSize())
     layout = widget.layout()
     # Word-wrapped text (height for width): a dock too short for it would squeeze the

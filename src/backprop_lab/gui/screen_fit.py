@@ -174,6 +174,12 @@ def fit_combo(combo: QComboBox) -> None:
         # The whole choice is one hover away when the box is narrower than it.
         if not combo.toolTip():
             combo.currentTextChanged.connect(lambda text, c=combo: _tip_if_clipped(c, text))
+    # Some combos still ask for their longest item as their minimum (Network settings'
+    # Initialisation: 235 px, a panel wider than a 1280 x 720 window's column): the
+    # size they would like, 8 characters, is their minimum too.
+    hint = combo.sizeHint().width()
+    if combo.minimumWidth() == 0 and combo.minimumSizeHint().width() > hint > 0:
+        combo.setMinimumWidth(hint)
 
 
 def _tip_if_clipped(combo: QComboBox, text: str) -> None:

@@ -132,7 +132,8 @@ class SettingsPanel(QWidget):
             box = QCheckBox(feature_label(name))
             box.setToolTip(f"Feed {feature_label(name)} to the network as an input node")
             box.toggled.connect(self._mark_changed)
-            grid.addWidget(box, index // 4, index % 4)
+            # Three a row: four made the panel wider than a 1280 x 720 window's column.
+            grid.addWidget(box, index // 3, index % 3)
             self.feature_checks[name] = box
         self.features_label = QLabel("Inputs")
         self.features_label.setToolTip(
