@@ -279,7 +279,8 @@ class LandscapePanel(QWidget):
         self.slice_plot.hideButtons()
         self.slice_plot.setMenuEnabled(False)
         self.slice_plot.setMouseEnabled(False, False)
-        self.slice_plot.setLabel("bottom", "step size η (all weights move along −∇E)")
+        # Short enough for the plot's 220 px minimum (the longer one was cut off).
+        self.slice_plot.setLabel("bottom", "step size η along −∇E")
         self.slice_plot.setLabel("left", "E")
         self.slice_plot.showGrid(x=True, y=True, alpha=0.2)
         self.slice_curve = pg.PlotDataItem(pen=pg.mkPen((40, 40, 40), width=2))
@@ -363,6 +364,16 @@ class LandscapePanel(QWidget):
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
         if self.splitter.orientation() != orientation:
             self.splitter.setOrientation(orientation)
+        self._fit_readouts()
+
+    def _fit_readouts(self) -> None:
+        """The readouts keep the height of their wrapped lines: in the splitter's panes
+        (no height-for-width there) a short dock squeezed them to one line."""
+        for label in (self.readout, self.slice_readout):
+            width = label.width() if label.width() > 50 else max(self.width() - 8, 200)
+            needed = label.heightForWidth(width) if label.text() else 0
+            if needed > 0 and label.minimumHeight() != needed:
+                label.setMinimumHeight(needed)
 
     # ------------------------------------------------------------- choices
     def refs(self) -> tuple[ParameterRef | None, ParameterRef | None]:
@@ -680,6 +691,7 @@ class LandscapePanel(QWidget):
             f"<span style='color:#dc2828'>Arrow</span>: the step −η·∂E/∂w = "
             f"({sx:.3g}, {sy:.3g}), η = {L.learning_rate:g}, to scale; white: the path."
         )
+        self._fit_readouts()
         self.readout.setToolTip(
             f"{ref_a.name} = {cx:.6g}, {ref_b.name} = {cy:.6g}; grid "
             f"{L.resolution[0]} × {L.resolution[1]}, computed in {view.seconds * 1000:.1f} ms"
@@ -719,6 +731,7 @@ class LandscapePanel(QWidget):
                 "or minibatches step differently.)"
             )
         self.slice_readout.setText(verdict)
+        self._fit_readouts()
         self.draw_count += 1
         self.view_shown.emit(view)
 
