@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from backprop_lab.core import Mistakes, Network, NetworkSnapshot, ParameterRef
 from backprop_lab.core.limits import (  # noqa: F401 - re-exported by gui.training
@@ -54,11 +54,7 @@ from .worker import (
     SetStopConditions,
     Step,
     TrainingWorker,
-    release_freed_memory,
 )
-
-#: When training stops, freed memory goes back to the OS this much later (ms).
-RELEASE_MEMORY_DELAY_MS = 1500
 
 Array = npt.NDArray[np.float64]
 
@@ -345,9 +341,6 @@ class TrainingController(QObject):
         if state != self._worker_state:
             self._worker_state = state
             self.state_changed.emit(state)
-        if not self._running:
-            # Once the views have drawn the last snapshot (and its decision map).
-            QTimer.singleShot(RELEASE_MEMORY_DELAY_MS, release_freed_memory)
 
     @Slot(object)
     def _on_diverged(self, payload) -> None:

@@ -495,7 +495,6 @@ class TrainingWorker(QObject):
         self._emit(force_snapshot=True)
         if was_busy:
             self.state_changed.emit((self._generation, state))
-        release_freed_memory()
 
     def _undo_non_finite(self) -> bool:
         """Training stops here: if these weights have no finite loss, go back (a divergence).
@@ -671,30 +670,6 @@ class TrainingWorker(QObject):
         if batch is None and snapshot is None:
             return
         self.progressed.emit((self._generation, batch, snapshot))
-
-
-# ------------------------------------------------------------- freed memory
-def _find_malloc_trim():
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None).malloc_trim  # glibc only; ctypes releases the GIL
-    except (AttributeError, OSError):
-        return None
-
-
-_malloc_trim = _find_malloc_trim() if sys.platform.startswith("linux") else None
-
-
-def release_freed_memory() -> None:
-    """Give the OS back what big NumPy temporaries left free in the C heap.
-
-    A training step of a big network on big data allocates and frees hundreds of
-    megabytes; glibc keeps much of it for reuse (2-256x8-1 on 20,000 samples:
-    about 200 MB after two epochs), so the process would stay that big while paused.
-    """
-    if _malloc_trim is not None:
-        _malloc_trim(0)
 
 
 # ------------------------------------------------------- garbage collection
