@@ -25,7 +25,7 @@ from backprop_lab.gui.autosave import (
 )
 from backprop_lab.gui.main_window import MainWindow
 
-TIMEOUT = 5000
+TIMEOUT = 30_000  # an upper bound for waits on signals: a loaded CI machine can take seconds
 
 
 def stepped(qtbot, window, epochs):

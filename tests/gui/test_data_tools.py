@@ -18,7 +18,7 @@ from backprop_lab.gui.data_tools import (
     normalise_map,
 )
 
-TIMEOUT = 5000
+TIMEOUT = 30_000  # an upper bound for waits on signals: a loaded CI machine can take seconds
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from backprop_lab.core import Trainer, seed_example
 from backprop_lab.gui.dialogs import ErrorDialog
 from backprop_lab.gui.main_window import MainWindow, app_settings
 
-TIMEOUT = 5000
+TIMEOUT = 30_000  # an upper bound for waits on signals: a loaded CI machine can take seconds
 
 
 def wait_epoch(qtbot, window, epoch):

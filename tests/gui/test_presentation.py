@@ -8,7 +8,7 @@ from clipping import KNOWN_SIDEWAYS, clipped_texts
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QApplication, QTabBar
 
-TIMEOUT = 5000
+TIMEOUT = 30_000  # an upper bound for waits on signals: a loaded CI machine can take seconds
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from backprop_lab.core import Trainer
 from backprop_lab.core.project_file import load_project
 from backprop_lab.gui.dialogs import ErrorDialog
 
-TIMEOUT = 5000
+TIMEOUT = 30_000  # an upper bound for waits on signals: a loaded CI machine can take seconds
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QTabBar
 
 from backprop_lab.gui.screen_fit import PRESENTATION_FONT_FACTOR, PRESENTATION_LINE_FACTOR
 
-TIMEOUT = 5000
+TIMEOUT = 30_000  # an upper bound for waits on signals: a loaded CI machine can take seconds
 
 
 def _focus(qtbot, window, widget):

@@ -30,7 +30,7 @@ from backprop_lab.gui.training.worker import (
     Step,
 )
 
-TIMEOUT = 5000
+TIMEOUT = 30_000  # an upper bound for waits on signals: a loaded CI machine can take seconds
 
 
 def wait_paused(qtbot, controller, timeout=TIMEOUT):

@@ -19,7 +19,7 @@ from backprop_lab.gui.dialogs import ErrorDialog
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PROJECT_BAD = json.loads((CORPUS / "projects" / "bad" / "expected.json").read_text())
 CSV_BAD = json.loads((CORPUS / "csv" / "bad" / "expected.json").read_text())
-TIMEOUT = 5000
+TIMEOUT = 30_000  # an upper bound for waits on signals: a loaded CI machine can take seconds
 
 
 def session_bytes(window) -> bytes:
