@@ -29,11 +29,6 @@ def three(qtbot):
     return plot
 
 
-def brush_rgb(brush) -> tuple[int, int, int]:
-    colour = brush.color()
-    return colour.red(), colour.green(), colour.blue()
-
-
 def test_only_one_hot_classification_columns_count_as_classes():
     assert is_multiclass(three_gaussians(9))
     assert not is_multiclass(gaussians(9))  # one 0/1 column: orange and blue as before
@@ -45,11 +40,14 @@ def test_only_one_hot_classification_columns_count_as_classes():
 def test_each_point_has_its_class_colour(three):
     train, _test = three.dataset()
     assert three.is_multiclass()
-    brushes = three.train_scatter.data["brush"]
+    drawn = three.train_scatter.drawn_colours("brush")  # read back from the scatter items
     classes = train.targets.argmax(axis=1)
     assert len(set(classes)) == 3
-    for brush, k in zip(brushes, classes):
-        assert brush_rgb(brush) == tuple(int(c) for c in CLASS_COLOURS[k])
+    assert len(drawn) == train.n_samples
+    for rgba, k in zip(drawn, classes):
+        assert tuple(int(c) for c in rgba[:3]) == tuple(int(c) for c in CLASS_COLOURS[k])
+    # Drawn as arrays: one scatter item (one brush) per class, not one symbol per point.
+    assert three.train_scatter.item_count() == 3
     # Every output is shown at once: no "Show: class 1" selector.
     assert three.output_combo.isHidden()
     assert [three.class_combo.itemText(i) for i in range(3)] == [
@@ -108,5 +106,5 @@ def test_the_example_data_preview_colours_three_classes(qtbot):
     qtbot.addWidget(preview)
     ds = three_gaussians(30, seed=0)
     preview.show_data(ds, None)
-    shown = [brush_rgb(b) for b in preview.train_scatter.data["brush"]]
+    shown = [tuple(int(c) for c in rgba[:3]) for rgba in preview.train_scatter.drawn_colours()]
     assert shown == [tuple(int(c) for c in rgba[:3]) for rgba in class_rgba(ds.targets)]

@@ -11,10 +11,13 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
 from backprop_lab.core.boundary import grid_for
 from backprop_lab.core.data import Dataset
 from backprop_lab.core.datasets import gaussians, sine, train_test_split
+from backprop_lab.core.limits import MAX_SAMPLES
 from backprop_lab.core.network import Network
 from backprop_lab.core.snapshot import take_snapshot
 from backprop_lab.core.trainer import Trainer
+from backprop_lab.gui.colors import ANCHOR_COLOURS, diverging_rgba
 from backprop_lab.gui.data_plot import MAP_RESOLUTION, MAP_UPDATES_PER_SECOND, DataPlot
+from backprop_lab.gui.point_layer import COLOUR_LEVELS
 from backprop_lab.gui.steady import is_shown
 
 
@@ -119,10 +122,18 @@ def test_drag_moves_a_training_point(qtbot, plane):
     for t in np.linspace(0, 1, 6)[1:]:
         point = start + (end - start) * t
         _send(viewport, QMouseEvent.Type.MouseMove, point, left)
+    pixel = 4 / plane.view_box.width()
+    # While dragging, the point is drawn where the last move delivered took it (pyqtgraph
+    # may merge moves), on the way from its place to the end; the others stay put.
+    drawn = plane.train_scatter.positions()
+    origin, target = train.inputs[index], np.array([1.25, 0.75])
+    share = (drawn[index] - origin) / (target - origin)
+    assert share[0] == pytest.approx(share[1], abs=0.02) and 0.1 < share[0] <= 1.01
+    others = np.arange(train.n_samples) != index
+    np.testing.assert_array_equal(drawn[others], train.inputs[others])
     _send(viewport, QMouseEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
     assert len(moved) == 1
     i, row = moved[0]
-    pixel = 4 / plane.view_box.width()
     assert i == index
     assert row[0] == pytest.approx(1.25, abs=1.5 * pixel)
     assert row[1] == pytest.approx(0.75, abs=1.5 * pixel)
@@ -211,8 +222,8 @@ def test_regression_points_and_new_point_value(qtbot):
     assert not plot.class_combo.isVisibleTo(plot)
     plot.target_spin.setValue(3.5)
     np.testing.assert_array_equal(plot.new_point_targets(), [3.5])
-    brushes = plot.train_scatter.data["brush"]
-    assert brushes[0].color() != brushes[1].color()
+    drawn = plot.train_scatter.drawn_colours("brush")
+    assert tuple(drawn[0]) != tuple(drawn[1])
 
 
 def _snapshots(train, count: int, epochs_between: int = 5):
@@ -342,3 +353,72 @@ def test_the_frame_follows_a_dark_palette_and_the_grid_is_translucent(qtbot, pla
     assert plane.plot_item.getAxis("left").textPen().color() == QColor(230, 230, 230)
     # Grid lines over the decision map are see-through, not near-white stripes.
     assert all(line.opts["pen"].color().alpha() < 255 for line in plane.grid.lines.values())
+
+
+def test_many_points_are_drawn_as_one_array_per_colour(qtbot):
+    """20,000 training and 5,000 test samples: one scatter item (one pen, one brush) per
+    class, each holding that class's points as arrays; every point has its class colour."""
+    rng = np.random.default_rng(7)
+    n_train, n_test = MAX_SAMPLES, 5000
+    inputs = rng.normal(size=(n_train + n_test, 2))
+    targets = (inputs[:, :1] + inputs[:, 1:] > 0).astype(float)
+    data = Dataset(inputs, targets, ("x1", "x2"), ("t",), "classification")
+    train, test = data.subset(np.arange(n_train)), data.subset(np.arange(n_train, n_train + n_test))
+    plot = DataPlot(train, test)
+    qtbot.addWidget(plot)
+    plot.resize(500, 450)
+    plot.show()
+    qtbot.waitExposed(plot)
+    deep = ANCHOR_COLOURS[[0, -1]].astype(np.uint8)
+    assert plot.train_scatter.item_count() == 2 and plot.test_scatter.item_count() == 2
+    assert sum(len(item.data) for item in plot.train_scatter.items) == n_train
+    fills = plot.train_scatter.drawn_colours("brush")[:, :3]
+    np.testing.assert_array_equal(fills, deep[train.targets[:, 0].astype(int)])
+    np.testing.assert_array_equal(plot.train_scatter.positions(), train.inputs)
+    # Test points: hollow squares outlined in their class colour.
+    outlines = plot.test_scatter.drawn_colours("pen")[:, :3]
+    np.testing.assert_array_equal(outlines, deep[test.targets[:, 0].astype(int)])
+    assert {tuple(c) for c in plot.test_scatter.drawn_colours("brush")} == {(255, 255, 255, 200)}
+    for item in plot.train_scatter.items:
+        x, y = item.getData()
+        assert len(x) == len(y) and item.opts["brush"] is not None
+    plot.set_show_test(False)
+    assert not any(item.isVisible() for item in plot.test_scatter.items)
+
+
+def test_regression_shades_are_grouped_but_look_the_same(qtbot):
+    rng = np.random.default_rng(8)
+    inputs = rng.uniform(-1, 1, size=(3000, 2))
+    targets = np.sin(3 * inputs[:, :1]) * 5 + 2
+    plot = DataPlot(Dataset(inputs, targets, ("a", "b"), ("y",), "regression"))
+    qtbot.addWidget(plot)
+    centre, half = plot._colour_range()
+    exact = diverging_rgba(targets[:, 0] - centre, half).astype(int)
+    drawn = plot.train_scatter.drawn_colours("brush").astype(int)
+    assert np.abs(drawn - exact).max() <= 3  # out of 255: not visible
+    assert 2 < plot.train_scatter.item_count() <= COLOUR_LEVELS
+
+
+def test_new_data_outside_the_view_is_shown_whole_and_an_edit_keeps_the_zoom(qtbot, plane):
+    train, test = plane.dataset()
+    plane.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+    QApplication.processEvents()
+    before = plane.view_box.viewRange()
+    # An edit (one more point inside the view) keeps the user's range.
+    row = np.array([[0.1, 0.2]])
+    edited = Dataset(
+        np.vstack([train.inputs, row]),
+        np.vstack([train.targets, [[1.0]]]),
+        train.input_names,
+        train.target_names,
+    )
+    plane.set_data(edited, test)
+    after = plane.view_box.viewRange()
+    # (1:1 may widen x a little when the hint below the plot rewraps.)
+    assert after[1] == before[1] and after[0] == pytest.approx(before[0], rel=0.02)
+    # Other data, far away (an imported file with the same columns): shown whole.
+    far = Dataset(train.inputs + 100.0, train.targets, train.input_names, train.target_names)
+    plane.set_data(far, None)
+    (x0, x1), (y0, y1) = plane.view_box.viewRange()
+    assert x0 <= far.inputs[:, 0].min() and far.inputs[:, 0].max() <= x1
+    assert y0 <= far.inputs[:, 1].min() and far.inputs[:, 1].max() <= y1

@@ -26,8 +26,8 @@ def test_example_dialog_proposes_exactly_the_core_dataset(qtbot):
     assert test.n_samples == 30
     assert "90 training + 30 test samples" in dialog.summary.text()
     # The live preview draws both sets.
-    assert len(dialog.preview.train_scatter.data) == 90
-    assert len(dialog.preview.test_scatter.data) == 30
+    assert len(dialog.preview.train_scatter) == 90
+    assert len(dialog.preview.test_scatter) == 30
 
 
 def test_switching_dataset_loads_its_defaults(qtbot):

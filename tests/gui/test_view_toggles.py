@@ -56,7 +56,7 @@ def test_discretize_is_offered_for_classification_only(qtbot, main_window):
 def test_test_data_can_be_hidden_and_shown_again(qtbot, main_window):
     plot = trained_plot(qtbot, main_window, "xor", 1)
     _train, test = main_window.controller.dataset()
-    assert test is not None and len(plot.test_scatter.data) == test.n_samples
+    assert test is not None and len(plot.test_scatter) == test.n_samples
     assert plot.test_scatter.isVisible()
     main_window.show_test_action.trigger()
     QApplication.processEvents()

@@ -17,7 +17,6 @@ import time
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QSpinBox,
@@ -30,6 +29,7 @@ from backprop_lab.core.inspect import ChainRuleTerms, StepExplanation, chain_rul
 from backprop_lab.core.naming import parameter_name, sample_label
 from backprop_lab.core.snapshot import ParameterRef
 from backprop_lab.gui.phase_stepper import explain_current, format_number, sample_labels
+from backprop_lab.gui.sample_chooser import SampleChooser
 from backprop_lab.gui.steady import call_when_shown, is_shown
 
 #: The letter of each layer's unit index, input first (the seed uses i, j, k).
@@ -283,7 +283,12 @@ class ChainRulePanel(QWidget):
         self._controller = controller
         self._ref: ParameterRef | None = None
         self._terms: ChainRuleTerms | None = None
-        self._sample_combo = QComboBox()
+        # Above PAGE_SIZE samples the list holds a page of them (and says so).
+        self._samples = SampleChooser(
+            lambda n: f"every sample, and the sum ({n})",
+            lambda start, stop: sample_labels(self._controller, start, stop),
+        )
+        self._sample_combo = self._samples.combo
         self._sample_combo.setToolTip("Write out every sample (and the sum), or one sample")
         self._digits = QSpinBox()
         self._digits.setRange(2, 12)
@@ -296,13 +301,14 @@ class ChainRulePanel(QWidget):
         self._message.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("Samples:"))
-        top.addWidget(self._sample_combo, 1)
+        top.addWidget(self._samples, 1)
         top.addWidget(self._digits)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self._samples.page_row)
         layout.addWidget(self._browser, 1)
         layout.addWidget(self._message)
-        self._sample_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self._samples.sample_changed.connect(lambda _sample: self.refresh())
         self._digits.valueChanged.connect(lambda _v: self.refresh())
         self._stale = False
         self._last_refresh = -math.inf
@@ -340,10 +346,7 @@ class ChainRulePanel(QWidget):
         self._digits.setValue(int(digits))
 
     def set_sample(self, sample: int | None) -> None:
-        index = self._sample_combo.findData(sample)
-        if index < 0:
-            raise ValueError(f"sample {sample} does not exist")
-        self._sample_combo.setCurrentIndex(index)
+        self._samples.set_sample(sample)
 
     def message_text(self) -> str:
         """The line above the equations (which network they are for)."""
@@ -365,7 +368,7 @@ class ChainRulePanel(QWidget):
             return
         try:
             explanation = explain_current(self._controller)
-            terms = chain_rule_terms(explanation, self._ref, self._sample_combo.currentData())
+            terms = chain_rule_terms(explanation, self._ref, self._samples.chosen())
         except ValueError as exc:
             self._terms = None
             self._browser.clear()
@@ -391,15 +394,7 @@ class ChainRulePanel(QWidget):
         self._message.setText("")
 
     def _refresh_samples(self) -> None:
-        current = self._sample_combo.currentData() if self._sample_combo.count() else None
-        self._sample_combo.blockSignals(True)
-        self._sample_combo.clear()
-        labels = sample_labels(self._controller)
-        self._sample_combo.addItem(f"every sample, and the sum ({len(labels)})", None)
-        for n, label in enumerate(labels):
-            self._sample_combo.addItem(label, n)
-        self._sample_combo.setCurrentIndex(max(self._sample_combo.findData(current), 0))
-        self._sample_combo.blockSignals(False)
+        self._samples.refresh(self._controller.dataset()[0].n_samples)
 
     def _on_snapshot(self, _snapshot) -> None:
         if self._ref is None:

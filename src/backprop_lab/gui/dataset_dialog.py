@@ -43,6 +43,7 @@ from ..core.datasets import DATASETS, FIXED_DATASETS, dataset_display_name, trai
 from . import class_colours
 from .colors import ANCHOR_COLOURS, diverging_rgba
 from .load_progress import LoadProgress
+from .point_layer import PointLayer, quantise_positions
 
 #: Rows of a CSV file shown in the import preview.
 PREVIEW_ROWS = 200
@@ -54,22 +55,22 @@ def generator_defaults(name: str) -> tuple[int, float]:
     return int(parameters["n_samples"].default), float(parameters["noise"].default)
 
 
-def _brushes(dataset: Dataset) -> list:
+def _colours(dataset: Dataset) -> np.ndarray:
+    """RGBA (n, 4) per sample: its class colour, or its target's shade (regression)."""
     if class_colours.is_multiclass(dataset):  # one colour per class
-        return [
-            pg.mkBrush(*(int(c) for c in rgba))
-            for rgba in class_colours.class_rgba(dataset.targets)
-        ]
+        return class_colours.class_rgba(dataset.targets)
     values = dataset.targets[:, 0]
     if dataset.task == "classification":
-        deep = ANCHOR_COLOURS[[0, -1]]
-        return [pg.mkBrush(*(int(c) for c in deep[1 if v >= 0.5 else 0])) for v in values]
+        deep = ANCHOR_COLOURS[[0, -1]].astype(np.uint8)
+        rgba = np.full((len(values), 4), 255, dtype=np.uint8)
+        with np.errstate(invalid="ignore"):
+            rgba[:, :3] = np.where((values >= 0.5)[:, None], deep[1], deep[0])
+        return rgba
     low, high = float(values.min()), float(values.max())
     half = (high - low) / 2 or 1.0
-    return [
-        pg.mkBrush(*(int(c) for c in rgba))
-        for rgba in diverging_rgba(values - (low + high) / 2, half)
-    ]
+    with np.errstate(over="ignore", invalid="ignore"):
+        position = quantise_positions((values - (low + high) / 2) / half)
+    return diverging_rgba(position, 1.0)
 
 
 class DataPreview(pg.PlotWidget):
@@ -82,10 +83,15 @@ class DataPreview(pg.PlotWidget):
         for name in ("left", "bottom"):  # no "x2 (x0.001)" for inputs below 1
             self.getPlotItem().getAxis(name).enableAutoSIPrefix(False)
         self.setMouseEnabled(False, False)
-        self.train_scatter = pg.ScatterPlotItem(symbol="o", size=7, pen=pg.mkPen(40, 40, 40))
-        self.test_scatter = pg.ScatterPlotItem(symbol="s", size=7, brush=pg.mkBrush(255, 255, 255))
-        self.addItem(self.train_scatter)
-        self.addItem(self.test_scatter)
+        # Drawn as arrays, one scatter item per colour (an example can have 20,000 rows).
+        outline = pg.mkPen(40, 40, 40)
+        white = pg.mkBrush(255, 255, 255)
+        self.train_scatter = PointLayer(
+            self, "o", 7, lambda rgba: (outline, pg.mkBrush(rgba)), z_value=0.0, passive=False
+        )
+        self.test_scatter = PointLayer(
+            self, "s", 7, lambda rgba: (pg.mkPen(rgba, width=2), white), z_value=1.0, passive=False
+        )
         self.message = pg.TextItem(color=(90, 90, 90), anchor=(0.5, 0.5))
         self.addItem(self.message)
 
@@ -106,10 +112,9 @@ class DataPreview(pg.PlotWidget):
         names = train.input_names
         self.setLabel("bottom", names[0])
         self.setLabel("left", names[1] if train.n_inputs >= 2 else train.target_names[0])
-        self.train_scatter.setData(pos=self._positions(train), brush=_brushes(train))
+        self.train_scatter.set_points(self._positions(train), _colours(train))
         if test is not None and test.n_samples:
-            pens = [pg.mkPen(b.color(), width=2) for b in _brushes(test)]
-            self.test_scatter.setData(pos=self._positions(test), pen=pens)
+            self.test_scatter.set_points(self._positions(test), _colours(test))
         self.getPlotItem().getViewBox().autoRange()
 
 

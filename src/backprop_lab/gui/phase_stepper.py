@@ -13,7 +13,6 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from backprop_lab.core.inspect import Phase, StepExplanation, explain_snapshot, explain_step
 from backprop_lab.core.naming import parameter_name, sample_label
 from backprop_lab.core.snapshot import ParameterRef
+from backprop_lab.gui.sample_chooser import SampleChooser
 
 #: The most table rows drawn for one phase (the CSV export has every number).
 MAX_TABLE_ROWS = 400
@@ -117,13 +117,14 @@ def explain_current(controller, sample: int | None = None) -> StepExplanation:
     )
 
 
-def sample_labels(controller) -> list[str]:
-    """``"sample 1: x = (0.667, 1), t = (1)"`` for every training sample (counted from 1)."""
+def sample_labels(controller, start: int = 0, stop: int | None = None) -> list[str]:
+    """``"sample 1: x = (0.667, 1), t = (1)"`` for training samples ``start`` … ``stop - 1``
+    (every one by default; counted from 1 in the text)."""
     train, _ = controller.dataset()
-    X = np.asarray(train.inputs, dtype=np.float64).reshape(len(train.inputs), -1)
-    T = np.asarray(train.targets, dtype=np.float64).reshape(len(train.targets), -1)
+    X = np.asarray(train.inputs, dtype=np.float64).reshape(len(train.inputs), -1)[start:stop]
+    T = np.asarray(train.targets, dtype=np.float64).reshape(len(train.targets), -1)[start:stop]
     labels = []
-    for n, (x, t) in enumerate(zip(X, T, strict=True)):
+    for n, (x, t) in enumerate(zip(X, T, strict=True), start=start):
         xs = ", ".join(format_number(v, 3) for v in x[:4]) + (", …" if x.size > 4 else "")
         ts = ", ".join(format_number(v, 3) for v in t[:3]) + (", …" if t.size > 3 else "")
         labels.append(f"{sample_label(n)}: x = ({xs}), t = ({ts})")
@@ -182,7 +183,12 @@ class PhaseStepper(QWidget):
         self._index = -1
         self._applying = False
 
-        self._sample_combo = QComboBox()
+        # Above PAGE_SIZE samples the list holds a page of them (and says so).
+        self._samples = SampleChooser(
+            lambda n: f"the whole batch ({n} samples)",
+            lambda start, stop: sample_labels(self._controller, start, stop),
+        )
+        self._sample_combo = self._samples.combo
         self._sample_combo.setToolTip(
             "Explain the step for the whole batch (what Step does with full-batch training)\n"
             "or for one sample only (one step of online learning)"
@@ -198,7 +204,7 @@ class PhaseStepper(QWidget):
         self._step_button.clicked.connect(self.step_phase)
         self._finish_button.clicked.connect(self.finish_step)
         self._cancel_button.clicked.connect(self.cancel)
-        self._sample_combo.currentIndexChanged.connect(lambda _i: self.cancel())
+        self._samples.sample_changed.connect(lambda _sample: self.cancel())
 
         self._phase_label = QLabel()
         self._phase_label.setWordWrap(True)
@@ -216,7 +222,7 @@ class PhaseStepper(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Explain:"))
-        top.addWidget(self._sample_combo, 1)
+        top.addWidget(self._samples, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self._step_button)
         buttons.addWidget(self._finish_button)
@@ -224,6 +230,7 @@ class PhaseStepper(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self._samples.page_row)
         layout.addLayout(buttons)
         layout.addWidget(self._phase_label)
         layout.addWidget(self._description_label)
@@ -254,14 +261,15 @@ class PhaseStepper(QWidget):
 
     def chosen_sample(self) -> int | None:
         """None for the whole batch, else the chosen sample's index."""
-        return self._sample_combo.currentData()
+        return self._samples.chosen()
 
     def set_sample(self, sample: int | None) -> None:
         """Choose the whole batch (None) or one sample; cancels a walk in progress."""
-        index = self._sample_combo.findData(sample)
-        if index < 0:
-            raise ValueError(f"sample {sample} does not exist")
-        self._sample_combo.setCurrentIndex(index)
+        self._samples.set_sample(sample)
+
+    def sample_chooser(self) -> SampleChooser:
+        """The whole-batch / sample list (paged above its page size)."""
+        return self._samples
 
     def table_rows(self) -> list[list[str]]:
         """The texts of the table, row by row (for tests and accessibility)."""
@@ -287,16 +295,7 @@ class PhaseStepper(QWidget):
     # ---------------------------------------------------------------- actions
     def refresh_samples(self) -> None:
         """Rebuild the sample list from the controller's training data."""
-        current = self._sample_combo.currentData() if self._sample_combo.count() else None
-        labels = sample_labels(self._controller)
-        self._sample_combo.blockSignals(True)
-        self._sample_combo.clear()
-        self._sample_combo.addItem(f"the whole batch ({len(labels)} samples)", None)
-        for n, label in enumerate(labels):
-            self._sample_combo.addItem(label, n)
-        index = self._sample_combo.findData(current)
-        self._sample_combo.setCurrentIndex(max(index, 0))
-        self._sample_combo.blockSignals(False)
+        self._samples.refresh(self._controller.dataset()[0].n_samples)
         self.cancel()
 
     def step_phase(self) -> None:
@@ -407,7 +406,7 @@ class PhaseStepper(QWidget):
     # ------------------------------------------------------------ reactions
     def _on_state_changed(self, _state: str) -> None:
         running = _is_running(self._controller)
-        for widget in (self._step_button, self._finish_button, self._sample_combo):
+        for widget in (self._step_button, self._finish_button, self._samples):
             widget.setEnabled(not running)
         if running:
             self._status_label.setText(
