@@ -8,6 +8,7 @@ import os
 import pytest
 from cli_helpers import run_cli
 from PySide6.QtWidgets import QApplication
+from waiting import event_loop_turn
 
 from backprop_lab.core.project_file import load_project
 from backprop_lab.gui.autosave import (
@@ -86,7 +87,9 @@ def test_saving_or_discarding_removes_the_autosave(qtbot, main_window, tmp_path)
     # a restart must not offer the session the student threw away.
     assert main_window.open_example("xor")
     assert not saver.path.exists()
-    qtbot.wait(60)
+    # No countdown and no write in flight is left to bring it back.
+    qtbot.waitUntil(lambda: not saver._runner.busy, timeout=TIMEOUT)
+    event_loop_turn(qtbot)
     assert not saver.path.exists() and not saver.is_pending()
 
 
@@ -105,8 +108,9 @@ def test_autosaves_only_while_modified_and_a_clean_close_removes_it(qtbot, tmp_p
     window = MainWindow(restore_settings=False)
     qtbot.addWidget(window)
     saver = window.enable_autosave(interval_ms=30, directory=tmp_path)
-    qtbot.wait(120)
-    assert not saver.path.exists()  # nothing changed: nothing written
+    assert not saver.is_pending()  # nothing changed: no countdown, no write
+    event_loop_turn(qtbot)
+    assert not saver.path.exists()  # nothing written
     window.controller.step(4)
     wait_epoch(qtbot, window, 4)
     assert window.is_modified()

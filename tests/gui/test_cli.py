@@ -6,6 +6,7 @@ import os
 
 import pytest
 from cli_helpers import run_cli
+from waiting import wait_until_no_timer_pending
 
 from backprop_lab.gui.app import main
 
@@ -180,7 +181,8 @@ def test_screenshot_is_the_settled_window_with_no_stray_tab_bar(qtbot, tmp_path)
     for bar in window.findChildren(QTabBar):
         if bar.parent() is window and bar.isVisible() and bar.count():
             assert not bar.geometry().intersects(loss), bar.tabText(0)
-    qtbot.wait(600)
+    # Every paced redraw (loss plot, data plot, weights, ...) has had its turn.
+    wait_until_no_timer_pending(qtbot, window)
     later = window.grab().toImage().convertToFormat(shot.format())
     assert shot.size() == later.size()
     assert shot == later

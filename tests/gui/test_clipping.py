@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from waiting import event_loop_turn
 
 from backprop_lab.core.snapshot import ParameterRef
 from backprop_lab.gui.dialogs import scrolled
@@ -30,7 +31,7 @@ SIZES = [(1280, 720), (1366, 768), (1440, 900), (1920, 1080)]
 def _settle(qtbot, window):
     window.layout().activate()
     QApplication.processEvents()
-    qtbot.wait(20)
+    event_loop_turn(qtbot)  # what the layout posted (resizes, deferred sizing) handled
 
 
 def test_the_checker_finds_clipped_text(qtbot):

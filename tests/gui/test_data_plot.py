@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow
+from waiting import event_loop_turn
 
 from backprop_lab.core.boundary import grid_for
 from backprop_lab.core.data import Dataset
@@ -54,7 +55,6 @@ def test_click_adds_a_point_of_the_chosen_class_where_clicked(qtbot, plane):
     assert row[0] == pytest.approx(0.5, abs=1.5 * pixel)
     assert row[1] == pytest.approx(-1.0, abs=1.5 * pixel)
     assert row[2] == 1.0
-    qtbot.wait(QApplication.doubleClickInterval() + 20)  # two clicks in a row would be a double
     plane.class_combo.setCurrentIndex(0)
     with qtbot.waitSignal(plane.point_added, timeout=1000) as blocker:
         qtbot.mouseClick(
@@ -74,7 +74,6 @@ def test_right_click_and_shift_click_remove_the_nearest_training_point(qtbot, pl
             plane.plot_widget.viewport(), Qt.MouseButton.RightButton, pos=widget_pos(plane, x, y)
         )
     assert blocker.args == [5]
-    qtbot.wait(QApplication.doubleClickInterval() + 20)  # two clicks in a row would be a double
     x, y = train.inputs[7]
     with qtbot.waitSignal(plane.point_removed, timeout=1000) as blocker:
         qtbot.mouseClick(
@@ -279,7 +278,9 @@ def test_a_map_tabbed_away_is_not_drawn_until_its_tab_is_shown(qtbot):
     snapshots = _snapshots(train, 3)
     for snapshot in snapshots:
         plot.set_snapshot(snapshot)
-    qtbot.wait(250)  # longer than the redraw interval: still nothing drawn
+    # Tabbed away: no redraw is even scheduled, and none happens in the meantime.
+    assert not plot._render_timer.isActive()
+    event_loop_turn(qtbot)
     assert plot.render_count == before and plot.render_pending()
     plot_dock.raise_()
     qtbot.waitUntil(lambda: not plot.render_pending(), timeout=2000)

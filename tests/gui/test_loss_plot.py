@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
-from waiting import process_events
+from waiting import event_loop_turn, process_events
 
 from backprop_lab.core import Trainer, seed_example
 from backprop_lab.gui.loss_plot import (
@@ -231,8 +231,9 @@ def test_svg_close_path_rewrite():
 
 def test_repaint_is_coalesced_and_skipped_while_hidden(plot, qtbot):
     plot.append(np.arange(1, 4), np.array([0.3, 0.2, 0.1]), None)
-    qtbot.wait(80)
-    assert plot.train_curve.getData()[0] is None  # hidden: stored, not drawn
+    assert not plot._repaint_timer.isActive()  # hidden: no repaint even scheduled
+    event_loop_turn(qtbot)
+    assert plot.train_curve.getData()[0] is None  # stored, not drawn
     plot.show()
     qtbot.waitUntil(lambda: plot.train_curve.getData()[0] is not None, timeout=2000)
     plot.append(np.arange(4, 6), np.array([0.05, 0.04]), None)

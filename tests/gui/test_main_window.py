@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDockWidget
-from waiting import process_events
+from waiting import event_loop_turn, process_events
 
 from backprop_lab.core import Trainer, seed_example
 from backprop_lab.gui.dialogs import ErrorDialog
@@ -297,7 +297,8 @@ def _shown_window(qtbot, width=1440, height=900):
     window.resize(width, height)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.wait(100)  # the first show sizes the docks after the window is laid out
+    # The first show sizes the docks after the window is laid out (a zero-delay timer).
+    event_loop_turn(qtbot)
     return window
 
 
@@ -391,7 +392,8 @@ def test_a_layout_saved_by_an_older_arrangement_is_not_restored(qtbot):
     second = MainWindow()
     qtbot.addWidget(second)
     second.show()
-    qtbot.wait(50)
+    qtbot.waitExposed(second)
+    event_loop_turn(qtbot)  # past the first show's sizing and restoring
     assert not second.docks["weights"].isHidden()
     second.close()
     # The current version is restored: a hidden dock stays hidden.
@@ -403,7 +405,8 @@ def test_a_layout_saved_by_an_older_arrangement_is_not_restored(qtbot):
     fourth = MainWindow()
     qtbot.addWidget(fourth)
     fourth.show()
-    qtbot.wait(50)
+    qtbot.waitExposed(fourth)
+    event_loop_turn(qtbot)
     assert fourth.docks["weights"].isHidden()
     fourth.close()
 

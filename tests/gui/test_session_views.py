@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from waiting import wait_until_no_timer_pending
 
 from backprop_lab.core import ParameterRef
 from backprop_lab.core.project_file import load_project, serialise_project
@@ -113,7 +114,7 @@ def test_open_example_refits_the_loss_axes(qtbot, main_window):
     step_to(qtbot, window, 200)
     window.loss_plot.flush()
     assert window.open_example("xor")
-    qtbot.wait(100)  # let the view lay out and repaint as it would on screen
+    wait_until_no_timer_pending(qtbot, window)  # laid out and repainted as on screen
     (_, x_high), (_, y_high) = window.loss_plot.view_box.viewRange()
     assert x_high <= 11 and y_high <= 1.1  # not the seed run's 200 epochs
     step_to(qtbot, window, 5)

@@ -28,6 +28,7 @@ import time
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from waiting import event_loop_turn, worker_round_trip
 
 from backprop_lab.core import ParameterRef
 from backprop_lab.core.data import Dataset
@@ -81,8 +82,15 @@ actions = st.one_of(
 )
 
 
-def pump(qtbot, ms: int) -> None:
-    qtbot.wait(ms) if ms else qtbot.wait(1)
+def pump(qtbot, window, turns: int) -> None:
+    """Let the app run for ``turns`` rounds (at least one): in each the training worker
+    answers a request (so, running, it trained on to an epoch boundary) and the event
+    loop delivers what it sent. No fixed sleeps: the same sequence interleaves the same."""
+    for _ in range(max(1, turns)):
+        try:
+            worker_round_trip(qtbot, window.controller)
+        except ValueError:  # no live trainer to ask: the event loop alone
+            event_loop_turn(qtbot)
 
 
 def check_consistent(window) -> None:
@@ -209,18 +217,18 @@ def apply(window, action) -> None:
 
 def run_sequence(qtbot, window, sequence, diverged) -> None:
     last_epoch = window.session.live_snapshot.epoch
-    for action, wait_ms in sequence:
+    for action, turns in sequence:
         seen_divergences = len(diverged)
         apply(window, action)
         check_consistent(window)
-        pump(qtbot, wait_ms)
+        pump(qtbot, window, turns)
         check_consistent(window)
         epoch = window.session.live_snapshot.epoch
         if action[0] not in RESETTING and len(diverged) == seen_divergences:
             assert epoch >= last_epoch, (action, last_epoch, epoch)
         last_epoch = epoch
     # Let whatever is still queued arrive, then check once more.
-    pump(qtbot, 20)
+    pump(qtbot, window, 3)
     check_consistent(window)
 
 
@@ -262,7 +270,7 @@ def test_closing_at_any_moment_joins_the_thread_quickly(qtbot, sequence):
     try:
         run_sequence(qtbot, window, sequence, diverged)
         window.controller.run()  # close in the middle of a run
-        qtbot.wait(5)
+        pump(qtbot, window, 1)
     finally:
         start = time.perf_counter()
         assert window.close()

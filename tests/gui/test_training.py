@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QThread, Slot
-from waiting import process_events
+from waiting import process_events, worker_round_trip
 
 from backprop_lab.core import Network, ParameterRef, Trainer, seed_example
 from backprop_lab.core.data import Dataset
@@ -105,11 +105,13 @@ def test_run_then_pause_stops_at_an_epoch_boundary(qtbot, controller):
         controller.pause()
     assert blocker.args == ["paused"]
     assert not controller.is_running
-    qtbot.wait(50)
+    worker_round_trip(qtbot, controller)  # everything sent before the pause has arrived
     epochs, losses = all_losses(batches)
     settled = controller.current_snapshot().epoch
-    qtbot.wait(150)
-    # Nothing runs after the pause: no new epochs, and the shown epoch is the last loss's.
+    # Nothing runs after the pause: the worker's trainer is still at the shown epoch,
+    # no new epochs arrived, and the shown epoch is the last loss's.
+    assert worker_round_trip(qtbot, controller).epoch == settled + 1
+    assert all_losses(batches)[0].tolist() == epochs.tolist()
     assert controller.current_snapshot().epoch == settled == epochs[-1]
     assert epochs.tolist() == list(range(1, settled + 1))
     core = Trainer(**seed_example())
@@ -272,15 +274,15 @@ def test_speed_cap_limits_epochs_per_second(qtbot, controller):
     controller.set_speed(50)
     started = time.perf_counter()
     controller.run()
-    qtbot.waitUntil(lambda: sum(len(b) for b in batches) >= 5, timeout=TIMEOUT)
-    qtbot.wait(300)
+    # Let it run long enough for the cap to matter (at 50 epochs/s, at least 0.3 s).
+    qtbot.waitUntil(lambda: sum(len(b) for b in batches) >= 15, timeout=TIMEOUT)
     controller.pause()
     wait_paused(qtbot, controller)
     elapsed = time.perf_counter() - started
     trained = sum(len(b) for b in batches)
     # Never faster than the cap, however long a loaded machine made the wait; one
     # epoch of slack for the one trained at the start.
-    assert 5 <= trained <= 50 * elapsed + 1
+    assert 15 <= trained <= 50 * elapsed + 1
 
 
 def test_same_width_data_keeps_the_weights_new_width_rebuilds(qtbot, controller):
@@ -311,7 +313,10 @@ def test_stale_frames_of_a_replaced_network_are_dropped(qtbot, controller):
     qtbot.waitUntil(lambda: bool(shown), timeout=TIMEOUT)  # frames while running
     controller.set_architecture([6], "tanh", bias=True, init="xavier", init_seed=2)
     shown.clear()  # frames of the old network still queued must never arrive now
-    qtbot.wait(200)
+    # The worker has handled the replacement and everything it emitted before has
+    # been delivered (and dropped).
+    worker_round_trip(qtbot, controller)
+    assert shown == [] or all(s.layer_sizes == (2, 6, 1) for s in shown)
     controller.step()
     qtbot.waitUntil(lambda: controller.current_snapshot().epoch == 1, timeout=TIMEOUT)
     assert shown and all(s.layer_sizes == (2, 6, 1) for s in shown)

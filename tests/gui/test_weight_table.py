@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTableView
-from waiting import process_events
+from waiting import event_loop_turn, process_events
 
 from backprop_lab.core import Network, ParameterRef, Trainer, seed_example, take_snapshot
 from backprop_lab.gui.colors import diverging_qcolor, text_colour_for
 from backprop_lab.gui.steady import is_shown
 from backprop_lab.gui.weight_table import (
     NO_VALUE_TEXT,
-    REFRESH_INTERVAL_MS,
     SELECTED_ROLE,
     WeightTable,
     format_value,
@@ -364,7 +363,9 @@ def test_a_tabbed_away_table_waits_and_catches_up_when_its_tab_is_raised(qtbot):
     trainer.step(50)
     latest = take_snapshot(trainer)
     table.set_snapshot(latest)
-    qtbot.wait(3 * REFRESH_INTERVAL_MS)  # longer than the pacing: still not refreshed
+    # Tabbed away: no refresh is even scheduled, and none happens in the meantime.
+    assert not table._refresh_timer.isActive()
+    event_loop_turn(qtbot)
     assert table.refresh_pending()
     table_dock.raise_()
     qtbot.waitUntil(lambda: not table.refresh_pending(), timeout=2000)
