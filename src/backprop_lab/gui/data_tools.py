@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QMessageBox
 
@@ -37,6 +37,8 @@ from .window_host import PanelHost
 #: Grid points per axis of each unit's map (drawn small, inside the node).
 NODE_MAP_RESOLUTION = 40
 NODE_MAPS_TEXT = "Show what each unit has learned"
+#: From this many training samples, the status bar says the views are drawing new data.
+BUSY_NOTICE_SAMPLES = 5000
 
 
 def _describe(n_inputs: int, n_outputs: int) -> str:
@@ -227,6 +229,11 @@ class DataTools(QObject):
             if not self.confirm_adapt(message):
                 self._message(f"{source} not used: the network and data stay as they were.")
                 return False
+        if train.n_samples >= BUSY_NOTICE_SAMPLES:
+            # The views draw the new data on this thread (about a second at the
+            # limit on a loaded machine): say so first, painted before they start.
+            self._message(f"Showing {source}: {train.n_samples:,} samples…")
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         try:
             rebuilt = self.controller.set_data(train, test)
         except ValueError as error:

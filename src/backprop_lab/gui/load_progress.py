@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from backprop_lab.core.limits import PROGRESS_AFTER_SECONDS
@@ -71,3 +71,126 @@ class LoadProgress:
             self.dialog.close()
             self.dialog.deleteLater()
             self.dialog = None
+
+
+class LoadCancelledByUser(Exception):
+    """The user pressed Cancel while :meth:`BackgroundLoad.run` waited (nothing changed)."""
+
+
+class BackgroundLoad:
+    """Run a loader off the GUI thread, with a cancellable progress dialog after a second.
+
+    For loads that are one long call (``json.loads`` of a project file, building and
+    checking a Session): :meth:`run` hands the pure function to a background thread
+    and keeps the GUI's event loop going until it returns, so the window repaints and
+    the Cancel click arrives. Nothing is shown for a quick load; after
+    :data:`~backprop_lab.core.limits.PROGRESS_AFTER_SECONDS` a dialog with a busy bar
+    and Cancel appears (window-modal: the window repaints but takes no input).
+    Cancel raises :class:`LoadCancelledByUser` at once; the function's result, when
+    it ends, is dropped (it builds new objects and replaces nothing).
+
+    :meth:`showing` then says what the window does on the GUI thread (the views
+    drawing the new data): the dialog stays up, without Cancel, until :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        label: str,
+        after_seconds: float = PROGRESS_AFTER_SECONDS,
+        inline: bool = False,
+    ) -> None:
+        self._parent = parent
+        self._label = label
+        self._after = after_seconds
+        self._start = time.monotonic()
+        #: True: :meth:`run` calls on this thread (a small load, done in milliseconds).
+        self.inline = inline
+        self.dialog: QProgressDialog | None = None
+        #: Whether the dialog was shown at any time (for tests and the status bar).
+        self.was_shown = False
+
+    def run(self, fn, *args):
+        """``fn(*args)`` on a background thread; its value, or its exception raised here."""
+        if self.inline:
+            return fn(*args)
+        from backprop_lab.gui.training.background import BackgroundRunner
+
+        outcome: list = []
+        loop = QEventLoop()
+
+        def call():
+            try:
+                return ("value", fn(*args))
+            except BaseException as exc:  # raised again on the GUI thread
+                return ("error", exc)
+
+        def done(result) -> None:
+            outcome.append(result)
+            loop.quit()
+
+        runner = BackgroundRunner()  # the shared background thread (gui/training)
+        runner.finished.connect(done)
+        runner.failed.connect(lambda text: done(("error", RuntimeError(text))))
+        cancelled: list[bool] = []
+
+        def cancel() -> None:
+            cancelled.append(True)
+            loop.quit()
+
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(lambda: self._show(cancel))
+        if self.dialog is not None:
+            self._set_cancellable(cancel)
+        else:
+            remaining = self._after - (time.monotonic() - self._start)
+            timer.start(max(0, int(remaining * 1000)))
+        runner.submit(call)
+        if not outcome and not cancelled:
+            loop.exec()
+        timer.stop()
+        runner.cancel()  # a result still to come (after Cancel) is dropped
+        if self.dialog is not None:
+            try:
+                self.dialog.canceled.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+        if cancelled and not outcome:
+            raise LoadCancelledByUser(self._label)
+        kind, value = outcome[0]
+        if kind == "error":
+            raise value
+        return value
+
+    def showing(self, label: str) -> None:
+        """The GUI thread is busy with ``label`` (views drawing): shown, without Cancel,
+        when the load has already taken long enough to show the dialog."""
+        if self.dialog is None and time.monotonic() - self._start < self._after:
+            return
+        self._show(None)
+        self.dialog.setLabelText(label)
+        self.dialog.setCancelButton(None)
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 50)
+
+    def close(self) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def _show(self, cancel) -> None:
+        if self.dialog is None:
+            self.dialog = QProgressDialog(self._label, "Cancel", 0, 0, self._parent)
+            self.dialog.setWindowTitle("Backprop Lab")
+            self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            self.dialog.setMinimumDuration(0)
+            self.dialog.setAutoClose(False)
+            self.dialog.setAutoReset(False)
+            self.dialog.show()
+            self.was_shown = True
+        if cancel is not None:
+            self._set_cancellable(cancel)
+
+    def _set_cancellable(self, cancel) -> None:
+        self.dialog.canceled.connect(cancel)

@@ -29,12 +29,30 @@ from backprop_lab.core.session import (  # noqa: F401 - mistakes_* importable fr
 )
 from backprop_lab.gui.autosave import Autosaver
 from backprop_lab.gui.dialogs import show_error
+from backprop_lab.gui.load_progress import BackgroundLoad, LoadCancelledByUser
 from backprop_lab.gui.settings_store import app_settings
 
 if TYPE_CHECKING:
     from backprop_lab.gui.practice_panel import Practice
 
 PROJECT_FILTER = f"Backprop Lab projects (*{PROJECT_SUFFIX});;All files (*)"
+#: Project files at least this large are read and checked off the GUI thread, with a
+#: progress dialog after a second (smaller ones open in a few hundredths of a second).
+OFF_THREAD_BYTES = 256 * 1024
+
+
+def _is_small(path: Path) -> bool:
+    """Small, or not a regular file (the loader refuses those at once, saying why)."""
+    try:
+        return not path.is_file() or path.stat().st_size < OFF_THREAD_BYTES
+    except OSError:
+        return True
+
+
+def _read_and_check(path: Path) -> tuple[Project, Session]:
+    """Read ``path`` and build the Session it holds (pure: runs off the GUI thread)."""
+    project = load_project(path)
+    return project, Session.from_project(project)
 
 
 class ProjectIO:
@@ -130,19 +148,26 @@ class ProjectIO:
     def restore_autosave(self, path: str | Path) -> bool:
         """Open an autosaved session; it stays unsaved (no file name, marked modified)."""
         path = Path(path)
+        progress = BackgroundLoad(self, "Restoring the autosaved session…", inline=_is_small(path))
         try:
-            project = load_project(path)
-        except (ProjectFileError, OSError, ValueError) as exc:
-            show_error(
-                self,
-                "The autosaved session could not be restored and was discarded. "
-                "Backprop Lab starts on the seed example.",
-                str(exc),
-            )
-            self.show_message(f"Autosave not restored: {exc}", 0)
-            return False
-        if not self._load_project(project, path):
-            return False
+            try:
+                project, new = progress.run(_read_and_check, path)
+            except LoadCancelledByUser:
+                self.show_message("Restoring the autosaved session was cancelled.")
+                return False
+            except Exception as exc:  # any refusal, of any type: nothing has changed
+                show_error(
+                    self,
+                    "The autosaved session could not be restored and was discarded. "
+                    "Backprop Lab starts on the seed example.",
+                    str(exc),
+                )
+                self.show_message(f"Autosave not restored: {exc}", 0)
+                return False
+            if not self._load_project(project, path, new=new, progress=progress):
+                return False
+        finally:
+            progress.close()
         self.project_path = None
         self.session_name = "Restored session"
         self._update_title()
@@ -226,15 +251,24 @@ class ProjectIO:
         Cancel leaves everything as it is (False).
         """
         path = Path(path)
+        # Read, parse and check off the GUI thread (a large file takes seconds): the
+        # window repaints, and after a second a dialog offers Cancel.
+        progress = BackgroundLoad(self, f"Opening {path.name}…", inline=_is_small(path))
         try:
-            project = load_project(path)
-        except (ProjectFileError, OSError, ValueError) as exc:
-            self._report_open_failure(path, exc, show_errors)
-            return False
-        if ask_to_save and not self.maybe_save(f"opening {path.name}"):
-            return False
-        if not self._load_project(project, path, show_errors):
-            return False
+            try:
+                project, new = progress.run(_read_and_check, path)
+            except LoadCancelledByUser:
+                self.show_message(f"Opening {path.name} was cancelled. Nothing was changed.")
+                return False
+            except Exception as exc:  # any refusal, of any type: nothing has changed
+                self._report_open_failure(path, exc, show_errors)
+                return False
+            if ask_to_save and not self.maybe_save(f"opening {path.name}"):
+                return False
+            if not self._load_project(project, path, show_errors, new=new, progress=progress):
+                return False
+        finally:
+            progress.close()
         self.project_path = path
         self._update_title()
         self.set_modified(False)
@@ -246,19 +280,37 @@ class ProjectIO:
             show_error(self, f"Could not open {path.name}. Nothing was changed.", str(exc))
         self.show_message(f"Could not open {path.name}: {' '.join(str(exc).split())}", 0)
 
-    def _load_project(self, project: Project, path: Path, show_errors: bool = True) -> bool:
-        """Replace the session by ``project``: checked whole into a new Session first,
-        so any failure leaves the open session exactly as it was. Should taking it
-        over still fail (a view raising on the change), the session before is put
-        back whole."""
+    def _load_project(
+        self,
+        project: Project,
+        path: Path,
+        show_errors: bool = True,
+        new: Session | None = None,
+        progress: BackgroundLoad | None = None,
+    ) -> bool:
+        """Replace the session by ``project``: checked whole into a new Session first
+        (``new``, when the caller built it already), so any failure leaves the open
+        session exactly as it was. Should taking it over still fail (a view raising on
+        the change), the session before is put back whole."""
+        if self.controller.is_running:
+            self.controller.pause()  # the copy to put back is of a session at rest
+        current = self.session.to_project()
         try:
-            new = Session.from_project(project)
-            previous = Session.from_project(self.session.to_project())
+            if progress is None:
+                new = new if new is not None else Session.from_project(project)
+                previous = Session.from_project(current)
+            else:  # off the GUI thread, cancellable: nothing has changed yet
+                if new is None:
+                    new = progress.run(Session.from_project, project)
+                previous = progress.run(Session.from_project, current)
+        except LoadCancelledByUser:
+            self.show_message(f"Opening {path.name} was cancelled. Nothing was changed.")
+            return False
         except Exception as exc:  # any refusal, of any type: nothing has changed
             self._report_open_failure(path, exc, show_errors)
             return False
-        if self.controller.is_running:
-            self.controller.pause()
+        if progress is not None:
+            progress.showing(f"Showing {path.name}: the views draw the new data…")
         try:
             self.session.replace_with(new)
         except Exception as exc:
