@@ -139,16 +139,19 @@ def test_fuzzed_csv_files_load_whole_or_are_refused_with_a_message(tmp_path):
     assert outcomes["refused"] > CSV_CASES // 3 and outcomes["loaded"] > 0
 
 
-def test_fuzzed_project_files_through_the_gui_loader(qtbot, tmp_path):
+def test_fuzzed_project_files_through_the_gui_loader(qtbot, tmp_path, monkeypatch):
     """A sample of the cases through File > Open in a real window: a refused file leaves
-    the session byte for byte as it was; an accepted one replaces all of it."""
+    the session byte for byte as it was; an accepted one replaces all of it. Every other
+    case goes the way of a large file (read and checked off the GUI thread)."""
+    from backprop_lab.gui import project_io
     from backprop_lab.gui.main_window import MainWindow
 
     window = MainWindow(restore_settings=False)
     qtbot.addWidget(window)
     path = tmp_path / "case.bplab"
     try:
-        for description, data in project_cases(base_documents(), GUI_CASES, seed=7):
+        for n, (description, data) in enumerate(project_cases(base_documents(), GUI_CASES, seed=7)):
+            monkeypatch.setattr(project_io, "OFF_THREAD_BYTES", 0 if n % 2 else 256 * 1024)
             path.write_bytes(data)
             before = serialise_project_bytes(window.project())
             try:
