@@ -7,6 +7,7 @@ import pytest
 from clipping import KNOWN_SIDEWAYS, clipped_texts
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QApplication, QTabBar
+from waiting import event_loop_turn
 
 TIMEOUT = 30_000  # an upper bound for waits on signals: a loaded CI machine can take seconds
 
@@ -24,7 +25,7 @@ def _settle(qtbot, window):
         window.layout().activate()
         QApplication.processEvents()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        qtbot.wait(20)
+        event_loop_turn(qtbot)  # every posted layout request so far has been handled
 
 
 def _on_top(dock) -> bool:
