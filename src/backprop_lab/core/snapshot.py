@@ -291,16 +291,7 @@ def take_snapshot(trainer: Trainer) -> NetworkSnapshot:
     train_loss = get_loss(trainer.loss).value(
         trace.outputs, trainer.T, net.activations[-1], trace.pre_activations[-1]
     )
-    previous = getattr(trainer, "_previous", None)
-    last_w = last_b = None
-    if previous is not None:
-        prev_w, prev_b = previous
-        if len(prev_w) == len(net.weights) and all(
-            p.shape == w.shape for p, w in zip(prev_w, net.weights)
-        ):
-            last_w = [w - p for w, p in zip(net.weights, prev_w)]
-            if prev_b is not None and net.biases is not None:
-                last_b = [b - p for b, p in zip(net.biases, prev_b)]
+    last_w, last_b = _last_update(trainer, net)
     return NetworkSnapshot(
         epoch=trainer.epoch,
         layer_sizes=tuple(net.layer_sizes),
