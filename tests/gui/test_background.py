@@ -95,3 +95,33 @@ def test_cancel_and_shutdown_deliver_nothing_more(qtbot):
     assert runner.shutdown()
     with pytest.raises(RuntimeError):
         runner.submit(lambda: None)
+
+
+def test_a_runner_let_go_while_its_function_runs_is_freed_on_the_gui_thread(qtbot):
+    """An owner may drop its runner mid-run (a cancelled File > Open does). The runner
+    must then live until its result reaches the GUI thread and be freed there: freed
+    on the pool thread, it was destroyed while the GUI thread delivered the result to
+    it, and the test process crashed with a segmentation fault."""
+    import gc
+    import weakref
+
+    runner = BackgroundRunner()
+    release = threading.Event()
+    started = threading.Event()
+    freed_on = []
+    weakref.finalize(runner, lambda: freed_on.append(threading.current_thread()))
+
+    def work():
+        started.set()
+        release.wait(TIMEOUT / 1000)
+        return "done"
+
+    runner.submit(work)
+    runner.cancel()  # as BackgroundLoad does after Cancel
+    assert started.wait(TIMEOUT / 1000)
+    del runner
+    gc.collect()
+    assert freed_on == [], "the runner was freed while its function still ran"
+    release.set()
+    qtbot.waitUntil(lambda: freed_on != [], timeout=TIMEOUT)
+    assert freed_on == [threading.main_thread()]

@@ -13,18 +13,23 @@ for every frame gets the newest answer without a backlog of stale work.
 
 :attr:`BackgroundRunner.finished` is emitted on the thread the runner lives in
 (the GUI thread) with the function's return value; :attr:`~BackgroundRunner.failed`
-with the traceback text when it raised. Together with the training worker, this
-module is the only place in Backprop Lab that starts threads.
+with the traceback text when it raised. A runner whose owner lets go of it
+while its function runs stays alive until the result has reached the GUI thread,
+and is freed there (a pool thread never holds a reference to a runner).
+Together with the training worker, this module is the only place in Backprop
+Lab that starts threads.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
 _shared_pool: QThreadPool | None = None
 
@@ -40,11 +45,71 @@ def shared_pool() -> QThreadPool:
     return _shared_pool
 
 
+class _Flight:
+    """How many of a runner's functions are running: plain Python, safe on any thread."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.returned = threading.Condition()
+
+    def started(self) -> None:
+        with self.returned:
+            self.count += 1
+
+    def ended(self) -> None:
+        with self.returned:
+            self.count -= 1
+            self.returned.notify_all()
+
+
+class _Relay(QObject):
+    """Carries results from pool threads to the GUI thread; lives as long as the app.
+
+    A pool thread never holds a reference to a runner (a QObject of the GUI
+    thread): had it held the last one, the runner would be destroyed on the pool
+    thread while the GUI thread delivers the result to it (a crash seen once in
+    about fifteen runs of a cancelled load). The task carries a key instead; the
+    GUI thread looks the runner up in ``_waiting`` when the result arrives.
+    """
+
+    # (runner key, ticket, result, error text or None), emitted on a pool thread.
+    done = Signal(int, int, object, object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.done.connect(self._deliver)
+
+    @Slot(int, int, object, object)
+    def _deliver(self, key: int, ticket: int, result: Any, error: object) -> None:
+        runner = _waiting.pop(key, None)
+        if runner is not None and shiboken6.isValid(runner):
+            runner._on_task_done(ticket, result, error)
+
+
+_relay: _Relay | None = None
+# Runners with a function running, by key: kept alive here (on the GUI thread) until
+# their result has been delivered, even when their owner let go of them meanwhile.
+_waiting: dict[int, BackgroundRunner] = {}
+_keys = itertools.count(1)
+
+
+def _the_relay() -> _Relay:
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+        app = QCoreApplication.instance()
+        if app is not None and _relay.thread() is not app.thread():
+            _relay.moveToThread(app.thread())
+    return _relay
+
+
 class _Task(QRunnable):
-    def __init__(self, runner: BackgroundRunner, ticket: int, fn, args, kwargs) -> None:
+    def __init__(self, relay: _Relay, key: int, flight: _Flight, ticket: int, fn, args, kwargs):
         super().__init__()
         self.setAutoDelete(True)
-        self._runner = runner
+        self._relay = relay
+        self._key = key
+        self._flight = flight
         self._ticket = ticket
         self._fn = fn
         self._args = args
@@ -57,12 +122,10 @@ class _Task(QRunnable):
         except BaseException:  # reported to the GUI thread, never lost
             error = traceback.format_exc()
         finally:
-            self._runner._task_returned()
-        try:
-            # Queued to the runner's thread (it lives in the GUI thread).
-            self._runner._task_done.emit(self._ticket, result, error)
-        except RuntimeError:  # the runner was deleted meanwhile: nobody to tell
-            pass
+            self._fn = self._args = self._kwargs = None
+            self._flight.ended()
+        # Queued to the relay, which lives in the GUI thread.
+        self._relay.done.emit(self._key, self._ticket, result, error)
 
 
 class BackgroundRunner(QObject):
@@ -79,8 +142,6 @@ class BackgroundRunner(QObject):
     finished = Signal(object)
     #: the traceback text when the latest submitted function raised
     failed = Signal(str)
-    # (ticket, result, error text or None), emitted on the pool thread.
-    _task_done = Signal(int, object, object)
 
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
         super().__init__(parent)
@@ -88,12 +149,11 @@ class BackgroundRunner(QObject):
         self._ticket = 0
         self._running_ticket: int | None = None
         self._queued: tuple[int, Callable[..., Any], tuple, dict] | None = None
-        # Functions started and not yet returned (set on the pool thread, so that
-        # wait() never depends on the GUI thread's event loop).
-        self._in_flight = 0
-        self._returned = threading.Condition()
+        # Functions started and not yet returned (counted on the pool thread, so
+        # that wait() never depends on the GUI thread's event loop).
+        self._flight = _Flight()
+        self._key = next(_keys)
         self._closed = False
-        self._task_done.connect(self._on_task_done)
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
         """Run ``fn(*args, **kwargs)`` off the GUI thread; returns a ticket number.
@@ -122,8 +182,9 @@ class BackgroundRunner(QObject):
 
     def wait(self, timeout_ms: int = 5000) -> bool:
         """Block until every started function has returned; True when none runs."""
-        with self._returned:
-            return self._returned.wait_for(lambda: self._in_flight == 0, timeout_ms / 1000)
+        flight = self._flight
+        with flight.returned:
+            return flight.returned.wait_for(lambda: flight.count == 0, timeout_ms / 1000)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Drop queued work, wait for the running function and deliver nothing more."""
@@ -133,16 +194,10 @@ class BackgroundRunner(QObject):
 
     def _start(self, ticket: int, fn, args, kwargs) -> None:
         self._running_ticket = ticket
-        with self._returned:
-            self._in_flight += 1
-        self._pool.start(_Task(self, ticket, fn, args, kwargs))
+        self._flight.started()
+        _waiting[self._key] = self
+        self._pool.start(_Task(_the_relay(), self._key, self._flight, ticket, fn, args, kwargs))
 
-    def _task_returned(self) -> None:  # on the pool thread
-        with self._returned:
-            self._in_flight -= 1
-            self._returned.notify_all()
-
-    @Slot(int, object, object)
     def _on_task_done(self, ticket: int, result: Any, error: object) -> None:
         self._running_ticket = None
         queued, self._queued = self._queued, None
