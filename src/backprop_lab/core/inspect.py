@@ -38,7 +38,7 @@ from .naming import (
     unit_label,
     weight_name,
 )
-from .network import NO_MISTAKES, Mistakes, Network, _as_batch
+from .network import NO_MISTAKES, Mistakes, Network, _as_batch, step_chunk_rows
 from .optimizers import (
     OPTIMIZER_LABELS,
     OPTIMIZER_STATE,
@@ -407,6 +407,11 @@ def explain_next_step(trainer) -> StepExplanation:
     epoch's learning rate from the schedule and the penalty; ``epoch_end_*``
     are the parameters after the whole Step, equal to the trainer's after
     ``step(1)`` bit for bit.
+
+    A batch the trainer computes in chunks of rows (a trace bigger than
+    :data:`~.network.STEP_TRACE_MAX_BYTES`) is explained in one pass: its
+    numbers then equal the trainer's up to rounding, and ``epoch_end_*`` are
+    those of a real ``step(1)`` on a copy.
     """
     t = copy.deepcopy(trainer)
     net = t.net
@@ -415,7 +420,8 @@ def explain_next_step(trainer) -> StepExplanation:
     lr = t._learning_rate if t._plain else t.current_learning_rate
     idx = np.arange(n) if full else t._epoch_batches()[0]
     n_updates = 1 if full else math.ceil(n / t.batch_size)
-    if full:
+    chunked = full and step_chunk_rows(n, net.layer_sizes) is not None
+    if full and not chunked:
         epoch_end = None  # one update: the epoch ends where it does (unless it diverges)
         divergence = None
     else:
@@ -445,7 +451,7 @@ def explain_next_step(trainer) -> StepExplanation:
         epoch_end=epoch_end,
         divergence=divergence,
     )
-    if full and not _finite_step(explanation):
+    if full and not chunked and not _finite_step(explanation):
         # The trainer undoes a step whose loss or parameters are not finite: show what it does.
         (end_w, end_b), divergence = _after_one_step(trainer)
         explanation = dataclasses.replace(

@@ -166,25 +166,51 @@ class Loss:
         return self.total(P, T, output_activation, a) / self.normaliser(*P.shape)
 
     # --- both at once (the training hot path) -------------------------------
-    def evaluate(self, a: Array, P: Array, T: Array, activation: Activation) -> tuple[float, Array]:
+    def evaluate(
+        self,
+        a: Array,
+        P: Array,
+        T: Array,
+        activation: Activation,
+        normaliser: float | None = None,
+    ) -> tuple[float, Array]:
         """The un-normalised :meth:`total` and the output delta, sharing the work.
 
         Returns the same numbers as ``total(P, T)`` and
-        ``output_delta(a, P, T, activation)``.
+        ``output_delta(a, P, T, activation, normaliser)``.
         """
         if self.name == "cross_entropy":
-            return self.total(P, T, activation.name, a), self.output_delta(a, P, T, activation)
+            return self.total(P, T, activation.name, a), self.output_delta(
+                a, P, T, activation, normaliser
+            )
         diff = P - T
         squared = float(np.vdot(diff, diff))
-        n_samples, n_outputs = P.shape
         if self.name == "half_sse":
             return 0.5 * squared, activation.backprop(a, P, diff)
-        return squared, activation.backprop(a, P, diff * (2.0 / (n_samples * n_outputs)))
+        if normaliser is None:
+            n_samples, n_outputs = P.shape
+            normaliser = n_samples * n_outputs
+        return squared, activation.backprop(a, P, diff * (2.0 / normaliser))
 
     # --- gradient ----------------------------------------------------------
-    def output_delta(self, a: Array, P: Array, T: Array, activation: Activation) -> Array:
-        """delta of the output layer, dE/da, for pre-activations ``a`` and outputs ``P``."""
-        scale = 1.0 / self.normaliser(*P.shape)
+    def output_delta(
+        self,
+        a: Array,
+        P: Array,
+        T: Array,
+        activation: Activation,
+        normaliser: float | None = None,
+    ) -> Array:
+        """delta of the output layer, dE/da, for pre-activations ``a`` and outputs ``P``.
+
+        ``normaliser`` is what the loss of the whole batch is divided by when
+        ``a``, ``P`` and ``T`` are some of its rows (default: these rows are the
+        batch, ``normaliser(*P.shape)``): the deltas of a batch's chunks of rows
+        are then the rows of the whole batch's delta.
+        """
+        if normaliser is None:
+            normaliser = self.normaliser(*P.shape)
+        scale = 1.0 / normaliser
         if self.name == "cross_entropy" and activation.name in ("sigmoid", "softmax"):
             # The famous simplification: dE/da = P - T (per sample).
             return (P - T) * scale

@@ -143,6 +143,36 @@ class Gradients:
 WORKSPACE_MIN_ARRAY_BYTES = 128 * 1024
 WORKSPACE_MAX_BYTES = 64 * 1024 * 1024
 
+#: A training batch (the full batch, or a minibatch) whose forward trace, every
+#: sample's pre-activations and outputs in every layer, would take more than
+#: STEP_TRACE_MAX_BYTES is computed in chunks of rows, and so is a loss of that
+#: many rows (:meth:`Network.loss`). The largest network on the largest data
+#: (2-256x8-1, 20,000 samples) has a 655 MB trace, and its backward pass as much
+#: again in deltas; in chunks a step needs a few tens of MB. The loss and the
+#: gradients are sums over the chunks, each chunk's delta scaled by the whole
+#: batch's normaliser, so they equal the whole batch's up to rounding. Smaller
+#: batches run in one pass, exactly as before.
+STEP_TRACE_MAX_BYTES = 64 * 1024 * 1024
+#: Each chunk's (rows, units) arrays (those of :class:`TrainWorkspace`) take at
+#: most STEP_CHUNK_BYTES.
+STEP_CHUNK_BYTES = 16 * 1024 * 1024
+
+
+def trace_bytes(n: int, layer_sizes: Sequence[int]) -> int:
+    """Bytes of the forward trace (pre-activations and outputs) of ``n`` samples."""
+    return 16 * n * sum(layer_sizes[1:])
+
+
+def step_chunk_rows(n: int, layer_sizes: Sequence[int]) -> int | None:
+    """Rows per chunk for a batch of ``n`` samples, or None to compute it in one pass.
+
+    See :data:`STEP_TRACE_MAX_BYTES` and :data:`STEP_CHUNK_BYTES`.
+    """
+    if trace_bytes(n, layer_sizes) <= STEP_TRACE_MAX_BYTES:
+        return None
+    per_row = TrainWorkspace.bytes_needed(1, layer_sizes)
+    return max(1, min(n, STEP_CHUNK_BYTES // per_row))
+
 
 class TrainWorkspace:
     """Buffers reused by every full-batch epoch of a trainer.
@@ -157,25 +187,37 @@ class TrainWorkspace:
     buffered pass does not apply (``usable`` False, e.g. with deliberate
     mistakes, or a size outside the bounds above); the trainer then uses
     the allocating pass.
+
+    A batch too big for one pass (``chunk_rows`` not None, see
+    :func:`step_chunk_rows`) is trained ``chunk_rows`` rows at a time: the
+    buffers then hold one chunk (``rows``), at most :data:`STEP_CHUNK_BYTES`,
+    and are used whenever ``usable``.
     """
 
-    __slots__ = ("enabled", "n", "net", "out", "pre", "scratch")
+    __slots__ = ("chunk_rows", "enabled", "n", "net", "out", "pre", "rows", "scratch")
 
     def __init__(self, net: Network, n: int, usable: bool = True) -> None:
         self.net = net
         self.n = n
         sizes = net.layer_sizes
-        largest = 8 * n * max(sizes[1:])
-        self.enabled = (
-            usable
-            and largest >= WORKSPACE_MIN_ARRAY_BYTES
-            and self.bytes_needed(n, sizes) <= WORKSPACE_MAX_BYTES
-        )
+        self.chunk_rows = step_chunk_rows(n, sizes)
+        if self.chunk_rows is None:
+            rows = n
+            largest = 8 * n * max(sizes[1:])
+            self.enabled = (
+                usable
+                and largest >= WORKSPACE_MIN_ARRAY_BYTES
+                and self.bytes_needed(n, sizes) <= WORKSPACE_MAX_BYTES
+            )
+        else:
+            rows = self.chunk_rows
+            self.enabled = usable
+        self.rows = rows
         if self.enabled:
-            self.pre = [np.empty((n, s)) for s in sizes[1:]]
-            self.out = [np.empty((n, s)) for s in sizes[1:]]
+            self.pre = [np.empty((rows, s)) for s in sizes[1:]]
+            self.out = [np.empty((rows, s)) for s in sizes[1:]]
             width = max(sizes[1:-1], default=0)
-            self.scratch = [np.empty(n * width) for _ in range(2 if width else 0)]
+            self.scratch = [np.empty(rows * width) for _ in range(2 if width else 0)]
 
     @staticmethod
     def bytes_needed(n: int, layer_sizes: Sequence[int]) -> int:
@@ -396,17 +438,23 @@ class Network:
 
     def _forward_into(self, X: Array, ws: TrainWorkspace) -> ForwardTrace:
         # _forward writing into the workspace's buffers: the same operations in
-        # the same order, so the same numbers bit for bit.
+        # the same order, so the same numbers bit for bit. X may have fewer rows
+        # than the buffers (the last chunk of a chunked batch).
         h = X
         pre: list[Array] = []
         out: list[Array] = []
         biases = self.biases
+        m = X.shape[0]
+        pre_buffers, out_buffers = ws.pre, ws.out
+        if m != ws.rows:
+            pre_buffers = [b[:m] for b in pre_buffers]
+            out_buffers = [b[:m] for b in out_buffers]
         for l, (W, act) in enumerate(zip(self.weights, self._activation_objects)):
-            a = np.matmul(h, W, out=ws.pre[l])
+            a = np.matmul(h, W, out=pre_buffers[l])
             if biases is not None:
                 np.add(a, biases[l], out=a)
             into = act.function_into
-            h = act.function(a) if into is None else into(a, ws.out[l])
+            h = act.function(a) if into is None else into(a, out_buffers[l])
             pre.append(a)
             out.append(h)
         return ForwardTrace(X, pre, out)
@@ -539,13 +587,31 @@ class Network:
         """The (data) loss of the network's predictions for X against T.
 
         Cross-entropy is computed from the output pre-activations, so a
-        saturated output has its exact loss.
+        saturated output has its exact loss. Many rows of a big network are
+        computed in chunks (see :data:`STEP_TRACE_MAX_BYTES`).
         """
         T = _as_batch(T, self.layer_sizes[-1], "T")
-        trace = self.forward(X)
-        return get_loss(loss).value(
-            trace.outputs, T, self.activations[-1], trace.pre_activations[-1]
-        )
+        rows = step_chunk_rows(T.shape[0], self.layer_sizes)
+        if rows is None:
+            trace = self.forward(X)
+            return get_loss(loss).value(
+                trace.outputs, T, self.activations[-1], trace.pre_activations[-1]
+            )
+        X = _as_batch(X, self.n_inputs, "X")
+        if X.shape[0] != T.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} samples but T has {T.shape[0]}")
+        fn = get_loss(loss)
+        total = 0.0
+        for start in range(0, X.shape[0], rows):
+            trace = self.forward(X[start : start + rows])
+            total += fn.total(
+                trace.outputs,
+                T[start : start + rows],
+                self.activations[-1],
+                trace.pre_activations[-1],
+            )
+            del trace
+        return total / fn.normaliser(*T.shape)
 
     def penalty(self, l1: float = 0.0, l2: float = 0.0) -> float:
         """The regularisation penalty R = l1 · Σ|w| + (l2 / 2) · Σ w² (weights only)."""

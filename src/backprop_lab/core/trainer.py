@@ -14,7 +14,15 @@ import numpy as np
 import numpy.typing as npt
 
 from .losses import get_loss, validate_targets
-from .network import NO_MISTAKES, Mistakes, Network, TrainWorkspace, _as_batch
+from .network import (
+    NO_MISTAKES,
+    Gradients,
+    Mistakes,
+    Network,
+    TrainWorkspace,
+    _as_batch,
+    step_chunk_rows,
+)
 from .optimizers import (
     OPTIMIZER_HYPERPARAMETERS,
     OptimizerState,
@@ -548,20 +556,26 @@ class Trainer:
             ws = self._workspace
             if ws is None or ws.net is not net or ws.n != n:
                 ws = self._workspace = TrainWorkspace(net, n, not mistakes.any)
-            buffered = ws.enabled
-            if buffered:
-                trace = net._forward_into(self._inputs, ws)
+            if ws.chunk_rows is not None:
+                # A trace too big to hold at once: the same sums, a chunk of rows at a time.
+                total, grads = self._chunked_pass(self._inputs, self.T, ws.chunk_rows, ws)
+                if grads is None:
+                    return self._diverged(total)
             else:
-                trace = net._forward(self._inputs)
-            total, output_delta = loss_fn.evaluate(
-                trace.pre_activations[-1], trace.activations[-1], self.T, output_activation
-            )
-            if not math.isfinite(total):
-                return self._diverged(total)
-            if buffered:
-                grads = net._gradients_into(trace, output_delta, ws)
-            else:
-                grads = net._backward(trace, output_delta, mistakes)
+                buffered = ws.enabled
+                if buffered:
+                    trace = net._forward_into(self._inputs, ws)
+                else:
+                    trace = net._forward(self._inputs)
+                total, output_delta = loss_fn.evaluate(
+                    trace.pre_activations[-1], trace.activations[-1], self.T, output_activation
+                )
+                if not math.isfinite(total):
+                    return self._diverged(total)
+                if buffered:
+                    grads = net._gradients_into(trace, output_delta, ws)
+                else:
+                    grads = net._backward(trace, output_delta, mistakes)
             if plain:
                 self._apply(grads, lr)
             else:
@@ -571,16 +585,24 @@ class Trainer:
             train_loss = total / loss_fn.normaliser(n, self.T.shape[1])
         else:
             total = 0.0
+            # Minibatches of a size whose trace is too big to hold at once go in chunks.
+            chunk_rows = step_chunk_rows(self._batch_size, net.layer_sizes)
             for idx in self._epoch_batches():
                 Tb = self.T[idx]
-                trace = net._forward(self._inputs[idx])
-                batch_total, output_delta = loss_fn.evaluate(
-                    trace.pre_activations[-1], trace.activations[-1], Tb, output_activation
-                )
-                if not math.isfinite(batch_total):
-                    return self._diverged(batch_total)
-                total += batch_total
-                grads = net._backward(trace, output_delta, mistakes)
+                if chunk_rows is not None:
+                    batch_total, grads = self._chunked_pass(self._inputs[idx], Tb, chunk_rows, None)
+                    if grads is None:
+                        return self._diverged(batch_total)
+                    total += batch_total
+                else:
+                    trace = net._forward(self._inputs[idx])
+                    batch_total, output_delta = loss_fn.evaluate(
+                        trace.pre_activations[-1], trace.activations[-1], Tb, output_activation
+                    )
+                    if not math.isfinite(batch_total):
+                        return self._diverged(batch_total)
+                    total += batch_total
+                    grads = net._backward(trace, output_delta, mistakes)
                 if plain:
                     self._apply(grads, lr)
                 else:
@@ -590,6 +612,60 @@ class Trainer:
             train_loss = total / loss_fn.normaliser(n, self.T.shape[1])
         self.epoch += 1
         return EpochRecord(self.epoch, train_loss, test_loss, record_penalty)
+
+    def _chunked_pass(
+        self, inputs: Array, targets: Array, rows: int, ws: TrainWorkspace | None
+    ) -> tuple[float, Gradients | None]:
+        """The loss total and gradients of one batch, ``rows`` rows at a time.
+
+        Each chunk's delta is scaled by the whole batch's normaliser, so the
+        sums over the chunks are the whole batch's loss total and gradients up
+        to rounding (with one chunk, exactly the allocating pass's). Only one
+        chunk's trace and deltas are alive at a time; with a workspace whose
+        buffered pass is enabled they go into its buffers. Returns the total
+        and None as soon as the total is not finite (the step then diverged).
+        """
+        net = self.net
+        loss_fn = self._loss_fn
+        output_activation = net._activation_objects[-1]
+        mistakes = self._mistakes
+        buffered = ws is not None and ws.enabled
+        n = inputs.shape[0]
+        normaliser = loss_fn.normaliser(n, targets.shape[1])
+        total = 0.0
+        weight_sums: list[Array] | None = None
+        bias_sums: list[Array] | None = None
+        for start in range(0, n, rows):
+            chunk = inputs[start : start + rows]
+            if buffered:
+                trace = net._forward_into(chunk, ws)
+            else:
+                trace = net._forward(chunk)
+            chunk_total, delta = loss_fn.evaluate(
+                trace.pre_activations[-1],
+                trace.activations[-1],
+                targets[start : start + rows],
+                output_activation,
+                normaliser,
+            )
+            total += chunk_total
+            if not math.isfinite(total):
+                return total, None
+            if buffered:
+                grads = net._gradients_into(trace, delta, ws)
+            else:
+                grads = net._backward(trace, delta, mistakes)
+            del trace, delta  # before the next chunk's pass
+            if weight_sums is None:
+                weight_sums, bias_sums = grads.weights, grads.biases
+            else:
+                for acc, g in zip(weight_sums, grads.weights):
+                    np.add(acc, g, out=acc)
+                if bias_sums is not None:
+                    for acc, g in zip(bias_sums, grads.biases):
+                        np.add(acc, g, out=acc)
+            del grads
+        return total, Gradients([], weight_sums, bias_sums)
 
     def _epoch_batches(self) -> list:
         # The rows of each minibatch of the next epoch (draws from the shuffling RNG).
