@@ -125,3 +125,15 @@ def test_a_runner_let_go_while_its_function_runs_is_freed_on_the_gui_thread(qtbo
     release.set()
     qtbot.waitUntil(lambda: freed_on != [], timeout=TIMEOUT)
     assert freed_on == [threading.main_thread()]
+
+
+def test_automatic_garbage_collection_is_off_while_a_function_runs(qtbot, runner):
+    """Collected on the pool thread, a cycle holding widgets would be freed there."""
+    import gc
+
+    assert gc.isenabled()
+    seen = []
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        runner.submit(lambda: seen.append(gc.isenabled()))
+    assert seen == [False]
+    assert gc.isenabled()

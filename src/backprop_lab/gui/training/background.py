@@ -31,6 +31,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
+from .worker import _hold_garbage_collection, _release_garbage_collection
+
 _shared_pool: QThreadPool | None = None
 
 
@@ -81,6 +83,7 @@ class _Relay(QObject):
 
     @Slot(int, int, object, object)
     def _deliver(self, key: int, ticket: int, result: Any, error: object) -> None:
+        _release_garbage_collection()
         runner = _waiting.pop(key, None)
         if runner is not None and shiboken6.isValid(runner):
             runner._on_task_done(ticket, result, error)
@@ -196,6 +199,10 @@ class BackgroundRunner(QObject):
         self._running_ticket = ticket
         self._flight.started()
         _waiting[self._key] = self
+        # Python's automatic collection would run in the pool thread too (json.loads
+        # of a project allocates millions of objects) and could free a cycle holding
+        # widgets there; off while a function runs, as while a training worker lives.
+        _hold_garbage_collection()
         self._pool.start(_Task(_the_relay(), self._key, self._flight, ticket, fn, args, kwargs))
 
     def _on_task_done(self, ticket: int, result: Any, error: object) -> None:
