@@ -23,6 +23,8 @@ from backprop_lab.gui.training import (
 from backprop_lab.gui.training.worker import (
     GUI_BUSY_BUDGET,
     SNAPSHOT_COST_BUDGET,
+    STEP_ASIDE_EPOCH_SECONDS,
+    STEP_ASIDE_GUI_BUDGET,
     Pause,
     Quit,
     Run,
@@ -507,10 +509,14 @@ def test_learning_rate_and_step_take_effect_at_the_next_epoch_boundary(qtbot, ru
 
 def test_snapshots_are_spaced_by_what_they_cost_the_gui():
     worker = TrainingWorker(Trainer(**seed_example()))
+    worker._epoch_seconds = 2 * STEP_ASIDE_EPOCH_SECONDS  # a network whose epochs run in NumPy
     assert worker.snapshot_interval() == pytest.approx(1 / MAX_SNAPSHOTS_PER_SECOND)
     for _ in range(50):  # the views take 40 ms per snapshot
         worker.report_gui_cost(0.040, 0.2)
     assert worker.snapshot_interval() == pytest.approx(0.040 / GUI_BUSY_BUDGET, rel=1e-3)
+    # Short epochs: the worker waits while the GUI draws, so the GUI gets a smaller share.
+    worker._epoch_seconds = STEP_ASIDE_EPOCH_SECONDS / 10
+    assert worker.snapshot_interval() == pytest.approx(0.040 / STEP_ASIDE_GUI_BUDGET, rel=1e-3)
     for _ in range(50):  # however slow: at least one a second
         worker.report_gui_cost(5.0, 1.0)
     assert worker.snapshot_interval() == pytest.approx(1.0)
@@ -524,6 +530,21 @@ def test_snapshots_are_spaced_by_what_they_cost_the_gui():
     worker.report_gui_cost(0.001, 0.1)
     worker._snapshot_seconds = 0.3  # a huge network: a snapshot costs 0.3 s of training
     assert worker.snapshot_interval() == pytest.approx(0.3 / SNAPSHOT_COST_BUDGET)
+
+
+def test_a_gui_that_never_goes_idle_slows_training_but_never_stops_it(qtbot, run_worker):
+    # The worker waits for a busy GUI thread only within its share of the time: with
+    # the GUI busy for ever, a Step still finishes, with the core's numbers.
+    worker, got = run_worker(Trainer(**seed_example()))
+    worker.gui_idle.clear()
+    worker.send(Step(300))
+    qtbot.waitUntil(lambda: bool(got.snapshots) and got.snapshots[-1].epoch == 300, timeout=TIMEOUT)
+    core = Trainer(**seed_example())
+    records = core.step(300)
+    losses = np.concatenate([b.train_loss for b in got.batches])
+    np.testing.assert_array_equal(losses, [r.train_loss for r in records])
+    for shown, expected in zip(got.snapshots[-1].weights, core.net.weights, strict=True):
+        np.testing.assert_array_equal(shown, expected)
 
 
 def test_process_wide_settings_hold_while_training_and_are_restored(qtbot, controller):

@@ -84,6 +84,22 @@ MAX_EPOCHS_PER_CALL = 100_000
 #: wake-up of the GUI (a timer, a repaint, an input event). Restored when training
 #: stops.
 GIL_SWITCH_INTERVAL_SECONDS = 0.0005
+#: Epochs shorter than this (seconds) run almost entirely in Python, holding the GIL:
+#: then the worker steps aside while the GUI thread is busy (see :data:`STEP_ASIDE_SHARE`).
+#: A large network's epochs spend their time in NumPy without the GIL and train on.
+STEP_ASIDE_EPOCH_SECONDS = 0.001
+#: While the GUI thread is busy (between its dispatcher's ``awake`` and ``aboutToBlock``)
+#: a worker training short epochs waits for it at the next epoch boundary, for at
+#: most this share of the worker's time: otherwise every call the GUI makes into Qt
+#: gives the GIL up and waits up to a switch interval to get it back, and a redraw
+#: of 14 ms CPU takes 25-30 ms (a 10 ms timer's p99 lateness).
+STEP_ASIDE_SHARE = 0.2
+#: While the worker steps aside, the time the GUI spends on snapshots is time the
+#: worker does not train, so snapshots are spaced for this share of the GUI's time
+#: instead of :data:`GUI_BUSY_BUDGET` (the seed net: about 6 a second).
+STEP_ASIDE_GUI_BUDGET = 0.12
+#: ... and never more than this long in one go (seconds): the share accrues up to this.
+STEP_ASIDE_MAX_SECONDS = 0.03
 
 
 @dataclass(frozen=True)
@@ -344,6 +360,19 @@ class TrainingWorker(QObject):
         # on meanwhile and never waits for it.
         self.gui_ready = threading.Event()
         self.gui_ready.set()
+        #: Clear while the GUI thread is busy (set by GuiLoadMeter from its event
+        #: dispatcher's awake / aboutToBlock); a worker training short epochs waits
+        #: for it at an epoch boundary, within STEP_ASIDE_SHARE of its time.
+        self.gui_idle = threading.Event()
+        self.gui_idle.set()
+        #: Seconds of stepping aside the worker may still spend (accrues at
+        #: STEP_ASIDE_SHARE of the time, up to STEP_ASIDE_MAX_SECONDS).
+        self._aside_credit = 0.0
+        self._aside_since = time.perf_counter()
+        #: Whether this call into the core ends when the GUI thread wakes up.
+        self._aside = False
+        #: Seconds an epoch takes (a running average of the calls into the core).
+        self._epoch_seconds = 0.0
         #: Seconds the GUI thread was busy per snapshot, as the controller measures
         #: it (a running average; written by the GUI thread).
         self._gui_seconds_per_snapshot = 0.005
@@ -556,12 +585,13 @@ class TrainingWorker(QObject):
         """Seconds between two snapshots while training, from their measured costs."""
         if not self._watched:
             return 1.0 / MIN_SNAPSHOTS_PER_SECOND
+        budget = STEP_ASIDE_GUI_BUDGET if self._steps_aside() else GUI_BUSY_BUDGET
         # However slowly the views draw, one a second; but a network whose snapshot
         # takes seconds (the largest on the most data) gets fewer, so that making
         # them never takes more than its share of training.
         return max(
             1.0 / MAX_SNAPSHOTS_PER_SECOND,
-            min(self._gui_seconds_per_snapshot / GUI_BUSY_BUDGET, 1.0 / MIN_SNAPSHOTS_PER_SECOND),
+            min(self._gui_seconds_per_snapshot / budget, 1.0 / MIN_SNAPSHOTS_PER_SECOND),
             min(self._snapshot_seconds / SNAPSHOT_COST_BUDGET, MAX_SNAPSHOT_INTERVAL_SECONDS),
         )
 
@@ -569,6 +599,7 @@ class TrainingWorker(QObject):
         """Called by the core after every epoch: True ends the call at this boundary."""
         return (
             self._wake.is_set()
+            or (self._aside and not self.gui_idle.is_set())
             or time.perf_counter() >= self._next_emit
             or (self._target_loss is not None and record.train_loss <= self._target_loss)
         )
@@ -590,10 +621,35 @@ class TrainingWorker(QObject):
             epochs = min(epochs, max(1, self._max_epochs - self._trainer.epoch))
         return max(1, epochs)
 
+    def _steps_aside(self) -> bool:
+        """Whether this worker waits for a busy GUI thread (short epochs, a window shown)."""
+        return (
+            self._watched
+            and self._epochs_per_second is None
+            and self._epoch_seconds < STEP_ASIDE_EPOCH_SECONDS
+        )
+
+    def _step_aside(self) -> None:
+        """Short epochs: while the GUI thread is busy, wait for it (within the share)."""
+        now = time.perf_counter()
+        self._aside_credit = min(
+            STEP_ASIDE_MAX_SECONDS,
+            self._aside_credit + (now - self._aside_since) * STEP_ASIDE_SHARE,
+        )
+        self._aside_since = now
+        self._aside = self._steps_aside() and self._aside_credit > 0.0
+        if not self._aside or self.gui_idle.is_set() or self._wake.is_set():
+            return
+        self.gui_idle.wait(self._aside_credit)
+        waited = time.perf_counter() - now
+        self._aside_credit -= waited
+        self._aside = self._aside_credit > 0.0
+
     def _train_one_epoch(self) -> None:
         """Train up to the next epoch boundary where something has to happen."""
         trainer = self._trainer
         if self._epochs_per_second is not None:
+            self._aside = False
             delay = self._next_epoch_time - time.perf_counter()
             if delay > 0:
                 # Sleep, but wake at once for a command (pause, quit, ...).
@@ -603,7 +659,13 @@ class TrainingWorker(QObject):
                 self._next_epoch_time + 1.0 / self._epochs_per_second,
                 time.perf_counter() - 0.25,
             )
+        else:
+            self._step_aside()
+        started = time.perf_counter()
         records = trainer.step(self._epochs_this_call(), until=self._at_boundary)
+        if records:
+            per_epoch = (time.perf_counter() - started) / len(records)
+            self._epoch_seconds += 0.3 * (per_epoch - self._epoch_seconds)
         self._add_pending(records)
         divergence: Divergence | None = trainer.divergence
         if divergence is not None or not records:
@@ -760,10 +822,12 @@ class GuiLoadMeter(QObject):
         self._holds_gc = True
 
     def _awake(self) -> None:
+        self._worker.gui_idle.clear()
         if self._busy_since is None:
             self._busy_since = time.perf_counter()
 
     def _about_to_block(self) -> None:
+        self._worker.gui_idle.set()
         if self._busy_since is not None:
             self._busy += time.perf_counter() - self._busy_since
             self._busy_since = None
@@ -797,6 +861,7 @@ class GuiLoadMeter(QObject):
             self._dispatcher.aboutToBlock.disconnect(self._about_to_block)
             self._dispatcher = None
         self._worker.gui_ready.set()
+        self._worker.gui_idle.set()
 
     def release_garbage_collection(self) -> None:
         """Once the worker's thread has ended: automatic garbage collection as before."""
