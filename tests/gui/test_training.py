@@ -602,3 +602,42 @@ def test_garbage_is_collected_in_the_gui_thread_only_while_a_worker_lives(qtbot)
     qtbot.waitUntil(lambda: witness() is None, timeout=TIMEOUT)  # collected by the GUI thread
     assert controller.shutdown()
     assert gc.isenabled() == before
+
+
+def test_full_collections_while_training_skip_what_the_last_one_froze(monkeypatch):
+    # A full collection walks every object of the app (40-250 ms of the GUI thread).
+    # While training, the survivors of one are frozen and the next full collections
+    # only walk what was made since; a thorough one (every full collection when not
+    # training) collects the frozen objects too, and nothing stays frozen after.
+    import gc
+    import math
+    import weakref
+
+    from backprop_lab.gui.training import worker as w
+
+    class Cycle:
+        pass
+
+    def full_collection_due():
+        monkeypatch.setattr(w, "_last_full_collection", -math.inf)
+
+    # Every generation's threshold reached (counts are Python's, not the test's).
+    monkeypatch.setattr(gc, "get_count", gc.get_threshold)
+    monkeypatch.setattr(w, "_frozen", False)
+    w._hold_garbage_collection()
+    try:
+        cycle = Cycle()
+        cycle.self = cycle
+        witness = weakref.ref(cycle)
+        del cycle
+        full_collection_due()
+        w.collect_garbage_if_due(training=True)  # training starts: what lives is frozen
+        assert gc.get_freeze_count() > 0
+        assert witness() is not None  # a full collection, but not of the frozen objects
+        full_collection_due()
+        w.collect_garbage_if_due(training=False)  # the first after training: thorough
+        assert witness() is None
+    finally:
+        w._release_garbage_collection()
+    if w._gc_holders == 0:
+        assert gc.get_freeze_count() == 0

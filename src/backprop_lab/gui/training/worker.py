@@ -757,28 +757,46 @@ def _hold_garbage_collection() -> None:
 
 
 def _release_garbage_collection() -> None:
-    global _gc_holders
+    global _gc_holders, _frozen
     with _gc_lock:
         _gc_holders = max(0, _gc_holders - 1)
-        if _gc_holders == 0 and _gc_was_enabled:
-            gc.enable()
+        if _gc_holders == 0:
+            gc.unfreeze()  # what collect_garbage_if_due froze is collected as before
+            _frozen = False
+            if _gc_was_enabled:
+                gc.enable()
 
 
 #: While training, the GUI thread collects the oldest generation at most this often
-#: (seconds). A full collection walks every object of the app (50-250 ms on the
-#: GUI thread); Python itself makes them rare (only once the objects that
+#: (seconds). Python itself makes full collections rare (only once the objects that
 #: survived since the last one are a quarter of all), which the thresholds alone
 #: do not: with the worker allocating, they came every second or so.
 FULL_COLLECTION_SECONDS = 30.0
+#: A full collection walks every object of the app: 40-250 ms of the GUI thread.
+#: When training starts, every object alive is frozen (``gc.freeze``, which costs
+#: nothing), and so are the survivors of each full collection while training, so
+#: those walk only what was made since. The frozen objects are collected too (a
+#: thorough collection) at the first full collection after training, and while
+#: training at most this often (seconds).
+THOROUGH_COLLECTION_SECONDS = 600.0
 _last_full_collection = -math.inf
+_last_thorough_collection = -math.inf
+#: Whether collect_garbage_if_due froze the objects alive (while training).
+_frozen = False
 
 
-def collect_garbage_if_due() -> None:
+def collect_garbage_if_due(training: bool = False) -> None:
     """In the GUI thread: collect the generations whose thresholds are reached (as Python
-    would), the oldest at most every FULL_COLLECTION_SECONDS."""
-    global _last_full_collection
+    would), the oldest at most every FULL_COLLECTION_SECONDS; while ``training``, what
+    was alive when it started or survived a full collection since only every
+    THOROUGH_COLLECTION_SECONDS."""
+    global _last_full_collection, _last_thorough_collection, _frozen
     if gc.isenabled():
         return
+    if training and not _frozen:
+        gc.freeze()
+        _frozen = True
+        _last_thorough_collection = time.monotonic()
     threshold0, threshold1, threshold2 = gc.get_threshold()
     count0, count1, count2 = gc.get_count()
     if threshold0 <= 0 or count0 < threshold0:
@@ -792,7 +810,14 @@ def collect_garbage_if_due() -> None:
             generation = 1
         else:
             _last_full_collection = now
+            if not training or now - _last_thorough_collection >= THOROUGH_COLLECTION_SECONDS:
+                _last_thorough_collection = now
+                gc.unfreeze()
+                _frozen = False
     gc.collect(generation)
+    if generation == 2 and training:
+        gc.freeze()
+        _frozen = True
 
 
 # ------------------------------------------------------------ the GUI side
@@ -834,7 +859,7 @@ class GuiLoadMeter(QObject):
         if self._drawing:
             self._drawing = False
             self._worker.gui_ready.set()
-        collect_garbage_if_due()
+        collect_garbage_if_due(self._worker.state is not WorkerState.PAUSED)
 
     def snapshot_arrived(self) -> None:
         """A snapshot is about to be handed to the views (call before emitting it)."""
