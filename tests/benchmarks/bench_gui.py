@@ -531,17 +531,36 @@ def rss_row(MainWindow, args, row) -> None:
     window.resize(1440, 900)
     window.show()
     spin_for(0.5)
+    empty = rss_mb()
     open_case_in(window, case)
     before = rss_mb()
     controller = window.controller
+    # RSS once a second while training: the growth over the run, not only its end.
+    samples: list[tuple[float, float]] = []
+    start = time.perf_counter()
+    sampler = QTimer()
+    sampler.timeout.connect(lambda: samples.append((time.perf_counter() - start, rss_mb())))
+    sampler.start(1000)
     controller.run()
     spin_for(args.rss_seconds)
     controller.pause()
     spin_until(lambda: not controller.is_running, 10)
+    sampler.stop()
     spin_for(0.5)
     after = rss_mb()
     epochs = controller.current_snapshot().epoch
     peak = peak_rss_mb()
+    row(f"  RSS of the window before opening {case[0]}", f"{empty:,.0f} MB")
+    if samples:
+        # The highest RSS in each sixth of the run (time in s: MB).
+        step = max(1, len(samples) // 6)
+        parts = [
+            max(samples[k : k + step], key=lambda s: s[1]) for k in range(0, len(samples), step)
+        ]
+        row(
+            "  RSS while training, max per stretch (s: MB)",
+            ", ".join(f"{t:.0f}: {mb:,.0f}" for t, mb in parts),
+        )
     row(
         f"RSS after {args.rss_seconds:.0f} s of {case[0]} ({epochs:,} epochs)",
         f"{after:,.0f} MB",

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from . import network as network_module
 from .features import feature_label, input_labels
 from .losses import get_loss
 from .naming import parameter_name
-from .network import Mistakes, Network
+from .network import Mistakes, Network, TrainWorkspace
 from .optimizers import regularised_gradients
 from .trainer import Trainer
 
@@ -58,8 +59,15 @@ def _read_only(arrays) -> tuple[Array, ...] | None:
 #: weights when a view asks (:class:`LayerValues`): the GUI, the session and the
 #: worker each hold a snapshot or two, and training streams them.
 KEEP_ACTIVATIONS_BYTES = 16 * 2**20
-#: Rows per pass when a big snapshot is computed (bounds its memory).
+#: Rows per pass when a big snapshot is computed (bounds its memory); fewer for a
+#: wide network, so that a chunk's trace takes about what a training chunk's
+#: buffers do (:data:`~.network.STEP_CHUNK_BYTES`: 454 rows of 2-256x8-1).
 CHUNK_ROWS = 2048
+
+
+def _chunk_rows(layer_sizes) -> int:
+    per_row = TrainWorkspace.bytes_needed(1, layer_sizes)
+    return max(1, min(CHUNK_ROWS, network_module.STEP_CHUNK_BYTES // per_row))
 
 
 class LayerValues(Sequence):
@@ -103,10 +111,11 @@ class LayerValues(Sequence):
         n = self._X.shape[0]
         out = np.empty((n, self._net.layer_sizes[layer + 1]), dtype=np.float64)
         pick = 0 if self._which == "pre" else 1
-        for start in range(0, n, CHUNK_ROWS):
-            for k, step in enumerate(self._steps(self._X[start : start + CHUNK_ROWS])):
+        chunk = _chunk_rows(self._net.layer_sizes)
+        for start in range(0, n, chunk):
+            for k, step in enumerate(self._steps(self._X[start : start + chunk])):
                 if k == layer:
-                    out[start : start + CHUNK_ROWS] = step[pick]
+                    out[start : start + chunk] = step[pick]
                     break
         out.flags.writeable = False
         return out
@@ -349,9 +358,10 @@ def _take_big_snapshot(trainer: Trainer) -> NetworkSnapshot:
     highs = [-np.inf] * len(net.weights)
     total = 0.0
     inputs = []
+    chunk = _chunk_rows(net.layer_sizes)
     with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, n, CHUNK_ROWS):
-            rows, targets = X[start : start + CHUNK_ROWS], T[start : start + CHUNK_ROWS]
+        for start in range(0, n, chunk):
+            rows, targets = X[start : start + chunk], T[start : start + chunk]
             trace = net.forward(rows)
             inputs.append(trace.inputs)
             a_out, p_out = trace.pre_activations[-1], trace.activations[-1]
