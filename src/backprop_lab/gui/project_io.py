@@ -294,21 +294,21 @@ class ProjectIO:
         the change), the session before is put back whole."""
         if self.controller.is_running:
             self.controller.pause()  # the copy to put back is of a session at rest
-        current = self.session.to_project()
-        try:
-            if progress is None:
-                new = new if new is not None else Session.from_project(project)
-                previous = Session.from_project(current)
-            else:  # off the GUI thread, cancellable: nothing has changed yet
-                if new is None:
+        # What to put back: shares the immutable snapshot and data (milliseconds; a
+        # Session rebuilt from a Project would compute its snapshot again).
+        previous = self.session.copy()
+        if new is None:
+            try:
+                if progress is None:
+                    new = Session.from_project(project)
+                else:  # off the GUI thread, cancellable: nothing has changed yet
                     new = progress.run(Session.from_project, project)
-                previous = progress.run(Session.from_project, current)
-        except LoadCancelledByUser:
-            self.show_message(f"Opening {path.name} was cancelled. Nothing was changed.")
-            return False
-        except Exception as exc:  # any refusal, of any type: nothing has changed
-            self._report_open_failure(path, exc, show_errors)
-            return False
+            except LoadCancelledByUser:
+                self.show_message(f"Opening {path.name} was cancelled. Nothing was changed.")
+                return False
+            except Exception as exc:  # any refusal, of any type: nothing has changed
+                self._report_open_failure(path, exc, show_errors)
+                return False
         if progress is not None:
             progress.showing(f"Showing {path.name}: the views draw the new data…")
         try:

@@ -33,7 +33,12 @@ from backprop_lab.core.limits import (  # noqa: F401 - re-exported by gui.traini
 )
 from backprop_lab.core.presets import Preset
 from backprop_lab.core.project_file import Project
-from backprop_lab.core.session import Session, dataset_arrays, mistakes_from_dict
+from backprop_lab.core.session import (
+    PreparedNetwork,
+    Session,
+    dataset_arrays,
+    mistakes_from_dict,
+)
 from backprop_lab.core.settings import TrainingSettings
 
 from .worker import (
@@ -457,13 +462,32 @@ class TrainingController(QObject):
         init_seed: int | None = 0,
         init_value: float | None = None,
         features: Any = "keep",
+        prepared: PreparedNetwork | None = None,
     ) -> None:
         """A new network (hidden layers, activations, bias, initialisation); resets training.
 
         ``features``: the feature inputs (names such as ``"x1_sq"``), None for the
         data's own columns, or ``"keep"`` (the default) for the current ones.
+        ``prepared``: the network and first snapshot ``session.prepare_network`` made
+        for :meth:`architecture_settings` of the same arguments (e.g. off the GUI thread).
         """
         self._require_alive()
+        settings = self.architecture_settings(
+            hidden_layer_sizes, activations, bias, init, init_seed, init_value, features
+        )
+        self.session.set_architecture(settings, prepared)
+
+    def architecture_settings(
+        self,
+        hidden_layer_sizes: Sequence[int],
+        activations: str | Sequence[str],
+        bias: bool,
+        init: str,
+        init_seed: int | None = 0,
+        init_value: float | None = None,
+        features: Any = "keep",
+    ) -> TrainingSettings:
+        """The settings :meth:`set_architecture` would give the session (ValueError if bad)."""
         changes: dict[str, Any] = {
             "hidden_layer_sizes": tuple(hidden_layer_sizes),
             "activations": activations,
@@ -475,7 +499,7 @@ class TrainingController(QObject):
             changes["init_value"] = init_value
         if not (isinstance(features, str) and features == "keep"):
             changes["features"] = None if features is None else tuple(features)
-        self.session.set_architecture(self.session.settings.replace(**changes))
+        return self.session.settings.replace(**changes)
 
     def set_data(self, train, test=None) -> bool:
         """New training (and test) data, applied between epochs.
