@@ -321,6 +321,8 @@ class ChainRulePanel(QWidget):
         controller.snapshot_ready.connect(self._on_snapshot)
         controller.network_reset.connect(self._on_reset)
         data_changed = getattr(controller, "data_changed", None)
+        #: Whether new data is announced on its own (else a network reset may bring it).
+        self._hears_data = data_changed is not None
         if data_changed is not None:
             data_changed.connect(lambda _payload: self._refresh_samples())
         settings_changed = getattr(controller, "settings_changed", None)
@@ -419,7 +421,11 @@ class ChainRulePanel(QWidget):
             self.refresh()
 
     def _on_reset(self, snapshot) -> None:
-        self._refresh_samples()
+        # New data comes with its own news (data_changed, before this one): the list
+        # is rebuilt here only if it does not hold the data's samples.
+        n = self._controller.dataset()[0].n_samples
+        if self._samples.count() != n or not self._hears_data:
+            self._refresh_samples()
         if self._ref is not None:
             sizes = snapshot.layer_sizes
             ref = self._ref

@@ -66,6 +66,46 @@ def format_number(value: float) -> str:
     return repr(value)
 
 
+class CellTexts:
+    """The cells' texts row by row, each row formatted from the data's numbers when it
+    is first read (a list of rows otherwise: rows can be changed, inserted, deleted).
+
+    Loading 20,000 training and 20,000 test samples formatted 120,000 numbers (0.3 s of
+    the GUI thread) where the table shows a few dozen rows.
+    """
+
+    __slots__ = ("_rows", "_table")
+
+    def __init__(self, table: np.ndarray) -> None:
+        self._table = table
+        #: A row's texts, or (an int) the row of ``_table`` still to format.
+        self._rows: list = list(range(len(table)))
+
+    def _row(self, k: int) -> list[str]:
+        row = self._rows[k]
+        if isinstance(row, int):
+            row = self._rows[k] = [format_number(v) for v in self._table[row].tolist()]
+        return row
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return [self._row(k) for k in range(*key.indices(len(self._rows)))]
+        return self._row(key)
+
+    def __setitem__(self, key, rows) -> None:
+        self._rows[key] = rows
+
+    def __delitem__(self, key) -> None:
+        del self._rows[key]
+
+    def __iter__(self):
+        for k in range(len(self._rows)):
+            yield self._row(k)
+
+
 #: The one cell validator, shared with paste and CSV import (see core.data.parse_cell).
 cell_problem = _core_cell_problem
 
@@ -87,7 +127,7 @@ class DataTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._undo_stack = undo_stack
         self._template = dataset
-        self._cells: list[list[str]] = []
+        self._cells: CellTexts = CellTexts(np.zeros((0, 0)))
         #: The dataset the cells were loaded from while no cell has changed since.
         self._known_valid: Dataset | None = None
         self._batch_depth = 0
@@ -118,7 +158,7 @@ class DataTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._template = dataset
         table = np.hstack([dataset.inputs, dataset.targets])
-        self._cells = [[format_number(v) for v in row] for row in table.tolist()]
+        self._cells = CellTexts(table)
         # The cells are the dataset's numbers, written exactly: no need to read them back.
         self._known_valid = dataset
         self.endResetModel()

@@ -353,11 +353,17 @@ class DataTools(QObject):
             self.set_node_maps_visible(visible)
 
     def _refresh_node_maps(self, snapshot, force: bool = False) -> None:
-        """Give the network view fresh maps (always when ``force``; else only while shown)."""
+        """Give the network view fresh maps while they are shown (``force``: the data or
+        the network is new, so maps not shown are dropped)."""
         view = self.window.network_view
-        if not (force or self._node_maps_on):
-            return
         train, test = self.controller.dataset()
+        if not self._node_maps_on:
+            if force:
+                # Switched off: none are computed (2,051 maps for 2-256x8-1) until they
+                # are switched on; the old network's are dropped, so none can show.
+                self.last_node_maps = None
+                view.clear_node_maps(available=train.n_inputs == 2)
+            return
         maps = None
         if snapshot is not None and train.n_inputs == 2:
             net = snapshot.network()

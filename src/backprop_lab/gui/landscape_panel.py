@@ -190,6 +190,11 @@ class LandscapePanel(QWidget):
         self._ref_index: dict[ParameterRef, int] = {}
         self._has_bias = False
         self._layer_sizes: tuple[int, ...] = ()
+        #: A new network whose parameters are not listed in the choosers yet: filled
+        #: when the panel is shown or asked for its choice (4,000 entries and their
+        #: tooltips take most of a second for 2-256x8-1; the panel is usually a tab
+        #: behind the data plot).
+        self._choices_for: NetworkSnapshot | None = None
         self._path: list[tuple[int, tuple, tuple | None]] = []  # (epoch, weights, biases)
         self._center: tuple[float, float] | None = None
         self._span: float | None = None
@@ -378,12 +383,21 @@ class LandscapePanel(QWidget):
     # ------------------------------------------------------------- choices
     def refs(self) -> tuple[ParameterRef | None, ParameterRef | None]:
         """The parameters on the x and y axes."""
+        self._ensure_choices()
         return self.combo_a.currentData(), self.combo_b.currentData()
+
+    def _ensure_choices(self) -> None:
+        """List the new network's parameters in the choosers, if that is still to do."""
+        snapshot = self._choices_for
+        if snapshot is not None:
+            self._choices_for = None
+            self._fill_choices(snapshot)
 
     def set_refs(self, ref_a: ParameterRef, ref_b: ParameterRef) -> None:
         """Choose the two parameters (x, y); ValueError for unknown or equal ones."""
         if ref_a == ref_b:
             raise ValueError("choose two different parameters")
+        self._ensure_choices()
         for ref in (ref_a, ref_b):
             if not self._is_parameter(ref):
                 raise ValueError(f"{ref.name} is not a parameter of this network")
@@ -394,6 +408,7 @@ class LandscapePanel(QWidget):
         self._on_choice_changed()
 
     def _is_parameter(self, ref) -> bool:
+        self._ensure_choices()
         return bool(self._refs) and is_parameter(ref, self._layer_sizes, self._has_bias)
 
     def _index_of(self, ref: ParameterRef) -> int:
@@ -420,7 +435,7 @@ class LandscapePanel(QWidget):
         self.set_refs(ref, ref_a)
 
     def _fill_choices(self, snapshot: NetworkSnapshot) -> None:
-        old_a, old_b = self.refs()
+        old_a, old_b = self.combo_a.currentData(), self.combo_b.currentData()
         self._layer_sizes = tuple(snapshot.layer_sizes)
         self._has_bias = snapshot.biases is not None
         self._refs = parameter_refs(
@@ -481,8 +496,14 @@ class LandscapePanel(QWidget):
     # ------------------------------------------------------------ training
     def _on_network_reset(self, snapshot: NetworkSnapshot) -> None:
         self._generation += 1
-        if tuple(snapshot.layer_sizes) != self._layer_sizes or not self._refs:
-            self._fill_choices(snapshot)
+        if self._choices_for is not None:
+            self._choices_for = snapshot  # still to list: for this network now
+        elif tuple(snapshot.layer_sizes) != self._layer_sizes or not self._refs:
+            if is_shown(self):
+                self._fill_choices(snapshot)
+            else:
+                self._choices_for = snapshot
+                self._layer_sizes = tuple(snapshot.layer_sizes)
         self._path = []
         self._center = None
         if self.auto_span.isChecked():
@@ -520,6 +541,8 @@ class LandscapePanel(QWidget):
 
     # ------------------------------------------------------------ computing
     def _on_shown(self) -> None:
+        if is_shown(self):
+            self._ensure_choices()
         if is_shown(self) and self._pending:
             self.request()
 

@@ -242,6 +242,8 @@ class PhaseStepper(QWidget):
         controller.snapshot_ready.connect(self._on_snapshot)
         controller.network_reset.connect(self._on_network_reset)
         data_changed = getattr(controller, "data_changed", None)
+        #: Whether new data is announced on its own (else a network reset may bring it).
+        self._hears_data = data_changed is not None
         if data_changed is not None:
             data_changed.connect(lambda _payload: self._on_data_changed())
         self.refresh_samples()
@@ -430,7 +432,12 @@ class PhaseStepper(QWidget):
 
     def _on_network_reset(self, _snapshot) -> None:
         self._applying = False
-        self.refresh_samples()
+        # New data comes with its own news (data_changed, before this one): the list
+        # is rebuilt here only if it does not hold the data's samples.
+        n = self._controller.dataset()[0].n_samples
+        if self._samples.count() != n or not self._hears_data:
+            self._samples.refresh(n)
+        self.cancel()
         self._cancel_for_change("The network was replaced; the walk was cancelled.")
 
     def _on_data_changed(self) -> None:

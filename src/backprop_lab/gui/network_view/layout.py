@@ -113,6 +113,42 @@ class WeightRefIndex:
         return int(self._offsets[-1])
 
 
+def _vertical_room(text_size: float) -> tuple[float, float, float, float]:
+    """(heading gap, top pad, bottom pad, side margin) for headings of ``text_size``."""
+    t = max(float(text_size), HEADING_TEXT_SIZE)
+    heading_gap = max(HEADING_GAP, t + BIAS_HALF_SIDE + 8.0)
+    top_pad = max(TOP_PAD, 1.2 * t - 2.0)
+    bottom_pad = max(BOTTOM_PAD, 1.6 * t)
+    side_margin = max(SIDE_MARGIN, 7.5 * t)
+    return heading_gap, top_pad, bottom_pad, side_margin
+
+
+def layout_bounds(
+    layer_sizes: Sequence[int],
+    has_bias: bool,
+    column_spacing: float = COLUMN_SPACING,
+    node_spacing: float = NODE_SPACING,
+    text_size: float = HEADING_TEXT_SIZE,
+) -> QRectF:
+    """The scene rectangle :class:`NetworkLayout` of these arguments takes (its
+    ``bounds``), without placing a node or an edge."""
+    sizes = [int(n) for n in layer_sizes]
+    heading_gap, top_pad, bottom_pad, side_margin = _vertical_room(text_size)
+    tallest = max(sizes)
+    top = -(tallest - 1) / 2.0 * float(node_spacing)
+    bias_row_y = top - BIAS_ROW_GAP
+    label_y = (bias_row_y if has_bias else top) - heading_gap
+    width = (len(sizes) - 1) * float(column_spacing)
+    bottom = (tallest - 1) / 2.0 * float(node_spacing)
+    # Room for names and texts on both sides, labels above.
+    return QRectF(
+        -side_margin,
+        label_y - top_pad,
+        width + 2 * side_margin,
+        bottom - label_y + top_pad + bottom_pad,
+    )
+
+
 class NetworkLayout:
     """Where every node, bias node, edge and label sits, for one architecture."""
 
@@ -129,13 +165,10 @@ class NetworkLayout:
         #: far that readable text is bigger than 12 units, the room above the
         #: nodes grows with it, so headings and activation names never overlap.
         self.text_size = max(float(text_size), HEADING_TEXT_SIZE)
-        t = self.text_size
-        heading_gap = max(HEADING_GAP, t + BIAS_HALF_SIDE + 8.0)
-        top_pad = max(TOP_PAD, 1.2 * t - 2.0)
-        bottom_pad = max(BOTTOM_PAD, 1.6 * t)
+        heading_gap, _top_pad, _bottom_pad, side_margin = _vertical_room(self.text_size)
         #: Room beside the inputs and outputs for their names: about eight
         #: characters at the text size.
-        self.side_margin = max(SIDE_MARGIN, 7.5 * t)
+        self.side_margin = side_margin
         self.side_room = self.side_margin - (SIDE_MARGIN - SIDE_ROOM)
         self.has_bias = has_bias
         self.column_spacing = float(column_spacing)
@@ -190,14 +223,8 @@ class NetworkLayout:
         self.bias_lines = np.empty(len(self.bias_refs), dtype=object)
         self.bias_lines[:] = [QLineF(*seg) for seg in self.bias_segments.tolist()]
         self.bias_ref_index = {ref: k for k, ref in enumerate(self.bias_refs)}
-        width = (len(self.layer_sizes) - 1) * self.column_spacing
-        bottom = (tallest - 1) / 2.0 * self.node_spacing
-        # Room for names and texts on both sides, labels above.
-        self.bounds = QRectF(
-            -self.side_margin,
-            self.label_y - top_pad,
-            width + 2 * self.side_margin,
-            bottom - self.label_y + top_pad + bottom_pad,
+        self.bounds = layout_bounds(
+            self.layer_sizes, has_bias, self.column_spacing, self.node_spacing, self.text_size
         )
 
     @property
@@ -294,16 +321,17 @@ def spacing_for_view(
     if width <= 1 or height <= 1:
         return COLUMN_SPACING, NODE_SPACING, HEADING_TEXT_SIZE
     text = HEADING_TEXT_SIZE
+    sizes = tuple(int(n) for n in layer_sizes)
     for _ in range(3):  # the room for text changes the zoom a little: settle it
-        compact = NetworkLayout(layer_sizes, has_bias, text_size=text)
-        bounds = compact.bounds
+        # The bounds alone: a whole NetworkLayout of 2-256x8-1 takes 40 ms to make.
+        bounds = layout_bounds(sizes, has_bias, COLUMN_SPACING, NODE_SPACING, text)
         zoom = min(width / bounds.width(), height / bounds.height(), MAX_ZOOM)
         wanted = max(HEADING_TEXT_SIZE, 1.25 * min_text_pixels / zoom)
         if abs(wanted - text) <= 0.5:
             break
         text = wanted
-    n_gaps = len(compact.layer_sizes) - 1
-    n_rows = max(compact.layer_sizes) - 1
+    n_gaps = len(sizes) - 1
+    n_rows = max(sizes) - 1
     column = COLUMN_SPACING
     if n_gaps > 0:
         spare = width / zoom - bounds.width()

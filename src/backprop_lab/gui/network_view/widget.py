@@ -53,6 +53,7 @@ from ..colors import (
     range_rgba,
 )
 from ..flow_layout import FlowLayout
+from ..sample_chooser import SampleChooser
 from .layout import (
     BIAS_HALF_SIDE,
     EDGE_HIT_FRACTION,
@@ -378,12 +379,16 @@ class NetworkView(QWidget):
         self._limit_spin.setToolTip("The |value| drawn with the deepest colour (fixed scale)")
         self._limit_spin.setEnabled(False)
         self._limit_spin.valueChanged.connect(self._limit_spin_changed)
-        self._sample_combo = QComboBox()
-        self._sample_combo.addItem("batch mean", None)
-        self._sample_combo.setToolTip("Node fill and node tooltips: one sample, or the batch mean")
-        self._sample_combo.currentIndexChanged.connect(
-            lambda index: self.set_sample(self._sample_combo.itemData(index))
+        # Above PAGE_SIZE samples the list holds a page of them and a page selector
+        # (its own row of the controls) says which: 20,000 entries took a tenth of a
+        # second at every new network or data, and a list that long is no choice.
+        self._samples = SampleChooser(
+            lambda _n: "batch mean",
+            lambda start, stop: [f"sample {k + 1}" for k in range(start, stop)],
         )
+        self._sample_combo = self._samples.combo
+        self._sample_combo.setToolTip("Node fill and node tooltips: one sample, or the batch mean")
+        self._samples.sample_changed.connect(self.set_sample)
         self._maps_check = QCheckBox("unit maps")
         self._maps_check.setToolTip(
             "For 2-input data: draw inside each unit its output over the input plane"
@@ -395,7 +400,7 @@ class NetworkView(QWidget):
         controls.setContentsMargins(4, 2, 4, 2)
         for widgets in (
             (QLabel("Edges:"), self._mode_combo, self._scale_combo, self._limit_spin),
-            (QLabel("Nodes:"), self._sample_combo, self._maps_check),
+            (QLabel("Nodes:"), self._samples, self._maps_check),
         ):
             group = QWidget()
             row = QHBoxLayout(group)
@@ -403,6 +408,7 @@ class NetworkView(QWidget):
             for widget in widgets:
                 row.addWidget(widget)
             controls.addWidget(group)
+        controls.addWidget(self._samples.page_row)  # shown while the samples are paged
 
         self._legend = ColourLegend(COLOUR_MODES["weight"], 1.0)
         self._legend.setMinimumWidth(200)
@@ -642,6 +648,7 @@ class NetworkView(QWidget):
             widget = self._controls.itemAt(index).widget()
             if widget is not None:
                 widget.setVisible(not on)
+        self._samples.page_row.setVisible(not on and self._samples.is_paged())
         self._legend.setVisible(not on)
         self._fill_legend.setVisible(not on)
         self._hint.setVisible(not on)
@@ -725,6 +732,15 @@ class NetworkView(QWidget):
             self._node_maps = checked
         self._maps_check.setEnabled(self._node_maps is not None)
         self._rebuild_map_images()
+        self._item.update()
+
+    def clear_node_maps(self, available: bool) -> None:
+        """Drop the maps (they were of another network or data) without new ones:
+        ``available`` keeps the "unit maps" box enabled, so switching it on asks for
+        maps (``node_maps_toggled``) that are computed only then."""
+        self._node_maps = None
+        self._node_map_images = None
+        self._maps_check.setEnabled(bool(available))
         self._item.update()
 
     def set_node_maps_visible(self, visible: bool) -> None:
@@ -1040,15 +1056,18 @@ class NetworkView(QWidget):
         if self._sample is not None and self._sample >= n:
             self._sample = None
             self.sample_changed.emit(None)
-        combo = self._sample_combo
-        combo.blockSignals(True)
-        if combo.count() != n + 1:
-            combo.clear()
-            combo.addItem("batch mean", None)
-            for k in range(n):
-                combo.addItem(f"sample {k + 1}", k)
-        combo.setCurrentIndex(combo.findData(self._sample) if self._sample is not None else 0)
-        combo.blockSignals(False)
+        chooser = self._samples
+        chooser.blockSignals(True)
+        try:
+            if chooser.count() != n:
+                chooser.refresh(n)
+            chooser.set_sample(self._sample)
+        finally:
+            chooser.blockSignals(False)
+
+    def sample_chooser(self) -> SampleChooser:
+        """The sample list (one page of the samples above ``PAGE_SIZE``)."""
+        return self._samples
 
     def _scale_combo_changed(self, index: int) -> None:
         mode = self._scale_combo.itemData(index)
