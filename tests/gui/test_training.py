@@ -23,7 +23,6 @@ from backprop_lab.gui.training import (
 from backprop_lab.gui.training.worker import (
     GUI_BUSY_BUDGET,
     SNAPSHOT_COST_BUDGET,
-    STEP_ASIDE_EPOCH_SECONDS,
     STEP_ASIDE_GUI_BUDGET,
     Pause,
     Quit,
@@ -509,13 +508,13 @@ def test_learning_rate_and_step_take_effect_at_the_next_epoch_boundary(qtbot, ru
 
 def test_snapshots_are_spaced_by_what_they_cost_the_gui():
     worker = TrainingWorker(Trainer(**seed_example()))
-    worker._epoch_seconds = 2 * STEP_ASIDE_EPOCH_SECONDS  # a network whose epochs run in NumPy
+    worker._epochs_per_second = 1000.0  # a speed cap: the worker does not step aside
     assert worker.snapshot_interval() == pytest.approx(1 / MAX_SNAPSHOTS_PER_SECOND)
     for _ in range(50):  # the views take 40 ms per snapshot
         worker.report_gui_cost(0.040, 0.2)
     assert worker.snapshot_interval() == pytest.approx(0.040 / GUI_BUSY_BUDGET, rel=1e-3)
-    # Short epochs: the worker waits while the GUI draws, so the GUI gets a smaller share.
-    worker._epoch_seconds = STEP_ASIDE_EPOCH_SECONDS / 10
+    # Full speed: the worker waits while the GUI draws, so the GUI gets a smaller share.
+    worker._epochs_per_second = None
     assert worker.snapshot_interval() == pytest.approx(0.040 / STEP_ASIDE_GUI_BUDGET, rel=1e-3)
     for _ in range(50):  # however slow: at least one a second
         worker.report_gui_cost(5.0, 1.0)

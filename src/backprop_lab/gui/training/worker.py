@@ -22,8 +22,10 @@
   only the latest state). A new snapshot is only made once the GUI has drawn the
   previous one, so a slow redraw can never flood the GUI thread's event queue.
   One final emit follows every pause, stop and step.
-* NumPy releases the GIL in its large operations, so while the GUI draws, a
-  large network's epochs run on the second core.
+* While the GUI thread is busy (a redraw, an input event) the worker waits for
+  it at the next epoch boundary, within :data:`STEP_ASIDE_SHARE` of its time:
+  the two would otherwise compete for the GIL and the cores, and every redraw
+  would take two or three times its CPU time.
 """
 
 from __future__ import annotations
@@ -84,15 +86,14 @@ MAX_EPOCHS_PER_CALL = 100_000
 #: wake-up of the GUI (a timer, a repaint, an input event). Restored when training
 #: stops.
 GIL_SWITCH_INTERVAL_SECONDS = 0.0005
-#: Epochs shorter than this (seconds) run almost entirely in Python, holding the GIL:
-#: then the worker steps aside while the GUI thread is busy (see :data:`STEP_ASIDE_SHARE`).
-#: A large network's epochs spend their time in NumPy without the GIL and train on.
-STEP_ASIDE_EPOCH_SECONDS = 0.001
 #: While the GUI thread is busy (between its dispatcher's ``awake`` and ``aboutToBlock``)
-#: a worker training short epochs waits for it at the next epoch boundary, for at
-#: most this share of the worker's time: otherwise every call the GUI makes into Qt
-#: gives the GIL up and waits up to a switch interval to get it back, and a redraw
-#: of 14 ms CPU takes 25-30 ms (a 10 ms timer's p99 lateness).
+#: the worker waits for it at the next epoch boundary, for at most this share of its
+#: time. Otherwise both compete: every call the GUI makes into Qt gives the GIL up
+#: and waits to get it back (a small network's epochs hold it nearly all the time),
+#: and a large network's epochs take the core the GUI could use. Measured in turns
+#: with and without, 3 runs each, load 3.5-4.3: the seed's redraw of 14 ms CPU took
+#: 25-30 ms wall; 2-64-64-1 on 1,000 points: GUI CPU per stretch p99 17-21 ms
+#: instead of 20-42, a 10 ms timer's p99 lateness 14-40 ms instead of 34-80.
 STEP_ASIDE_SHARE = 0.2
 #: While the worker steps aside, the time the GUI spends on snapshots is time the
 #: worker does not train, so snapshots are spaced for this share of the GUI's time
@@ -361,8 +362,8 @@ class TrainingWorker(QObject):
         self.gui_ready = threading.Event()
         self.gui_ready.set()
         #: Clear while the GUI thread is busy (set by GuiLoadMeter from its event
-        #: dispatcher's awake / aboutToBlock); a worker training short epochs waits
-        #: for it at an epoch boundary, within STEP_ASIDE_SHARE of its time.
+        #: dispatcher's awake / aboutToBlock); the worker waits for it at an epoch
+        #: boundary, within STEP_ASIDE_SHARE of its time.
         self.gui_idle = threading.Event()
         self.gui_idle.set()
         #: Seconds of stepping aside the worker may still spend (accrues at
@@ -371,8 +372,6 @@ class TrainingWorker(QObject):
         self._aside_since = time.perf_counter()
         #: Whether this call into the core ends when the GUI thread wakes up.
         self._aside = False
-        #: Seconds an epoch takes (a running average of the calls into the core).
-        self._epoch_seconds = 0.0
         #: Seconds the GUI thread was busy per snapshot, as the controller measures
         #: it (a running average; written by the GUI thread).
         self._gui_seconds_per_snapshot = 0.005
@@ -622,15 +621,12 @@ class TrainingWorker(QObject):
         return max(1, epochs)
 
     def _steps_aside(self) -> bool:
-        """Whether this worker waits for a busy GUI thread (short epochs, a window shown)."""
-        return (
-            self._watched
-            and self._epochs_per_second is None
-            and self._epoch_seconds < STEP_ASIDE_EPOCH_SECONDS
-        )
+        """Whether this worker waits for a busy GUI thread: a window is shown and it
+        trains as fast as it can (with a speed cap it sleeps between epochs anyway)."""
+        return self._watched and self._epochs_per_second is None
 
     def _step_aside(self) -> None:
-        """Short epochs: while the GUI thread is busy, wait for it (within the share)."""
+        """While the GUI thread is busy, wait for it (within the share)."""
         now = time.perf_counter()
         self._aside_credit = min(
             STEP_ASIDE_MAX_SECONDS,
@@ -661,11 +657,7 @@ class TrainingWorker(QObject):
             )
         else:
             self._step_aside()
-        started = time.perf_counter()
         records = trainer.step(self._epochs_this_call(), until=self._at_boundary)
-        if records:
-            per_epoch = (time.perf_counter() - started) / len(records)
-            self._epoch_seconds += 0.3 * (per_epoch - self._epoch_seconds)
         self._add_pending(records)
         divergence: Divergence | None = trainer.divergence
         if divergence is not None or not records:
