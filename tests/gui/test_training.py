@@ -634,8 +634,9 @@ def test_full_collections_while_training_skip_what_the_last_one_froze(monkeypatc
         assert gc.get_freeze_count() > 0
         assert witness() is not None  # a full collection, but not of the frozen objects
         full_collection_due()
-        w.collect_garbage_if_due(training=False)  # the first after training: thorough
+        w.collect_garbage_if_due(training=False)  # training stopped: unfrozen, thorough
         assert witness() is None
+        assert gc.get_freeze_count() == 0
     finally:
         w._release_garbage_collection()
     if w._gc_holders == 0:

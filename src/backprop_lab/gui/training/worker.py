@@ -768,7 +768,7 @@ FULL_COLLECTION_SECONDS = 30.0
 #: When training starts, every object alive is frozen (``gc.freeze``, which costs
 #: nothing), and so are the survivors of each full collection while training, so
 #: those walk only what was made since. The frozen objects are collected too (a
-#: thorough collection) at the first full collection after training, and while
+#: thorough collection) once training stops (they are unfrozen then), and while
 #: training at most this often (seconds).
 THOROUGH_COLLECTION_SECONDS = 600.0
 _last_full_collection = -math.inf
@@ -789,6 +789,9 @@ def collect_garbage_if_due(training: bool = False) -> None:
         gc.freeze()
         _frozen = True
         _last_thorough_collection = time.monotonic()
+    elif _frozen and not training:
+        gc.unfreeze()  # training stopped: collection as before (the next full one is whole)
+        _frozen = False
     threshold0, threshold1, threshold2 = gc.get_threshold()
     count0, count1, count2 = gc.get_count()
     if threshold0 <= 0 or count0 < threshold0:
