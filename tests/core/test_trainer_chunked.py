@@ -366,3 +366,53 @@ def test_a_chunked_step_needs_memory_for_one_chunk_only(monkeypatch):
             tracemalloc.stop()
         assert trainer._workspace.chunk_rows is not None
         assert peak < 8 * 2**20, peak
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@pytest.mark.parametrize("penalty", [(0.0, 0.0), (0.01, 0.02)])
+def test_batch_gradients_in_chunks(monkeypatch, case, penalty):
+    l1, l2 = penalty
+    net, X, T = _problem(**case)
+    trace = net.forward(X)
+    expected = net.backward(trace, T, case["loss"], l1=l1, l2=l2)
+    # Below the budget: exactly backward(forward(X)), deltas included.
+    same = net.batch_gradients(X, T, case["loss"], l1=l1, l2=l2)
+    assert len(same.deltas) == net.n_layers
+    for a, b in zip(same.weights + (same.biases or []), expected.weights + (expected.biases or [])):
+        np.testing.assert_array_equal(a, b)
+    _, _, weight_scales, bias_scales = _whole(
+        net, net.input_features(X), T, case["loss"], NO_MISTAKES
+    )
+    _chunk(monkeypatch, 7)
+    chunked = net.batch_gradients(X, T, case["loss"], l1=l1, l2=l2)
+    assert chunked.deltas == []
+    for got, want, scale in zip(chunked.data_weights, expected.data_weights, weight_scales):
+        assert np.all(np.abs(got - want) <= _tolerance(scale, N))
+    for got, want in zip(chunked.weights, expected.weights):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    for got, want, scale in zip(chunked.biases or (), expected.biases or (), bias_scales):
+        assert np.all(np.abs(got - want) <= _tolerance(scale, N))
+
+
+def test_landscape_and_gradient_slice_in_chunks(monkeypatch):
+    from backprop_lab.core import landscape
+    from backprop_lab.core.snapshot import ParameterRef
+
+    for case in CASES:
+        net, X, T = _problem(**case)
+        refs = (ParameterRef(1, 0, 1), ParameterRef(2, None, 0))
+        if net.biases is None:
+            refs = (ParameterRef(1, 0, 1), ParameterRef(2, 3, 0))
+        whole = landscape.loss_landscape(net, X, T, case["loss"], *refs, 0.1, resolution=5)
+        whole_slice = landscape.gradient_slice(net, X, T, case["loss"], 0.1, points=9)
+        with monkeypatch.context() as m:
+            _chunk(m, 7)
+            m.setattr(landscape, "CHUNK_VALUES", 2 * N * 6)  # two step sizes at a time
+            chunked = landscape.loss_landscape(net, X, T, case["loss"], *refs, 0.1, resolution=5)
+            chunked_slice = landscape.gradient_slice(net, X, T, case["loss"], 0.1, points=9)
+        np.testing.assert_allclose(chunked.gradient, whole.gradient, rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(chunked.loss, whole.loss, rtol=1e-12)
+        assert chunked.current_loss == pytest.approx(whole.current_loss, rel=1e-13)
+        np.testing.assert_array_equal(chunked_slice.etas, whole_slice.etas)
+        np.testing.assert_allclose(chunked_slice.loss, whole_slice.loss, rtol=1e-10)
+        assert chunked_slice.gradient_norm == pytest.approx(whole_slice.gradient_norm, rel=1e-10)

@@ -308,8 +308,7 @@ def loss_landscape(
     T = np.asarray(T, dtype=np.float64)
     if T.ndim == 1:
         T = T.reshape(-1, 1)
-    trace = net.forward(X)
-    grads = net.backward(trace, T, loss, l1=l1, l2=l2)
+    grads = net.batch_gradients(X, T, loss, l1=l1, l2=l2)  # in chunks for big data
     current = net.objective(X, T, loss, l1, l2)
 
     def grad_of(ref: ParameterRef) -> float:
@@ -393,8 +392,7 @@ def gradient_slice(
     X = np.asarray(X, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64).reshape(X.shape[0], -1)
     lr = float(learning_rate)
-    trace = net.forward(X)
-    grads = net.backward(trace, T, loss, l1=l1, l2=l2)
+    grads = net.batch_gradients(X, T, loss, l1=l1, l2=l2)  # in chunks for big data
     current = net.objective(X, T, loss, l1, l2)
     if points is None:
         points = slice_points_for(net, X.shape[0])
@@ -432,6 +430,20 @@ def _penalty_of(weights, l1: float, l2: float) -> float:
 
 
 def _slice_losses(net: Network, X: Array, T: Array, loss: str, grads, etas: Array) -> Array:
+    # At most CHUNK_VALUES values per (step sizes, samples, units) array: 31 step
+    # sizes of 20,000 samples of 256 units would be 1.3 GB each.
+    chunk = max(1, CHUNK_VALUES // max(1, X.shape[0] * max(net.layer_sizes)))
+    if chunk >= len(etas):
+        return _slice_chunk_losses(net, X, T, loss, grads, etas)
+    return np.concatenate(
+        [
+            _slice_chunk_losses(net, X, T, loss, grads, etas[start : start + chunk])
+            for start in range(0, len(etas), chunk)
+        ]
+    )
+
+
+def _slice_chunk_losses(net: Network, X: Array, T: Array, loss: str, grads, etas: Array) -> Array:
     acts = [get_activation(name) for name in net.activations]
     e = etas[:, None, None]
     h = np.broadcast_to(net.input_features(X), (len(etas), *X.shape[:1], net.layer_sizes[0]))

@@ -518,6 +518,58 @@ class Network:
             grads.data_weights = data
         return grads
 
+    def batch_gradients(
+        self,
+        X: npt.ArrayLike,
+        T: npt.ArrayLike,
+        loss: str = "half_sse",
+        l1: float = 0.0,
+        l2: float = 0.0,
+    ) -> Gradients:
+        """dE/dW and dE/db of data rows X against T: ``backward(forward(X), T, ...)``.
+
+        A batch whose trace would exceed :data:`STEP_TRACE_MAX_BYTES` is done in
+        chunks of rows (each chunk's delta scaled by the whole batch's
+        normaliser), the same gradients up to rounding; its ``deltas`` are
+        then empty. Smaller batches are exactly ``backward(forward(X), ...)``.
+        """
+        T = _as_batch(T, self.layer_sizes[-1], "T")
+        rows = step_chunk_rows(T.shape[0], self.layer_sizes)
+        if rows is None:
+            return self.backward(self.forward(X), T, loss, l1=l1, l2=l2)
+        X = _as_batch(X, self.n_inputs, "X")
+        if X.shape[0] != T.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} samples but T has {T.shape[0]}")
+        loss_fn = get_loss(loss)
+        normaliser = loss_fn.normaliser(*T.shape)
+        output = self._activation_objects[-1]
+        weight_sums: list[Array] = []
+        bias_sums: list[Array] | None = None
+        for start in range(0, X.shape[0], rows):
+            trace = self.forward(X[start : start + rows])
+            with np.errstate(over="ignore", invalid="ignore"):
+                delta = loss_fn.output_delta(
+                    trace.pre_activations[-1],
+                    trace.activations[-1],
+                    T[start : start + rows],
+                    output,
+                    normaliser,
+                )
+                grads = self._backward(trace, delta, NO_MISTAKES)
+            del trace, delta
+            if not weight_sums:
+                weight_sums, bias_sums = grads.weights, grads.biases
+                continue
+            for acc, g in zip(weight_sums, grads.weights):
+                np.add(acc, g, out=acc)
+            for acc, g in zip(bias_sums or (), grads.biases or ()):
+                np.add(acc, g, out=acc)
+        result = Gradients([], weight_sums, bias_sums)
+        if l1 or l2:
+            result.weights = regularised_gradients(self.weights, weight_sums, float(l1), float(l2))
+            result.data_weights = weight_sums
+        return result
+
     def _backward(self, trace: ForwardTrace, output_delta: Array, mistakes: Mistakes) -> Gradients:
         # Backpropagate a given output delta (the trainer computes it together
         # with the loss, sharing P - T).
