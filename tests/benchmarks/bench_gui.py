@@ -153,10 +153,12 @@ class CoreProcess:
         self.measure(0.3)  # imports and the first epochs
 
     def measure(self, seconds: float) -> float:
-        """Epochs/s of the core alone for ``seconds``; :attr:`cpu_rate` per CPU second."""
+        """Epochs/s of the core alone for ``seconds``; :attr:`cpu_rate` per CPU second
+        and :attr:`waited`, the share of the time it was ready to run but had no CPU."""
         self._process.stdin.write(f"{seconds}\n")
         self._process.stdin.flush()
-        rate, self.cpu_rate = (float(v) for v in self._process.stdout.readline().split())
+        values = [float(v) for v in self._process.stdout.readline().split()]
+        rate, self.cpu_rate, self.waited = values
         return rate
 
     def close(self) -> None:
@@ -173,14 +175,23 @@ def serve_core(example: dict) -> None:
         trainer.step(2)
         for line in sys.stdin:
             seconds = float(line)
-            start, cpu = time.perf_counter(), time.process_time()
+            start, (ran, waited) = time.perf_counter(), schedstat("/proc/thread-self")
             n, chunk = 0, 1
             while time.perf_counter() - start < seconds:
                 trainer.step(chunk)
                 n += chunk
                 chunk = min(chunk * 2, 500)
-            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-            print(n / wall, n / max(cpu, 1e-9), flush=True)
+            wall = time.perf_counter() - start
+            ran_after, waited_after = schedstat("/proc/thread-self")
+            ran, waited = ran_after - ran, waited_after - waited
+            print(n / wall, n / max(ran, 1e-9), waited / wall, flush=True)
+
+
+def schedstat(task: str) -> tuple[float, float]:
+    """(seconds run on a CPU, seconds ready to run but waiting for one) of a thread."""
+    with open(f"{task}/schedstat") as handle:
+        ran, waited, _slices = (int(v) for v in handle.read().split())
+    return ran / 1e9, waited / 1e9
 
 
 def open_case_in(window, case) -> None:
@@ -267,11 +278,13 @@ def window_run(window, seconds: float, core: CoreProcess | None = None, turns: i
     timer.start(10)
     elapsed = 0.0
     core_rates = []
-    worker_cpu = 0.0
+    worker_ran = worker_waited = 0.0
+    core_waited = []
     for _turn in range(turns):
         if core is not None:
             core_rates.append(core.measure(seconds / turns))
-        cpu_before = training_thread_cpu_seconds()
+            core_waited.append(core.waited)
+        ran_before, waited_before = training_thread_times()
         counting[0] = True
         meter.start_counting()
         last[0] = clock.nsecsElapsed()
@@ -282,7 +295,9 @@ def window_run(window, seconds: float, core: CoreProcess | None = None, turns: i
         spin_until(lambda: not controller.is_running, 10)
         elapsed += time.perf_counter() - start
         counting[0] = meter.counting = False
-        worker_cpu += training_thread_cpu_seconds() - cpu_before
+        ran_after, waited_after = training_thread_times()
+        worker_ran += ran_after - ran_before
+        worker_waited += waited_after - waited_before
     timer.stop()
     meter.close()
     controller.snapshot_ready.disconnect(snapshots.append)
@@ -292,7 +307,9 @@ def window_run(window, seconds: float, core: CoreProcess | None = None, turns: i
         "core": float(np.mean(core_rates)) if core_rates else float("nan"),
         "p99": float(np.percentile(lateness, 99)) if lateness else float("nan"),
         "busy": meter.busy / elapsed,
-        "worker_cpu": worker_cpu / elapsed,
+        "worker_ran": worker_ran / elapsed,
+        "worker_waited": worker_waited / elapsed,
+        "core_waited": float(np.mean(core_waited)) if core_waited else float("nan"),
         "snapshots_per_second": len(snapshots) / elapsed,
         "block_cpu_p99": float(np.percentile(meter.block_cpu_ms, 99))
         if meter.block_cpu_ms
@@ -301,23 +318,20 @@ def window_run(window, seconds: float, core: CoreProcess | None = None, turns: i
     }
 
 
-def training_thread_cpu_seconds() -> float:
-    """CPU time of the training worker's thread (named after its QThread), NaN if none."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = float("nan")
+def training_thread_times() -> tuple[float, float]:
+    """(run, waiting for a CPU) seconds of the training workers' threads (named after
+    their QThread), summed: the windows of earlier cases may keep an idle one."""
+    ran = waited = 0.0
     for task in os.listdir("/proc/self/task"):
         try:
             with open(f"/proc/self/task/{task}/comm") as handle:
                 name = handle.read().strip()
-            if not name.startswith("backprop-lab"):
-                continue
-            with open(f"/proc/self/task/{task}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
+            if name.startswith("backprop-lab tr"):
+                task_ran, task_waited = schedstat(f"/proc/self/task/{task}")
+                ran, waited = ran + task_ran, waited + task_waited
         except OSError:
             continue
-        seconds = (int(fields[11]) + int(fields[12])) / tick
-        total = seconds if total != total else total + seconds
-    return total
+    return ran, waited
 
 
 def headless_epochs_per_second(window, epochs: int) -> float:
@@ -444,8 +458,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         row(f"{name}: snapshots drawn a second", f"{result['snapshots_per_second']:.1f}")
         row(
-            f"{name}: training thread CPU per second of the run",
-            f"{result['worker_cpu']:.0%}",
+            f"{name}: training thread ran / waited for a CPU (share of the run)",
+            f"{result['worker_ran']:.0%} / {result['worker_waited']:.0%}",
+            "",
+            f"(the core waited {result['core_waited']:.0%} of its turns)",
         )
         window.close()
         window.deleteLater()
@@ -471,20 +487,23 @@ def headless_row(MainWindow, args, row) -> None:
     core = CoreProcess(None, 0)
     turns = max(1, args.turns)
     per_turn = max(1, args.headless_epochs // turns)
-    core_rates, core_cpu_rates = [], []
-    epochs = seconds = cpu = 0.0
+    core_rates, core_cpu_rates, core_waited = [], [], []
+    epochs = seconds = cpu = waited = 0.0
     for _turn in range(turns):
-        cpu_before = training_thread_cpu_seconds()
+        ran_before, waited_before = training_thread_times()
         start = time.perf_counter()
         rate = headless_epochs_per_second(window, per_turn)
         took = time.perf_counter() - start
-        cpu += training_thread_cpu_seconds() - cpu_before
+        ran_after, waited_after = training_thread_times()
+        cpu += ran_after - ran_before
+        waited += waited_after - waited_before
         epochs += per_turn
         seconds += took
         if rate != rate:
             break
         core_rates.append(core.measure(took))
         core_cpu_rates.append(core.cpu_rate)
+        core_waited.append(core.waited)
     core.close()
     headless = epochs / seconds
     core_rate = float(np.mean(core_rates))
@@ -502,7 +521,13 @@ def headless_row(MainWindow, args, row) -> None:
         "  per CPU second: training thread vs the core's process",
         f"{per_cpu:,.0f}",
         f"{per_cpu / core_per_cpu:.2f}x",
-        f"(core {core_per_cpu:,.0f}; the rest is other processes)",
+        f"(core {core_per_cpu:,.0f})",
+    )
+    row(
+        "  waited for a CPU while ready to run: training thread / the core",
+        f"{waited / seconds:.0%} / {float(np.mean(core_waited)):.0%}",
+        "",
+        "(other processes on the machine)",
     )
     window.close()
     window.deleteLater()
