@@ -641,3 +641,42 @@ def test_full_collections_while_training_skip_what_the_last_one_froze(monkeypatc
         w._release_garbage_collection()
     if w._gc_holders == 0:
         assert gc.get_freeze_count() == 0
+
+
+def test_a_command_sent_while_the_worker_waits_for_the_gui_applies_at_that_boundary():
+    # The worker waits for a busy GUI thread at an epoch boundary; a Pause sent then
+    # (the GUI is busy: it is handling the click) stops it there, not an epoch later.
+    worker = TrainingWorker(Trainer(**seed_example()))
+    worker._apply(Run())
+    worker._aside_credit = 1.0  # plenty of time to step aside
+    worker._aside_since = time.perf_counter()
+    worker._next_emit = time.perf_counter() + 60  # no snapshot due meanwhile
+    worker.gui_idle.clear()
+
+    class BusyGui:
+        """The GUI's idle event, as it is while the click on Pause is handled."""
+
+        def __init__(self, real):
+            self.real = real
+
+        def is_set(self):
+            return self.real.is_set()
+
+        def clear(self):
+            self.real.clear()
+
+        def set(self):
+            self.real.set()
+
+        def wait(self, timeout):
+            worker.send(Pause())  # arrives while the worker waits
+            return self.real.wait(timeout)
+
+    worker.gui_idle = BusyGui(worker.gui_idle)
+    epoch = worker._trainer.epoch
+    worker._train_one_epoch()
+    assert worker._trainer.epoch == epoch  # nothing trained after the Pause arrived
+    worker._wake.clear()
+    worker._drain_commands()
+    assert worker.state is WorkerState.PAUSED
+    assert worker._trainer.epoch == epoch

@@ -392,6 +392,9 @@ class TrainingWorker(QObject):
         """Queue a command for the next epoch boundary (thread-safe)."""
         self._commands.put(command)
         self._wake.set()
+        # A worker waiting for the GUI at an epoch boundary (see _step_aside) takes
+        # the command at that boundary, not one epoch later.
+        self.gui_idle.set()
 
     # ----------------------------------------------------- worker thread side
     def _set_state(self, state: WorkerState) -> None:
@@ -625,8 +628,9 @@ class TrainingWorker(QObject):
         trains as fast as it can (with a speed cap it sleeps between epochs anyway)."""
         return self._watched and self._epochs_per_second is None
 
-    def _step_aside(self) -> None:
-        """While the GUI thread is busy, wait for it (within the share)."""
+    def _step_aside(self) -> bool:
+        """While the GUI thread is busy, wait for it (within the share); True when a
+        command arrived meanwhile (it is applied at this epoch boundary)."""
         now = time.perf_counter()
         self._aside_credit = min(
             STEP_ASIDE_MAX_SECONDS,
@@ -635,11 +639,12 @@ class TrainingWorker(QObject):
         self._aside_since = now
         self._aside = self._steps_aside() and self._aside_credit > 0.0
         if not self._aside or self.gui_idle.is_set() or self._wake.is_set():
-            return
+            return False
         self.gui_idle.wait(self._aside_credit)
         waited = time.perf_counter() - now
         self._aside_credit -= waited
         self._aside = self._aside_credit > 0.0
+        return self._wake.is_set()
 
     def _train_one_epoch(self) -> None:
         """Train up to the next epoch boundary where something has to happen."""
@@ -655,8 +660,8 @@ class TrainingWorker(QObject):
                 self._next_epoch_time + 1.0 / self._epochs_per_second,
                 time.perf_counter() - 0.25,
             )
-        else:
-            self._step_aside()
+        elif self._step_aside():
+            return  # a command arrived while waiting: the run loop applies it first
         records = trainer.step(self._epochs_this_call(), until=self._at_boundary)
         self._add_pending(records)
         divergence: Divergence | None = trainer.divergence
