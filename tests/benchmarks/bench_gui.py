@@ -18,8 +18,10 @@ machine in the same minute, and reported as a ratio:
 3. the network view's draw time for 2-16-16-16-1 and 2-64-64-1 (target <= 8 ms);
 4. RSS after a full-speed run of 2-64-64-64-1 on 2,000 points through the window
    (3 minutes by default; target < 1 GB; ``--rss-hidden`` and ``--rss-samples``
-   choose another network and data; ``--largest`` the largest the app allows),
-   with the process's peak RSS.
+   choose another network and data; ``--largest`` the largest the app allows;
+   ``--rss-seconds 600`` a 10-minute run), with the process's peak RSS, the
+   window's RSS before the case is opened, and the highest RSS in each sixth
+   of the run (sampled once a second: growth shows, not only the end).
 
 The QApplication is made by the app's own ``_make_application``, so the event
 dispatcher and environment measured are the ones backprop-lab runs with. The
