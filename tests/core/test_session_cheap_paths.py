@@ -160,3 +160,31 @@ def test_history_replace_from_is_replace_without_the_checks() -> None:
     taken.append([5001], [0.1], [0.2])
     assert len(source) == 5000 and len(taken) == 5001
     assert taken.train_pyramid.levels[0][0].data is not source.train_pyramid.levels[0][0].data
+
+
+def test_a_prepared_reset_is_what_reset_computes(count_snapshots) -> None:
+    s = Session.from_project(trained(Session(xor_data(30, 11), xor_data(9, 12)), 4).to_project())
+    direct = Session.from_project(s.to_project())
+    direct.reset()
+    prepared = s.prepare_reset()
+    assert s.epoch == 4  # preparing changes nothing
+    count_snapshots.clear()
+    s.reset(prepared)
+    assert count_snapshots == [] and s.live_snapshot is prepared.snapshot and s.epoch == 0
+    for a, b in zip(s.live_snapshot.weight_gradients, direct.live_snapshot.weight_gradients):
+        np.testing.assert_array_equal(a, b)
+    assert s.live_snapshot.test_loss == direct.live_snapshot.test_loss
+
+
+def test_a_prepared_reset_of_another_initial_network_is_not_used(count_snapshots) -> None:
+    s = trained(Session(xor_data(30, 13), None), 2)
+    prepared = s.prepare_reset()
+    s.reinitialise(99)  # new initial weights meanwhile
+    first = s.live_snapshot
+    trained(s, 1)
+    count_snapshots.clear()
+    s.reset(prepared)
+    assert s.live_snapshot is first  # the new initial network's, kept
+    assert count_snapshots == [] and s.live_snapshot is not prepared.snapshot
+    for w, w0 in zip(s.live_snapshot.weights, s.initial_network().weights):
+        np.testing.assert_array_equal(w, w0)

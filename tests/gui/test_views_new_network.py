@@ -24,8 +24,7 @@ from backprop_lab.core.project_file import save_project, serialise_project_bytes
 from backprop_lab.core.session import Session
 from backprop_lab.gui import data_table as data_table_module
 from backprop_lab.gui import data_tools as data_tools_module
-from backprop_lab.gui import project_io
-from backprop_lab.gui import settings_panel as settings_panel_module
+from backprop_lab.gui import load_progress, project_io
 from backprop_lab.gui.load_progress import BackgroundLoad
 from backprop_lab.gui.network_view import NetworkView
 from backprop_lab.gui.sample_chooser import PAGE_SIZE
@@ -87,6 +86,37 @@ def test_unit_maps_switched_on_follow_every_new_network(qtbot, main_window, coun
     assert [len(layer) for layer in tools.last_node_maps] == [2, 4, 1]
     main_window.controller.reset()
     assert count_map_calls[-1] == [2, 4, 1] and len(count_map_calls) == 3
+
+
+def test_unit_maps_of_a_big_network_are_computed_off_the_gui_thread(
+    qtbot, main_window, monkeypatch
+):
+    monkeypatch.setattr(data_tools_module, "MAPS_OFF_THREAD_UNITS", 0)
+    threads = []
+    real = data_tools_module.display_node_maps
+
+    def recording(net, *args):
+        threads.append((threading.current_thread(), tuple(net.layer_sizes)))
+        return real(net, *args)
+
+    monkeypatch.setattr(data_tools_module, "display_node_maps", recording)
+    tools, view = main_window.data_tools, main_window.network_view
+    tools.node_maps_action.trigger()
+    qtbot.waitUntil(lambda: tools.last_node_maps is not None, timeout=TIMEOUT)
+    assert threads and threads[0][0] is not threading.main_thread()
+    assert view._node_map_images is not None
+    main_window.controller.set_architecture([6], "tanh", True, "xavier", 3)
+    assert view._node_map_images is None  # not the old network's while the new ones come
+    qtbot.waitUntil(lambda: tools.last_node_maps is not None, timeout=TIMEOUT)
+    assert [len(layer) for layer in tools.last_node_maps] == [2, 6, 1]
+    assert [len(row) for row in view._node_map_images] == [2, 6, 1]
+    assert all(thread is not threading.main_thread() for thread, _sizes in threads)
+    # Switched off while one is computed: its result is dropped.
+    main_window.controller.set_architecture([5], "tanh", True, "xavier", 3)
+    tools.node_maps_action.trigger()
+    qtbot.waitUntil(lambda: shared_pool().activeThreadCount() == 0, timeout=60_000)
+    event_loop_turn(qtbot)
+    assert tools.last_node_maps is None and view._node_map_images is None
 
 
 def test_a_landscape_tabbed_away_lists_a_new_network_only_when_shown(
@@ -214,7 +244,7 @@ def test_opening_a_large_project_computes_no_snapshot_on_the_gui_thread(
 
 
 def test_apply_builds_a_big_network_off_the_gui_thread(qtbot, main_window, monkeypatch):
-    monkeypatch.setattr(settings_panel_module, "OFF_THREAD_WORK", 0)
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
     threads = snapshot_threads(monkeypatch)
     panel = main_window.settings_panel
     set_hidden_layers(panel, [9, 4])
@@ -234,7 +264,7 @@ def test_apply_of_a_small_network_stays_on_the_gui_thread(qtbot, main_window, mo
 
 
 def test_cancelling_apply_changes_nothing(qtbot, main_window, monkeypatch):
-    monkeypatch.setattr(settings_panel_module, "OFF_THREAD_WORK", 0)
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
 
     class CancelAtOnce(BackgroundLoad):
         def __init__(self, parent, label, inline=False):
@@ -245,7 +275,7 @@ def test_cancelling_apply_changes_nothing(qtbot, main_window, monkeypatch):
             if on_cancel is not None:
                 QTimer.singleShot(0, lambda: self.dialog.findChild(QPushButton).click())
 
-    monkeypatch.setattr(settings_panel_module, "BackgroundLoad", CancelAtOnce)
+    monkeypatch.setattr(load_progress, "BackgroundLoad", CancelAtOnce)
     release = threading.Event()
     real = Session.prepare_network
 
@@ -268,3 +298,53 @@ def test_cancelling_apply_changes_nothing(qtbot, main_window, monkeypatch):
     event_loop_turn(qtbot)
     assert session_bytes(main_window) == before
     assert main_window.controller.current_snapshot().layer_sizes == (2, 3, 3, 1)
+
+
+def trained_epochs(qtbot, controller, epochs: int) -> None:
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
+        controller.step(epochs)
+    qtbot.waitUntil(
+        lambda: not controller.is_running and controller.current_snapshot().epoch == epochs,
+        timeout=TIMEOUT,
+    )
+
+
+def test_reset_of_a_big_network_computes_its_snapshot_off_the_gui_thread(
+    qtbot, main_window, monkeypatch
+):
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    controller = main_window.controller
+    trained_epochs(qtbot, controller, 2)
+    threads = snapshot_threads(monkeypatch)
+    main_window.training_actions.reset.trigger()
+    assert threads and threading.main_thread() not in threads
+    snapshot = controller.current_snapshot()
+    assert snapshot.epoch == 0
+    for w, w0 in zip(snapshot.weights, controller.initial_network().weights, strict=True):
+        np.testing.assert_array_equal(w, w0)
+    assert main_window.network_view.snapshot() is snapshot
+
+
+def test_reinitialise_of_a_big_network_computes_its_snapshot_off_the_gui_thread(
+    qtbot, main_window, monkeypatch
+):
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    controller = main_window.controller
+    old_seed = controller.session.settings.init_seed
+    threads = snapshot_threads(monkeypatch)
+    main_window.training_actions.reinitialise.trigger()
+    assert threads and threading.main_thread() not in threads
+    settings = controller.session.settings
+    assert settings.init_seed != old_seed
+    expected = settings.build_network(2, 1)
+    for w, w0 in zip(controller.current_snapshot().weights, expected.weights, strict=True):
+        np.testing.assert_array_equal(w, w0)
+
+
+def test_reset_of_a_small_network_stays_on_the_gui_thread(qtbot, main_window, monkeypatch):
+    controller = main_window.controller
+    trained_epochs(qtbot, controller, 1)
+    threads = snapshot_threads(monkeypatch)
+    main_window.training_actions.reset.trigger()
+    assert controller.current_snapshot().epoch == 0
+    assert threads in ([], [threading.main_thread()])  # [] when its first snapshot is kept

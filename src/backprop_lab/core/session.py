@@ -562,10 +562,30 @@ class Session:
         """
         if not isinstance(settings, TrainingSettings):
             raise SettingsError("settings must be a TrainingSettings")
-        train, test, mistakes = self._train, self._test, self._mistakes
-        X, T = dataset_arrays(train)
+        data = (self._train, self._test, self._mistakes)  # read once: the same throughout
+        X, T = dataset_arrays(data[0])
         initial = settings.build_network(X.shape[1], T.shape[1])
         check_loss_fits_output(settings.loss, initial.activations[-1])
+        return self._prepare(settings, initial, *data)
+
+    def prepare_reset(self) -> PreparedNetwork:
+        """The initial network's snapshot at epoch 0, for :meth:`reset`; changes nothing.
+
+        Like :meth:`prepare_network`, safe to call on another thread: it reads the
+        initial network (never changed in place: replaced whole), the data, the
+        mistakes and the settings.
+        """
+        first, initial, settings = self._first, self._initial, self._settings
+        data = (self._train, self._test, self._mistakes)
+        if first is not None and first.fits(settings, *data, exact=False):
+            return PreparedNetwork(
+                first.settings, initial, first.snapshot, first.train, first.test, first.mistakes
+            )
+        return self._prepare(settings, initial, *data)
+
+    @staticmethod
+    def _prepare(settings, initial, train, test, mistakes) -> PreparedNetwork:
+        X, T = dataset_arrays(train)
         Xt = Tt = None
         if test is not None:
             Xt, Tt = dataset_arrays(test)
@@ -599,17 +619,24 @@ class Session:
         self._new_network(prepared.initial.copy(), snapshot=prepared.snapshot)
         return prepared.initial.copy()
 
-    def reset(self) -> None:
-        """Back to exactly the initial weights, epoch 0."""
-        first = self._first
-        reuse = first is not None and first.fits(
+    def reset(self, prepared: PreparedNetwork | None = None) -> None:
+        """Back to exactly the initial weights, epoch 0.
+
+        ``prepared``: what :meth:`prepare_reset` made (used when it is still of this
+        initial network, data and mistakes). Without it, the first snapshot of a
+        network not trained since it was made is used again."""
+        if prepared is None or prepared.initial is not self._initial:
+            prepared = self._first
+        reuse = prepared is not None and prepared.fits(
             self._settings, self._train, self._test, self._mistakes, exact=False
         )
-        self._new_network(self._initial, snapshot=first.snapshot if reuse else None)
+        self._new_network(self._initial, snapshot=prepared.snapshot if reuse else None)
 
-    def reinitialise(self, seed: int) -> Network:
-        """New initial weights from ``seed`` (same architecture); epoch 0."""
-        return self.set_architecture(self._settings.replace(init_seed=seed))
+    def reinitialise(self, seed: int, prepared: PreparedNetwork | None = None) -> Network:
+        """New initial weights from ``seed`` (same architecture); epoch 0.
+
+        ``prepared``: what :meth:`prepare_network` made for these settings with this seed."""
+        return self.set_architecture(self._settings.replace(init_seed=seed), prepared)
 
     def set_data(self, train: Dataset, test: Dataset | None = None) -> bool:
         """New data; True when the network had to be rebuilt for its width (restart)."""

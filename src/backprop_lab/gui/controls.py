@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from backprop_lab.core import limits
 from backprop_lab.gui.icons import icon
+from backprop_lab.gui.load_progress import LoadCancelledByUser, network_work, snapshot_work
 from backprop_lab.gui.steady import fix_label_size
 from backprop_lab.gui.training import TrainingController
 
@@ -92,8 +94,10 @@ class TrainingActions(QObject):
         self.step.triggered.connect(lambda: self._train(1))
         self.step_n.triggered.connect(lambda: self._train(self.step_count))
         self.run_pause.triggered.connect(self.toggle_run)
-        self.reset.triggered.connect(controller.reset)
-        self.reinitialise.triggered.connect(lambda: controller.reinitialise())
+        self.reset.triggered.connect(self.reset_network)
+        self.reinitialise.triggered.connect(self.reinitialise_network)
+        #: Whether Reset or Re-initialise is computing its snapshot (a second waits).
+        self._rebuilding = False
         controller.state_changed.connect(self.show_state)
         self.set_step_count(self.step_count)
         self.show_state("paused")
@@ -107,6 +111,47 @@ class TrainingActions(QObject):
         self.step_count = max(1, int(count))
         self.step_n.setText(f"Step {self.step_count} epochs")
         self.step_n.setToolTip(f"Train {self.step_count} epochs, then pause (Shift+Right)")
+
+    # ------------------------------------------- reset and re-initialise
+    def reset_network(self) -> bool:
+        """Reset, the first snapshot computed off the GUI thread for a big network on
+        big data (progress and Cancel after a second; Cancel changes nothing)."""
+        session = self._controller.session
+        return self._rebuild("Resetting to the initial weights…", session.prepare_reset, (),
+                             lambda prepared: self._controller.reset(prepared))  # fmt: skip
+
+    def reinitialise_network(self) -> bool:
+        """Re-initialise from a new random seed, computed as :meth:`reset_network` is."""
+        session = self._controller.session
+        seed = random.randrange(0, limits.MAX_SEED)
+        settings = session.settings.replace(init_seed=seed)
+        return self._rebuild(
+            "New initial weights…",
+            session.prepare_network,
+            (settings,),
+            lambda prepared: self._controller.reinitialise(seed, prepared),
+        )
+
+    def _rebuild(self, label: str, prepare, args, apply) -> bool:
+        if self._rebuilding:
+            return False
+        snapshot = self._controller.current_snapshot()
+        train, test = self._controller.dataset()
+        work = snapshot_work(snapshot.layer_sizes, train, test)
+        parent = self.parent() if isinstance(self.parent(), QWidget) else None
+        self._rebuilding = True
+        try:
+            if self._controller.is_running:
+                self._controller.pause()
+            with network_work(parent, label, work) as progress:
+                prepared = progress.run(prepare, *args)
+                progress.showing("Showing the network…")
+                apply(prepared)
+        except LoadCancelledByUser:
+            return False
+        finally:
+            self._rebuilding = False
+        return True
 
     def _train(self, epochs: int) -> None:
         self._controller.go_live()

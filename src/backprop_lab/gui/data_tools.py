@@ -32,10 +32,15 @@ from ..core.network import Network
 from .data_plot import DataPlot
 from .data_table import DataTableWidget
 from .dataset_dialog import CsvImportDialog, ExampleDataDialog
+from .network_view.widget import node_map_images
+from .training.background import BackgroundRunner
 from .window_host import PanelHost
 
 #: Grid points per axis of each unit's map (drawn small, inside the node).
 NODE_MAP_RESOLUTION = 40
+#: Networks with at least this many units (all layers) compute their unit maps off the
+#: GUI thread; smaller ones in a few milliseconds on it.
+MAPS_OFF_THREAD_UNITS = 256
 NODE_MAPS_TEXT = "Show what each unit has learned"
 #: From this many training samples, the status bar says the views are drawing new data.
 BUSY_NOTICE_SAMPLES = 5000
@@ -113,6 +118,12 @@ class DataTools(QObject):
         self.run_dialog: Callable[[QDialog], bool] = lambda dialog: bool(dialog.exec())
         self._node_maps_on = False
         self.last_node_maps: list[list[np.ndarray]] | None = None
+        #: Unit maps of big networks are computed off the GUI thread (latest wins);
+        #: the key of the computation whose result is still wanted.
+        self._maps_runner = BackgroundRunner(self)
+        self._maps_runner.finished.connect(self._on_maps_ready)
+        self._maps_runner.failed.connect(lambda _text: self._message("Unit maps failed"))
+        self._maps_key: object | None = None
         #: The snapshot the data plot was last given (the shown one).
         self.plot_snapshot = None
 
@@ -357,6 +368,7 @@ class DataTools(QObject):
         the network is new, so maps not shown are dropped)."""
         view = self.window.network_view
         train, test = self.controller.dataset()
+        self._maps_key = None  # a computation still running is for an older state
         if not self._node_maps_on:
             if force:
                 # Switched off: none are computed (2,051 maps for 2-256x8-1) until they
@@ -364,12 +376,39 @@ class DataTools(QObject):
                 self.last_node_maps = None
                 view.clear_node_maps(available=train.n_inputs == 2)
             return
+        net = snapshot.network() if snapshot is not None and train.n_inputs == 2 else None
+        if net is not None and sum(net.layer_sizes) >= MAPS_OFF_THREAD_UNITS:
+            # Off the GUI thread (a second for 2-256x8-1, at every snapshot while
+            # training): the newest request wins; a new network's maps are blank
+            # until they come, never the old network's.
+            if force:
+                self.last_node_maps = None
+                view.clear_node_maps(available=True)
+            self._maps_key = key = object()
+            self._maps_runner.submit(_maps_and_images, key, net, train, test)
+            return
         maps = None
-        if snapshot is not None and train.n_inputs == 2:
-            net = snapshot.network()
+        if net is not None:
             maps = display_node_maps(net, train, test)  # None unless net has 2 data inputs
         self.last_node_maps = maps
         view.set_node_maps(maps)
+
+    def _on_maps_ready(self, result) -> None:
+        key, maps, images = result
+        if key is not self._maps_key or not self._node_maps_on:
+            return  # asked for an older network or data, or switched off since
+        self._maps_key = None
+        self.last_node_maps = maps
+        self.window.network_view.set_node_maps(maps, images)
+
+
+def _maps_and_images(key, net: Network, train: Dataset, test: Dataset | None):
+    """(key, maps, thumbnails) for the network view, computed on a background thread."""
+    maps = display_node_maps(net, train, test)
+    if maps is None:
+        return key, None, None
+    checked = [[np.asarray(m, dtype=np.float64) for m in layer] for layer in maps]
+    return key, checked, node_map_images(checked)
 
 
 def install_data_tools(window: PanelHost) -> DataTools:

@@ -15,6 +15,9 @@ No thread is involved: the core parses in slices and hands control back.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import pairwise
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog, QWidget
@@ -71,6 +74,32 @@ class LoadProgress:
             self.dialog.close()
             self.dialog.deleteLater()
             self.dialog = None
+
+
+#: Above this many (samples x weights) a new network's first snapshot (a forward and
+#: backward pass over every sample) is computed off the GUI thread: 2-256x8-1 on
+#: 20,000 + 20,000 samples is 1.8e10 (seconds); below it the thread hop would cost
+#: more than the pass (2-64-64-1 on 1,000 samples: 4.4e6).
+OFF_THREAD_WORK = 50_000_000
+
+
+def snapshot_work(layer_sizes, train, test=None) -> int:
+    """About how much work a snapshot of a network of ``layer_sizes`` on this data is."""
+    weights = sum((a + 1) * b for a, b in pairwise(layer_sizes))
+    samples = train.n_samples + (0 if test is None else test.n_samples)
+    return samples * weights
+
+
+@contextmanager
+def network_work(parent: QWidget | None, label: str, work: int) -> Iterator[BackgroundLoad]:
+    """A :class:`BackgroundLoad` for computing a new network's first snapshot: off the
+    GUI thread when ``work`` (:func:`snapshot_work`) is above :data:`OFF_THREAD_WORK`,
+    inline otherwise; closed at the end of the ``with`` block."""
+    progress = BackgroundLoad(parent, label, inline=work < OFF_THREAD_WORK)
+    try:
+        yield progress
+    finally:
+        progress.close()
 
 
 class LoadCancelledByUser(Exception):

@@ -12,8 +12,6 @@ is put back and the status bar says why.
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -43,7 +41,7 @@ from backprop_lab.core import (
 from backprop_lab.core.features import PLAYGROUND_FEATURES, feature_label
 from backprop_lab.core.losses import get_loss
 from backprop_lab.core.optimizers import OPTIMIZERS, SCHEDULES
-from backprop_lab.gui.load_progress import BackgroundLoad, LoadCancelledByUser
+from backprop_lab.gui.load_progress import LoadCancelledByUser, network_work, snapshot_work
 from backprop_lab.gui.training import MAX_HIDDEN_LAYERS, MAX_LAYER_SIZE, TrainingController
 
 INIT_LABELS = {
@@ -92,20 +90,12 @@ def _fill_activations(combo: QComboBox, names) -> None:
         )
 
 
-#: Above this many (samples x weights) Apply builds the new network's first snapshot off
-#: the GUI thread (2-256x8-1 on 20,000 + 20,000 samples: 1.8e10, seconds); below it the
-#: thread hop would cost more than the pass (2-64-64-1 on 1,000 samples: 4.4e6).
-OFF_THREAD_WORK = 50_000_000
-
-
 def _snapshot_work(settings, session) -> int:
-    """About how much work the first snapshot of ``settings``' network is: samples x weights."""
+    """About how much work the first snapshot of ``settings``' network is."""
     train, test = session.dataset()
     n_inputs = train.n_inputs if settings.features is None else len(settings.features)
     sizes = [n_inputs, *settings.hidden_layer_sizes, train.n_outputs]
-    weights = sum((a + 1) * b for a, b in pairwise(sizes))
-    samples = train.n_samples + (0 if test is None else test.n_samples)
-    return samples * weights
+    return snapshot_work(sizes, train, test)
 
 
 class SettingsPanel(QWidget):
@@ -465,20 +455,16 @@ class SettingsPanel(QWidget):
         if self._applying:
             return False  # Apply again while the network is still being built
         self._applying = True
-        progress = None
         try:
             settings = self._controller.architecture_settings(**architecture)
             session = self._controller.session
             # The first snapshot of a big network on big data (a forward and backward
             # pass over every sample) takes seconds: off the GUI thread, cancellable.
-            progress = BackgroundLoad(
-                self.window(),
-                "Building the new network…",
-                inline=_snapshot_work(settings, session) < OFF_THREAD_WORK,
-            )
-            prepared = progress.run(session.prepare_network, settings)
-            progress.showing("Showing the new network…")
-            self._controller.set_architecture(**architecture, prepared=prepared)
+            work = _snapshot_work(settings, session)
+            with network_work(self.window(), "Building the new network…", work) as progress:
+                prepared = progress.run(session.prepare_network, settings)
+                progress.showing("Showing the new network…")
+                self._controller.set_architecture(**architecture, prepared=prepared)
         except LoadCancelledByUser:
             self.message_posted.emit("Architecture not changed: cancelled")
             return False
@@ -487,8 +473,6 @@ class SettingsPanel(QWidget):
             return False
         finally:
             self._applying = False
-            if progress is not None:
-                progress.close()
         sizes = "-".join(str(s) for s in self._controller.current_snapshot().layer_sizes)
         message = f"New network {sizes}: training was reset to epoch 0"
         reason = self._gradient_reason()

@@ -263,6 +263,29 @@ class _WeightEditor(QDoubleSpinBox):
         self.hide()
 
 
+def node_map_images(maps) -> list[list[QImage | None]]:
+    """The thumbnails :meth:`NetworkView.set_node_maps` draws for ``maps`` (checked 2-D
+    arrays, per layer per node, or None). Pure: may run off the GUI thread (a QImage is
+    not a QObject)."""
+    images: list[list[QImage | None]] = []
+    for layer_maps in maps:
+        row: list[QImage | None] = []
+        for m in layer_maps:
+            if m is None:
+                row.append(None)
+                continue
+            finite = m[np.isfinite(m)]
+            low = -1.0 if finite.size and finite.min() < 0 else 0.0
+            rgba = plane_map_rgba(m[::-1], low, 1.0).reshape(m.shape[0], m.shape[1], 4)
+            rgba = np.ascontiguousarray(rgba)
+            image = QImage(
+                rgba.data, m.shape[1], m.shape[0], m.shape[1] * 4, QImage.Format.Format_RGBA8888
+            ).copy()
+            row.append(image)
+        images.append(row)
+    return images
+
+
 class NetworkView(QWidget):
     """The network as nodes and edges, with a colour legend and display controls.
 
@@ -703,14 +726,17 @@ class NetworkView(QWidget):
             ]
 
     # ------------------------------------------------------------ node maps
-    def set_node_maps(self, maps: Sequence[Sequence[np.ndarray | None]] | None) -> None:
+    def set_node_maps(
+        self, maps: Sequence[Sequence[np.ndarray | None]] | None, images=None
+    ) -> None:
         """Per layer (input first) per node a small 2-D map drawn in the node; None clears.
 
         Each map is ``values[row, column]`` over a grid of the input plane, with
         row 0 at the lowest second input and column 0 at the lowest first input
         (what ``np.meshgrid(xs, ys)`` gives), values in [0, 1] or, when any is
         negative, [-1, 1]. Drawn in the data plot's (paler) orange-blue colours while the
-        maps are visible.
+        maps are visible. ``images``: :func:`node_map_images` of ``maps``, when already
+        made (off the GUI thread: 2,051 of them take most of a second).
         """
         if maps is None:
             self._node_maps = None
@@ -731,7 +757,10 @@ class NetworkView(QWidget):
                 checked.append(row)
             self._node_maps = checked
         self._maps_check.setEnabled(self._node_maps is not None)
-        self._rebuild_map_images()
+        if images is not None and self._node_maps is not None:
+            self._node_map_images = images
+        else:
+            self._rebuild_map_images()
         self._item.update()
 
     def clear_node_maps(self, available: bool) -> None:
@@ -759,26 +788,8 @@ class NetworkView(QWidget):
         return self._node_maps_visible
 
     def _rebuild_map_images(self) -> None:
-        if self._node_maps is None:
-            self._node_map_images = None
-            return
-        images: list[list[QImage | None]] = []
-        for layer_maps in self._node_maps:
-            row: list[QImage | None] = []
-            for m in layer_maps:
-                if m is None:
-                    row.append(None)
-                    continue
-                finite = m[np.isfinite(m)]
-                low = -1.0 if finite.size and finite.min() < 0 else 0.0
-                rgba = plane_map_rgba(m[::-1], low, 1.0).reshape(m.shape[0], m.shape[1], 4)
-                rgba = np.ascontiguousarray(rgba)
-                image = QImage(
-                    rgba.data, m.shape[1], m.shape[0], m.shape[1] * 4, QImage.Format.Format_RGBA8888
-                ).copy()
-                row.append(image)
-            images.append(row)
-        self._node_map_images = images
+        maps = self._node_maps
+        self._node_map_images = None if maps is None else node_map_images(maps)
 
     # ---------------------------------------------------------------- queries
     def edge_colours(self) -> npt.NDArray[np.uint8]:

@@ -400,17 +400,20 @@ class TrainingController(QObject):
         self._running = False
         self._worker.send(Pause())
 
-    def reset(self) -> None:
-        """Back to exactly the initial weights, epoch 0."""
+    def reset(self, prepared: PreparedNetwork | None = None) -> None:
+        """Back to exactly the initial weights, epoch 0 (``prepared``: from
+        ``session.prepare_reset()``, e.g. off the GUI thread)."""
         self._require_alive()
-        self.session.reset()
+        self.session.reset(prepared)
 
-    def reinitialise(self, seed: int | None = None) -> int:
-        """New initial weights from ``seed`` (a random one when None); returns the seed used."""
+    def reinitialise(self, seed: int | None = None, prepared: PreparedNetwork | None = None) -> int:
+        """New initial weights from ``seed`` (a random one when None); returns the seed used.
+
+        ``prepared``: from ``session.prepare_network`` for the settings with this seed."""
         self._require_alive()
         if seed is None:
             seed = random.randrange(0, MAX_SEED)
-        self.session.reinitialise(seed)
+        self.session.reinitialise(seed, prepared)
         return self.session.settings.init_seed
 
     def update_settings(self, **changes: Any) -> None:
