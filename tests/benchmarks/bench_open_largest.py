@@ -51,7 +51,7 @@ def peak_rss_mb() -> float:
 
 def current_rss_mb() -> float:
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def largest_project(epochs: int, smooth: bool = False):
