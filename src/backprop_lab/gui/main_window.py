@@ -620,6 +620,8 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
             try:
                 self.save_settings()
             finally:
+                # Gone from the screen at once, even while an epoch still ends.
+                self.hide()
                 self.controller.shutdown()
                 self.landscape_panel.shutdown()
                 if self.autosaver is not None:

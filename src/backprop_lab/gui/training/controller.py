@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import sys
 from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -624,7 +625,14 @@ class TrainingController(QObject):
         return self._generation
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop the worker and join its thread; True when the thread ended."""
+        """Stop the worker and join its thread; True when it ended within ``timeout_ms``.
+
+        The worker stops at its next epoch boundary. One epoch of a big network on
+        big data, with its snapshot, can take longer than ``timeout_ms``; the thread
+        is then still waited for until that epoch ends (a line on stderr says so),
+        because a QThread destroyed while it runs aborts the whole process: closing
+        the window mid-epoch would end in a crash instead of a clean exit.
+        """
         if self._shut_down:
             return True
         self._shut_down = True
@@ -632,10 +640,16 @@ class TrainingController(QObject):
         self._gui_load.stop()
         self._worker.send(Quit())
         self._thread.quit()
-        finished = self._thread.wait(timeout_ms)
-        if finished:
-            self._gui_load.release_garbage_collection()
-        return bool(finished)
+        finished = bool(self._thread.wait(timeout_ms))
+        if not finished:
+            print(
+                "Backprop Lab: waiting for the current training epoch to end…",
+                file=sys.stderr,
+                flush=True,
+            )
+            self._thread.wait()
+        self._gui_load.release_garbage_collection()
+        return finished
 
     def explain_next_step(self, timeout: float = 10.0):
         """What the next Step will do, number by number (a StepExplanation).
