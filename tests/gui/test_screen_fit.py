@@ -97,3 +97,26 @@ def test_a_first_start_trains_at_a_watchable_speed_with_full_speed_one_click_awa
     main_window.save_settings()
     assert not apply_first_run_speed(main_window)  # the student's choice is remembered
     assert main_window.controller.settings()["epochs_per_second"] is None
+
+
+def test_a_project_named_on_the_command_line_keeps_its_saved_pace_on_a_first_start(
+    qtbot, main_window, tmp_path
+):
+    """`backprop-lab lesson.bplab` on a first start: the lesson's own pace, not the
+    first-start one (File > Open of the same file gives the file's pace too)."""
+    from backprop_lab.core.project_file import save_project
+    from backprop_lab.gui.app import apply_start_pace, build_parser
+    from backprop_lab.gui.screen_fit import FIRST_RUN_SPEED
+
+    assert main_window.controller.settings()["epochs_per_second"] != 7.0
+    main_window.controller.set_speed(7.0)
+    path = tmp_path / "lesson.bplab"
+    save_project(path, main_window.project())
+    main_window.controller.set_speed(None)
+    assert main_window.open_project_from(path, show_errors=False, ask_to_save=False)
+    assert not apply_start_pace(build_parser().parse_args([str(path)]), main_window)
+    assert main_window.controller.settings()["epochs_per_second"] == 7.0
+    assert not main_window.session.modified
+    # A plain first start still gets the watchable pace.
+    assert apply_start_pace(build_parser().parse_args([]), main_window)
+    assert main_window.controller.settings()["epochs_per_second"] == FIRST_RUN_SPEED

@@ -342,6 +342,19 @@ def _prepare_window(args, window) -> int | None:
     return None
 
 
+def apply_start_pace(args, window) -> bool:
+    """A watchable training pace on a first start; True when it was applied.
+
+    A project file named on the command line keeps the pace saved in it (a
+    teacher's prepared lesson opens as it was saved, as File > Open does).
+    """
+    if args.project:
+        return False
+    from backprop_lab.gui.screen_fit import apply_first_run_speed
+
+    return apply_first_run_speed(window)
+
+
 def _project_path_problem(path: Path) -> str:
     """Why ``path`` cannot be a project file ("" when it may be one)."""
     if path.is_dir():
@@ -440,9 +453,7 @@ def main(argv: list[str] | None = None) -> int:
             size = getattr(args, "window_size", None) or (1440, 900)
             return _screenshot(app, window, Path(args.screenshot), size)
         install_excepthook()
-        from backprop_lab.gui.screen_fit import apply_first_run_speed
-
-        apply_first_run_speed(window)  # a watchable speed on a first start
+        apply_start_pace(args, window)
         window.show_first()
         if not (args.project or args.preset):
             # Only a plain start offers a crashed session back; an autosave stays
