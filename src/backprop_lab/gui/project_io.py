@@ -41,6 +41,10 @@ PROJECT_FILTER = f"Backprop Lab projects (*{PROJECT_SUFFIX});;All files (*)"
 OFF_THREAD_BYTES = 256 * 1024
 
 
+def _call(fn, *args):
+    return fn(*args)
+
+
 def _is_small(path: Path) -> bool:
     """Small, or not a regular file (the loader refuses those at once, saying why)."""
     try:
@@ -255,14 +259,10 @@ class ProjectIO:
         # window repaints, and after a second a dialog offers Cancel.
         progress = BackgroundLoad(self, f"Opening {path.name}…", inline=_is_small(path))
         try:
-            try:
-                project, new = progress.run(_read_and_check, path)
-            except LoadCancelledByUser:
-                self.show_message(f"Opening {path.name} was cancelled. Nothing was changed.")
+            checked = self._checked(progress.run, path, show_errors, _read_and_check, path)
+            if checked is None:
                 return False
-            except Exception as exc:  # any refusal, of any type: nothing has changed
-                self._report_open_failure(path, exc, show_errors)
-                return False
+            project, new = checked
             if ask_to_save and not self.maybe_save(f"opening {path.name}"):
                 return False
             if not self._load_project(project, path, show_errors, new=new, progress=progress):
@@ -274,6 +274,17 @@ class ProjectIO:
         self.set_modified(False)
         self.show_message(f"Opened {path.name} at epoch {project.epoch:,}")
         return True
+
+    def _checked(self, run, path: Path, show_errors: bool, fn, *args):
+        """``run(fn, *args)``, or None after a Cancel or a refusal of any type (said in
+        the status bar, and in a message box with ``show_errors``): nothing has changed."""
+        try:
+            return run(fn, *args)
+        except LoadCancelledByUser:
+            self.show_message(f"Opening {path.name} was cancelled. Nothing was changed.")
+        except Exception as exc:  # any refusal, of any type: nothing has changed
+            self._report_open_failure(path, exc, show_errors)
+        return None
 
     def _report_open_failure(self, path: Path, exc: Exception, show_errors: bool) -> None:
         if show_errors:
@@ -298,16 +309,10 @@ class ProjectIO:
         # Session rebuilt from a Project would compute its snapshot again).
         previous = self.session.copy()
         if new is None:
-            try:
-                if progress is None:
-                    new = Session.from_project(project)
-                else:  # off the GUI thread, cancellable: nothing has changed yet
-                    new = progress.run(Session.from_project, project)
-            except LoadCancelledByUser:
-                self.show_message(f"Opening {path.name} was cancelled. Nothing was changed.")
-                return False
-            except Exception as exc:  # any refusal, of any type: nothing has changed
-                self._report_open_failure(path, exc, show_errors)
+            # Off the GUI thread and cancellable when there is a progress to show.
+            run = progress.run if progress is not None else _call
+            new = self._checked(run, path, show_errors, Session.from_project, project)
+            if new is None:
                 return False
         if progress is not None:
             progress.showing(f"Showing {path.name}: the views draw the new data…")
