@@ -328,14 +328,8 @@ class Session:
         """
         other = Session.__new__(Session)
         other.events = SessionEvents()
-        other._settings = self._settings
-        other._train, other._test = self._train, self._test
-        other._initial = self._initial.copy()
-        other._mistakes = self._mistakes
+        other._take_state_of(self)
         other._modified = self._modified
-        other._live = self._live
-        other._shown = None
-        other._first = self._first
         other.history = self.history.copy()
         other.history.truncate_after(self._live.epoch)
         other.rewind = SnapshotHistory(REWIND_CAPACITY)
@@ -377,8 +371,9 @@ class Session:
         """
         return Project(**self.project_parts())
 
-    def replace_with(self, other: Session) -> None:
-        """Take over everything ``other`` holds (opening a project, an example, New)."""
+    def _take_state_of(self, other: Session) -> None:
+        """``other``'s settings, data, networks and mistakes, shared where immutable
+        (used by :meth:`copy` and :meth:`replace_with`; the history is theirs)."""
         self._settings = other._settings
         self._train, self._test = other._train, other._test
         self._initial = other._initial.copy()
@@ -386,6 +381,10 @@ class Session:
         self._live = other._live
         self._first = other._first
         self._shown = None
+
+    def replace_with(self, other: Session) -> None:
+        """Take over everything ``other`` holds (opening a project, an example, New)."""
+        self._take_state_of(other)
         # In place: the loss plot draws this very history object.
         self.history.replace_from(other.history)
         self.rewind.clear()
