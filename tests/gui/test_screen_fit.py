@@ -120,3 +120,40 @@ def test_a_project_named_on_the_command_line_keeps_its_saved_pace_on_a_first_sta
     # A plain first start still gets the watchable pace.
     assert apply_start_pace(build_parser().parse_args([]), main_window)
     assert main_window.controller.settings()["epochs_per_second"] == FIRST_RUN_SPEED
+
+
+def test_combos_and_tab_bars_made_later_are_fitted_too(qtbot, main_window):
+    from PySide6.QtWidgets import QDialog, QTabWidget, QVBoxLayout, QWidget
+
+    dialog = QDialog(main_window)
+    layout = QVBoxLayout(dialog)
+    combo = QComboBox()
+    combo.addItems(["a choice much longer than eight characters" * 3, "short"])
+    tabs = QTabWidget()
+    tabs.addTab(QWidget(), "A long tab title")
+    layout.addWidget(combo)
+    layout.addWidget(tabs)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert combo.sizeAdjustPolicy() == (
+        QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+    )
+    assert combo.minimumSizeHint().width() < 260
+    assert tabs.tabBar().elideMode() == Qt.TextElideMode.ElideNone
+    assert tabs.tabBar().usesScrollButtons()
+    dialog.close()
+
+
+def test_the_key_filter_watches_only_the_focused_field(qtbot, main_window):
+    """Nothing filters every event of the application: the keys' filter sits on the
+    focused field of this window alone, and moves with the focus."""
+    key_filter = main_window._backprop_lab_key_filter
+    spin = main_window.control_panel.findChildren(type(main_window.settings_panel.seed_box))[0]
+    focused = _focus(qtbot, main_window, spin)
+    assert key_filter.watched_field() is focused
+    main_window.network_view.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(lambda: key_filter.watched_field() is None, timeout=TIMEOUT)
+    # Keys still work in the field the focus comes back to.
+    focused = _focus(qtbot, main_window, spin)
+    qtbot.keyClick(focused, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: main_window.controller.current_snapshot().epoch == 1, timeout=TIMEOUT)

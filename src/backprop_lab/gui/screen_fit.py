@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPlainTextEdit,
+    QProxyStyle,
     QSizePolicy,
     QTabBar,
     QTextEdit,
@@ -92,12 +93,38 @@ def _field_of(widget: QWidget | None) -> QWidget | None:
 
 
 class _KeyFilter(QObject):
-    """Application event filter: Enter applies, Escape leaves, training keys win."""
+    """Enter applies, Escape leaves, training keys win: an event filter on the focused
+    field only (a spin box, a combo box or a line edit of this window).
+
+    It moves with the focus (``QApplication.focusChanged``) instead of filtering
+    every event of the application: an application-wide Python filter runs for every
+    event of the GUI thread (paints, timers, queued signals), each call taking the
+    GIL from the training worker.
+    """
 
     def __init__(self, window: QMainWindow, keys: set[str]) -> None:
         super().__init__(window)
         self._window = window
         self._keys = keys
+        self._watched: QWidget | None = None
+        app = QApplication.instance()
+        app.focusChanged.connect(self._focus_changed)
+        self._focus_changed(None, QApplication.focusWidget())
+
+    def watched_field(self) -> QWidget | None:
+        """The focused field this filter watches now (None: no field of ours has focus)."""
+        return self._watched
+
+    def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        if self._watched is not None:
+            try:
+                self._watched.removeEventFilter(self)
+            except RuntimeError:  # already deleted
+                pass
+            self._watched = None
+        if isinstance(now, (QAbstractSpinBox, QComboBox, QLineEdit)) and self._is_ours(now):
+            now.installEventFilter(self)
+            self._watched = now
 
     def _is_ours(self, widget: QWidget | None) -> bool:
         return widget is not None and widget.window() is self._window
@@ -151,16 +178,30 @@ class _KeyFilter(QObject):
             target.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
-class _PolishFilter(QObject):
-    """Fits every combo box and tab bar the moment it is polished (also later ones)."""
+class _FitStyle(QProxyStyle):
+    """The application's own style, which also fits every combo box and tab bar the
+    moment it is polished (also ones made later, in any window or dialog).
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Polish:
-            if isinstance(watched, QComboBox):
-                fit_combo(watched)
-            elif isinstance(watched, QTabBar):
-                fit_tab_bar(watched)
-        return False
+    A style's ``polish(widget)`` runs once per widget, where an application event
+    filter would run for every event of the GUI thread.
+    """
+
+    def polish(self, target):  # a QWidget, the QApplication or a QPalette
+        result = super().polish(target)
+        if isinstance(target, QComboBox):
+            fit_combo(target)
+        elif isinstance(target, QTabBar):
+            fit_tab_bar(target)
+        return result
+
+
+def install_fit_style(app: QApplication) -> None:
+    """Make the application's style a :class:`_FitStyle` over the style it has (once)."""
+    if isinstance(app.style(), _FitStyle):
+        return
+    style = _FitStyle(app.style().name())
+    app.setStyle(style)
+    app._backprop_lab_fit_style = style  # kept alive with the application
 
 
 def fit_combo(combo: QComboBox) -> None:
@@ -274,13 +315,9 @@ def install_screen_fit(
     mode's dock arrangement and back. Returns the :class:`Presentation` (its
     ``action`` is in the View menu).
     """
-    app = QApplication.instance()
-    polish = _PolishFilter(window)
-    app.installEventFilter(polish)
+    install_fit_style(QApplication.instance())
     fit_tree(window)
-    keys = set(APPLICATION_KEYS)
-    key_filter = _KeyFilter(window, keys)
-    app.installEventFilter(key_filter)
+    window._backprop_lab_key_filter = _KeyFilter(window, set(APPLICATION_KEYS))
     central = window.centralWidget()
     if central is not None:
         # Extra room (a maximised window, a big screen) goes to the centre: the network.
