@@ -1,11 +1,14 @@
 """The loss of every epoch, however long training runs, and its min/max pyramid.
 
-:class:`LossHistory` keeps every epoch's loss in three growing NumPy buffers
-(``int64`` epochs, ``float64`` training and test losses): 24 bytes an epoch,
-about 25 MB for a million epochs, at most twice that right after a buffer has
-doubled. A :class:`MinMaxPyramid` per curve (the minimum and maximum of every
-block of 8, 64, 512, ... epochs, kept up to date as epochs arrive, about 30%
-more memory) lets a plot draw ten epochs or ten million in the same time:
+:class:`LossHistory` keeps every epoch's loss in three columns (``int64``
+epochs, ``float64`` training and test losses) of fixed-size chunks: 24 bytes an
+epoch, about 25 MB for a million epochs, and at most one chunk
+(:data:`CHUNK_EPOCHS` epochs, 1.5 MB) more. Growing never copies what is stored
+(a doubling buffer copied the whole history: 5-7 ms at 400k and 800k epochs, on
+the GUI thread); only a short history's first chunk doubles, up to one chunk.
+A :class:`MinMaxPyramid` per curve (the minimum and maximum of every block of
+8, 64, 512, ... epochs, kept up to date as epochs arrive, about 30% more
+memory) lets a plot draw ten epochs or ten million in the same time:
 :func:`decimated` turns the visible epochs into about two points a pixel column,
 and every bucket keeps its exact minimum and maximum, so spikes never vanish.
 
@@ -24,18 +27,179 @@ from numpy.typing import ArrayLike
 PYRAMID_FACTOR = 8
 #: Rows formatted at a time by :meth:`LossHistory.write_csv`.
 CSV_CHUNK_ROWS = 65536
-#: Capacity of a fresh history buffer (epochs); it doubles as needed.
+#: Capacity of a fresh history (epochs); its first chunk doubles up to :data:`CHUNK_EPOCHS`.
 INITIAL_CAPACITY = 1024
+#: log2 of :data:`CHUNK_EPOCHS`.
+CHUNK_SHIFT = 16
+#: Epochs a chunk of a :class:`LossColumn` holds: a longer history takes one more chunk.
+CHUNK_EPOCHS = 1 << CHUNK_SHIFT
+
+
+class LossColumn:
+    """One column of a :class:`LossHistory` in chunks of :data:`CHUNK_EPOCHS` values.
+
+    Reads give NumPy values: ``column[i]`` a scalar, ``column[a:b]`` an array (a
+    view when the range lies in one chunk, else a copy), ``column[indices]`` the
+    values at those indices; ``len(column)`` and ``column.shape`` count the
+    values stored. Every chunk but a lone first one holds :data:`CHUNK_EPOCHS`
+    values, so index ``i`` is in chunk ``i >> CHUNK_SHIFT``.
+    """
+
+    def __init__(
+        self,
+        dtype,
+        chunks: list[np.ndarray] | None = None,
+        count: int = 0,
+        initial: int = INITIAL_CAPACITY,
+    ) -> None:
+        self.dtype = np.dtype(dtype)
+        self.chunks: list[np.ndarray] = [] if chunks is None else chunks
+        self.count = count
+        #: The first chunk's smallest size.
+        self.initial = initial
+
+    # ------------------------------------------------------------ storage
+    @property
+    def capacity(self) -> int:
+        return sum(chunk.shape[0] for chunk in self.chunks)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(chunk.nbytes for chunk in self.chunks)
+
+    def copy(self) -> LossColumn:
+        """An independent copy holding only what is stored (whole chunks)."""
+        used = -(-self.count // CHUNK_EPOCHS) if self.count else 0
+        chunks = [c.copy() for c in self.chunks[: max(1, used)]]
+        return LossColumn(self.dtype, chunks, self.count, self.initial)
+
+    def reserve(self, needed: int) -> None:
+        """Room for ``needed`` values: a new chunk, or the lone first chunk doubled
+        (at most a chunk copied); what is stored is never copied as a whole."""
+        while self.capacity < needed:
+            if len(self.chunks) == 1 and self.chunks[0].shape[0] < CHUNK_EPOCHS:
+                first = self.chunks[0]
+                bigger = np.zeros(min(CHUNK_EPOCHS, max(2 * first.shape[0], needed)), self.dtype)
+                bigger[: first.shape[0]] = first
+                self.chunks[0] = bigger
+            else:
+                size = CHUNK_EPOCHS
+                if not self.chunks:
+                    size = min(CHUNK_EPOCHS, max(self.initial, needed))
+                self.chunks.append(np.zeros(size, self.dtype))
+
+    def truncate(self, count: int) -> None:
+        """Keep the first ``count`` values (and no empty chunk beyond them but the first)."""
+        self.count = min(self.count, max(0, count))
+        used = max(1, -(-self.count // CHUNK_EPOCHS))
+        del self.chunks[used:]
+
+    def write(self, start: int, values: np.ndarray) -> None:
+        """Store ``values`` from index ``start`` on (room reserved first)."""
+        stop = start + values.shape[0]
+        self.reserve(stop)
+        done = 0
+        while start + done < stop:
+            index = start + done
+            chunk = self.chunks[index >> CHUNK_SHIFT]
+            offset = index & (CHUNK_EPOCHS - 1)
+            n = min(chunk.shape[0] - offset, stop - index)
+            chunk[offset : offset + n] = values[done : done + n]
+            done += n
+        self.count = max(self.count, stop)
+
+    # --------------------------------------------------------------- reads
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (self.count,)
+
+    @property
+    def size(self) -> int:
+        return self.count
+
+    def __array__(self, dtype=None, copy=None):
+        whole = self[0 : self.count]
+        return whole if dtype is None else whole.astype(dtype)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self.count)
+            if step != 1:
+                raise ValueError("a LossColumn is read in steps of 1")
+            return self._range(start, max(start, stop))
+        if isinstance(key, np.ndarray) and key.ndim == 1:
+            return self._take(key)
+        index = int(key)
+        if index < 0:
+            index += self.count
+        if not 0 <= index < self.count:
+            raise IndexError(f"index {int(key)} is out of range for {self.count} values")
+        return self.chunks[index >> CHUNK_SHIFT][index & (CHUNK_EPOCHS - 1)]
+
+    def _range(self, start: int, stop: int) -> np.ndarray:
+        if stop <= start:
+            return np.zeros(0, self.dtype)
+        first, last = start >> CHUNK_SHIFT, (stop - 1) >> CHUNK_SHIFT
+        base = first << CHUNK_SHIFT
+        if first == last:
+            return self.chunks[first][start - base : stop - base]
+        parts = [self.chunks[first][start - base :]]
+        parts += self.chunks[first + 1 : last]
+        parts.append(self.chunks[last][: stop - (last << CHUNK_SHIFT)])
+        return np.concatenate(parts)
+
+    def _take(self, indices: np.ndarray) -> np.ndarray:
+        indices = np.asarray(indices, dtype=np.int64)
+        if indices.size and (indices.min() < 0 or indices.max() >= self.count):
+            raise IndexError(f"an index is out of range for {self.count} values")
+        if len(self.chunks) == 1:
+            return self.chunks[0][indices]
+        out = np.empty(indices.shape[0], self.dtype)
+        which = indices >> CHUNK_SHIFT
+        for k in np.unique(which).tolist():
+            mask = which == k
+            out[mask] = self.chunks[k][indices[mask] & (CHUNK_EPOCHS - 1)]
+        return out
+
+    def pieces(self, start: int = 0, stop: int | None = None):
+        """The stored values of [start, stop) as views, one per chunk they cross."""
+        stop = self.count if stop is None else min(stop, self.count)
+        while start < stop:
+            k = start >> CHUNK_SHIFT
+            base = k << CHUNK_SHIFT
+            end = min(stop, base + self.chunks[k].shape[0])
+            yield self.chunks[k][start - base : end - base]
+            start = end
+
+    def searchsorted(self, value, side: str = "left") -> int:
+        """:func:`numpy.searchsorted` over the stored values (sorted ascending)."""
+        n = self.count
+        used = -(-n // CHUNK_EPOCHS) if n else 0
+        for k in range(used):
+            stop = min(CHUNK_EPOCHS, n - (k << CHUNK_SHIFT))
+            last = self.chunks[k][stop - 1]
+            if (value <= last) if side == "left" else (value < last):
+                return (k << CHUNK_SHIFT) + int(
+                    np.searchsorted(self.chunks[k][:stop], value, side=side)
+                )
+        return n
+
+    def any_finite(self, stop: int | None = None) -> bool:
+        """Whether any of the first ``stop`` values (all by default) is finite."""
+        return any(bool(np.isfinite(piece).any()) for piece in self.pieces(0, stop))
 
 
 class LossHistory:
-    """Epochs and losses in amortised-doubling NumPy buffers, with their min/max pyramids.
+    """Epochs and losses in chunked columns (:class:`LossColumn`), with their min/max pyramids.
 
     Attributes
     ----------
     epochs, train, test
-        The buffers (``count`` of them filled): epoch numbers (int64), training
-        and test losses (float64; test NaN where there is no test set).
+        The columns: epoch numbers (int64), training and test losses (float64;
+        test NaN where there is no test set), ``count`` values each.
     count
         Epochs stored.
     has_test
@@ -52,9 +216,14 @@ class LossHistory:
         self.test_pyramid = MinMaxPyramid()
 
     def _allocate(self, capacity: int) -> None:
-        self.epochs = np.zeros(capacity, dtype=np.int64)
-        self.train = np.zeros(capacity, dtype=np.float64)
-        self.test = np.zeros(capacity, dtype=np.float64)
+        self.epochs = LossColumn(np.int64)
+        self.train = LossColumn(np.float64)
+        self.test = LossColumn(np.float64)
+        for column in self._columns():
+            column.reserve(capacity)
+
+    def _columns(self) -> tuple[LossColumn, LossColumn, LossColumn]:
+        return self.epochs, self.train, self.test
 
     def clear(self) -> None:
         self._allocate(INITIAL_CAPACITY)
@@ -65,37 +234,35 @@ class LossHistory:
 
     @property
     def capacity(self) -> int:
-        return self.epochs.shape[0]
+        return self.epochs.capacity
 
     def truncate_before(self, epoch: int) -> None:
         """Forget every stored epoch >= ``epoch`` (training went back in time)."""
-        keep = int(np.searchsorted(self.epochs[: self.count], epoch, side="left"))
+        keep = self.epochs.searchsorted(epoch, side="left")
         if keep < self.count:
             self.count = keep
-            self.has_test = bool(np.isfinite(self.test[:keep]).any())
+            for column in self._columns():
+                column.truncate(keep)
+            self.has_test = self.test.any_finite(keep)
             self.train_pyramid.truncate(keep)
             self.test_pyramid.truncate(keep if self.has_test else 0)
 
     def extend(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
-        needed = self.count + epochs.shape[0]
-        if needed > self.capacity:
-            capacity = max(2 * self.capacity, needed)
-            old = (self.epochs, self.train, self.test)
-            self._allocate(capacity)
-            for new, previous in zip((self.epochs, self.train, self.test), old, strict=True):
-                new[: self.count] = previous[: self.count]
-        start, stop = self.count, needed
-        self.epochs[start:stop] = epochs
-        self.train[start:stop] = train
-        self.test[start:stop] = test
+        start = self.count
+        needed = start + epochs.shape[0]
+        self.epochs.write(start, epochs)
+        self.train.write(start, train)
+        self.test.write(start, test)
         self.count = needed
         if not self.has_test and np.isfinite(test).any():
             self.has_test = True
-        self.train_pyramid.update(self.train[:needed])
+        self.train_pyramid.update(self.train)
         if self.has_test:  # no pyramid of NaN for a history without a test set
-            self.test_pyramid.update(self.test[:needed])
+            self.test_pyramid.update(self.test)
 
     def views(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(epochs, training, test) as arrays: views of a history of one chunk, else
+        copies (a long history's chunks are joined); never write into them."""
         n = self.count
         return self.epochs[:n], self.train[:n], self.test[:n]
 
@@ -131,11 +298,8 @@ class LossHistory:
         """Replace every epoch by a copy of ``other``'s: it is checked already, and its
         min/max pyramids are copied, not computed again (for a million epochs the
         checks and the pyramids of :meth:`replace` take most of a second)."""
-        epochs, train, test = other.views()
-        self._allocate(max(INITIAL_CAPACITY, epochs.shape[0]))
-        n = epochs.shape[0]
-        self.epochs[:n], self.train[:n], self.test[:n] = epochs, train, test
-        self.count = n
+        self.epochs, self.train, self.test = (column.copy() for column in other._columns())
+        self.count = other.count
         self.has_test = other.has_test
         self.train_pyramid = other.train_pyramid.copy()
         self.test_pyramid = other.test_pyramid.copy()
@@ -153,14 +317,14 @@ class LossHistory:
     def loss_at(self, epoch: int) -> tuple[float, float] | None:
         """(training, test) loss stored for ``epoch``, None when it is not stored."""
         n = self.count
-        i = int(np.searchsorted(self.epochs[:n], epoch))
+        i = self.epochs.searchsorted(epoch)
         if i < n and self.epochs[i] == epoch:
             return float(self.train[i]), float(self.test[i])
         return None
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Copies of (epochs, training losses, test losses)."""
-        return tuple(a.copy() for a in self.views())
+        return tuple(np.array(a, copy=True) for a in self.views())
 
     def copy(self) -> LossHistory:
         """An independent copy (its own buffers and pyramids)."""
@@ -173,12 +337,12 @@ class LossHistory:
 
         The test cell is empty where there is no test loss.
         """
-        epochs, train, test = self.views()
+        epochs, train, test = self._columns()
         with open(path, "w", newline="", encoding="utf-8") as handle:
             handle.write("epoch,train_loss,test_loss\n")
             # repr() is the shortest text that reads back as the same float; chunks keep
             # the temporary strings small for a million epochs.
-            for start in range(0, epochs.shape[0], CSV_CHUNK_ROWS):
+            for start in range(0, self.count, CSV_CHUNK_ROWS):
                 stop = start + CSV_CHUNK_ROWS
                 rows = zip(
                     epochs[start:stop].tolist(),
@@ -196,38 +360,37 @@ class LossHistory:
     def nbytes(self) -> int:
         """Bytes held by the buffers and the pyramids (capacity, not fill)."""
         pyramids = self.train_pyramid.nbytes() + self.test_pyramid.nbytes()
-        return self.epochs.nbytes + self.train.nbytes + self.test.nbytes + pyramids
+        return sum(column.nbytes for column in self._columns()) + pyramids
 
 
 class _GrowingArray:
-    """A float64 array with amortised-doubling appends; ``data`` is the filled part."""
+    """A float64 :class:`LossColumn` that is appended to; ``data`` is the column itself
+    (reads like the filled part of an array). Growing copies at most a chunk."""
 
-    def __init__(self) -> None:
-        self._buffer = np.empty(16, dtype=np.float64)
-        self.count = 0
+    def __init__(self, column: LossColumn | None = None) -> None:
+        self._column = LossColumn(np.float64, initial=16) if column is None else column
 
     @property
-    def data(self) -> np.ndarray:
-        return self._buffer[: self.count]
+    def data(self) -> LossColumn:
+        return self._column
+
+    @property
+    def count(self) -> int:
+        return self._column.count
+
+    @count.setter
+    def count(self, value: int) -> None:
+        self._column.truncate(value)
 
     def copy(self) -> _GrowingArray:
-        other = _GrowingArray()
-        other._buffer = self._buffer[: max(self.count, 16)].copy()
-        other.count = self.count
-        return other
+        return _GrowingArray(self._column.copy())
 
     @property
     def nbytes(self) -> int:
-        return self._buffer.nbytes
+        return self._column.nbytes
 
     def append(self, values: np.ndarray) -> None:
-        needed = self.count + values.shape[0]
-        if needed > self._buffer.shape[0]:
-            bigger = np.empty(max(2 * self._buffer.shape[0], needed), dtype=np.float64)
-            bigger[: self.count] = self._buffer[: self.count]
-            self._buffer = bigger
-        self._buffer[self.count : needed] = values
-        self.count = needed
+        self._column.write(self._column.count, values)
 
 
 class MinMaxPyramid:
@@ -267,8 +430,9 @@ class MinMaxPyramid:
             keep = min(low.count, count // self.block_size(level))
             low.count = high.count = keep
 
-    def update(self, values: np.ndarray) -> None:
-        """Reduce every block of ``values`` (all values stored so far) not reduced yet."""
+    def update(self, values) -> None:
+        """Reduce every block of ``values`` (all values stored so far: an array or a
+        :class:`LossColumn`) not reduced yet."""
         f = self.factor
         below_low = below_high = values
         level = 0

@@ -1,9 +1,9 @@
 """The live loss plot: training and test loss of every epoch, drawn with pyqtgraph.
 
-Every epoch's loss is kept, however long training runs, in three growing NumPy
-buffers (``int64`` epochs, ``float64`` training and test losses). That costs 24
-bytes an epoch: about 25 MB for a million epochs, at most twice that right after
-a buffer has doubled.
+Every epoch's loss is kept, however long training runs, in three chunked
+columns (``int64`` epochs, ``float64`` training and test losses; see
+:mod:`backprop_lab.core.loss_history`). That costs 24 bytes an epoch: about 25
+MB for a million epochs, and at most one chunk (1.5 MB) more.
 
 Drawing costs the same for ten epochs or ten million. A min/max pyramid
 (:class:`MinMaxPyramid`: the minimum and maximum of every block of 8, 64, 512, ...
@@ -652,7 +652,7 @@ class LossPlot(QWidget):
 
     def history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Copies of (epochs int64, training losses, test losses with NaN for none)."""
-        return tuple(a.copy() for a in self._history.views())
+        return self._history.arrays()
 
     def point_count(self) -> int:
         """How many epochs are stored."""
@@ -662,11 +662,9 @@ class LossPlot(QWidget):
         """Bytes held by the history buffers and their min/max pyramids (capacity, not fill).
 
         About 24 bytes an epoch for the history and 2.3 more a loss curve for its
-        pyramid; at most twice that right after a buffer has doubled.
+        pyramid; at most one chunk (1.5 MB) more, or twice a short history.
         """
-        h = self._history
-        pyramids = h.train_pyramid.nbytes() + h.test_pyramid.nbytes()
-        return h.epochs.nbytes + h.train.nbytes + h.test.nbytes + pyramids
+        return self._history.nbytes()
 
     def has_test_loss(self) -> bool:
         """True when at least one stored epoch has a test loss."""
@@ -780,9 +778,9 @@ class LossPlot(QWidget):
         if self.view_box.autoRangeEnabled()[0]:
             return 0, count
         low, high = self.view_box.viewRange()[0]
-        epochs = self._history.epochs[:count]
-        start = int(np.searchsorted(epochs, low, side="left")) - 1
-        stop = int(np.searchsorted(epochs, high, side="right")) + 1
+        epochs = self._history.epochs
+        start = epochs.searchsorted(low, side="left") - 1
+        stop = epochs.searchsorted(high, side="right") + 1
         return max(0, start), min(count, stop)
 
     def drawn_bucket_count(self) -> int:
@@ -801,8 +799,8 @@ class LossPlot(QWidget):
         self._dirty = False
         self._repaint_timer.stop()
         h = self._history
-        epochs, train, test = h.views()
-        if epochs.size == 0:
+        epochs, train, test = h.epochs, h.train, h.test
+        if h.count == 0:
             self.train_curve.setData([], [])
             self.test_curve.setData([], [])
         else:
@@ -939,8 +937,8 @@ class LossPlot(QWidget):
         count = self._history.count
         if count == 0 or not math.isfinite(epoch):
             return None
-        epochs = self._history.epochs[:count]
-        right = int(np.searchsorted(epochs, epoch, side="left"))
+        epochs = self._history.epochs
+        right = epochs.searchsorted(epoch, side="left")
         if right >= count:
             return count - 1
         if right == 0:
