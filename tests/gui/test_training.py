@@ -680,3 +680,37 @@ def test_a_command_sent_while_the_worker_waits_for_the_gui_applies_at_that_bound
     worker._drain_commands()
     assert worker.state is WorkerState.PAUSED
     assert worker._trainer.epoch == epoch
+
+
+def test_a_headless_step_is_paced_unwatched_from_its_first_epoch(qtbot, controller):
+    # The headless paths (--epochs, --screenshot, --self-test) train with no window
+    # shown: the worker sends the fewest snapshots and never waits for the GUI from
+    # the first epoch on, not only once a snapshot's cost has told it so.
+    from PySide6.QtGui import QGuiApplication
+
+    assert not any(window.isVisible() for window in QGuiApplication.topLevelWindows())
+    worker = controller._worker
+    worker.set_watched(True)
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
+        assert controller.step(3)
+    wait_paused(qtbot, controller)
+    assert not worker._watched
+    assert worker._first_snapshot_delay() == pytest.approx(worker.snapshot_interval())
+    assert not worker._steps_aside()
+    worker.set_watched(True)
+    assert worker._first_snapshot_delay() == pytest.approx(1 / MAX_SNAPSHOTS_PER_SECOND)
+
+
+def test_only_snapshots_while_training_feed_the_gui_cost(qtbot, controller):
+    # The GUI's busy time per snapshot paces the next ones. The time before a run's
+    # first snapshot (the paused window, handling the click) and up to its last (the
+    # pause) says nothing about drawing, so neither is reported.
+    reports = []
+    worker = controller._worker
+    real = worker.report_gui_cost
+    worker.report_gui_cost = lambda *args: (reports.append(args), real(*args))
+    for _ in range(3):
+        with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
+            assert controller.step(1)
+        wait_paused(qtbot, controller)
+    assert reports == []

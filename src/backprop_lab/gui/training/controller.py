@@ -386,12 +386,15 @@ class TrainingController(QObject):
             raise ValueError(f"step at least 1 epoch, got {epochs}")
         if self.is_running:
             return False
+        self._gui_load.training_starts()
         self._worker.send(Step(epochs))
         return True
 
     def run(self) -> None:
         """Train continuously until pause(), a stop condition or divergence."""
         self._require_alive()
+        if not self.is_running:
+            self._gui_load.training_starts()
         self._running = True
         self._worker.send(Run())
 

@@ -396,6 +396,16 @@ class TrainingWorker(QObject):
         # the command at that boundary, not one epoch later.
         self.gui_idle.set()
 
+    def set_watched(self, watched: bool) -> None:
+        """Whether a window is on screen (thread-safe): unwatched, the worker sends
+        the fewest snapshots and never waits for the GUI thread (the headless paths).
+
+        Told when training is asked for (:meth:`GuiLoadMeter.training_starts`) and
+        with every snapshot's cost (:meth:`report_gui_cost`), so a headless Step is
+        paced as such from its first epoch.
+        """
+        self._watched = bool(watched)
+
     # ----------------------------------------------------- worker thread side
     def _set_state(self, state: WorkerState) -> None:
         self._state = state
@@ -449,7 +459,7 @@ class TrainingWorker(QObject):
                 if self._state is not WorkerState.RUNNING:
                     self._set_state(WorkerState.RUNNING)
                     self._next_epoch_time = time.perf_counter()
-                    self._next_emit = self._next_epoch_time + 1.0 / MAX_SNAPSHOTS_PER_SECOND
+                    self._next_emit = self._next_epoch_time + self._first_snapshot_delay()
                     self.state_changed.emit((self._generation, "running"))
             case Pause():
                 if not self._undo_non_finite():
@@ -459,7 +469,7 @@ class TrainingWorker(QObject):
                     self._set_state(WorkerState.STEPPING)
                     self._steps_left += int(epochs)
                     self._next_epoch_time = time.perf_counter()
-                    self._next_emit = self._next_epoch_time + 1.0 / MAX_SNAPSHOTS_PER_SECOND
+                    self._next_emit = self._next_epoch_time + self._first_snapshot_delay()
                     if self._steps_left > 1:
                         self.state_changed.emit((self._generation, "running"))
             case Replace(new_trainer, generation):
@@ -582,6 +592,13 @@ class TrainingWorker(QObject):
             return
         busy = min(max(busy_seconds, 0.0), period_seconds)
         self._gui_seconds_per_snapshot += 0.5 * (busy - self._gui_seconds_per_snapshot)
+
+    def _first_snapshot_delay(self) -> float:
+        """Seconds from Run or Step to the first snapshot: soon in a window (the
+        student sees it start), the usual interval when nobody watches."""
+        if not self._watched:
+            return self.snapshot_interval()
+        return 1.0 / MAX_SNAPSHOTS_PER_SECOND
 
     def snapshot_interval(self) -> float:
         """Seconds between two snapshots while training, from their measured costs."""
@@ -821,6 +838,11 @@ def collect_garbage_if_due(training: bool = False) -> None:
 
 
 # ------------------------------------------------------------ the GUI side
+def _window_on_screen() -> bool:
+    """Whether any window of the app is shown (False on the headless paths)."""
+    return any(window.isVisible() for window in QGuiApplication.topLevelWindows())
+
+
 class GuiLoadMeter(QObject):
     """Measures how busy the GUI thread is per snapshot and tells the worker.
 
@@ -861,14 +883,27 @@ class GuiLoadMeter(QObject):
             self._worker.gui_ready.set()
         collect_garbage_if_due(self._worker.state is not WorkerState.PAUSED)
 
+    def training_starts(self) -> None:
+        """Run or Step was asked for (call before sending it): tell the worker whether
+        a window is on screen, and measure the GUI's cost per snapshot from this
+        run's first snapshot on (what the GUI did while paused, and handling the
+        click, say nothing about drawing a snapshot)."""
+        self._worker.set_watched(_window_on_screen())
+        self._last_snapshot = None
+
     def snapshot_arrived(self) -> None:
         """A snapshot is about to be handed to the views (call before emitting it)."""
         now = time.perf_counter()
         busy = self._busy + (now - self._busy_since if self._busy_since is not None else 0.0)
-        if self._last_snapshot is not None:
-            watched = any(window.isVisible() for window in QGuiApplication.topLevelWindows())
-            self._worker.report_gui_cost(busy, now - self._last_snapshot, watched)
-        self._last_snapshot = now
+        if self._worker.state is WorkerState.PAUSED:
+            # The last snapshot of a run (Pause, a stop, the end of a Step): the time
+            # since the one before includes handling the pause, not only drawing.
+            self._last_snapshot = None
+        elif self._last_snapshot is not None:
+            self._worker.report_gui_cost(busy, now - self._last_snapshot, _window_on_screen())
+            self._last_snapshot = now
+        else:
+            self._last_snapshot = now
         self._busy = 0.0
         self._busy_since = now
         self._drawing = True
