@@ -13,6 +13,14 @@ numbers come from the arrays the core computed, not from a re-derivation; the
 formulas are :class:`Equation` objects whose substituted arithmetic can be
 re-evaluated (a test does, for every output activation × loss × optimiser).
 
+A batch whose forward trace would exceed :data:`~.network.STEP_TRACE_MAX_BYTES`
+(the largest network on the largest data: 655 MB, and as much again in deltas)
+is explained in chunks of rows, as the trainer trains it: the loss, the
+gradients, the updates and the per-unit batch means and sums are sums over the
+chunks, and every number of the first :data:`EXPLAINED_ROWS` samples is kept;
+any other sample's are computed again from the weights when asked
+(:meth:`StepExplanation.row`). Smaller batches keep every sample's numbers.
+
 Numbering follows :mod:`~.naming`: layers, units and samples from 1.
 """
 
@@ -55,6 +63,7 @@ from .optimizers import (
 from .snapshot import NetworkSnapshot, ParameterRef, frozen_copies
 
 __all__ = [
+    "EXPLAINED_ROWS",
     "PHASE_KINDS",
     "ChainRuleTerms",
     "DeltaExplanation",
@@ -65,6 +74,7 @@ __all__ = [
     "Phase",
     "SampleChainRule",
     "StepExplanation",
+    "StepRow",
     "UpdateExplanation",
     "all_parameter_refs",
     "bias_name",
@@ -87,6 +97,12 @@ __all__ = [
 Array = npt.NDArray[np.float64]
 
 PHASE_KINDS = ("forward", "backward", "update")
+
+#: A batch explained in chunks of rows keeps every number of its first EXPLAINED_ROWS
+#: samples (the step phases table shows at most 400 rows, the chain rule 8 samples);
+#: 400 rows of 2-256x8-1 take 20 MB. Any other sample's numbers are computed again
+#: from the weights when asked (:meth:`StepExplanation.row`).
+EXPLAINED_ROWS = 400
 
 
 @dataclass(frozen=True)
@@ -149,9 +165,12 @@ class StepExplanation:
     inputs, targets
         The batch X and T that were used, (N, n_in) and (N, n_out).
     pre_activations, activations
-        ``a`` and ``h(a)`` per layer, each (N, units).
+        ``a`` and ``h(a)`` per layer, each (N, units), or (:attr:`n_held`, units)
+        for a batch explained in chunks: the first :data:`EXPLAINED_ROWS` rows
+        (:meth:`row` gives any row).
     deltas
-        dE/da per layer, (N, units), computed with the weights before the update.
+        dE/da per layer, (N, units) (or :attr:`n_held` rows, as above), computed
+        with the weights before the update.
     weight_gradients, bias_gradients
         dE/dW (shaped like the weights) and dE/db per layer (None without biases).
     old_weights, old_biases
@@ -192,6 +211,9 @@ class StepExplanation:
         Labels of the input nodes (``"x₁"``, or the features').
     divergence
         The trainer's message if the next Step diverges (and is undone), else None.
+    pre_activation_means, activation_means, delta_sums
+        Per layer, the mean of ``a`` and of ``h(a)`` over the batch and the sum of
+        the deltas (units,), over every row of the batch even when only some are held.
     """
 
     layer_sizes: tuple[int, ...]
@@ -237,6 +259,58 @@ class StepExplanation:
     raw_inputs: Array | None = None
     input_labels: tuple[str, ...] | None = None
     divergence: str | None = None
+    pre_activation_means: tuple[Array, ...] | None = None
+    activation_means: tuple[Array, ...] | None = None
+    delta_sums: tuple[Array, ...] | None = None
+    #: Computes the rows not held (a batch explained in chunks), else None.
+    _rows: _RowSource | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def n_held(self) -> int:
+        """Rows of the batch whose per-sample numbers are held (all, unless explained in chunks)."""
+        return int(self.deltas[0].shape[0]) if self.deltas else self.n_samples
+
+    @property
+    def holds_every_sample(self) -> bool:
+        """Whether ``pre_activations``, ``activations`` and ``deltas`` have every row."""
+        return self.n_held == self.n_samples
+
+    def row(self, row: int) -> StepRow:
+        """Every per-sample number of batch row ``row`` (0-based, as ``sample_indices``).
+
+        A row that is not held (see :attr:`n_held`) is computed again from the
+        weights before the update: a forward and backward pass of that row alone,
+        its delta scaled by the whole batch's normaliser (the same numbers up to
+        rounding).
+        """
+        row = int(row)
+        if not 0 <= row < self.n_samples:
+            raise IndexError(f"row {row} is not in this batch of {self.n_samples} samples")
+        if row >= self.n_held and self._rows is not None:
+            return self._rows.row(row, self.sample_indices[row])
+        raw = self.raw_inputs if self.raw_inputs is not None else self.inputs
+        return StepRow(
+            sample=self.sample_indices[row],
+            inputs=self.inputs[row],
+            raw_inputs=raw[row],
+            targets=self.targets[row],
+            pre_activations=tuple(a[row] for a in self.pre_activations),
+            activations=tuple(h[row] for h in self.activations),
+            deltas=tuple(d[row] for d in self.deltas),
+        )
+
+    def batch_means(self, layer: int) -> tuple[Array, Array]:
+        """Mean ``a`` and mean ``h(a)`` per unit of ``layer`` (from 1) over the batch."""
+        if self.pre_activation_means is not None and self.activation_means is not None:
+            return self.pre_activation_means[layer - 1], self.activation_means[layer - 1]
+        a, h = self.pre_activations[layer - 1], self.activations[layer - 1]
+        return a.mean(axis=0), h.mean(axis=0)
+
+    def batch_delta_sums(self, layer: int) -> Array:
+        """Σ of δ per unit of ``layer`` (from 1) over the batch."""
+        if self.delta_sums is not None:
+            return self.delta_sums[layer - 1]
+        return self.deltas[layer - 1].sum(axis=0)
 
     @property
     def minibatch_caveat(self) -> str | None:
@@ -304,6 +378,80 @@ class StepExplanation:
         if ref.is_bias and biases is None:
             raise ValueError(f"{ref.name}: this network has no biases")
         return ref.value_in(weights, biases)
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """Every per-sample number of one row of an explained batch.
+
+    Attributes
+    ----------
+    sample
+        The sample's index in the full data.
+    inputs, raw_inputs, targets
+        Its input layer's values (the features, if any), data row and target.
+    pre_activations, activations, deltas
+        ``a``, ``h(a)`` and δ of every layer after the input (index 0 = layer 1).
+    """
+
+    sample: int
+    inputs: Array
+    raw_inputs: Array
+    targets: Array
+    pre_activations: tuple[Array, ...]
+    activations: tuple[Array, ...]
+    deltas: tuple[Array, ...]
+
+
+class _RowSource:
+    """Computes any row of a batch explained in chunks again, from the weights before
+    the update (the last row asked is kept)."""
+
+    def __init__(self, net, inputs, raw, targets, loss: str, mistakes, normaliser) -> None:
+        self._net = net
+        self._inputs, self._raw, self._targets = inputs, raw, targets
+        self._loss = loss
+        self._mistakes = mistakes
+        self._normaliser = normaliser
+        self._last: StepRow | None = None
+        self._last_row = -1
+
+    def row(self, row: int, sample: int) -> StepRow:
+        if self._last is not None and self._last_row == row:
+            return self._last
+        net = self._net
+        x = self._inputs[row : row + 1]
+        t = self._targets[row : row + 1]
+        with np.errstate(over="ignore", invalid="ignore"):
+            trace = net._forward(x)
+            _total, delta = get_loss(self._loss).evaluate(
+                trace.pre_activations[-1],
+                trace.activations[-1],
+                t,
+                net._activation_objects[-1],
+                self._normaliser,
+            )
+            grads = net._backward(trace, delta, self._mistakes)
+        values = StepRow(
+            sample=int(sample),
+            inputs=self._inputs[row],
+            raw_inputs=self._raw[row],
+            targets=self._targets[row],
+            pre_activations=_row_values(trace.pre_activations),
+            activations=_row_values(trace.activations),
+            deltas=_row_values(grads.deltas),
+        )
+        self._last, self._last_row = values, row
+        return values
+
+
+def _row_values(arrays) -> tuple[Array, ...]:
+    out = []
+    for a in arrays:
+        v = np.array(a[0], dtype=np.float64)
+        v.flags.writeable = False
+        out.append(v)
+    return tuple(out)
 
 
 def explain_step(
@@ -409,9 +557,10 @@ def explain_next_step(trainer) -> StepExplanation:
     ``step(1)`` bit for bit.
 
     A batch the trainer computes in chunks of rows (a trace bigger than
-    :data:`~.network.STEP_TRACE_MAX_BYTES`) is explained in one pass: its
-    numbers then equal the trainer's up to rounding, and ``epoch_end_*`` are
-    those of a real ``step(1)`` on a copy.
+    :data:`~.network.STEP_TRACE_MAX_BYTES`) is explained in the same chunks, so
+    its update is the trainer's bit for bit too; the per-sample numbers of its
+    first :data:`EXPLAINED_ROWS` samples are held, any other's computed when
+    asked (:meth:`StepExplanation.row`).
     """
     t = copy.deepcopy(trainer)
     net = t.net
@@ -420,8 +569,7 @@ def explain_next_step(trainer) -> StepExplanation:
     lr = t._learning_rate if t._plain else t.current_learning_rate
     idx = np.arange(n) if full else t._epoch_batches()[0]
     n_updates = 1 if full else math.ceil(n / t.batch_size)
-    chunked = full and step_chunk_rows(n, net.layer_sizes) is not None
-    if full and not chunked:
+    if full:
         epoch_end = None  # one update: the epoch ends where it does (unless it diverges)
         divergence = None
     else:
@@ -450,8 +598,9 @@ def explain_next_step(trainer) -> StepExplanation:
         batch_size=None if full else t.batch_size,
         epoch_end=epoch_end,
         divergence=divergence,
+        own_network=True,
     )
-    if full and not chunked and not _finite_step(explanation):
+    if full and not _finite_step(explanation):
         # The trainer undoes a step whose loss or parameters are not finite: show what it does.
         (end_w, end_b), divergence = _after_one_step(trainer)
         explanation = dataclasses.replace(
@@ -473,6 +622,106 @@ def _after_one_step(trainer):
 def _finite_step(e: StepExplanation) -> bool:
     arrays = list(e.new_weights) + list(e.new_biases or ())
     return math.isfinite(e.loss_value) and all(np.isfinite(a).all() for a in arrays)
+
+
+def _read_only(arrays) -> tuple[Array, ...] | None:
+    # Arrays made for the explanation alone (nothing else holds them): no copy.
+    if arrays is None:
+        return None
+    out = []
+    for a in arrays:
+        a = np.asarray(a, dtype=np.float64)
+        a.flags.writeable = False
+        out.append(a)
+    return tuple(out)
+
+
+@dataclass
+class _BatchPass:
+    """The forward and backward pass of one batch: what the explanation shows of it."""
+
+    total: float
+    weight_gradients: list
+    bias_gradients: list | None
+    pre_activations: list
+    activations: list
+    deltas: list
+    pre_activation_means: list
+    activation_means: list
+    delta_sums: list
+
+
+def _one_pass(net: Network, inputs, raw, Tb, loss_fn, mistakes) -> _BatchPass:
+    # The same computations, in the same order, as the trainer's one-pass epoch.
+    trace = net._forward(inputs, raw)
+    total, output_delta = loss_fn.evaluate(
+        trace.pre_activations[-1], trace.activations[-1], Tb, net._activation_objects[-1]
+    )
+    grads = net._backward(trace, output_delta, mistakes)
+    return _BatchPass(
+        total,
+        grads.weights,
+        grads.biases,
+        trace.pre_activations,
+        trace.activations,
+        grads.deltas,
+        [a.mean(axis=0) for a in trace.pre_activations],
+        [h.mean(axis=0) for h in trace.activations],
+        [d.sum(axis=0) for d in grads.deltas],
+    )
+
+
+def _chunked_pass(net: Network, inputs, Tb, loss_fn, mistakes, rows: int) -> _BatchPass:
+    # Trainer._chunked_pass, keeping the first EXPLAINED_ROWS rows' numbers and the
+    # per-unit sums: only one chunk's trace and deltas are alive at a time.
+    n = inputs.shape[0]
+    normaliser = loss_fn.normaliser(n, Tb.shape[1])
+    output_activation = net._activation_objects[-1]
+    sizes = net.layer_sizes[1:]
+    held = min(n, EXPLAINED_ROWS)
+    kept = [[np.empty((held, s)) for s in sizes] for _ in range(3)]
+    sums = [[np.zeros(s) for s in sizes] for _ in range(3)]
+    total = 0.0
+    weight_sums: list | None = None
+    bias_sums: list | None = None
+    for start in range(0, n, rows):
+        trace = net._forward(inputs[start : start + rows])
+        chunk_total, delta = loss_fn.evaluate(
+            trace.pre_activations[-1],
+            trace.activations[-1],
+            Tb[start : start + rows],
+            output_activation,
+            normaliser,
+        )
+        total += chunk_total
+        grads = net._backward(trace, delta, mistakes)
+        for which, arrays in enumerate((trace.pre_activations, trace.activations, grads.deltas)):
+            for l, values in enumerate(arrays):
+                sums[which][l] += values.sum(axis=0)
+                if start < held:
+                    stop = min(held - start, values.shape[0])
+                    kept[which][l][start : start + stop] = values[:stop]
+        if weight_sums is None:
+            weight_sums, bias_sums = grads.weights, grads.biases
+        else:
+            for acc, g in zip(weight_sums, grads.weights):
+                np.add(acc, g, out=acc)
+            if bias_sums is not None:
+                for acc, g in zip(bias_sums, grads.biases):
+                    np.add(acc, g, out=acc)
+        del trace, delta, grads  # before the next chunk's pass
+    pre_sums, out_sums, delta_sums = sums
+    return _BatchPass(
+        total,
+        weight_sums,
+        bias_sums,
+        kept[0],
+        kept[1],
+        kept[2],
+        [s / n for s in pre_sums],
+        [s / n for s in out_sums],
+        delta_sums,
+    )
 
 
 def _explain_update(
@@ -500,40 +749,53 @@ def _explain_update(
     batch_size: int | None,
     epoch_end,
     divergence: str | None,
+    own_network: bool = False,
 ) -> StepExplanation:
     # The same computations, in the same order, as Trainer._train_epoch and its
-    # updates, so every number equals the trainer's bit for bit.
+    # updates (in the same chunks of rows for a batch it trains in chunks), so
+    # every number equals the trainer's bit for bit.
     loss_fn = get_loss(loss)
+    chunk_rows = step_chunk_rows(inputs.shape[0], net.layer_sizes)
+    rows = None
     with np.errstate(over="ignore", invalid="ignore"):
-        trace = net._forward(inputs, raw)
-        total, output_delta = loss_fn.evaluate(
-            trace.pre_activations[-1], trace.activations[-1], Tb, net._activation_objects[-1]
-        )
-        grads = net._backward(trace, output_delta, mistakes)
-        data_w = grads.weights
+        if chunk_rows is None:
+            done = _one_pass(net, inputs, raw, Tb, loss_fn, mistakes)
+        else:
+            done = _chunked_pass(net, inputs, Tb, loss_fn, mistakes, chunk_rows)
+            if done.deltas[0].shape[0] < inputs.shape[0]:
+                rows = _RowSource(
+                    net if own_network else net.copy(),
+                    _read_only([inputs])[0],
+                    _read_only([raw])[0],
+                    _read_only([Tb])[0],
+                    loss,
+                    mistakes,
+                    loss_fn.normaliser(*Tb.shape),
+                )
+        total = done.total
+        data_w = done.weight_gradients
+        bias_grads = done.bias_gradients
         weight_grads = regularised_gradients(net.weights, data_w, l1, l2) if (l1 or l2) else data_w
         n_w = net.n_layers
         if plain:
             if lr == 1.0:
                 new_w = [w - g for w, g in zip(net.weights, weight_grads)]
                 new_b = (
-                    None
-                    if net.biases is None
-                    else [b - g for b, g in zip(net.biases, grads.biases)]
+                    None if net.biases is None else [b - g for b, g in zip(net.biases, bias_grads)]
                 )
             else:
                 new_w = [w - lr * g for w, g in zip(net.weights, weight_grads)]
                 new_b = (
                     None
                     if net.biases is None
-                    else [b - lr * g for b, g in zip(net.biases, grads.biases)]
+                    else [b - lr * g for b, g in zip(net.biases, bias_grads)]
                 )
             new_state = OptimizerState({}, state.steps)
             updates_w = [-lr * g for g in weight_grads]
-            updates_b = None if new_b is None else [-lr * g for g in grads.biases]
+            updates_b = None if new_b is None else [-lr * g for g in bias_grads]
         else:
             params = net.weights if net.biases is None else net.weights + net.biases
-            all_grads = weight_grads if net.biases is None else list(weight_grads) + grads.biases
+            all_grads = weight_grads if net.biases is None else list(weight_grads) + bias_grads
             new, new_state = apply_update(optimizer, hyper, params, all_grads, lr, state)
             new_w = new[:n_w]
             new_b = None if net.biases is None else new[n_w:]
@@ -554,13 +816,13 @@ def _explain_update(
         mistakes=mistakes,
         sample=sample,
         sample_indices=indices,
-        inputs=frozen_copies([inputs])[0],
-        targets=frozen_copies([Tb])[0],
-        pre_activations=frozen_copies(trace.pre_activations),
-        activations=frozen_copies(trace.activations),
-        deltas=frozen_copies(grads.deltas),
+        inputs=_read_only([inputs])[0],
+        targets=_read_only([Tb])[0],
+        pre_activations=_read_only(done.pre_activations),
+        activations=_read_only(done.activations),
+        deltas=_read_only(done.deltas),
         weight_gradients=frozen_copies(weight_grads),
-        bias_gradients=frozen_copies(grads.biases),
+        bias_gradients=frozen_copies(bias_grads),
         old_weights=frozen_copies(net.weights),
         old_biases=frozen_copies(net.biases),
         weight_updates=frozen_copies(updates_w),
@@ -587,9 +849,13 @@ def _explain_update(
         batch_size=batch_size,
         epoch_end_weights=frozen_copies(end_w),
         epoch_end_biases=frozen_copies(end_b),
-        raw_inputs=frozen_copies([raw])[0],
+        raw_inputs=_read_only([raw])[0],
         input_labels=net.input_labels(),
         divergence=divergence,
+        pre_activation_means=_read_only(done.pre_activation_means),
+        activation_means=_read_only(done.activation_means),
+        delta_sums=_read_only(done.delta_sums),
+        _rows=rows,
     )
 
 
@@ -724,6 +990,10 @@ class ChainRuleTerms:
         The value after the whole Step (several minibatches: several updates).
     caveat
         The minibatch caveat, or None.
+    n_samples
+        How many samples ``total`` sums over (``samples`` may write out fewer).
+    sample
+        The one sample written out when one was asked for, else None.
     """
 
     ref: ParameterRef
@@ -743,10 +1013,15 @@ class ChainRuleTerms:
     update_explanation: UpdateExplanation | None = None
     epoch_end_value: float = 0.0
     caveat: str | None = None
+    n_samples: int = 0
+    sample: int | None = None
 
 
 def chain_rule_terms(
-    explanation: StepExplanation, ref: ParameterRef, sample: int | None = None
+    explanation: StepExplanation,
+    ref: ParameterRef,
+    sample: int | None = None,
+    max_samples: int | None = None,
 ) -> ChainRuleTerms:
     """The factors of ∂E/∂w for one parameter, per sample and summed.
 
@@ -760,6 +1035,11 @@ def chain_rule_terms(
         Restrict the per-sample rows to this sample (an index in the full
         data, which must be among ``explanation.sample_indices``); the total
         stays the gradient of the explained batch.
+    max_samples
+        Write out at most this many samples (the first of the batch); None:
+        every sample the explanation holds (every sample of the batch, or the
+        first :data:`EXPLAINED_ROWS` of a batch explained in chunks). The total
+        is the whole batch's either way (``n_samples`` says how many it sums).
 
     Raises
     ------
@@ -779,49 +1059,61 @@ def chain_rule_terms(
             raise ValueError(f"{ref.name}: this network has no biases")
     elif not 0 <= ref.source < sizes[l]:
         raise ValueError(f"{ref.name}: layer {l} has units 0 to {sizes[l] - 1}")
-    rows = list(range(explanation.n_samples))
+    rows = range(explanation.n_held)
+    if max_samples is not None:
+        rows = range(min(explanation.n_held, max(0, int(max_samples))))
     if sample is not None:
-        if sample not in explanation.sample_indices:
-            raise ValueError(f"sample {sample} was not part of this step")
-        rows = [explanation.sample_indices.index(sample)]
+        try:
+            rows = range(_row_of(explanation, sample), _row_of(explanation, sample) + 1)
+        except ValueError:
+            raise ValueError(f"sample {sample} was not part of this step") from None
     j = ref.target
     m = explanation.mistakes
     is_output = l == L - 1
     if ref.is_bias:
         factor_kind = "bias"
-        factors = np.ones(explanation.n_samples)
     elif l == 0:
         factor_kind = "input"
-        factors = explanation.inputs[:, ref.source]
     elif m.pre_activation_in_update:
         factor_kind = "pre_activation"
-        factors = explanation.pre_activations[l - 1][:, ref.source]
     else:
         factor_kind = "activation"
-        factors = explanation.activations[l - 1][:, ref.source]
     act = get_activation(explanation.activation_names[l])
-    a_all = explanation.pre_activations[l]
-    h_all = explanation.activations[l]
-    if is_output:
-        loss_fn = get_loss(explanation.loss)
-        P, T = explanation.activations[-1], explanation.targets
-        output_error = loss_fn.output_gradient(P, T, act.name) / loss_fn.normaliser(*P.shape)
-        simplifies = loss_fn.name == "cross_entropy" and act.name in ("sigmoid", "softmax")
-        derivative = None if simplifies or act.name == "softmax" else act.derivative(a_all, h_all)
-    else:
-        output_error = None
-        if m.derivative_of_pre_activation:
-            derivative = act.derivative(a_all, a_all)
-        else:
-            derivative = act.derivative(a_all, h_all)
+    loss_fn = get_loss(explanation.loss)
+    normaliser = loss_fn.normaliser(explanation.n_samples, sizes[-1])
+    simplifies = loss_fn.name == "cross_entropy" and act.name in ("sigmoid", "softmax")
     samples = []
     for r in rows:
-        delta = float(explanation.deltas[l][r, j])
-        factor = float(factors[r])
+        v = explanation.row(r)
+        a_row = v.pre_activations[l][None, :]
+        h_row = v.activations[l][None, :]
+        if is_output:
+            output_error = float(
+                loss_fn.output_gradient(h_row, v.targets[None, :], act.name)[0, j] / normaliser
+            )
+            if simplifies or act.name == "softmax":
+                derivative = None
+            else:
+                derivative = float(act.derivative(a_row, h_row)[0, j])
+        else:
+            output_error = None
+            if m.derivative_of_pre_activation:
+                derivative = float(act.derivative(a_row, a_row)[0, j])
+            else:
+                derivative = float(act.derivative(a_row, h_row)[0, j])
+        if factor_kind == "bias":
+            factor = 1.0
+        elif factor_kind == "input":
+            factor = float(v.inputs[ref.source])
+        elif factor_kind == "pre_activation":
+            factor = float(v.pre_activations[l - 1][ref.source])
+        else:
+            factor = float(v.activations[l - 1][ref.source])
+        delta = float(v.deltas[l][j])
         terms: tuple[DeltaSumTerm, ...] = ()
         delta_sum = None
         if not is_output:
-            next_deltas = explanation.deltas[l + 1][r]
+            next_deltas = v.deltas[l + 1]
             next_weights = explanation.old_weights[l + 1][j]
             terms = tuple(
                 DeltaSumTerm(k, float(d), float(w), float(d * w))
@@ -829,19 +1121,19 @@ def chain_rule_terms(
             )
             delta_sum = float(next_deltas @ next_weights)
         if is_output:
-            delta_ex = output_delta_explanation(explanation, r, j)
+            delta_ex = _output_delta_explanation(explanation, v, j)
         else:
-            delta_ex = hidden_delta_explanation(explanation, l + 1, r, j)
+            delta_ex = _hidden_delta_explanation(explanation, l + 1, v, j)
         samples.append(
             SampleChainRule(
-                sample=explanation.sample_indices[r],
-                pre_activation=float(a_all[r, j]),
-                activation=float(h_all[r, j]),
+                sample=v.sample,
+                pre_activation=float(v.pre_activations[l][j]),
+                activation=float(v.activations[l][j]),
                 delta=delta,
                 factor=factor,
                 gradient=delta * factor,
-                output_error=None if output_error is None else float(output_error[r, j]),
-                derivative=None if derivative is None else float(derivative[r, j]),
+                output_error=output_error,
+                derivative=derivative,
                 delta_sum_terms=terms,
                 delta_sum=delta_sum,
                 delta_explanation=delta_ex,
@@ -865,7 +1157,18 @@ def chain_rule_terms(
         update_explanation=update_explanation(explanation, ref),
         epoch_end_value=explanation.parameter_value(ref, "epoch_end"),
         caveat=explanation.minibatch_caveat,
+        n_samples=explanation.n_samples,
+        sample=None if sample is None else int(sample),
     )
+
+
+def _row_of(explanation: StepExplanation, sample: int) -> int:
+    """The batch row of data sample ``sample`` (ValueError if it is not in the batch)."""
+    indices = explanation.sample_indices
+    sample = int(sample)
+    if 0 <= sample < len(indices) and indices[sample] == sample:
+        return sample  # the whole batch in order: the row is the sample
+    return indices.index(sample)
 
 
 _ASCII = re.compile(r"^\s*([wb])_(\d+)(?:,(\d+))?\^\((\d+)\)\s*$")
@@ -1192,19 +1495,24 @@ def output_delta_explanation(explanation: StepExplanation, row: int, unit: int) 
     cross-entropy with sigmoid or softmax, the softmax Jacobian for softmax with
     a squared error, or ∂E/∂P · h′(a) with h′ written for the activation.
     """
-    e = explanation
+    return _output_delta_explanation(explanation, explanation.row(row), unit)
+
+
+def _output_delta_explanation(e: StepExplanation, v: StepRow, unit: int) -> DeltaExplanation:
     L = e.n_layers
     S = _Symbols(e.layer_sizes)
     loss_fn = get_loss(e.loss)
     act_name = e.activation_names[-1]
-    P = e.activations[-1]
-    T = e.targets
-    a = e.pre_activations[-1]
-    n_rows, n_out = P.shape
-    norm = loss_fn.normaliser(n_rows, n_out)
-    delta = float(e.deltas[-1][row, unit])
+    # One row, as 1 x K arrays: the same elementwise numbers as the whole batch's.
+    P = v.activations[-1][None, :]
+    T = v.targets[None, :]
+    a = v.pre_activations[-1][None, :]
+    row = 0
+    n_out = P.shape[1]
+    norm = loss_fn.normaliser(e.n_samples, n_out)
+    delta = float(v.deltas[-1][unit])
     d_sym = S.delta(L, unit)
-    sample = e.sample_indices[row]
+    sample = v.sample
     p, t = float(P[row, unit]), float(T[row, unit])
     Pn, tn = _n(p, S.P(unit)), _n(t, S.t(unit))
     N_sym = "N" if e.loss != "mse" else "N·K"
@@ -1282,12 +1590,17 @@ def hidden_delta_explanation(
     explanation: StepExplanation, layer: int, row: int, unit: int
 ) -> DeltaExplanation:
     """δ of hidden ``unit`` of ``layer`` (from 1) for batch row ``row``: (Σ_k δ_k w_kj) h′(a_j)."""
-    e = explanation
+    if not 0 <= layer - 1 < explanation.n_layers - 1:
+        raise ValueError(f"layer {layer} is not a hidden layer")
+    return _hidden_delta_explanation(explanation, layer, explanation.row(row), unit)
+
+
+def _hidden_delta_explanation(
+    e: StepExplanation, layer: int, v: StepRow, unit: int
+) -> DeltaExplanation:
     S = _Symbols(e.layer_sizes)
     l = layer - 1
-    if not 0 <= l < e.n_layers - 1:
-        raise ValueError(f"layer {layer} is not a hidden layer")
-    next_d = e.deltas[l + 1][row]
+    next_d = v.deltas[l + 1]
     next_w = e.old_weights[l + 1][unit]
     terms = [
         Op("*", (_n(float(d), S.delta(layer + 1, k)), _n(float(w), S.w(layer + 1, k, unit))))
@@ -1300,10 +1613,10 @@ def hidden_delta_explanation(
     sum_lhs = f"Σₖ δₖ{_sup(layer + 1)} wₖ{_sub(str(unit + 1))}{_sup(layer + 1)}"
     act_name = e.activation_names[l]
     act = get_activation(act_name)
-    a_val = float(e.pre_activations[l][row, unit])
-    h_val = float(e.activations[l][row, unit])
-    a_arr = e.pre_activations[l][row : row + 1, unit : unit + 1]
-    h_arr = e.activations[l][row : row + 1, unit : unit + 1]
+    a_val = float(v.pre_activations[l][unit])
+    h_val = float(v.activations[l][unit])
+    a_arr = v.pre_activations[l][None, unit : unit + 1]
+    h_arr = v.activations[l][None, unit : unit + 1]
     if e.mistakes.derivative_of_pre_activation:
         deriv = float(act.derivative(a_arr, a_arr)[0, 0])
         dh = _derivative_equation(
@@ -1315,7 +1628,7 @@ def hidden_delta_explanation(
         dh = _derivative_equation(
             act_name, a_val, h_val, "", S.a(layer, unit), S.h(layer, unit), deriv
         )
-    delta = float(e.deltas[l][row, unit])
+    delta = float(v.deltas[l][unit])
     d_eq = Equation(S.delta(layer, unit), Op("*", (_n(s_val, sum_lhs), _n(deriv, dh.lhs))), delta)
     text = (
         "δ of a hidden unit: the deltas of the layer above, weighted by the weights out of "
@@ -1325,7 +1638,7 @@ def hidden_delta_explanation(
         "hidden",
         layer,
         unit,
-        e.sample_indices[row],
+        v.sample,
         (Equation(sum_lhs, sum_expr, s_val), dh, d_eq),
         delta,
         text,

@@ -49,9 +49,44 @@ QUANTITIES = (
 )
 
 
-def step_rows(explanation: StepExplanation) -> Iterator[tuple]:
-    """The CSV rows (without the header) of an explanation."""
+#: The most numbers a step's CSV file holds (about 300 MB of text). Every sample's
+#: a, h(a) and δ of a big network on big data are far more (2-256x8-1 on 20,000
+#: samples: 123 million); the numbers of one sample's step always fit.
+STEP_EXPORT_MAX_NUMBERS = 5_000_000
+
+
+def step_numbers(explanation: StepExplanation) -> int:
+    """How many numbers (data rows) the CSV file of an explanation has."""
     e = explanation
+    sizes = e.layer_sizes
+    per_sample = sizes[0] + sizes[-1] + 3 * sum(sizes[1:])
+    weights = sum(w.size for w in e.old_weights)
+    biases = 0 if e.old_biases is None else sum(b.size for b in e.old_biases)
+    return e.n_samples * per_sample + 4 * (weights + biases)
+
+
+def exportable(explanation: StepExplanation) -> bool:
+    """Whether :func:`write_step_csv` writes this step (else it says why)."""
+    return explanation.holds_every_sample and step_numbers(explanation) <= STEP_EXPORT_MAX_NUMBERS
+
+
+def check_exportable(explanation: StepExplanation) -> None:
+    """ValueError (saying why and what to do) if the step is too big for a CSV file."""
+    count = step_numbers(explanation)
+    if not exportable(explanation):
+        raise ValueError(
+            f"this step has {count:,} numbers ({explanation.n_samples:,} samples, each with "
+            f"a, h(a) and δ of every unit); a CSV export holds at most "
+            f"{STEP_EXPORT_MAX_NUMBERS:,}. Choose one sample in Step phases to export its "
+            "step, or use fewer samples or a smaller network."
+        )
+
+
+def step_rows(explanation: StepExplanation) -> Iterator[tuple]:
+    """The CSV rows (without the header) of an explanation that holds every sample."""
+    e = explanation
+    if not e.holds_every_sample:
+        raise ValueError("this step was explained in chunks: not every sample's numbers are held")
     L = e.n_layers
     for r, n in enumerate(e.sample_indices):
         for unit, value in enumerate(e.inputs[r]):
@@ -101,20 +136,29 @@ def _items(matrix):
 def write_step_csv(path: str | os.PathLike, explanation: StepExplanation) -> int:
     """Write the explanation's numbers to ``path``; returns the number of data rows.
 
+    The rows are written as they are made (a big step's rows would take far
+    more memory than its file).
+
     Raises
     ------
+    ValueError
+        When the step has more than :data:`STEP_EXPORT_MAX_NUMBERS` numbers
+        (nothing is written).
     OSError
         When the file cannot be written (the message names the path).
     """
-    rows = list(step_rows(explanation))
+    check_exportable(explanation)
+    count = 0
     try:
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(HEADER)
-            writer.writerows(rows)
+            for row in step_rows(explanation):
+                writer.writerow(row)
+                count += 1
     except OSError as exc:
         raise OSError(f"could not write the step to {os.fspath(path)!r}: {exc.strerror}") from exc
-    return len(rows)
+    return count
 
 
 def preset_trainer(preset_name: str) -> Trainer:

@@ -207,6 +207,7 @@ def render_chain_rule(terms: ChainRuleTerms, explanation: StepExplanation, digit
     # ---- per sample
     samples = terms.samples
     shown = samples[:MAX_SAMPLES_SHOWN]
+    n_samples = max(terms.n_samples, len(samples))
     for s in shown:
         parts.append(f"<p><b>{html.escape(sample_label(s.sample).capitalize())}</b></p>")
         d_sym = N.delta(m, t_unit)
@@ -231,18 +232,18 @@ def render_chain_rule(terms: ChainRuleTerms, explanation: StepExplanation, digit
                 f"{_n(s.delta, digits)} × {_n(s.factor, digits)} = "
                 f"{_n(s.gradient, digits)}</p>"
             )
-    if len(samples) > len(shown):
+    if terms.sample is None and n_samples > len(shown):
         parts.append(
-            f"<p><i>… and {len(samples) - len(shown)} more samples (choose one above to see it)."
+            f"<p><i>… and {n_samples - len(shown)} more samples (choose one above to see it)."
             "</i></p>"
         )
     # ---- total and the optimiser's update
     if explanation.sample is not None or len(explanation.sample_indices) == 1:
         over = f"for {sample_label(explanation.sample_indices[0])}"
     elif explanation.n_updates > 1:
-        over = f"summed over the {len(samples)} samples of the first minibatch"
+        over = f"summed over the {n_samples} samples of the first minibatch"
     else:
-        over = f"summed over the {len(samples)} samples"
+        over = f"summed over the {n_samples} samples"
     penalty = terms.penalty_gradient
     data_part = "" if not penalty else " of the data loss"
     parts.append(
@@ -370,7 +371,10 @@ class ChainRulePanel(QWidget):
             return
         try:
             explanation = explain_current(self._controller)
-            terms = chain_rule_terms(explanation, self._ref, self._samples.chosen())
+            # Only the samples written out are explained one by one (the total is the batch's).
+            terms = chain_rule_terms(
+                explanation, self._ref, self._samples.chosen(), max_samples=MAX_SAMPLES_SHOWN
+            )
         except ValueError as exc:
             self._terms = None
             self._browser.clear()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from backprop_lab.core.inspect import Phase, StepExplanation, explain_snapshot, explain_step
 from backprop_lab.core.naming import parameter_name, sample_label
 from backprop_lab.core.snapshot import ParameterRef
+from backprop_lab.core.step_export import exportable
 from backprop_lab.gui.sample_chooser import SampleChooser
 
 #: The most table rows drawn for one phase (the CSV export has every number).
@@ -275,8 +276,12 @@ class PhaseStepper(QWidget):
 
     def table_rows(self) -> list[list[str]]:
         """The texts of the table, row by row (for tests and accessibility)."""
+        # The "… more rows" line is one cell spanning the row.
         return [
-            [self._table.item(r, c).text() for c in range(self._table.columnCount())]
+            [
+                "" if (item := self._table.item(r, c)) is None else item.text()
+                for c in range(self._table.columnCount())
+            ]
             for r in range(self._table.rowCount())
         ]
 
@@ -523,14 +528,14 @@ class PhaseStepper(QWidget):
                 prefix = "mean x=" if batch else "x="
                 texts.append([prefix + format_number(v) for v in values])
             elif backward_from is not None and layer >= backward_from:
-                deltas = e.deltas[layer - 1]
-                values = deltas.sum(axis=0) if batch else deltas[0]
+                values = e.batch_delta_sums(layer) if batch else e.deltas[layer - 1][0]
                 prefix = "Σδ=" if batch else "δ="
                 texts.append([prefix + format_number(v) for v in values])
             elif backward_from is None and layer <= forward_upto:
-                a = e.pre_activations[layer - 1]
-                h = e.activations[layer - 1]
-                a_v, h_v = (a.mean(axis=0), h.mean(axis=0)) if batch else (a[0], h[0])
+                if batch:
+                    a_v, h_v = e.batch_means(layer)
+                else:
+                    a_v, h_v = e.pre_activations[layer - 1][0], e.activations[layer - 1][0]
                 label = "mean " if batch else ""
                 texts.append(
                     [
@@ -543,10 +548,12 @@ class PhaseStepper(QWidget):
         return texts
 
     def _show_forward(self, e: StepExplanation, layer: int) -> None:
-        rows = []
         a, h = e.pre_activations[layer - 1], e.activations[layer - 1]
-        for r, n in enumerate(e.sample_indices):
-            for unit in range(a.shape[1]):
+        units = a.shape[1]
+        rows = []
+        for r in range(_rows_needed(e.n_held, units)):
+            n = e.sample_indices[r]
+            for unit in range(units):
                 rows.append(
                     [
                         str(n + 1),
@@ -555,19 +562,27 @@ class PhaseStepper(QWidget):
                         format_number(h[r, unit], 6),
                     ]
                 )
-        self._set_table(["sample", "unit", f"a⁽{layer}⁾", f"h(a⁽{layer}⁾)"], rows)
+        self._set_table(
+            ["sample", "unit", f"a⁽{layer}⁾", f"h(a⁽{layer}⁾)"], rows, e.n_samples * units, e
+        )
         self._draw(layer, self._node_texts(e, layer, None), None)
 
     def _show_backward(self, e: StepExplanation, layer: int) -> None:
-        rows = []
         d = e.deltas[layer - 1]
-        for r, n in enumerate(e.sample_indices):
-            for unit in range(d.shape[1]):
+        units = d.shape[1]
+        rows = []
+        for r in range(_rows_needed(e.n_held, units)):
+            n = e.sample_indices[r]
+            for unit in range(units):
                 rows.append([str(n + 1), str(unit + 1), format_number(d[r, unit], 6)])
+        total = e.n_samples * units
         if e.sample is None:
-            for unit in range(d.shape[1]):
-                rows.append(["Σ", str(unit + 1), format_number(d[:, unit].sum(), 6)])
-        self._set_table(["sample", "unit", f"δ⁽{layer}⁾ = ∂E/∂a⁽{layer}⁾"], rows)
+            total += units
+            if len(rows) == e.n_samples * units:  # the sums come after every sample's rows
+                sums = e.batch_delta_sums(layer)
+                for unit in range(units):
+                    rows.append(["Σ", str(unit + 1), format_number(sums[unit], 6)])
+        self._set_table(["sample", "unit", f"δ⁽{layer}⁾ = ∂E/∂a⁽{layer}⁾"], rows, total, e)
         self._draw(layer, self._node_texts(e, 0, layer), None)
 
     def update_rows(
@@ -590,17 +605,19 @@ class PhaseStepper(QWidget):
         rows = []
         edge_texts: dict[ParameterRef, str] = {}
         several = e.n_updates > 1
-        for ref, old, change, new in self.update_rows(e, layer):
-            row = [
-                parameter_name(ref),
-                format_number(old, 7),
-                format_number(e.parameter_value(ref, "gradient"), 7),
-                format_number(change, 7),
-                format_number(new, 7),
-            ]
-            if several:
-                row.append(format_number(e.parameter_value(ref, "epoch_end"), 7))
-            rows.append(row)
+        every = self.update_rows(e, layer)
+        for ref, old, change, new in every:
+            if len(rows) < MAX_TABLE_ROWS:  # the rest are counted
+                row = [
+                    parameter_name(ref),
+                    format_number(old, 7),
+                    format_number(e.parameter_value(ref, "gradient"), 7),
+                    format_number(change, 7),
+                    format_number(new, 7),
+                ]
+                if several:
+                    row.append(format_number(e.parameter_value(ref, "epoch_end"), 7))
+                rows.append(row)
             if not ref.is_bias:
                 edge_texts[ref] = (
                     f"{format_number(old)} {signed_change(change)} = {format_number(new)}"
@@ -608,7 +625,7 @@ class PhaseStepper(QWidget):
         headers = ["parameter", "old", "g = ∂E/∂w", update_header(e), "new"]
         if several:
             headers.append(f"after all {e.n_updates} updates")
-        self._set_table(headers, rows)
+        self._set_table(headers, rows, len(every), e)
         self._draw(layer, self._node_texts(e, 0, 1), edge_texts)
 
     def _draw(self, layer: int, node_texts, edge_texts) -> None:
@@ -619,11 +636,18 @@ class PhaseStepper(QWidget):
         view.set_node_texts(node_texts)
         view.set_edge_texts(edge_texts)
 
-    def _set_table(self, headers: list[str], rows: list[list[str]]) -> None:
+    def _set_table(
+        self,
+        headers: list[str],
+        rows: list[list[str]],
+        total: int | None = None,
+        explanation: StepExplanation | None = None,
+    ) -> None:
+        """Show ``rows`` (at most MAX_TABLE_ROWS) of a table of ``total`` rows (default: all)."""
         # An empty table under "Ready: press Step phase" looked like a broken panel.
         self._table.setVisible(bool(headers))
         shown = rows[:MAX_TABLE_ROWS]
-        extra = len(rows) - len(shown)
+        extra = (len(rows) if total is None else total) - len(shown)
         self._table.clear()
         self._table.setColumnCount(len(headers))
         self._table.setHorizontalHeaderLabels(headers)
@@ -637,6 +661,15 @@ class PhaseStepper(QWidget):
                     )
                 self._table.setItem(r, c, item)
         if extra:
-            item = QTableWidgetItem(f"… {extra} more rows (File ▸ Export step as CSV has them all)")
+            if explanation is not None and not exportable(explanation):
+                where = "choose one sample above to see any sample's numbers"
+            else:
+                where = "File ▸ Export step as CSV has them all"
+            item = QTableWidgetItem(f"… {extra} more rows ({where})")
             self._table.setItem(len(shown), 0, item)
             self._table.setSpan(len(shown), 0, 1, max(len(headers), 1))
+
+
+def _rows_needed(held: int, units: int) -> int:
+    """How many samples' rows fill the table (``units`` rows each), of the ``held`` there are."""
+    return min(held, -(-MAX_TABLE_ROWS // max(units, 1)))
