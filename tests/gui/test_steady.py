@@ -1,7 +1,15 @@
 """Live labels repaint without re-laying out the window; shown means on screen."""
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QVBoxLayout,
+    QWidget,
+)
 from waiting import process_events
 
 from backprop_lab.gui.steady import LiveLabel, call_when_shown, fix_label_size, is_shown
@@ -92,3 +100,19 @@ def test_is_shown_is_false_for_a_tabbed_away_dock_and_the_callback_runs_when_rai
     first.raise_()
     qtbot.waitUntil(lambda: is_shown(panel), timeout=1000)
     assert calls  # told when its tab came to the front
+
+
+def test_live_label_tooltip_is_worked_out_when_a_tooltip_is_asked_for(qtbot):
+    label = LiveLabel("short", sample="Live: epoch 8,888,888")
+    window, _requests = _window_with(qtbot, label)
+    label.setToolTip("what this line says")
+    window.resize(60, window.height())
+    qtbot.waitUntil(lambda: label.width() < 100, timeout=1000)
+    long_text = "Showing epoch 12, the nearest kept at or before 15 (rewound)"
+    label.setText(long_text)
+    # What Qt shows on hover: the tooltip event brings it up to date first.
+    QApplication.sendEvent(label, QHelpEvent(QEvent.Type.ToolTip, QPoint(2, 2), QPoint(2, 2)))
+    assert QWidget.toolTip(label) == long_text
+    label.setText("short")
+    QApplication.sendEvent(label, QHelpEvent(QEvent.Type.ToolTip, QPoint(2, 2), QPoint(2, 2)))
+    assert QWidget.toolTip(label) == "what this line says"
