@@ -158,3 +158,16 @@ def test_csv_export_of_a_chunked_history_has_every_row(tmp_path) -> None:
     assert len(lines) == len(h) + 1
     row = lines[CHUNK_EPOCHS + 20].split(",")
     assert int(row[0]) == epochs[CHUNK_EPOCHS + 19] and float(row[1]) == train[CHUNK_EPOCHS + 19]
+
+
+def test_a_column_gathers_unsorted_and_repeated_indices() -> None:
+    rng = np.random.default_rng(7)
+    h, epochs, train, _test = _chunked_history(rng, 2 * CHUNK_EPOCHS + 99)
+    indices = rng.integers(0, len(h), size=300)
+    indices[:3] = [len(h) - 1, 0, len(h) - 1]
+    np.testing.assert_array_equal(h.train[indices], train[indices])
+    ordered = np.sort(indices)
+    np.testing.assert_array_equal(h.epochs[ordered], epochs[ordered])
+    assert h.train[np.zeros(0, dtype=np.int64)].size == 0
+    with pytest.raises(IndexError):
+        h.train[np.array([len(h)])]

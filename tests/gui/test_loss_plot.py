@@ -488,3 +488,66 @@ def test_huge_finite_losses_are_drawn_clipped_but_stored_exactly(plot, qtbot):
     np.testing.assert_array_equal(stored_test, test)
     drawn = plot.train_curve.getData()[1]
     assert np.nanmax(np.abs(drawn)) <= DISPLAY_LIMIT
+
+
+def _wait_for_paint(qtbot, plot, before: int) -> int:
+    qtbot.waitUntil(lambda: plot.plot_widget.paint_count > before)
+    event_loop_turn(qtbot)
+    event_loop_turn(qtbot)
+    return plot.plot_widget.paint_count - before
+
+
+def test_new_data_repaints_the_plot_once_also_when_the_range_grows(plot, qtbot):
+    """pyqtgraph fits the range while painting and then paints everything again; the
+    plot fits it before, so each batch of losses costs one paint, range change or not."""
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.append(np.arange(1, 11), np.linspace(1.0, 0.5, 10), None)
+    plot.flush()
+    _wait_for_paint(qtbot, plot, 0)
+    start, changed, counts = 10, 0, []
+    for size in (10, 40, 200, 5, 3000, 20_000, 7, 100_000):
+        epochs = np.arange(start + 1, start + size + 1)
+        before_range = plot.view_box.viewRange()
+        before = plot.plot_widget.paint_count
+        plot.append(epochs, 1.0 / epochs, None)
+        plot.flush()
+        counts.append(_wait_for_paint(qtbot, plot, before))
+        changed += plot.view_box.viewRange() != before_range
+        start += size
+    assert counts == [1] * len(counts)
+    assert changed >= 3  # the range did grow along the way
+    x, _y = plot.train_curve.getData()
+    assert x[-1] == start and plot.view_box.viewRange()[0][1] >= start
+
+
+def test_a_growing_history_decimates_as_a_fresh_one_would(plot, qtbot):
+    """The plot reduces only the new buckets of a growing history (and none of a
+    truncated one's old ones): what it draws equals a decimation from scratch."""
+    plot.show()
+    rng = np.random.default_rng(8)
+    total, train_all, test_all = 0, [], []
+    for step in range(40):
+        size = int(rng.integers(500, 30_000))
+        epochs = np.arange(total + 1, total + size + 1)
+        train, test = rng.random(size), rng.random(size)
+        if step == 25:  # training went back: later epochs are replaced by new values
+            total = total // 2
+            epochs = np.arange(total + 1, total + size + 1)
+            del_at = total
+            train_all = [np.concatenate(train_all)[:del_at]]
+            test_all = [np.concatenate(test_all)[:del_at]]
+        plot.append(epochs, train, test)
+        total += size
+        train_all.append(train)
+        test_all.append(test)
+        plot.flush()
+        every_train, every_test = np.concatenate(train_all), np.concatenate(test_all)
+        buckets = plot.drawn_bucket_count()
+        for curve, values in ((plot.train_curve, every_train), (plot.test_curve, every_test)):
+            fresh = MinMaxPyramid()
+            fresh.update(values)
+            x, y = decimated(fresh, np.arange(1, total + 1), values, 0, total, buckets)
+            drawn_x, drawn_y = curve.getData()
+            np.testing.assert_array_equal(drawn_x, x)
+            np.testing.assert_array_equal(drawn_y, y)

@@ -18,6 +18,7 @@ loss plot only draws it.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -33,6 +34,9 @@ INITIAL_CAPACITY = 1024
 CHUNK_SHIFT = 16
 #: Epochs a chunk of a :class:`LossColumn` holds: a longer history takes one more chunk.
 CHUNK_EPOCHS = 1 << CHUNK_SHIFT
+#: Identifies what a pyramid has reduced: a new number whenever reduced blocks are
+#: forgotten (truncated or cleared), so a :class:`DecimationCache` never reuses them.
+_generations = itertools.count(1)
 
 
 class LossColumn:
@@ -157,11 +161,20 @@ class LossColumn:
             raise IndexError(f"an index is out of range for {self.count} values")
         if len(self.chunks) == 1:
             return self.chunks[0][indices]
-        out = np.empty(indices.shape[0], self.dtype)
+        offsets = indices & (CHUNK_EPOCHS - 1)
         which = indices >> CHUNK_SHIFT
-        for k in np.unique(which).tolist():
+        if indices.size < 2 or bool((indices[1:] >= indices[:-1]).all()):
+            # Sorted (a decimation's buckets): one slice of indices per chunk crossed.
+            cuts = np.searchsorted(which, np.arange(1, len(self.chunks)), side="left").tolist()
+            parts = []
+            for k, (a, b) in enumerate(zip([0, *cuts], [*cuts, indices.size], strict=True)):
+                if b > a:
+                    parts.append(self.chunks[k][offsets[a:b]])
+            return np.concatenate(parts) if parts else np.zeros(0, self.dtype)
+        out = np.empty(indices.shape[0], self.dtype)
+        for k in set(which.tolist()):
             mask = which == k
-            out[mask] = self.chunks[k][indices[mask] & (CHUNK_EPOCHS - 1)]
+            out[mask] = self.chunks[k][offsets[mask]]
         return out
 
     def pieces(self, start: int = 0, stop: int | None = None):
@@ -407,14 +420,18 @@ class MinMaxPyramid:
             raise ValueError("the pyramid factor must be at least 2")
         self.factor = factor
         self.levels: list[tuple[_GrowingArray, _GrowingArray]] = []
+        #: Changes whenever reduced blocks are forgotten (see :class:`DecimationCache`).
+        self.generation = next(_generations)
 
     def clear(self) -> None:
         self.levels = []
+        self.generation = next(_generations)
 
     def copy(self) -> MinMaxPyramid:
         """An independent copy (its own arrays)."""
         other = MinMaxPyramid(self.factor)
         other.levels = [(low.copy(), high.copy()) for low, high in self.levels]
+        other.generation = self.generation  # the same blocks: a cache of either fits both
         return other
 
     def nbytes(self) -> int:
@@ -426,6 +443,7 @@ class MinMaxPyramid:
 
     def truncate(self, count: int) -> None:
         """Forget blocks that reach past the first ``count`` values."""
+        self.generation = next(_generations)
         for level, (low, high) in enumerate(self.levels):
             keep = min(low.count, count // self.block_size(level))
             low.count = high.count = keep
@@ -449,13 +467,22 @@ class MinMaxPyramid:
             level += 1
 
     def buckets(
-        self, values: np.ndarray, start: int, stop: int, max_buckets: int
+        self,
+        values: np.ndarray,
+        start: int,
+        stop: int,
+        max_buckets: int,
+        cache: DecimationCache | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The exact minimum and maximum of consecutive buckets covering ``values[start:stop]``.
 
         Buckets are aligned to multiples of their size, so the first and last may
         reach a little outside ``[start, stop)``. Returns (index of each bucket's
         first value, minima, maxima); at most about ``max_buckets + 2`` buckets.
+        With a ``cache`` (one per curve), the buckets made of reduced blocks that
+        the last call computed with the same bucket size and first bucket are
+        taken from it: only the new ones are reduced (a growing history drawn
+        whole). The result is the same as without.
         """
         count = values.shape[0]
         start, stop = max(0, start), min(count, stop)
@@ -482,10 +509,22 @@ class MinMaxPyramid:
         # Buckets made entirely of reduced blocks.
         full_stop = max(first, min(last, (covered // size) * size))
         lows, highs = [], []
-        if full_stop > first:
-            a, b = first // block, full_stop // block
+        reduced_from = first
+        key = (self.generation, level, size, first)
+        if cache is not None and cache.key == key and cache.full_stop <= full_stop:
+            lows.append(cache.lows)
+            highs.append(cache.highs)
+            reduced_from = cache.full_stop
+        if full_stop > reduced_from:
+            a, b = reduced_from // block, full_stop // block
             lows.append(np.fmin.reduce(low_source[a:b].reshape(-1, per_bucket), axis=1))
             highs.append(np.fmax.reduce(high_source[a:b].reshape(-1, per_bucket), axis=1))
+        if cache is not None:
+            full_lows = np.concatenate(lows) if lows else np.zeros(0)
+            full_highs = np.concatenate(highs) if highs else np.zeros(0)
+            cache.key, cache.full_stop = key, full_stop
+            cache.lows, cache.highs = full_lows, full_highs
+            lows, highs = [full_lows], [full_highs]
         # The newest values, not in a complete block yet: reduced from the values.
         tail_starts = np.arange(full_stop, last, size, dtype=np.int64)
         if tail_starts.size:
@@ -497,6 +536,22 @@ class MinMaxPyramid:
         return starts, np.concatenate(lows), np.concatenate(highs)
 
 
+class DecimationCache:
+    """What :func:`decimated` computed last for one curve (see :meth:`MinMaxPyramid.buckets`).
+
+    Keyed by the pyramid's generation, the bucket size and the first bucket, so
+    it is only used while those stay; a truncated or replaced history never
+    reuses it.
+    """
+
+    def __init__(self) -> None:
+        self.key: tuple | None = None
+        self.full_stop = 0
+        self.lows = self.highs = np.zeros(0)
+        #: The epochs of the first values of the cached buckets, as float64.
+        self.x = np.zeros(0)
+
+
 def decimated(
     pyramid: MinMaxPyramid,
     epochs: np.ndarray,
@@ -504,19 +559,33 @@ def decimated(
     start: int,
     stop: int,
     max_buckets: int,
+    cache: DecimationCache | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """x and y to draw for ``values[start:stop]``: all of them, or min/max per bucket.
 
     With more than ``2 * max_buckets`` values, each bucket becomes two points at
     its first epoch, its minimum then its maximum (a vertical stroke covering
     exactly what the bucket holds), plus the first and last value as they are so
-    the curve starts and ends where the data does.
+    the curve starts and ends where the data does. A ``cache`` (one per curve)
+    makes a growing history cost only its new buckets; the result is the same.
     """
     start, stop = max(0, start), min(values.shape[0], stop)
     if stop - start <= 2 * max_buckets:
         return epochs[start:stop].astype(np.float64), values[start:stop]
-    starts, lows, highs = pyramid.buckets(values, start, stop, max_buckets)
-    x = np.repeat(epochs[starts].astype(np.float64), 2)
+    cached_x = cache.x if cache is not None and cache.key is not None else None
+    cached_key = None if cache is None else cache.key
+    starts, lows, highs = pyramid.buckets(values, start, stop, max_buckets, cache)
+    if cache is not None:
+        # The cached buckets' epochs, the new ones gathered (epochs of full buckets).
+        full = int(np.searchsorted(starts, cache.full_stop))
+        known = cached_x.shape[0] if cached_x is not None and cache.key == cached_key else 0
+        known = min(known, full)
+        head = cached_x[:known] if known else np.zeros(0)
+        starts_x = np.concatenate([head, epochs[starts[known:]].astype(np.float64)])
+        cache.x = starts_x[:full]
+    else:
+        starts_x = epochs[starts].astype(np.float64)
+    x = np.repeat(starts_x, 2)
     y = np.empty(2 * lows.shape[0])
     y[0::2] = lows
     y[1::2] = highs

@@ -34,7 +34,7 @@ import numpy.typing as npt
 import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPalette
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPalette, QPicture
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -47,6 +47,7 @@ from backprop_lab.core.loss_history import (  # noqa: F401 - also importable fro
     CSV_CHUNK_ROWS,
     INITIAL_CAPACITY,
     PYRAMID_FACTOR,
+    DecimationCache,
     LossHistory,
     MinMaxPyramid,
     _GrowingArray,
@@ -114,11 +115,38 @@ class _FollowingViewBox(pg.ViewBox):
     def __init__(self) -> None:
         super().__init__()
         self._held: list[list[float] | None] = [None, None]
+        #: What the range was last fitted for (see updateAutoRange).
+        self._fitted: tuple | None = None
+        self._fitted_range: list | None = None
         #: The curves whose data the range follows (set by the LossPlot).
         self.followed_curves: list[pg.PlotDataItem] = []
 
     def forget_held_range(self) -> None:
         self._held = [None, None]
+        self._fitted = None
+
+    def updateAutoRange(self) -> None:
+        """Fit the automatic range, unless nothing it depends on changed since the last
+        fit: the followed range held, the view's size (the padding) and range, the
+        auto-range settings (most new data stays inside the held range)."""
+        state = self.state
+        if any(state["autoVisibleOnly"]):
+            super().updateAutoRange()
+            return
+        key = (
+            [tuple(b) if b is not None else None for b in self.childrenBounds()],
+            self.width(),
+            self.height(),
+            tuple(state["autoRange"]),
+            tuple(state["autoPan"]),
+            tuple(state["logMode"]),
+        )
+        if key == getattr(self, "_fitted", None) and self.viewRange() == self._fitted_range:
+            self._autoRangeNeedsUpdate = False
+            return
+        super().updateAutoRange()
+        self._fitted = key
+        self._fitted_range = self.viewRange()
 
     def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):
         if items is not None or not self.followed_curves:
@@ -309,15 +337,18 @@ class LogSafeAxis(pg.AxisItem):
 
 
 class TimedPlotWidget(pg.PlotWidget):
-    """A PlotWidget that notes how long its last paint took."""
+    """A PlotWidget that notes how long its last paint took and counts its paints."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.last_paint_seconds = 0.0
+        #: Paints so far (one per batch of new data is what the loss plot costs).
+        self.paint_count = 0
 
     def paintEvent(self, event) -> None:
         start = time.perf_counter()
         super().paintEvent(event)
+        self.paint_count += 1
         self.last_paint_seconds = time.perf_counter() - start
 
 
@@ -415,10 +446,10 @@ class LossReadout(LiveLabel):
     def is_elided(self) -> bool:
         return self.fontMetrics().horizontalAdvance(self.shown_text()) > self.contentsRect().width()
 
-    def _update_tooltip(self) -> None:
+    def _tooltip_now(self) -> str:
         forms = getattr(self, "_forms", ())
         shortened = bool(forms) and self.shown_text() != forms[0]
-        QWidget.setToolTip(self, self.text() if shortened else self._tooltip)
+        return self.text() if shortened else self._tooltip
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
@@ -488,6 +519,10 @@ class LossPlot(QWidget):
         # pixel column (see flush), so pyqtgraph has neither to clip nor downsample.
         self.view_box.sigXRangeChanged.connect(self._on_x_range_changed)
         self._last_cost_seconds = 0.0
+        # Only the new buckets of a growing history are reduced (see DecimationCache).
+        self._train_decimation = DecimationCache()
+        self._test_decimation = DecimationCache()
+        self._test_curve_empty = True
 
         self.train_curve = self._make_curve(TRAIN_COLOUR, Qt.PenStyle.SolidLine)
         self.test_curve = self._make_curve(TEST_COLOUR, Qt.PenStyle.DashLine)
@@ -792,7 +827,12 @@ class LossPlot(QWidget):
             self.flush()
 
     def flush(self) -> None:
-        """Repaint now if data arrived since the last repaint (used before exports)."""
+        """Repaint now if data arrived since the last repaint (used before exports).
+
+        The view's automatic range is brought up to date here too, so the repaint
+        that follows draws the new data in its final range once (pyqtgraph would
+        fit the range while painting and then paint everything again).
+        """
         if not self._dirty:
             return
         started = time.perf_counter()
@@ -802,23 +842,79 @@ class LossPlot(QWidget):
         epochs, train, test = h.epochs, h.train, h.test
         if h.count == 0:
             self.train_curve.setData([], [])
-            self.test_curve.setData([], [])
+            self._set_test_data(None)
         else:
             start, stop = self._visible_slice()
             buckets = self.drawn_bucket_count()
-            x, y = decimated(h.train_pyramid, epochs, train, start, stop, buckets)
+            x, y = decimated(
+                h.train_pyramid, epochs, train, start, stop, buckets, self._train_decimation
+            )
             self.train_curve.setData(x, displayable(y))
             if h.has_test:
-                x, y = decimated(h.test_pyramid, epochs, test, start, stop, buckets)
-                self.test_curve.setData(x, displayable(y))
+                x, y = decimated(
+                    h.test_pyramid, epochs, test, start, stop, buckets, self._test_decimation
+                )
+                self._set_test_data(x, displayable(y))
             else:
-                self.test_curve.setData([], [])
+                self._set_test_data(None)
         self._show_test_curve(self._history.has_test)
         if self._hovered_index is not None and self._hovered_index >= self._history.count:
             self._hovered_index = None
         self._update_hover_points()
         self._update_readout()
+        self._settle_range()
         self._last_cost_seconds = time.perf_counter() - started
+
+    def _settle_range(self) -> None:
+        """Fit the automatic range to the new data and move the curves there now.
+
+        pyqtgraph does both while painting (``ViewBox.prepareForPaint``): the
+        curves' new transform then marks them changed again, and the plot is
+        painted a second time right after, whenever the range changed.
+        """
+        view_box = self.view_box
+        # An axis lays out its tick labels when it paints, and widens or narrows to fit
+        # them: the plot is then laid out, its range padded anew for the new size, and
+        # painted again. Here the axes' labels are laid out first (twice at most: the
+        # new size rarely changes the labels' width again).
+        for _ in range(2):
+            if getattr(view_box, "_autoRangeNeedsUpdate", False):
+                view_box.updateAutoRange()
+            if not self._lay_out_axes():
+                break
+            self.plot_item.layout.activate()
+        view_box.updateMatrix()
+
+    def _lay_out_axes(self) -> bool:
+        """Lay out the axes' tick labels now (what their next paint would do); True
+        when an axis changed its size for them."""
+        resized = False
+        for name in ("left", "bottom"):
+            axis = self.plot_item.getAxis(name)
+            if axis.picture is None and axis.isVisible():
+                size = axis.size()
+                picture = QPicture()
+                painter = QPainter(picture)
+                try:
+                    axis.paint(painter, None, None)
+                finally:
+                    painter.end()
+                wanted = axis.minimumSize()  # what the labels need (pyqtgraph sets it)
+                if name == "left":
+                    resized = resized or wanted.width() != size.width()
+                else:
+                    resized = resized or wanted.height() != size.height()
+        return resized
+
+    def _set_test_data(self, x, y=None) -> None:
+        """The test curve's points; None: none (set only once while there are none)."""
+        if x is None:
+            if not self._test_curve_empty:
+                self.test_curve.setData([], [])
+                self._test_curve_empty = True
+            return
+        self.test_curve.setData(x, y)
+        self._test_curve_empty = False
 
     def set_penalty_curve(self, epochs: npt.ArrayLike, values: npt.ArrayLike) -> None:
         """Draw the L1/L2 penalty R(w) as its own curve (no epochs: none, and no legend entry).
