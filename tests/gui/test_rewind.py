@@ -92,3 +92,16 @@ def test_reset_clears_the_history(qtbot, rewind, controller):
     assert blocker.args[0] is None and rewind.is_live()
     assert rewind.history.epochs() == [0]
     assert not rewind.slider().isEnabled()
+
+
+def test_a_panel_out_of_sight_catches_up_when_shown(qtbot, rewind, controller):
+    """Hidden (its dock tabbed away), the panel skips the per-snapshot work; shown, it
+    says what is kept now."""
+    train_epochs(qtbot, controller, 3)
+    assert rewind._position.text() != "Live: epoch 3"  # nothing done while out of sight
+    rewind.show()
+    qtbot.waitExposed(rewind)
+    assert rewind._position.text() == "Live: epoch 3"
+    assert rewind._slider.maximum() == 3
+    train_epochs(qtbot, controller, 1)  # in sight: at once
+    assert rewind._position.text() == "Live: epoch 4" and rewind._slider.maximum() == 4

@@ -132,12 +132,25 @@ class SnapshotHistory:
         self._epochs: list[int] = []
         self._entries: list[_Entry] = []
         self._entry_bytes = 0
+        #: The data sets the entries were trained on, each once: id -> [data, entries].
+        self._sources: dict[int, list] = {}
         self._latest: NetworkSnapshot | None = None
         self._shown: tuple[int, NetworkSnapshot] | None = None  # the last recomputed
         self.stride = 1
 
     def __len__(self) -> int:
-        return len(self.epochs())
+        latest = self._latest
+        extra = latest is not None and (not self._epochs or self._epochs[-1] != latest.epoch)
+        return len(self._epochs) + int(extra)
+
+    def _count_source(self, entry: _Entry) -> None:
+        if entry.source is not None:
+            self._sources.setdefault(id(entry.source), [entry.source, 0])[1] += 1
+
+    def _recount_sources(self) -> None:
+        self._sources = {}
+        for entry in self._entries:
+            self._count_source(entry)
 
     def add(self, snapshot: NetworkSnapshot) -> None:
         """Record a snapshot.
@@ -152,6 +165,7 @@ class SnapshotHistory:
             self._entry_bytes -= sum(e.nbytes for e in self._entries[cut:])
             del self._epochs[cut:]
             del self._entries[cut:]
+            self._recount_sources()
             self._shown = None
         self._latest = snapshot
         if not self._epochs or epoch - self._epochs[-1] >= self.stride:
@@ -159,6 +173,7 @@ class SnapshotHistory:
             self._epochs.append(epoch)
             self._entries.append(entry)
             self._entry_bytes += entry.nbytes
+            self._count_source(entry)
             while len(self._epochs) > 2 and (
                 len(self._epochs) > self.capacity or self.nbytes() > self.max_bytes
             ):
@@ -169,13 +184,19 @@ class SnapshotHistory:
         self._epochs = self._epochs[::2]
         self._entries = self._entries[::2]
         self._entry_bytes = sum(e.nbytes for e in self._entries)
+        self._recount_sources()
         self.stride *= 2
         self._shown = None
 
     def nbytes(self) -> int:
         """Bytes the kept epochs take: their weights, plus each distinct data set once."""
-        sources = {id(e.source): e.source for e in self._entries if e.source is not None}
-        return self._entry_bytes + sum(s.nbytes for s in sources.values())
+        return self._entry_bytes + sum(source.nbytes for source, _n in self._sources.values())
+
+    def first_epoch(self) -> int | None:
+        """The oldest epoch that can be shown (None when empty)."""
+        if self._epochs:
+            return self._epochs[0]
+        return None if self._latest is None else self._latest.epoch
 
     def epochs(self) -> list[int]:
         """The epochs that can be shown, oldest first (the latest included)."""
@@ -229,6 +250,7 @@ class SnapshotHistory:
         self._epochs.clear()
         self._entries.clear()
         self._entry_bytes = 0
+        self._sources = {}
         self._latest = None
         self._shown = None
         self.stride = 1

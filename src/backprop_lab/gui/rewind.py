@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from backprop_lab.gui.steady import LiveLabel
+from backprop_lab.gui.steady import LiveLabel, call_when_shown, is_shown
 
 
 class RewindPanel(QWidget):
@@ -95,8 +95,12 @@ class RewindPanel(QWidget):
         self._slider.valueChanged.connect(self._slider_moved)
         events = self._session.events
         events.shown.connect(self._on_shown)
-        events.weights.connect(lambda _snapshot: self._update_controls())
+        events.weights.connect(self._on_weights)
         events.network.connect(self._on_network)
+        # Out of sight (its dock tabbed away, as at first), the controls catch up
+        # when shown or read, not at every snapshot.
+        self._stale = False
+        call_when_shown(self, self._catch_up)
         self._update_controls()
 
     # ----------------------------------------------------------------- API
@@ -125,16 +129,20 @@ class RewindPanel(QWidget):
         self._session.show_live()
 
     def slider(self) -> QSlider:
+        self._catch_up()
         return self._slider
 
     def position_text(self) -> str:
+        self._catch_up()
         return self._position.text()
 
     def stride_text(self) -> str:
+        self._catch_up()
         return self._stride.text()
 
     def memory_text(self) -> str:
         """The line stating the memory the kept epochs take and its cap."""
+        self._catch_up()
         return self._memory.text()
 
     # ------------------------------------------------------------ internals
@@ -157,6 +165,16 @@ class RewindPanel(QWidget):
             self._was_live = True
             self.rewound.emit(None)
 
+    def _on_weights(self, _snapshot) -> None:
+        # While live the session reports the new snapshot as shown right after: the
+        # controls are brought up to date once, then.
+        if not self._session.is_live:
+            self._update_controls()
+
+    def _catch_up(self) -> None:
+        if self._stale:
+            self._update_controls(force=True)
+
     def _on_network(self, _snapshot) -> None:
         if self._loss_plot is not None:
             self._loss_plot.set_marker(None)
@@ -170,10 +188,14 @@ class RewindPanel(QWidget):
             return
         self.show_epoch(value)
 
-    def _update_controls(self, requested: int | None = None) -> None:
-        epochs = self.history.epochs()
-        first = epochs[0] if epochs else 0
-        last = epochs[-1] if epochs else 0
+    def _update_controls(self, requested: int | None = None, force: bool = False) -> None:
+        if requested is None and not force and not is_shown(self):
+            self._stale = True
+            return
+        self._stale = False
+        history = self.history
+        first = history.first_epoch() or 0
+        last = history.latest.epoch if history.latest is not None else 0
         self._slider.blockSignals(True)
         self._slider.setRange(first, last)
         if self._session.is_live:
