@@ -72,3 +72,26 @@ def test_the_panel_uses_the_same_rule():
     from backprop_lab.gui import gradient_check_panel
 
     assert gradient_check_panel.TOLERANCE == gradcheck.RELATIVE_TOLERANCE
+
+
+def test_a_check_too_big_checks_some_parameters_of_every_layer_and_says_so(
+    qtbot, panel, monkeypatch
+):
+    import backprop_lab.gui.gradient_check_panel as module
+
+    # The seed's check costs 2 x 18 losses of 3 samples through 18 weights: allow 6.
+    monkeypatch.setattr(module, "MAX_CHECK_WORK", 6 * 2 * 3 * 18)
+    rows = panel.run_check()
+    assert 3 <= len(rows) <= 6
+    layers = {name[-2] for name in (r.name for r in rows)}  # the superscript layer digit
+    assert layers == {"¹", "²", "³"}
+    assert all(r.passed() for r in rows)
+    assert panel.summary_text() == f"all {len(rows)} parameters checked (of 18) agree to 1e-6"
+    assert f"Only {len(rows)} of the 18 parameters were checked" in panel.detail_text()
+    assert len(panel.table_texts()) == len(rows)
+    # Each is the whole check's row for that parameter.
+    monkeypatch.undo()
+    every = {r.name: r for r in panel.run_check()}
+    assert len(every) == 18 and panel.summary_text() == "all 18 parameters agree to 1e-6"
+    for row in rows:
+        assert row == every[row.name]

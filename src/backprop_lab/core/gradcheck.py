@@ -20,13 +20,18 @@ over 6, is far below both for the step used (1e-6).
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from . import network as network_module
+from .losses import get_loss
 from .naming import parameter_name
-from .network import NO_MISTAKES, Mistakes, Network
+from .network import NO_MISTAKES, Mistakes, Network, _as_batch
+from .optimizers import regularised_gradients
 from .snapshot import ParameterRef
 
 Array = npt.NDArray[np.float64]
@@ -104,8 +109,15 @@ def gradient_check(
     mistakes: Mistakes = NO_MISTAKES,
     l1: float = 0.0,
     l2: float = 0.0,
+    parameters: Sequence[ParameterRef] | None = None,
 ) -> list[GradientCheckRow]:
     """Compare backpropagation's gradient with central differences, per parameter.
+
+    Data whose forward trace would exceed :data:`~.network.STEP_TRACE_MAX_BYTES`
+    is done in chunks of rows, the analytic gradient (:func:`analytic_gradients`)
+    and every loss alike (:meth:`~.network.Network.loss`): central differences
+    of the loss computed in chunks are differences of the same objective, so
+    the check is the same check up to rounding, in bounded memory.
 
     Parameters
     ----------
@@ -121,25 +133,35 @@ def gradient_check(
         Mistakes injected into the analytic gradient (to show the check fail).
     l1, l2
         Regularisation: both sides then differentiate data loss + penalty.
+    parameters
+        Check only these weights and biases (None: every one). Each costs two
+        losses of the whole data.
 
     Returns
     -------
     list of GradientCheckRow
-        Weights layer by layer (row-major), then biases.
+        Weights layer by layer (row-major), then biases (of ``parameters``, in
+        that order too).
+
+    Raises
+    ------
+    ValueError
+        For a parameter that is not in the network.
     """
     X = np.asarray(X, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64)
-    grads = net.backward(net.forward(X), T, loss, mistakes, l1=l1, l2=l2)
-    analytic = list(grads.weights)
-    if grads.biases is not None:
-        analytic += list(grads.biases)
+    weight_grads, bias_grads = analytic_gradients(net, X, T, loss, mistakes, l1, l2)
+    analytic = list(weight_grads)
+    if bias_grads is not None:
+        analytic += list(bias_grads)
+    chosen = None if parameters is None else _flat_indices(net, parameters)
     rows: list[GradientCheckRow] = []
     # Rounding noise of (E(p + eps) - E(p - eps)) / (2 eps), with a safety factor.
     floor = noise_floor(net.objective(X, T, loss, l1, l2), epsilon)
-    for (name, param), grad in zip(net.parameter_arrays(), analytic):
+    for k, ((name, param), grad) in enumerate(zip(net.parameter_arrays(), analytic)):
         flat = param.reshape(-1)
         gflat = grad.reshape(-1)
-        for i in range(flat.size):
+        for i in range(flat.size) if chosen is None else chosen.get(k, ()):
             old = flat[i]
             flat[i] = old + epsilon
             plus = net.objective(X, T, loss, l1, l2)
@@ -158,6 +180,104 @@ def gradient_check(
                 GradientCheckRow(parameter_name(ref), a, numeric, abs(a - numeric) / denom, floor)
             )
     return rows
+
+
+def analytic_gradients(
+    net: Network,
+    X: npt.ArrayLike,
+    T: npt.ArrayLike,
+    loss: str = "half_sse",
+    mistakes: Mistakes = NO_MISTAKES,
+    l1: float = 0.0,
+    l2: float = 0.0,
+) -> tuple[list[Array], list[Array] | None]:
+    """Backpropagation's dE/dW and dE/db (None without biases), mistakes injected.
+
+    ``backward(forward(X), ...)``, or for data whose trace would exceed
+    :data:`~.network.STEP_TRACE_MAX_BYTES` the sum over chunks of rows, each
+    chunk's delta scaled by the whole batch's normaliser (as the trainer does).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    T = _as_batch(T, net.layer_sizes[-1], "T")
+    rows = network_module.step_chunk_rows(T.shape[0], net.layer_sizes)
+    if rows is None:
+        grads = net.backward(net.forward(X), T, loss, mistakes, l1=l1, l2=l2)
+        return list(grads.weights), None if grads.biases is None else list(grads.biases)
+    X = _as_batch(X, net.n_inputs, "X")
+    if X.shape[0] != T.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} samples but T has {T.shape[0]}")
+    loss_fn = get_loss(loss)
+    normaliser = loss_fn.normaliser(*T.shape)
+    output = net._activation_objects[-1]
+    weight_sums: list[Array] = []
+    bias_sums: list[Array] | None = None
+    for start in range(0, X.shape[0], rows):
+        trace = net.forward(X[start : start + rows])
+        with np.errstate(over="ignore", invalid="ignore"):
+            delta = loss_fn.output_delta(
+                trace.pre_activations[-1],
+                trace.activations[-1],
+                T[start : start + rows],
+                output,
+                normaliser,
+            )
+            grads = net._backward(trace, delta, mistakes)
+        del trace, delta
+        if not weight_sums:
+            weight_sums, bias_sums = grads.weights, grads.biases
+            continue
+        for acc, g in zip(weight_sums, grads.weights):
+            np.add(acc, g, out=acc)
+        for acc, g in zip(bias_sums or (), grads.biases or ()):
+            np.add(acc, g, out=acc)
+    if l1 or l2:
+        weight_sums = regularised_gradients(net.weights, weight_sums, float(l1), float(l2))
+    return weight_sums, bias_sums
+
+
+def _flat_indices(net: Network, parameters) -> dict[int, list[int]]:
+    """Per parameter array (weights, then biases) the flat indices of ``parameters``."""
+    n_w = net.n_layers
+    chosen: dict[int, set[int]] = {}
+    for ref in parameters:
+        l = int(ref.layer)
+        if not 0 <= l < n_w or not 0 <= ref.target < net.layer_sizes[l + 1]:
+            raise ValueError(f"{parameter_name(ref)} is not a parameter of this network")
+        if ref.is_bias:
+            if net.biases is None:
+                raise ValueError(f"{parameter_name(ref)}: this network has no biases")
+            chosen.setdefault(n_w + l, set()).add(int(ref.target))
+        else:
+            if not 0 <= ref.source < net.layer_sizes[l]:
+                raise ValueError(f"{parameter_name(ref)} is not a parameter of this network")
+            width = net.layer_sizes[l + 1]
+            chosen.setdefault(l, set()).add(int(ref.source) * width + int(ref.target))
+    return {k: sorted(v) for k, v in chosen.items()}
+
+
+def check_cost(layer_sizes: Sequence[int], n_samples: int) -> int:
+    """Multiply-adds of one loss of ``n_samples`` samples (a check makes two per parameter)."""
+    sizes = list(layer_sizes)
+    return int(n_samples) * sum(a * b for a, b in itertools.pairwise(sizes))
+
+
+def spread_parameters(layer_sizes: Sequence[int], has_bias: bool, count: int) -> list[ParameterRef]:
+    """About ``count`` weights and biases spread evenly over every layer (at least one
+    of each layer), in the order :func:`gradient_check` reports them."""
+    sizes = list(layer_sizes)
+    n_layers = len(sizes) - 1
+    per_layer = max(1, int(count) // max(n_layers, 1))
+    weights: list[ParameterRef] = []
+    biases: list[ParameterRef] = []
+    for l in range(n_layers):
+        n_in, n_out = sizes[l], sizes[l + 1]
+        total = n_in * n_out + (n_out if has_bias else 0)
+        for k in sorted(set(np.linspace(0, total - 1, min(per_layer, total)).round().astype(int))):
+            if k < n_in * n_out:
+                weights.append(ParameterRef(l, int(k) // n_out, int(k) % n_out))
+            else:
+                biases.append(ParameterRef(l, None, int(k) - n_in * n_out))
+    return weights + biases
 
 
 def max_relative_error(rows: list[GradientCheckRow]) -> float:

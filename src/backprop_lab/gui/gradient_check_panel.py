@@ -19,7 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from backprop_lab.core.gradcheck import RELATIVE_TOLERANCE, GradientCheckRow, gradient_check
+from backprop_lab.core.gradcheck import (
+    RELATIVE_TOLERANCE,
+    GradientCheckRow,
+    check_cost,
+    gradient_check,
+    spread_parameters,
+)
 from backprop_lab.core.network import no_gradient_reason
 from backprop_lab.gui.phase_stepper import format_number, number_table
 
@@ -29,6 +35,12 @@ TOLERANCE = RELATIVE_TOLERANCE
 STALE_COLOUR = QColor("#e6e6e6")
 #: The finite-difference step.
 EPSILON = 1e-6
+#: A check costs two losses of the whole training data per parameter. Above this
+#: many multiply-adds (a second or two) it checks a sample of the parameters spread
+#: over every layer, at least one per layer, and says so: every parameter of
+#: 2-64-64-1 on 1,000 points would be 38 billion (2-256x8-1 on 20,000 samples:
+#: 8.5 million billion, about a month).
+MAX_CHECK_WORK = 4e9
 
 PASS_COLOUR = QColor(200, 235, 200)
 FAIL_COLOUR = QColor(245, 190, 190)
@@ -39,14 +51,47 @@ def format_tolerance(tolerance: float) -> str:
     return f"{tolerance:g}".replace("e-0", "e-").replace("e+0", "e+")
 
 
-def summarise(rows: list[GradientCheckRow], tolerance: float = TOLERANCE) -> str:
-    """``"all 15 parameters agree to 1e-6"`` or ``"9 of 15 disagree"``."""
+def summarise(
+    rows: list[GradientCheckRow], tolerance: float = TOLERANCE, of: int | None = None
+) -> str:
+    """``"all 15 parameters agree to 1e-6"`` or ``"9 of 15 disagree"``; with ``of`` (the
+    network's parameter count, when only some were checked) ``"all 9 parameters checked
+    (of 460,801) agree to 1e-6"``."""
     failed = sum(not r.passed(tolerance) for r in rows)
     if not rows:
         return "nothing to check"
+    some = of is not None and of > len(rows)
     if failed == 0:
-        return f"all {len(rows)} parameters agree to {format_tolerance(tolerance)}"
-    return f"{failed} of {len(rows)} disagree (relative error ≥ {format_tolerance(tolerance)})"
+        checked = f"parameters checked (of {of:,})" if some else "parameters"
+        return f"all {len(rows)} {checked} agree to {format_tolerance(tolerance)}"
+    checked = f" checked (of {of:,})" if some else ""
+    limit = format_tolerance(tolerance)
+    return f"{failed} of {len(rows)}{checked} disagree (relative error ≥ {limit})"
+
+
+def parameters_to_check(net, n_samples: int, budget: float | None = None):
+    """None (every parameter), or the parameters a check of this size is limited to
+    (``budget`` multiply-adds, :data:`MAX_CHECK_WORK` by default)."""
+    budget = MAX_CHECK_WORK if budget is None else budget
+    per_loss = check_cost(net.layer_sizes, n_samples)
+    total = net.n_parameters
+    if 2 * per_loss * total <= budget:
+        return None
+    count = int(budget // max(2 * per_loss, 1))
+    return spread_parameters(net.layer_sizes, net.has_bias, count)
+
+
+#: Multiply-adds a second, roughly, of one BLAS thread on a small machine (for the words).
+_WORK_PER_SECOND = 3e9
+
+
+def _work_words(net, n_samples: int) -> str:
+    """``"40 minutes"``: how long checking every parameter would take, roughly."""
+    seconds = 2 * check_cost(net.layer_sizes, n_samples) * net.n_parameters / _WORK_PER_SECOND
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:,.0f} {unit}"
+    return f"{max(seconds, 1):,.0f} seconds"
 
 
 class GradientCheckPanel(QWidget):
@@ -64,6 +109,8 @@ class GradientCheckPanel(QWidget):
         super().__init__(parent)
         self._controller = controller
         self._rows: list[GradientCheckRow] = []
+        #: The network's parameter count when only some were checked, else None.
+        self._of: int | None = None
         self._checked_epoch: int | None = None
         #: What the last check was computed for: (snapshot, training data, loss, mistakes).
         self._checked: tuple | None = None
@@ -125,6 +172,7 @@ class GradientCheckPanel(QWidget):
         settings = self._controller.settings()
         mistakes = self._controller.mistakes()
         net = snap.network()
+        limited = parameters_to_check(net, len(train.inputs))
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             rows = gradient_check(
@@ -136,6 +184,7 @@ class GradientCheckPanel(QWidget):
                 mistakes,
                 l1=float(settings.get("l1", 0.0)),
                 l2=float(settings.get("l2", 0.0)),
+                parameters=limited,
             )
         except ValueError as exc:
             self._summary.setText(f"The check could not run: {exc}")
@@ -143,11 +192,12 @@ class GradientCheckPanel(QWidget):
         finally:
             QGuiApplication.restoreOverrideCursor()
         self._rows = rows
+        self._of = None if limited is None else net.n_parameters
         self._checked_epoch = snap.epoch
         self._checked = (snap, train, settings["loss"], mistakes)
         self._fill(rows)
         failed = sum(not r.passed(TOLERANCE) for r in rows)
-        self._summary.setText(summarise(rows))
+        self._summary.setText(summarise(rows, of=self._of))
         self._summary.setStyleSheet(
             "QLabel { color: #1b5e20; }" if failed == 0 else "QLabel { color: #b00020; }"
         )
@@ -163,6 +213,12 @@ class GradientCheckPanel(QWidget):
             f"Checked at epoch {snap.epoch} on {len(train.inputs)} samples, "
             f"loss {settings['loss']}."
         )
+        if limited is not None:
+            detail += (
+                f" Only {len(rows):,} of the {net.n_parameters:,} parameters were checked, "
+                "spread over every layer: each costs two losses of all the training data, "
+                f"and checking every one would take about {_work_words(net, len(train.inputs))}."
+            )
         if on:
             detail += " Mistakes on: " + "; ".join(on) + ", so backpropagation's gradient is wrong."
         elif failed:
@@ -228,7 +284,7 @@ class GradientCheckPanel(QWidget):
         if not self.is_out_of_date():
             return
         now = self._controller.current_snapshot()
-        self._summary.setText("Out of date: " + summarise(self._rows))
+        self._summary.setText("Out of date: " + summarise(self._rows, of=self._of))
         self._summary.setStyleSheet("QLabel { color: #6b6b6b; }")
         # The rows lose their pass/fail colours: they are another network's numbers.
         grey, text = QBrush(STALE_COLOUR), QBrush(QColor("#6b6b6b"))

@@ -44,7 +44,6 @@ from ..core.layer_stats import (
     snapshot_layer_stats,
     weight_histograms,
 )
-from ..core.network import Network
 from .colors import sequential_rgba
 from .filling import FillingPlotWidget
 from .steady import LiveLabel, call_when_shown, is_shown
@@ -290,7 +289,7 @@ class LayerStatsPanel(QWidget):
         if snapshot.activations_values is not None and snapshot.weight_gradients is not None:
             return snapshot_layer_stats(snapshot)
         # A snapshot that kept its weights only: one forward and backward pass.
-        net = Network.from_arrays(snapshot.weights, snapshot.biases, snapshot.activations)
+        net = snapshot.network()  # with its feature inputs, if any
         train, _test = self._session.dataset()
         return network_layer_stats(
             net, train.inputs, train.targets, snapshot.loss_name, epoch=snapshot.epoch
