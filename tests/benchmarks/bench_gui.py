@@ -69,6 +69,24 @@ def spin_for(seconds: float) -> None:
     loop.exec()
 
 
+def wait_until_paused(controller, timeout_s: float = 10.0) -> None:
+    """Run the event loop until the controller reports that training stopped: ended
+    by its signal, so no poll interval is counted as training time."""
+    if not controller.is_running:
+        return
+    loop = QEventLoop()
+
+    def check(*_args) -> None:
+        if not controller.is_running:
+            loop.quit()
+
+    controller.state_changed.connect(check)
+    QTimer.singleShot(max(1, round(timeout_s * 1000)), loop.quit)
+    if controller.is_running:
+        loop.exec()
+    controller.state_changed.disconnect(check)
+
+
 def spin_until(predicate, timeout_s: float) -> None:
     loop = QEventLoop()
     deadline = time.perf_counter() + timeout_s
@@ -294,7 +312,7 @@ def window_run(window, seconds: float, core: CoreProcess | None = None, turns: i
         controller.run()
         spin_for(seconds / turns)
         controller.pause()
-        spin_until(lambda: not controller.is_running, 10)
+        wait_until_paused(controller)
         elapsed += time.perf_counter() - start
         counting[0] = meter.counting = False
         ran_after, waited_after = training_thread_times()

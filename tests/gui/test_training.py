@@ -21,9 +21,12 @@ from backprop_lab.gui.training import (
     WorkerState,
 )
 from backprop_lab.gui.training.worker import (
+    FIRST_SNAPSHOT_MAX_SECONDS,
     GUI_BUSY_BUDGET,
     SNAPSHOT_COST_BUDGET,
+    STEP_ASIDE_FRAMES_PER_SECOND,
     STEP_ASIDE_GUI_BUDGET,
+    STEP_ASIDE_LEAN_BUDGET,
     Pause,
     Quit,
     Run,
@@ -516,6 +519,14 @@ def test_snapshots_are_spaced_by_what_they_cost_the_gui():
     # Full speed: the worker waits while the GUI draws, so the GUI gets a smaller share.
     worker._epochs_per_second = None
     assert worker.snapshot_interval() == pytest.approx(0.040 / STEP_ASIDE_GUI_BUDGET, rel=1e-3)
+    for _ in range(50):  # quick views (10 ms): the lean share still gives enough frames
+        worker.report_gui_cost(0.010, 0.2)
+    assert worker.snapshot_interval() == pytest.approx(0.010 / STEP_ASIDE_LEAN_BUDGET, rel=1e-3)
+    assert 1 / worker.snapshot_interval() >= STEP_ASIDE_FRAMES_PER_SECOND
+    for _ in range(50):  # 18 ms: the share grows to keep that frame rate
+        worker.report_gui_cost(0.018, 0.2)
+    assert worker.snapshot_interval() == pytest.approx(1 / STEP_ASIDE_FRAMES_PER_SECOND, rel=1e-3)
+    assert STEP_ASIDE_LEAN_BUDGET < 0.018 * STEP_ASIDE_FRAMES_PER_SECOND < STEP_ASIDE_GUI_BUDGET
     for _ in range(50):  # however slow: at least one a second
         worker.report_gui_cost(5.0, 1.0)
     assert worker.snapshot_interval() == pytest.approx(1.0)
@@ -697,8 +708,14 @@ def test_a_headless_step_is_paced_unwatched_from_its_first_epoch(qtbot, controll
     assert not worker._watched
     assert worker._first_snapshot_delay() == pytest.approx(worker.snapshot_interval())
     assert not worker._steps_aside()
+    # In a window: after the usual interval (a snapshot sooner than the budget would
+    # be one more per run), but soon enough for the student to see it start.
     worker.set_watched(True)
-    assert worker._first_snapshot_delay() == pytest.approx(1 / MAX_SNAPSHOTS_PER_SECOND)
+    assert worker._first_snapshot_delay() == pytest.approx(worker.snapshot_interval())
+    for _ in range(50):  # slow views: 100 ms per snapshot
+        worker.report_gui_cost(0.1, 0.5)
+    assert worker.snapshot_interval() > FIRST_SNAPSHOT_MAX_SECONDS
+    assert worker._first_snapshot_delay() == pytest.approx(FIRST_SNAPSHOT_MAX_SECONDS)
 
 
 def test_only_snapshots_while_training_feed_the_gui_cost(qtbot, controller):

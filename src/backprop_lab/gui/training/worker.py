@@ -75,6 +75,9 @@ SNAPSHOT_COST_BUDGET = 0.1
 #: it. Stepping aside for the first few ms of each frame lets the GUI draw at full
 #: speed; a large network's epochs release the GIL in NumPy and lose nothing here.
 GUI_YIELD_SECONDS = 0.005
+#: In a window, the first snapshot after Run or Step comes after the usual interval
+#: between snapshots, but at most this long (seconds) after the click.
+FIRST_SNAPSHOT_MAX_SECONDS = 0.2
 #: When a snapshot is due but the GUI has not drawn the last one yet, the worker
 #: trains on and looks again this much later (it never waits for the GUI).
 GUI_RECHECK_SECONDS = 0.004
@@ -97,9 +100,17 @@ GIL_SWITCH_INTERVAL_SECONDS = 0.0005
 #: instead of 20-42, a 10 ms timer's p99 lateness 14-40 ms instead of 34-80.
 STEP_ASIDE_SHARE = 0.2
 #: While the worker steps aside, the time the GUI spends on snapshots is time the
-#: worker does not train, so snapshots are spaced for this share of the GUI's time
-#: instead of :data:`GUI_BUSY_BUDGET` (the seed net: about 6 a second).
+#: worker does not train (one for one), so snapshots are spaced for a smaller share
+#: of the GUI's time than :data:`GUI_BUSY_BUDGET`: :data:`STEP_ASIDE_LEAN_BUDGET`
+#: as long as the views still get :data:`STEP_ASIDE_FRAMES_PER_SECOND` a second,
+#: up to this share to keep that rate (views slower to draw get fewer).
 STEP_ASIDE_GUI_BUDGET = 0.12
+#: ... the share while the views are quick to draw: the seed net's snapshot takes
+#: the GUI about 10 ms, so about 8 a second (12 at 0.12, the worker 4 % slower).
+STEP_ASIDE_LEAN_BUDGET = 0.08
+#: ... the frame rate below which the share grows from the lean one up to
+#: :data:`STEP_ASIDE_GUI_BUDGET`.
+STEP_ASIDE_FRAMES_PER_SECOND = 6.0
 #: ... and never more than this long in one go (seconds): the share accrues up to this.
 STEP_ASIDE_MAX_SECONDS = 0.03
 
@@ -603,23 +614,34 @@ class TrainingWorker(QObject):
         self._gui_seconds_per_snapshot += 0.5 * (busy - self._gui_seconds_per_snapshot)
 
     def _first_snapshot_delay(self) -> float:
-        """Seconds from Run or Step to the first snapshot: soon in a window (the
-        student sees it start), the usual interval when nobody watches."""
+        """Seconds from Run or Step to the first snapshot: the usual interval (the
+        GUI is still handling the click then, and a snapshot sooner than the budget
+        allows is one more in every run), but in a window at most
+        :data:`FIRST_SNAPSHOT_MAX_SECONDS`, so the student sees it start."""
         if not self._watched:
             return self.snapshot_interval()
-        return 1.0 / MAX_SNAPSHOTS_PER_SECOND
+        return min(self.snapshot_interval(), FIRST_SNAPSHOT_MAX_SECONDS)
 
     def snapshot_interval(self) -> float:
         """Seconds between two snapshots while training, from their measured costs."""
         if not self._watched:
             return 1.0 / MIN_SNAPSHOTS_PER_SECOND
-        budget = STEP_ASIDE_GUI_BUDGET if self._steps_aside() else GUI_BUSY_BUDGET
+        drawing = self._gui_seconds_per_snapshot
+        if self._steps_aside():
+            # The lean share, unless that leaves fewer than STEP_ASIDE_FRAMES_PER_SECOND;
+            # then up to STEP_ASIDE_GUI_BUDGET to keep that rate.
+            gui_interval = max(
+                drawing / STEP_ASIDE_GUI_BUDGET,
+                min(drawing / STEP_ASIDE_LEAN_BUDGET, 1.0 / STEP_ASIDE_FRAMES_PER_SECOND),
+            )
+        else:
+            gui_interval = drawing / GUI_BUSY_BUDGET
         # However slowly the views draw, one a second; but a network whose snapshot
         # takes seconds (the largest on the most data) gets fewer, so that making
         # them never takes more than its share of training.
         return max(
             1.0 / MAX_SNAPSHOTS_PER_SECOND,
-            min(self._gui_seconds_per_snapshot / budget, 1.0 / MIN_SNAPSHOTS_PER_SECOND),
+            min(gui_interval, 1.0 / MIN_SNAPSHOTS_PER_SECOND),
             min(self._snapshot_seconds / SNAPSHOT_COST_BUDGET, MAX_SNAPSHOT_INTERVAL_SECONDS),
         )
 
