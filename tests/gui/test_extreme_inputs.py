@@ -52,7 +52,7 @@ def assert_shows_controllers_network(window):
     snapshot = window.controller.current_snapshot()
     assert window.network_view.snapshot() is snapshot
     assert all(np.all(np.isfinite(w)) for w in snapshot.weights)
-    table = window._pending_snapshots.get("weights") or window.weight_table.snapshot()
+    table = window.weight_table.snapshot()
     assert table.layer_sizes == snapshot.layer_sizes
 
 

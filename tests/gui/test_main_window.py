@@ -11,9 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDockWidget
 from waiting import event_loop_turn, process_events
 
-from backprop_lab.core import Trainer, seed_example
+from backprop_lab.core import ParameterRef, Trainer, seed_example
 from backprop_lab.gui.dialogs import ErrorDialog
 from backprop_lab.gui.main_window import MainWindow, app_settings
+from backprop_lab.gui.weight_table import format_value
 
 TIMEOUT = 30_000  # an upper bound for waits on signals: a loaded CI machine can take seconds
 
@@ -210,9 +211,17 @@ def test_hidden_weight_dock_catches_up_when_shown(qtbot, main_window):
     dock.hide()
     main_window.controller.step(3)
     wait_epoch(qtbot, main_window, 3)
-    assert main_window._pending_snapshots["weights"].epoch == 3
+    table = main_window.weight_table
+    qtbot.waitUntil(main_window.views_current, timeout=TIMEOUT)
+    # It holds the newest snapshot, but a hidden table fills no cells for it ...
+    assert table.snapshot().epoch == 3
+    assert table.refresh_pending()
     dock.show()
-    qtbot.waitUntil(lambda: "weights" not in main_window._pending_snapshots, timeout=TIMEOUT)
+    # ... until it is shown.
+    qtbot.waitUntil(lambda: not table.refresh_pending(), timeout=TIMEOUT)
+    assert table.cell_text(ParameterRef(0, 0, 0)) == format_value(
+        main_window.controller.current_snapshot().weights[0][0, 0]
+    )
 
 
 def test_geometry_and_view_choices_are_remembered(qtbot, private_settings):

@@ -101,7 +101,7 @@ def check_consistent(window) -> None:
     assert controller.current_snapshot() is current
     shown = window.network_view.snapshot()
     assert shown is current, (shown.epoch, shown.layer_sizes, current.epoch, current.layer_sizes)
-    table = window._pending_snapshots.get("weights") or window.weight_table.snapshot()
+    table = window.weight_table.snapshot()
     assert table is current
     assert all(np.all(np.isfinite(w)) for w in current.weights)
     train, _test = controller.dataset()

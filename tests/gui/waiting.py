@@ -10,7 +10,10 @@ happened, never for a fixed time:
   has handled every command sent before, and whatever it emitted before answering
   has been delivered;
 * :func:`wait_until_no_timer_pending`: every short single-shot timer of a widget
-  (the views' paced redraws) has fired.
+  (the views' paced redraws) has fired;
+* :func:`wait_views_current`: every view of a main window has caught up with the
+  newest snapshot (each does in its own event-loop turn, see ``gui/view_turns.py``;
+  what a view answers is the newest already, this waits for what it draws).
 """
 
 from __future__ import annotations
@@ -59,3 +62,8 @@ def wait_until_no_timer_pending(qtbot, widget, timeout: int = TIMEOUT_MS) -> Non
     """Wait until every paced redraw of ``widget``'s views has run, then a turn more."""
     qtbot.waitUntil(lambda: not pending_timers(widget), timeout=timeout)
     event_loop_turn(qtbot)
+
+
+def wait_views_current(qtbot, window, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until every view of ``window`` has had its turn for the newest snapshot."""
+    qtbot.waitUntil(window.views_current, timeout=timeout)

@@ -503,21 +503,29 @@ class DataPlot(QWidget):
         for text, data in items:
             self.class_combo.addItem(text, data)
 
-    def set_snapshot(self, snapshot) -> None:
+    def set_snapshot(self, snapshot, deferred: bool = False) -> None:
         """Follow a :class:`~backprop_lab.core.snapshot.NetworkSnapshot` (live while training)."""
-        self.set_network(snapshot.network())
+        self.set_network(snapshot.network(), deferred)
 
-    def set_network(self, net: Network | None) -> None:
+    def set_network(self, net: Network | None, deferred: bool = False) -> None:
         """Draw ``net``'s decision map or fitted curve (None clears it).
 
         Drawn at once when the last drawing was long enough ago, else by a timer
-        (see the module's notes); not while the plot cannot be seen.
+        (see the module's notes); not while the plot cannot be seen. ``deferred``:
+        only store it (queries draw what is pending first); :meth:`catch_up`, run by
+        the caller in a later event-loop turn, draws it.
         """
         if net is not None and net.n_inputs != self._train.n_inputs:  # data columns
             net = None  # a snapshot from before the data changed the input count
         self._net = net
         self._pending_render = True
-        self._schedule_render()
+        if not deferred:
+            self._schedule_render()
+
+    def catch_up(self) -> None:
+        """Draw what a deferred :meth:`set_network` stored (paced, only when shown)."""
+        if self._pending_render:
+            self._schedule_render()
 
     def next_render_interval(self) -> float:
         """Seconds the next redraw waits after the last (longer when drawing is slow)."""

@@ -138,6 +138,9 @@ class DataTools(QObject):
         self.plot.point_moved.connect(self.table.replace_sample)
         self.controller.data_changed.connect(self._on_data_changed)
         self.controller.snapshot_ready.connect(self._on_snapshot)
+        turns = getattr(window, "view_turns", None)
+        if turns is not None:
+            turns.add("data plot", self._catch_up)
         self.controller.network_reset.connect(self._on_network_reset)
         window.network_view.node_maps_toggled.connect(self._on_view_toggled_maps)
         self._on_network_reset(self.controller.current_snapshot())
@@ -336,9 +339,21 @@ class DataTools(QObject):
 
     def _on_snapshot(self, snapshot) -> None:
         self.plot_snapshot = snapshot
-        self.plot.set_snapshot(snapshot)
-        if self._node_maps_on:
-            self._refresh_node_maps(snapshot)
+        turns = getattr(self.window, "view_turns", None)
+        if turns is None:
+            self.plot.set_snapshot(snapshot)
+            if self._node_maps_on:
+                self._refresh_node_maps(snapshot)
+            return
+        # Stored now; drawn in the data plot's own turn (see gui/view_turns.py).
+        self.plot.set_snapshot(snapshot, deferred=True)
+        turns.mark_behind(["data plot"])
+
+    def _catch_up(self) -> None:
+        """The data plot's turn: draw the newest snapshot, and the unit maps if on."""
+        self.plot.catch_up()
+        if self._node_maps_on and self.plot_snapshot is not None:
+            self._refresh_node_maps(self.plot_snapshot)
 
     def _on_network_reset(self, snapshot) -> None:
         self.plot_snapshot = snapshot

@@ -49,6 +49,7 @@ from backprop_lab.gui.settings_store import (  # noqa: F401 - old names
     app_settings,
 )
 from backprop_lab.gui.training import TrainingController
+from backprop_lab.gui.view_turns import ViewTurns
 from backprop_lab.gui.weight_table import WeightTable
 
 #: How often the loss plot receives new epochs while training runs.
@@ -88,7 +89,6 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self.project_path: Path | None = None
         self.divergence_message: QMessageBox | None = None
         self._suggested_learning_rate = 0.1
-        self._pending_snapshots: dict[str, object] = {}
         #: The one truth every view draws (data, settings, weights, history, what is shown).
         self.session = self.controller.session
         #: Whether the loss plot's marker and editing were last set for the live network.
@@ -124,6 +124,11 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self.training_actions = TrainingActions(self.controller, self)
         self.control_panel = ControlPanel(self.controller, self.training_actions)
         self.settings_panel = SettingsPanel(self.controller)
+
+        #: The views catch up with a new snapshot one per event-loop turn.
+        self.view_turns = ViewTurns(self)
+        self.view_turns.add("network", self.network_view.catch_up)
+        self.view_turns.add("weights", self.weight_table.catch_up)
 
         self.docks: dict[str, QDockWidget] = {}
         self.menus = {}
@@ -365,21 +370,27 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
 
     # --------------------------------------------------------- live updates
     def _on_snapshot(self, snapshot) -> None:
-        self.network_view.set_snapshot(snapshot)
-        if self.weight_table.isVisible():
-            self.weight_table.set_snapshot(snapshot)
-            self._pending_snapshots.pop("weights", None)
-        else:
-            # Skip repaints of a hidden dock; it catches up when shown.
-            self._pending_snapshots["weights"] = snapshot
+        # Every view stores the snapshot now (whatever asks them gets its numbers);
+        # each recomputes and repaints in a turn of its own (gui/view_turns.py), so
+        # one snapshot never holds the GUI thread for all the views at once.
+        self.network_view.set_snapshot(snapshot, deferred=True)
+        self.weight_table.set_snapshot(snapshot, deferred=True)
+        self.view_turns.mark_behind(["network", "weights"])
         self._show_status(snapshot)
         if not (self.session.is_live and self._marked_live):
             self._show_shown_state()
 
+    def views_current(self) -> bool:
+        """True when every view shows the newest snapshot (none waits for its turn)."""
+        return self.view_turns.is_current()
+
+    def catch_up_views(self) -> None:
+        """Bring every view up to date now instead of in its own turn."""
+        self.view_turns.catch_up_now()
+
     def _flush_weight_table(self, visible: bool) -> None:
-        snapshot = self._pending_snapshots.pop("weights", None)
-        if visible and snapshot is not None:
-            self.weight_table.set_snapshot(snapshot)
+        if visible:
+            self.weight_table.catch_up()
 
     def flush_losses(self) -> None:
         """Kept for callers of old: the loss plot draws the session's history itself."""
@@ -390,7 +401,6 @@ class MainWindow(ProjectIO, DockLayout, QMainWindow):
         self._show_names()  # new feature inputs come with a new network
         self.network_view.select(None)
         self.weight_table.select(None)
-        self._pending_snapshots.pop("weights", None)
         self.network_view.set_snapshot(snapshot)
         self.weight_table.set_snapshot(snapshot)
         self._show_status(snapshot)

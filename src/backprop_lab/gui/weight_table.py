@@ -493,12 +493,25 @@ class WeightTable(QWidget):
         call_when_shown(self, self._on_shown)
 
     # ------------------------------------------------------------- inputs
-    def set_snapshot(self, snapshot: NetworkSnapshot | None) -> None:
-        """Show a new snapshot (cells update in place; work waits while hidden)."""
+    def set_snapshot(self, snapshot: NetworkSnapshot | None, deferred: bool = False) -> None:
+        """Show a new snapshot (cells update in place; work waits while hidden).
+
+        ``deferred``: only store it (queries refresh first, so they answer for it);
+        :meth:`catch_up`, run by the caller in a later event-loop turn, updates the cells.
+        """
         self._snapshot = snapshot
         if self._selected is not None and not self._ref_exists(self._selected):
             self._selected = None
+        if deferred:
+            self._dirty = True
+            return
         self._schedule_refresh()
+
+    def catch_up(self) -> None:
+        """Update the cells for what a deferred :meth:`set_snapshot` stored (paced;
+        nothing while the tables cannot be seen)."""
+        if self._dirty:
+            self._schedule_refresh()
 
     def snapshot(self) -> NetworkSnapshot | None:
         return self._snapshot

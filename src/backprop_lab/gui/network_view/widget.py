@@ -471,8 +471,14 @@ class NetworkView(QWidget):
         return self._legend
 
     # --------------------------------------------------------------------- input
-    def set_snapshot(self, snapshot: NetworkSnapshot | None) -> None:
-        """Show ``snapshot`` (None clears the view). Rendering waits while hidden."""
+    def set_snapshot(self, snapshot: NetworkSnapshot | None, deferred: bool = False) -> None:
+        """Show ``snapshot`` (None clears the view). Rendering waits while hidden.
+
+        ``deferred``: only store it (every query already answers for it); the colours
+        are recomputed and the view repainted by :meth:`catch_up`, which the caller
+        runs in a later event-loop turn (the window's :class:`ViewTurns`), or by the
+        next paint, whichever comes first.
+        """
         old_layout = self._layout
         self._snapshot = snapshot
         if snapshot is None:
@@ -492,7 +498,19 @@ class NetworkView(QWidget):
         if self._layout is not old_layout:
             self._architecture_changed()
         self._sync_sample_combo()
+        if deferred and self._layout is old_layout:
+            self._dirty = True
+            return
         self._invalidate()
+
+    def catch_up(self) -> None:
+        """Recompute what a deferred :meth:`set_snapshot` stored and ask for a repaint."""
+        if self._dirty and self.isVisible():
+            self._refresh()
+            self._item.update()
+            # The scene posts its item updates for the next turn; the viewport's
+            # repaint request goes out now, so Qt paints this view before the next one.
+            self._view.viewport().update()
 
     def _spacing_for(
         self, layer_sizes: Sequence[int], has_bias: bool
