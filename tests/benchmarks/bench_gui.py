@@ -299,10 +299,11 @@ def window_run(window, seconds: float, core: CoreProcess | None = None, turns: i
     elapsed = 0.0
     core_rates = []
     worker_ran = worker_waited = 0.0
-    core_waited = []
+    core_waited, core_cpu_rates = [], []
     for _turn in range(turns):
         if core is not None:
             core_rates.append(core.measure(seconds / turns))
+            core_cpu_rates.append(core.cpu_rate)
             core_waited.append(core.waited)
         ran_before, waited_before = training_thread_times()
         counting[0] = True
@@ -325,6 +326,8 @@ def window_run(window, seconds: float, core: CoreProcess | None = None, turns: i
     return {
         "epochs_per_second": epochs / elapsed,
         "core": float(np.mean(core_rates)) if core_rates else float("nan"),
+        "per_cpu": epochs / worker_ran if worker_ran > 0 else float("nan"),
+        "core_per_cpu": float(np.mean(core_cpu_rates)) if core_cpu_rates else float("nan"),
         "p99": float(np.percentile(lateness, 99)) if lateness else float("nan"),
         "busy": meter.busy / elapsed,
         "worker_ran": worker_ran / elapsed,
@@ -485,6 +488,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{result['block_cpu_p99']:.1f} / {result['block_cpu_max']:.1f}",
         )
         row(f"{name}: snapshots drawn a second", f"{result['snapshots_per_second']:.1f}")
+        row(
+            f"{name}:   per CPU second: training thread vs the core's process",
+            f"{result['per_cpu']:,.0f}",
+            f"{result['per_cpu'] / result['core_per_cpu']:.2f}x",
+            f"(core {result['core_per_cpu']:,.0f})",
+        )
         row(
             f"{name}: training thread ran / waited for a CPU (share of the run)",
             f"{result['worker_ran']:.0%} / {result['worker_waited']:.0%}",
