@@ -136,3 +136,24 @@ def test_big_checks_need_memory_for_a_chunk_or_a_layer(monkeypatch):
     assert check_peak < 8 * 2**20, check_peak
     # A percentile needs a layer's every value: two layers and a copy, not the trace.
     assert stats_peak < 4.5 * layer, stats_peak
+
+
+@pytest.mark.parametrize("features", [None, ["x1", "x2", "x1_sq", "x1_x2"]])
+def test_statistics_of_a_snapshot_too_big_to_keep_every_sample(monkeypatch, features):
+    from backprop_lab.core import Trainer
+    from backprop_lab.core import snapshot as snapshot_module
+    from backprop_lab.core.layer_stats import snapshot_layer_stats
+
+    net, X, T = _problem(loss="mse", features=features)
+    trainer = Trainer(net, X, T, 0.1, "mse")
+    trainer.step(3)
+    whole = snapshot_layer_stats(snapshot_module.take_snapshot(trainer))
+    monkeypatch.setattr(snapshot_module, "KEEP_ACTIVATIONS_BYTES", 0)
+    _chunk(monkeypatch, 5)
+    big = snapshot_module.take_snapshot(trainer)
+    assert not big.keeps_every_sample
+    stats = snapshot_layer_stats(big)
+    for name in _FIELDS:
+        np.testing.assert_allclose(
+            getattr(stats, name), getattr(whole, name), rtol=1e-9, atol=1e-15, err_msg=name
+        )

@@ -154,9 +154,16 @@ def snapshot_layer_stats(snapshot) -> LayerStats:
     """The statistics of a :class:`~backprop_lab.core.snapshot.NetworkSnapshot`.
 
     Uses the activations and gradients the snapshot holds (no new forward or
-    backward pass).
+    backward pass). A snapshot of data too big to keep every sample's values
+    (:attr:`~.snapshot.NetworkSnapshot.keeps_every_sample` False) has its
+    activations computed one layer at a time, in chunks of rows, as
+    :func:`network_layer_stats` does.
     """
-    return layer_stats(snapshot.epoch, snapshot.activations_values, snapshot.weight_gradients)
+    values = snapshot.activations_values
+    if not snapshot.keeps_every_sample:
+        X = snapshot.raw_inputs if snapshot.features is not None else snapshot.inputs
+        values = _LayerOutputs(snapshot.network(), X)
+    return layer_stats(snapshot.epoch, values, snapshot.weight_gradients)
 
 
 def network_layer_stats(
