@@ -95,3 +95,24 @@ def test_a_check_too_big_checks_some_parameters_of_every_layer_and_says_so(
     assert len(every) == 18 and panel.summary_text() == "all 18 parameters agree to 1e-6"
     for row in rows:
         assert row == every[row.name]
+
+
+def test_a_big_check_runs_off_the_gui_thread_with_the_same_rows(qtbot, panel, monkeypatch):
+    import threading
+
+    import backprop_lab.gui.gradient_check_panel as module
+    import backprop_lab.gui.load_progress as load_progress
+
+    inline = panel.run_check()
+    threads = []
+    real = module.gradient_check
+
+    def recorded(*args):
+        threads.append(threading.get_ident())
+        return real(*args)
+
+    monkeypatch.setattr(module, "gradient_check", recorded)
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)  # every check is "big"
+    rows = panel.run_check()
+    assert threads and threads[0] != threading.get_ident()
+    assert rows == inline and panel.summary_text() == "all 18 parameters agree to 1e-6"

@@ -27,6 +27,7 @@ from backprop_lab.core.gradcheck import (
     spread_parameters,
 )
 from backprop_lab.core.network import no_gradient_reason
+from backprop_lab.gui.load_progress import LoadCancelledByUser, network_work
 from backprop_lab.gui.phase_stepper import format_number, number_table
 
 #: Relative error below which analytic and numeric gradients agree (core.gradcheck's rule).
@@ -111,6 +112,7 @@ class GradientCheckPanel(QWidget):
         self._rows: list[GradientCheckRow] = []
         #: The network's parameter count when only some were checked, else None.
         self._of: int | None = None
+        self._running = False
         self._checked_epoch: int | None = None
         #: What the last check was computed for: (snapshot, training data, loss, mistakes).
         self._checked: tuple | None = None
@@ -171,25 +173,39 @@ class GradientCheckPanel(QWidget):
         train, _ = self._controller.dataset()
         settings = self._controller.settings()
         mistakes = self._controller.mistakes()
+        if self._running:
+            return []  # a click while a long check runs (its event loop turns)
         net = snap.network()
-        limited = parameters_to_check(net, len(train.inputs))
+        n_samples = len(train.inputs)
+        limited = parameters_to_check(net, n_samples)
+        checked = net.n_parameters if limited is None else len(limited)
+        # Two losses of every sample per parameter: a big check runs off the GUI
+        # thread (progress and Cancel after a second), a small one here.
+        work = 2 * check_cost(net.layer_sizes, n_samples) * (checked + 1)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self._running = True
         try:
-            rows = gradient_check(
-                net,
-                np.asarray(train.inputs, dtype=np.float64),
-                np.asarray(train.targets, dtype=np.float64),
-                settings["loss"],
-                EPSILON,
-                mistakes,
-                l1=float(settings.get("l1", 0.0)),
-                l2=float(settings.get("l2", 0.0)),
-                parameters=limited,
-            )
+            with network_work(self, f"Checking {checked:,} gradients…", work) as progress:
+                rows = progress.run(
+                    gradient_check,
+                    net,
+                    np.asarray(train.inputs, dtype=np.float64),
+                    np.asarray(train.targets, dtype=np.float64),
+                    settings["loss"],
+                    EPSILON,
+                    mistakes,
+                    float(settings.get("l1", 0.0)),
+                    float(settings.get("l2", 0.0)),
+                    limited,
+                )
+        except LoadCancelledByUser:
+            self._summary.setText("The check was cancelled.")
+            return []
         except ValueError as exc:
             self._summary.setText(f"The check could not run: {exc}")
             return []
         finally:
+            self._running = False
             QGuiApplication.restoreOverrideCursor()
         self._rows = rows
         self._of = None if limited is None else net.n_parameters
