@@ -396,3 +396,29 @@ def test_only_the_cells_in_view_are_made(qtbot, table):
     ref = ParameterRef(2, 5, 7)
     value = float(trainer.net.weights[2][5, 7])
     assert table.cell_text(ref) == format_value(value)
+
+
+def test_a_snapshot_with_the_same_numbers_repaints_nothing(table, qtbot):
+    """A network that no longer learns (saturated, or a layer that does not change)
+    costs nothing per snapshot: equal numbers emit no change, make no cell again."""
+    trainer = _biased_trainer(steps=2)
+    table.set_snapshot(take_snapshot(trainer))
+    table.refresh()
+    changes = []
+    for layer in range(table.table_count()):
+        table.model(layer).dataChanged.connect(lambda *args: changes.append(args))
+    texts = [table.cell_text(ref) for ref, _value in _all_refs(take_snapshot(trainer))]
+    made = [table.model(layer).texts_made() for layer in range(table.table_count())]
+    again = take_snapshot(trainer)  # a new snapshot object, the same numbers
+    table.set_snapshot(again)
+    table.refresh()
+    assert changes == []
+    assert [table.model(layer).texts_made() for layer in range(table.table_count())] == made
+    assert [table.cell_text(ref) for ref, _value in _all_refs(again)] == texts
+    # Other numbers, or another kind of number, still show.
+    trainer.step(1)
+    table.set_snapshot(take_snapshot(trainer))
+    table.refresh()
+    assert len(changes) == table.table_count()
+    table.set_value_kind("gradient")
+    assert len(changes) == 2 * table.table_count()

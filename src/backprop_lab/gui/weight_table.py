@@ -196,9 +196,23 @@ class LayerTableModel(QAbstractTableModel):
         limit: float,
         kind: str,
     ) -> None:
-        """Show new numbers (None: no values yet, e.g. before the first update)."""
+        """Show new numbers (None: no values yet, e.g. before the first update).
+
+        Numbers equal to those shown, at the same limit and kind, change nothing: no
+        cell is made again and the table is not repainted (a network that no longer
+        learns, or a layer that does not change, costs nothing per snapshot).
+        """
         n_source, _, has_bias = self.shape
         values = self._values
+        if (
+            weights is not None
+            and self._present
+            and kind == self._kind
+            and limit == self._limit
+            and np.array_equal(values[:n_source], weights)
+            and (not has_bias or np.array_equal(values[n_source], 0.0 if bias is None else bias))
+        ):
+            return
         if weights is None:
             values[:] = np.nan
             self._present = False
