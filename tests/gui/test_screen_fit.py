@@ -157,3 +157,30 @@ def test_the_key_filter_watches_only_the_focused_field(qtbot, main_window):
     focused = _focus(qtbot, main_window, spin)
     qtbot.keyClick(focused, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: main_window.controller.current_snapshot().epoch == 1, timeout=TIMEOUT)
+
+
+def test_enter_in_the_network_views_weight_editor_applies_the_edit(qtbot, main_window):
+    """The inline weight editor handles Enter itself: the window's Enter-leaves-the-field
+    key used to take it, which closed the editor without applying the value."""
+    from PySide6.QtCore import QPoint
+
+    from backprop_lab.core import ParameterRef
+
+    view = main_window.network_view
+    ref = ParameterRef(1, 1, 1)
+    main_window.show()
+    qtbot.waitExposed(main_window)
+    main_window.activateWindow()
+    graphics = view.graphics_view()
+    at = graphics.mapFromScene(view.edge_hit_point(ref))
+    qtbot.mouseDClick(graphics.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(at.x(), at.y()))
+    editor = view.weight_editor()
+    assert editor.isVisible()
+    qtbot.waitUntil(
+        lambda: QApplication.focusWidget() in (editor, editor.lineEdit()), timeout=TIMEOUT
+    )
+    editor.setValue(-0.375)
+    with qtbot.waitSignal(main_window.controller.snapshot_ready, timeout=TIMEOUT):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert ref.value_in(main_window.controller.current_snapshot().weights, None) == -0.375
+    assert not editor.isVisible()

@@ -52,6 +52,7 @@ PRESENTATION_SHORTCUT = "F5"
 FIRST_RUN_SPEED = 100.0
 
 _DEFAULT_BUTTON = "_backprop_lab_default_button"
+_OWN_KEYS = "_backprop_lab_handles_own_keys"
 _RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 #: Training keys that act application-wide (QKeySequence strings).
 APPLICATION_KEYS = ("Space", "Right", "Ctrl+Right", "Shift+Right")
@@ -60,6 +61,12 @@ APPLICATION_KEYS = ("Space", "Right", "Ctrl+Right", "Shift+Right")
 def set_default_button(panel: QWidget, button: QAbstractButton) -> None:
     """Enter in any field inside ``panel`` presses ``button`` (when it is enabled)."""
     panel.setProperty(_DEFAULT_BUTTON, button)
+
+
+def set_handles_own_keys(field: QWidget) -> None:
+    """``field`` handles Enter and Escape itself (an inline editor that applies or
+    cancels): the window's Enter-applies / Escape-leaves keys leave it alone."""
+    field.setProperty(_OWN_KEYS, True)
 
 
 def default_button_for(widget: QWidget | None) -> QAbstractButton | None:
@@ -139,6 +146,8 @@ class _KeyFilter(QObject):
         if watched is not focus or not self._is_ours(focus):
             return False
         field = _field_of(focus)
+        if field.property(_OWN_KEYS):
+            return False
         is_field = isinstance(field, (QAbstractSpinBox, QComboBox))
         if kind == QEvent.Type.ShortcutOverride:
             # Returning True without accepting: the window's shortcut fires instead

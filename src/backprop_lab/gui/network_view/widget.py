@@ -54,6 +54,7 @@ from ..colors import (
 )
 from ..flow_layout import FlowLayout
 from ..sample_chooser import SampleChooser
+from ..screen_fit import set_handles_own_keys
 from .layout import (
     BIAS_HALF_SIDE,
     EDGE_HIT_FRACTION,
@@ -223,6 +224,9 @@ class _WeightEditor(QDoubleSpinBox):
         self.setSingleStep(0.01)
         self.setKeyboardTracking(False)
         self.setAccelerated(True)
+        # Enter applies the edit and Escape cancels it here, not the window's keys
+        # (which would leave the field, and so close the editor without applying).
+        set_handles_own_keys(self)
         self.hide()
 
     def open_for(self, ref: ParameterRef, value: float, at) -> None:
