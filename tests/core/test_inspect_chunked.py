@@ -216,6 +216,19 @@ def test_chunked_explained_gradients_pass_central_differences(monkeypatch, case,
             flat[i] = old
             numeric = (plus - minus) / (2 * eps)
             assert gradients_agree(float(grad.reshape(-1)[i]), numeric, floor), (i, grad)
+    # The data loss's own gradient, shown beside the penalty's (∂E/∂w of the data loss).
+    data_floor = noise_floor(net.loss(X, T, case["loss"]), eps)
+    for param, grad in zip(net.weights, e.data_weight_gradients, strict=True):
+        flat = param.reshape(-1)
+        for i in range(0, flat.size, 3):
+            old = flat[i]
+            flat[i] = old + eps
+            plus = net.loss(X, T, case["loss"])
+            flat[i] = old - eps
+            minus = net.loss(X, T, case["loss"])
+            flat[i] = old
+            numeric = (plus - minus) / (2 * eps)
+            assert gradients_agree(float(grad.reshape(-1)[i]), numeric, data_floor), (i, grad)
 
 
 def test_below_the_budget_nothing_changes_bit_for_bit():
