@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage
 from waiting import event_loop_turn, process_events
 
 from backprop_lab.core import Trainer, seed_example
+from backprop_lab.core.loss_history import LossHistory
 from backprop_lab.gui.loss_plot import (
     DISPLAY_LIMIT,
     MAX_REPAINT_INTERVAL_MS,
@@ -551,3 +552,29 @@ def test_a_growing_history_decimates_as_a_fresh_one_would(plot, qtbot):
             drawn_x, drawn_y = curve.getData()
             np.testing.assert_array_equal(drawn_x, x)
             np.testing.assert_array_equal(drawn_y, y)
+
+
+def test_a_history_replaced_by_an_earlier_copy_is_drawn_from_its_own_values(plot):
+    """Opening an older copy of a history and training on from it: the buckets the plot
+    reduced for the longer history are not reused for the copy's new values."""
+    plot.show()
+    rng = np.random.default_rng(9)
+    history = LossHistory()
+    plot.use_history(history)
+    history.append(np.arange(1, 501), rng.random(500))
+    early = history.copy()  # 500 epochs: drawn whole, without buckets
+    history.append(np.arange(501, 300_001), rng.random(299_500))
+    plot.history_changed("append")
+    plot.flush()
+    history.replace_from(early)
+    plot.history_changed("replace")
+    values = np.concatenate([early.arrays()[1], rng.random(299_500)])
+    history.append(np.arange(501, 300_001), values[500:])
+    plot.history_changed("append")
+    plot.flush()
+    fresh = MinMaxPyramid()
+    fresh.update(values)
+    x, y = decimated(fresh, np.arange(1, 300_001), values, 0, 300_000, plot.drawn_bucket_count())
+    drawn_x, drawn_y = plot.train_curve.getData()
+    np.testing.assert_array_equal(drawn_x, x)
+    np.testing.assert_array_equal(drawn_y, y)

@@ -431,7 +431,7 @@ class MinMaxPyramid:
         """An independent copy (its own arrays)."""
         other = MinMaxPyramid(self.factor)
         other.levels = [(low.copy(), high.copy()) for low, high in self.levels]
-        other.generation = self.generation  # the same blocks: a cache of either fits both
+        # A generation of its own: the two may go on with different values later.
         return other
 
     def nbytes(self) -> int:
