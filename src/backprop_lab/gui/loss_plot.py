@@ -1044,8 +1044,9 @@ class LossPlot(QWidget):
     def _update_hover_points(self) -> None:
         index = self._hovered_index
         if index is None:
-            self.hover_line.setVisible(False)
-            self.hover_points.setVisible(False)
+            if self.hover_line.isVisible() or self.hover_points.isVisible():
+                self.hover_line.setVisible(False)
+                self.hover_points.setVisible(False)
             return
         h = self._history
         epoch = float(h.epochs[index])
