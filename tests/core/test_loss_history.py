@@ -171,3 +171,19 @@ def test_a_column_gathers_unsorted_and_repeated_indices() -> None:
     assert h.train[np.zeros(0, dtype=np.int64)].size == 0
     with pytest.raises(IndexError):
         h.train[np.array([len(h)])]
+
+
+def test_a_chunked_history_round_trips_through_its_arrays() -> None:
+    """What saving copies (arrays) and opening rebuilds (replace) is the same history,
+    across chunks; the copies are the history's own, not views into it."""
+    rng = np.random.default_rng(10)
+    h, epochs, train, test = _chunked_history(rng, 2 * CHUNK_EPOCHS + 5)
+    for stop in (None, 10, CHUNK_EPOCHS + 3):
+        got = h.arrays(stop)
+        for a, b in zip(got, (epochs, train, test), strict=True):
+            np.testing.assert_array_equal(a, b[:stop])
+            assert not any(np.shares_memory(a, chunk) for chunk in h.train.chunks + h.epochs.chunks)
+    again = LossHistory()
+    again.replace(*h.arrays())
+    for a, b in zip(again.arrays(), h.arrays(), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -177,6 +177,16 @@ class LossColumn:
             out[mask] = self.chunks[k][offsets[mask]]
         return out
 
+    def copy_range(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """A new array of the values of [start, stop) (one copy, also across chunks)."""
+        stop = self.count if stop is None else min(stop, self.count)
+        start = max(0, start)
+        if stop <= start:
+            return np.zeros(0, self.dtype)
+        if (start >> CHUNK_SHIFT) == ((stop - 1) >> CHUNK_SHIFT):
+            return self._range(start, stop).copy()
+        return self._range(start, stop)  # joined: a new array already
+
     def pieces(self, start: int = 0, stop: int | None = None):
         """The stored values of [start, stop) as views, one per chunk they cross."""
         stop = self.count if stop is None else min(stop, self.count)
@@ -335,9 +345,10 @@ class LossHistory:
             return float(self.train[i]), float(self.test[i])
         return None
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Copies of (epochs, training losses, test losses)."""
-        return tuple(np.array(a, copy=True) for a in self.views())
+    def arrays(self, stop: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Copies of (epochs, training losses, test losses), of the first ``stop``
+        epochs if given (each copied once, however many chunks it spans)."""
+        return tuple(column.copy_range(0, stop) for column in self._columns())
 
     def copy(self) -> LossHistory:
         """An independent copy (its own buffers and pyramids)."""

@@ -343,9 +343,9 @@ class Session:
         (a few milliseconds even for a million epochs), the checking and
         serialising of the :class:`Project` can then run on another thread.
         """
-        epochs, train, test = self.history.views()
         # Epochs increase strictly: the ones up to the live epoch are a prefix.
-        keep = int(np.searchsorted(epochs, self._live.epoch, side="right"))
+        keep = self.history.epochs.searchsorted(self._live.epoch, side="right")
+        epochs, train, test = self.history.arrays(keep)
         return {
             "network": self.network(),
             "initial_network": self.initial_network(),
@@ -357,9 +357,9 @@ class Session:
             },
             "epoch": self._live.epoch,
             "loss_history": {
-                "epoch": epochs[:keep].copy(),
-                "train_loss": train[:keep].copy(),
-                "test_loss": test[:keep].copy(),
+                "epoch": epochs,
+                "train_loss": train,
+                "test_loss": test,
             },
         }
 
