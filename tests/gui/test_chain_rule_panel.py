@@ -105,3 +105,28 @@ def test_follows_training(qtbot, panel, controller):
     wait_for_snapshot(qtbot, controller, lambda: controller.step(1), epoch=1)
     assert panel.terms().total != before
     assert panel.terms().total == core_gradients(controller)[1].weights[2][1, 0]
+
+
+def test_while_training_a_slow_refresh_is_spaced_out(panel):
+    import backprop_lab.gui.chain_rule_panel as module
+
+    panel.show_parameter(ParameterRef(2, 0, 0))  # the seed: a refresh takes milliseconds
+    assert panel.running_refresh_interval() == module.RUNNING_REFRESH_SECONDS
+    panel._refresh_seconds = 2.0  # a big network's next step takes seconds to explain
+    assert panel.running_refresh_interval() == pytest.approx(2.0 / module.REFRESH_SHARE)
+
+
+def test_the_worker_is_given_longer_to_explain_a_big_batch(controller):
+    from backprop_lab.gui.phase_stepper import explain_timeout
+
+    assert explain_timeout(controller) == pytest.approx(10.0, abs=1e-3)  # the seed
+
+    # 2-256x8-1 on 20,000 samples: about 38 s.
+    class Big:
+        def current_snapshot(self):
+            return type("S", (), {"layer_sizes": (2, *[256] * 8, 1)})()
+
+        def dataset(self):
+            return (type("D", (), {"n_samples": 20_000})(), None)
+
+    assert explain_timeout(Big()) == pytest.approx(10 + 30 * 20_000 * 459_520 / 1e10)

@@ -35,8 +35,11 @@ from backprop_lab.gui.steady import call_when_shown, is_shown
 #: The letter of each layer's unit index, input first (the seed uses i, j, k).
 UNIT_LETTERS = "ijkmpqrsuv"
 
-#: While training runs, the equations are recomputed at most this often (seconds).
+#: While training runs, the equations are recomputed at most this often (seconds),
+#: and at most REFRESH_SHARE of the time: a big network's next step takes the worker
+#: (and the waiting GUI thread) a second or more to explain.
 RUNNING_REFRESH_SECONDS = 0.5
+REFRESH_SHARE = 0.1
 
 #: The most samples written out one by one (choose a sample to see any other).
 MAX_SAMPLES_SHOWN = 8
@@ -313,6 +316,8 @@ class ChainRulePanel(QWidget):
         self._digits.valueChanged.connect(lambda _v: self.refresh())
         self._stale = False
         self._last_refresh = -math.inf
+        #: How long the last refresh took (seconds).
+        self._refresh_seconds = 0.0
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.timeout.connect(
@@ -351,6 +356,11 @@ class ChainRulePanel(QWidget):
     def set_sample(self, sample: int | None) -> None:
         self._samples.set_sample(sample)
 
+    def running_refresh_interval(self) -> float:
+        """Seconds between refreshes while training runs: RUNNING_REFRESH_SECONDS, or
+        longer when a refresh takes more than REFRESH_SHARE of that."""
+        return max(RUNNING_REFRESH_SECONDS, self._refresh_seconds / REFRESH_SHARE)
+
     def message_text(self) -> str:
         """The line above the equations (which network they are for)."""
         return self._message.text()
@@ -388,6 +398,7 @@ class ChainRulePanel(QWidget):
         scroll = self._browser.verticalScrollBar().value()
         self._browser.setHtml(render_chain_rule(terms, explanation, self._digits.value()))
         self._browser.verticalScrollBar().setValue(scroll)
+        self._refresh_seconds = time.perf_counter() - self._last_refresh
 
     # ------------------------------------------------------------ internals
     def _show_placeholder(self) -> None:
@@ -411,7 +422,7 @@ class ChainRulePanel(QWidget):
         running = self._controller.is_running
         if callable(running):
             running = running()
-        wait = self._last_refresh + RUNNING_REFRESH_SECONDS - time.perf_counter()
+        wait = self._last_refresh + self.running_refresh_interval() - time.perf_counter()
         if running and wait > 0:
             # While training runs the next step changes every few milliseconds:
             # asking the worker for it at every snapshot would slow training down.

@@ -9,6 +9,8 @@ and after the last phase applies exactly that update through the controller.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
@@ -88,7 +90,7 @@ def explain_current(controller, sample: int | None = None) -> StepExplanation:
     ask_worker = getattr(controller, "explain_next_step", None)
     if sample is None and ask_worker is not None and session is not None and session.is_live:
         try:
-            return ask_worker()
+            return ask_worker(explain_timeout(controller))
         except TimeoutError:
             raise ValueError("the training worker did not answer in time") from None
     snapshot = controller.current_snapshot()
@@ -116,6 +118,16 @@ def explain_current(controller, sample: int | None = None) -> StepExplanation:
         l1=trainer.l1,
         l2=trainer.l2,
     )
+
+
+def explain_timeout(controller) -> float:
+    """Seconds to wait for the worker's explanation: 10, and more for a big batch (the
+    largest network on the largest data takes about a second when the machine is idle,
+    ten under load)."""
+    sizes = controller.current_snapshot().layer_sizes
+    n = controller.dataset()[0].n_samples
+    weights = sum(a * b for a, b in pairwise(sizes))
+    return 10.0 + 30.0 * n * weights / 1e10
 
 
 def sample_labels(controller, start: int = 0, stop: int | None = None) -> list[str]:
