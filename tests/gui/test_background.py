@@ -137,3 +137,42 @@ def test_automatic_garbage_collection_is_off_while_a_function_runs(qtbot, runner
         runner.submit(lambda: seen.append(gc.isenabled()))
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_a_function_ending_after_the_relay_is_gone_raises_nothing_and_later_work_arrives(qtbot):
+    """At exit Python frees the app-lifetime relay while a pool thread may still run a
+    function (closing the window mid-computation). The pool thread then had nothing to
+    emit through and printed "Signal source has been deleted" from QRunnable.run; it
+    must end quietly, and a runner made afterwards gets a new relay."""
+    import shiboken6
+
+    from backprop_lab.gui.training import background
+
+    runner = BackgroundRunner()
+    release, started, ended = threading.Event(), threading.Event(), threading.Event()
+
+    def work():
+        started.set()
+        release.wait(TIMEOUT / 1000)
+        return "late"
+
+    def wrapped():
+        try:
+            return work()
+        finally:
+            ended.set()
+
+    runner.submit(wrapped)
+    assert started.wait(TIMEOUT / 1000)
+    shiboken6.delete(background._the_relay())
+    release.set()
+    assert ended.wait(TIMEOUT / 1000)
+    assert runner.wait(TIMEOUT)
+    process_events()  # pytest-qt fails this test if run() raised in the pool thread
+    background._waiting.pop(runner._key, None)  # its result can never come now
+
+    fresh = BackgroundRunner()
+    with qtbot.waitSignal(fresh.finished, timeout=TIMEOUT) as blocker:
+        fresh.submit(lambda: 42)
+    assert blocker.args == [42]
+    assert shiboken6.isValid(background._the_relay())

@@ -98,7 +98,7 @@ _keys = itertools.count(1)
 
 def _the_relay() -> _Relay:
     global _relay
-    if _relay is None:
+    if _relay is None or not shiboken6.isValid(_relay):
         _relay = _Relay()
         app = QCoreApplication.instance()
         if app is not None and _relay.thread() is not app.thread():
@@ -127,8 +127,15 @@ class _Task(QRunnable):
         finally:
             self._fn = self._args = self._kwargs = None
             self._flight.ended()
-        # Queued to the relay, which lives in the GUI thread.
-        self._relay.done.emit(self._key, self._ticket, result, error)
+        # Queued to the relay, which lives in the GUI thread. It is gone only when
+        # the app is being torn down (Python frees it at exit while a function still
+        # ran): then nobody is left to deliver to, and nothing must be raised here.
+        relay = self._relay
+        if shiboken6.isValid(relay):
+            try:
+                relay.done.emit(self._key, self._ticket, result, error)
+            except RuntimeError:  # deleted between the check and the emit
+                pass
 
 
 class BackgroundRunner(QObject):
