@@ -532,3 +532,38 @@ def test_edge_labels_never_overlap_and_sit_on_their_edges(view):
     # Few labels all fit.
     view.set_edge_texts({ParameterRef(0, 0, 0): "0.1 + 0.1 = 0.2", ParameterRef(0, 1, 7): "x"})
     assert view.edge_label_placement()[1] == 0
+
+
+def test_a_deferred_snapshot_repaints_only_when_the_picture_changes(known, qtbot):
+    """In its turn the view repaints unless the picture would be the one on screen (a
+    settled network: the same colour levels, node fills and node texts)."""
+    from waiting import event_loop_turn
+
+    view, trainer, _snapshot = known
+    paints = []
+    original = view._paint_network
+
+    def counting(*args, **kwargs):
+        paints.append(view.snapshot())
+        return original(*args, **kwargs)
+
+    view._paint_network = counting
+    view.graphics_view().scene().items()[0].update()  # the item's cache is repainted
+    qtbot.waitUntil(lambda: bool(paints), timeout=5000)
+    # The same numbers in a new snapshot: nothing to paint.
+    paints.clear()
+    again = take_snapshot(trainer)
+    view.set_snapshot(again, deferred=True)
+    assert view.snapshot() is again
+    view.catch_up()
+    event_loop_turn(qtbot)
+    assert paints == []
+    # Trained: other colours, painted in its turn, also when a query refreshed first.
+    before = view.edge_colours()
+    trainer.step(20)
+    trained = take_snapshot(trainer)
+    view.set_snapshot(trained, deferred=True)
+    assert not np.array_equal(view.edge_colours(), before)  # a query refreshes ...
+    assert paints == []  # ... but paints nothing
+    view.catch_up()
+    qtbot.waitUntil(lambda: trained in paints, timeout=5000)

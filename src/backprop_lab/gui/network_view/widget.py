@@ -78,6 +78,7 @@ from .rendering import (
     paint_message,
     paint_network,
     plan_texts,
+    short,
 )
 
 #: Colour modes: what the edges show, with the legend's title.
@@ -139,6 +140,9 @@ class _NetworkItem(QGraphicsItem):
     ) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         self._view._paint_network(painter, lod)
+        # The item is painted only by the view (into its device cache; exports paint
+        # through _render_export, not the item), so this is what the screen shows.
+        self._view._painted_on_screen()
 
 
 class _GraphicsView(QGraphicsView):
@@ -345,6 +349,10 @@ class NetworkView(QWidget):
         #: Practice mode: no values anywhere but the node and edge texts.
         self._exercise_mode = False
         self._dirty = True
+        #: A deferred snapshot is stored that the screen does not show yet.
+        self._screen_behind = False
+        #: _picture_key() of what the view last painted on screen.
+        self._screen_key: tuple | None = None
         #: (key, [(rect, text)], hidden count): where the edge labels go.
         self._label_cache: tuple | None = None
         # Render state, built by _refresh().
@@ -504,17 +512,50 @@ class NetworkView(QWidget):
         self._sync_sample_combo()
         if deferred and self._layout is old_layout:
             self._dirty = True
+            self._screen_behind = True
             return
         self._invalidate()
 
     def catch_up(self) -> None:
-        """Recompute what a deferred :meth:`set_snapshot` stored and ask for a repaint."""
-        if self._dirty and self.isVisible():
+        """Recompute what a deferred :meth:`set_snapshot` stored and ask for a repaint,
+        unless the picture would be the one on screen (a network that has settled:
+        the same colour levels, node fills and node texts)."""
+        if not self._screen_behind or not self.isVisible():
+            return
+        if self._dirty:
             self._refresh()
-            self._item.update()
-            # The scene posts its item updates for the next turn; the viewport's
-            # repaint request goes out now, so Qt paints this view before the next one.
-            self._view.viewport().update()
+        self._screen_behind = False
+        if self._screen_key is not None and self._picture_key() == self._screen_key:
+            return
+        self._item.update()
+        # The scene posts its item updates for the next turn; the viewport's
+        # repaint request goes out now, so Qt paints this view before the next one.
+        self._view.viewport().update()
+
+    def _painted_on_screen(self) -> None:
+        self._screen_behind = False
+        self._screen_key = self._picture_key()
+
+    def _picture_key(self) -> tuple | None:
+        """What the snapshot decides in the picture: the edges' colour levels, the node
+        fills and (when they are drawn) the node texts; the rest is the view's own
+        state, which repaints when it changes."""
+        layout = self._layout
+        if layout is None or self._snapshot is None or self._dirty:
+            return None
+        plan = self.text_plan()
+        texts = None
+        if plan is not None and plan.show_values and not self._exercise_mode:
+            texts = tuple(
+                (short(v), f"{v:.1f}") for values in self._node_values for v in values.tolist()
+            )
+        return (
+            id(layout),
+            self._weight_levels.tobytes(),
+            self._bias_levels.tobytes(),
+            tuple(fill.tobytes() for fill in self._node_fill),
+            texts,
+        )
 
     def _spacing_for(
         self, layer_sizes: Sequence[int], has_bias: bool
