@@ -27,11 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from . import network as network_module
-from .losses import get_loss
 from .naming import parameter_name
-from .network import NO_MISTAKES, Mistakes, Network, _as_batch
-from .optimizers import regularised_gradients
+from .network import NO_MISTAKES, Mistakes, Network
 from .snapshot import ParameterRef
 
 Array = npt.NDArray[np.float64]
@@ -197,42 +194,8 @@ def analytic_gradients(
     :data:`~.network.STEP_TRACE_MAX_BYTES` the sum over chunks of rows, each
     chunk's delta scaled by the whole batch's normaliser (as the trainer does).
     """
-    X = np.asarray(X, dtype=np.float64)
-    T = _as_batch(T, net.layer_sizes[-1], "T")
-    rows = network_module.step_chunk_rows(T.shape[0], net.layer_sizes)
-    if rows is None:
-        grads = net.backward(net.forward(X), T, loss, mistakes, l1=l1, l2=l2)
-        return list(grads.weights), None if grads.biases is None else list(grads.biases)
-    X = _as_batch(X, net.n_inputs, "X")
-    if X.shape[0] != T.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} samples but T has {T.shape[0]}")
-    loss_fn = get_loss(loss)
-    normaliser = loss_fn.normaliser(*T.shape)
-    output = net._activation_objects[-1]
-    weight_sums: list[Array] = []
-    bias_sums: list[Array] | None = None
-    for start in range(0, X.shape[0], rows):
-        trace = net.forward(X[start : start + rows])
-        with np.errstate(over="ignore", invalid="ignore"):
-            delta = loss_fn.output_delta(
-                trace.pre_activations[-1],
-                trace.activations[-1],
-                T[start : start + rows],
-                output,
-                normaliser,
-            )
-            grads = net._backward(trace, delta, mistakes)
-        del trace, delta
-        if not weight_sums:
-            weight_sums, bias_sums = grads.weights, grads.biases
-            continue
-        for acc, g in zip(weight_sums, grads.weights):
-            np.add(acc, g, out=acc)
-        for acc, g in zip(bias_sums or (), grads.biases or ()):
-            np.add(acc, g, out=acc)
-    if l1 or l2:
-        weight_sums = regularised_gradients(net.weights, weight_sums, float(l1), float(l2))
-    return weight_sums, bias_sums
+    grads = net.batch_gradients(X, T, loss, l1=l1, l2=l2, mistakes=mistakes)
+    return list(grads.weights), None if grads.biases is None else list(grads.biases)
 
 
 def _flat_indices(net: Network, parameters) -> dict[int, list[int]]:

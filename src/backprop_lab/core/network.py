@@ -525,6 +525,7 @@ class Network:
         loss: str = "half_sse",
         l1: float = 0.0,
         l2: float = 0.0,
+        mistakes: Mistakes = NO_MISTAKES,
     ) -> Gradients:
         """dE/dW and dE/db of data rows X against T: ``backward(forward(X), T, ...)``.
 
@@ -536,7 +537,7 @@ class Network:
         T = _as_batch(T, self.layer_sizes[-1], "T")
         rows = step_chunk_rows(T.shape[0], self.layer_sizes)
         if rows is None:
-            return self.backward(self.forward(X), T, loss, l1=l1, l2=l2)
+            return self.backward(self.forward(X), T, loss, mistakes, l1=l1, l2=l2)
         X = _as_batch(X, self.n_inputs, "X")
         if X.shape[0] != T.shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples but T has {T.shape[0]}")
@@ -555,7 +556,7 @@ class Network:
                     output,
                     normaliser,
                 )
-                grads = self._backward(trace, delta, NO_MISTAKES)
+                grads = self._backward(trace, delta, mistakes)
             del trace, delta
             if not weight_sums:
                 weight_sums, bias_sums = grads.weights, grads.biases
