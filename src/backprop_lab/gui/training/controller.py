@@ -662,10 +662,21 @@ class TrainingController(QObject):
         are exactly those the next Step uses. Raises ``ValueError`` when there is
         no live trainer to ask, ``TimeoutError`` when it does not answer.
         """
+        return self.request_next_step_explanation().result(timeout)
+
+    def request_next_step_explanation(self) -> Future:
+        """Ask the worker what the next Step will do, without waiting for the answer.
+
+        The returned :class:`concurrent.futures.Future` gets the StepExplanation
+        (or the exception) on the worker thread, once the worker has handled every
+        command sent before: a view that must not block (the largest networks take
+        seconds) waits for it off the GUI thread. Raises ``ValueError`` when there
+        is no live trainer to ask.
+        """
         self._require_alive()
         reply: Future = Future()
         self._worker.send(ExplainNext(reply))
-        return reply.result(timeout)
+        return reply
 
     def thread_is_alive(self) -> bool:
         """Whether the training thread is still running (False after shutdown)."""
