@@ -9,6 +9,7 @@ and after the last phase applies exactly that update through the controller.
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import pairwise
 
 import numpy as np
@@ -29,6 +30,8 @@ from backprop_lab.core.inspect import Phase, StepExplanation, explain_snapshot, 
 from backprop_lab.core.naming import parameter_name, sample_label
 from backprop_lab.core.snapshot import ParameterRef
 from backprop_lab.core.step_export import exportable
+from backprop_lab.gui import load_progress
+from backprop_lab.gui.load_progress import LoadCancelledByUser, network_work
 from backprop_lab.gui.sample_chooser import SampleChooser
 
 #: The most table rows drawn for one phase (the CSV export has every number).
@@ -77,7 +80,38 @@ def signed_change(value: float, digits: int = 4) -> str:
     return f"{sign} {format_number(abs(value), digits)}"
 
 
-def explain_current(controller, sample: int | None = None) -> StepExplanation:
+class ExplanationOutdated(ValueError):
+    """The network, its data or its settings changed while the step was being explained:
+    the answer describes a step that will not happen and is not shown."""
+
+
+def explain_work(controller, sample: int | None = None) -> int:
+    """About how much work explaining this step is: samples x weights (one sample's
+    step is one sample's work), on the scale of ``load_progress.OFF_THREAD_WORK``."""
+    sizes = controller.current_snapshot().layer_sizes
+    n = 1 if sample is not None else controller.dataset()[0].n_samples
+    return n * sum((a + 1) * b for a, b in pairwise(sizes))
+
+
+def _explanation_inputs(controller) -> tuple:
+    """What an explanation depends on besides the weights: compared before and after a
+    wait (a changed network, data, setting or mistake makes the answer outdated)."""
+    generation = getattr(controller, "generation", None)
+    session = getattr(controller, "session", None)
+    return (
+        generation() if callable(generation) else None,
+        tuple(id(d) for d in controller.dataset()),
+        controller.settings(),
+        controller.mistakes() if hasattr(controller, "mistakes") else None,
+        None if session is None else session.is_live,
+        # A rewound epoch's step is of the epoch shown (a live one moves while training).
+        None if session is None or session.is_live else id(controller.current_snapshot()),
+    )
+
+
+def explain_current(
+    controller, sample: int | None = None, *, parent: QWidget | None = None
+) -> StepExplanation:
     """Explain the step the controller's network would take now (current mistakes included).
 
     For the whole batch of the live network this is exactly the next Step, asked
@@ -85,12 +119,45 @@ def explain_current(controller, sample: int | None = None) -> StepExplanation:
     schedule and minibatch shuffling). For one sample, or a rewound epoch, it
     is one update from the shown weights with the optimiser's state at zero
     (the state of a past epoch is not kept).
+
+    With a ``parent`` widget, a big explanation (:func:`explain_work` above
+    ``load_progress.OFF_THREAD_WORK``) is waited for without blocking the GUI
+    thread: the window repaints and, after a second, a window-modal progress
+    dialog with Cancel appears (:func:`~backprop_lab.gui.load_progress.network_work`,
+    as for a big gradient check). Cancel raises
+    :class:`~backprop_lab.gui.load_progress.LoadCancelledByUser` (the late answer
+    is dropped); an answer that arrives after the network, its data or its settings
+    changed raises :class:`ExplanationOutdated`. Without a parent, or for a small
+    step, the call computes or waits right here, as it always did.
     """
     session = getattr(controller, "session", None)
+    off_thread = parent is not None and explain_work(controller, sample) >= (
+        load_progress.OFF_THREAD_WORK
+    )
+    before = _explanation_inputs(controller) if off_thread else None
+    explanation = _explain_now(controller, session, sample, parent if off_thread else None)
+    if off_thread and _explanation_inputs(controller) != before:
+        raise ExplanationOutdated(
+            "the network changed while its step was being explained; ask again"
+        )
+    return explanation
+
+
+def _explain_now(controller, session, sample, parent) -> StepExplanation:
+    """The explanation: on this thread when ``parent`` is None, else waited for in the
+    event loop with load_progress's progress and Cancel."""
+    label = "Explaining the next step…"
     ask_worker = getattr(controller, "explain_next_step", None)
     if sample is None and ask_worker is not None and session is not None and session.is_live:
+        timeout = explain_timeout(controller)
         try:
-            return ask_worker(explain_timeout(controller))
+            if parent is None:
+                return ask_worker(timeout)
+            # The worker computes it; a background thread waits for its answer while
+            # the GUI thread's event loop runs (the window repaints, Cancel arrives).
+            future = controller.request_next_step_explanation()
+            with network_work(parent, label, load_progress.OFF_THREAD_WORK) as progress:
+                return progress.run(future.result, timeout)
         except TimeoutError:
             raise ValueError("the training worker did not answer in time") from None
     snapshot = controller.current_snapshot()
@@ -105,12 +172,8 @@ def explain_current(controller, sample: int | None = None) -> StepExplanation:
         )  # fmt: skip
     trainer = session.make_trainer(session.network(snapshot))
     trainer.epoch = int(snapshot.epoch)  # the schedule's learning rate of the next epoch
-    return explain_step(
-        trainer.net,
-        X,
-        T,
-        trainer.loss,
-        trainer.current_learning_rate,
+    args = (trainer.net, X, T, trainer.loss, trainer.current_learning_rate)
+    kwargs = dict(
         mistakes=trainer.mistakes,
         sample=sample,
         optimizer=trainer.optimizer,
@@ -118,6 +181,11 @@ def explain_current(controller, sample: int | None = None) -> StepExplanation:
         l1=trainer.l1,
         l2=trainer.l2,
     )
+    if parent is None:
+        return explain_step(*args, **kwargs)
+    # A new network and the data's arrays: nothing another thread changes.
+    with network_work(parent, label, load_progress.OFF_THREAD_WORK) as progress:
+        return progress.run(partial(explain_step, **kwargs), *args)
 
 
 def explain_timeout(controller) -> float:
@@ -195,6 +263,10 @@ class PhaseStepper(QWidget):
         self._explanation: StepExplanation | None = None
         self._index = -1
         self._applying = False
+        #: True while a big explanation is waited for (its event loop turns).
+        self._explaining = False
+        #: Counts the walks forgotten (Start over, a new sample, training, a reset).
+        self._walks = 0
 
         # Above PAGE_SIZE samples the list holds a page of them (and says so).
         self._samples = SampleChooser(
@@ -344,17 +416,42 @@ class PhaseStepper(QWidget):
         self._apply()
 
     def _explain(self) -> bool:
-        """Compute the step about to be walked; False (and a message) when it cannot be."""
+        """Compute the step about to be walked; False (and a message) when it cannot be.
+
+        A big step is waited for in the event loop (see :func:`explain_current`):
+        a click on this panel meanwhile is ignored, Cancel leaves the panel as it
+        was, and an answer for a network that changed meanwhile is not shown.
+        """
+        if self._explaining:
+            return False  # a click while a big explanation is waited for
+        self._explaining = True
+        walk = self._walks
         try:
-            self._explanation = explain_current(self._controller, self.chosen_sample())
+            explanation = explain_current(self._controller, self.chosen_sample(), parent=self)
+        except LoadCancelledByUser:
+            self._status_label.setText("Explaining the step was cancelled; nothing changed.")
+            return False
         except ValueError as exc:
             self._status_label.setText(f"Cannot explain this step: {exc}")
+            return False
+        finally:
+            self._explaining = False
+        if _is_running(self._controller) or walk != self._walks:
+            return False  # training started, or the walk was cancelled, meanwhile
+        self._explanation = explanation
+        if not self._weights_still_match():
+            self._explanation = None
+            self._status_label.setText(
+                "The network changed while its step was being explained; "
+                "press Step phase to start again."
+            )
             return False
         return True
 
     def cancel(self) -> None:
         """Forget the walk in progress; nothing is changed."""
         had_walk = self._explanation is not None
+        self._walks += 1  # an explanation still awaited is of the walk forgotten
         self._explanation = None
         self._index = -1
         self._show_idle()

@@ -1,0 +1,184 @@
+"""A big step explanation is waited for without freezing the window.
+
+Above ``load_progress.OFF_THREAD_WORK`` (forced to 0 here) the Step phases panel
+waits for the worker's answer (or computes a rewound epoch's step) off the GUI
+thread while the event loop runs. The worker is held back until a timer of the
+GUI thread lets it go, so the answer can only arrive if the GUI thread kept
+handling events meanwhile: no timing, no sleeps.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QProgressDialog, QPushButton
+from waiting import event_loop_turn, worker_round_trip
+
+from backprop_lab.gui import load_progress
+from backprop_lab.gui.training import worker as worker_module
+from backprop_lab.gui.training.background import shared_pool
+
+TIMEOUT = 10_000
+
+
+class Gate:
+    """Holds the worker's explanations until :meth:`open` (or 20 s, so nothing hangs)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.opened = threading.Event()
+        self.answered = threading.Event()
+        real = worker_module.explain_next_step
+
+        def held(trainer):
+            self.opened.wait(20)
+            try:
+                return real(trainer)
+            finally:
+                self.answered.set()
+
+        monkeypatch.setattr(worker_module, "explain_next_step", held)
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+@pytest.fixture
+def spirals(qtbot, main_window):
+    main_window.example_actions["spirals"].trigger()
+    controller = main_window.controller
+    controller.step(2)
+    qtbot.waitUntil(lambda: controller.live_snapshot().epoch == 2, timeout=TIMEOUT)
+    worker_round_trip(qtbot, controller)  # every snapshot of those epochs has arrived
+    return main_window
+
+
+def same_explanation(a, b) -> None:
+    assert a.epoch == b.epoch and a.sample == b.sample and a.loss_value == b.loss_value
+    for name in ("weight_gradients", "new_weights", "deltas", "activations"):
+        for x, y in zip(getattr(a, name), getattr(b, name), strict=True):
+            assert np.array_equal(x, y)
+
+
+def background_idle(qtbot) -> None:
+    """Wait until the background thread has handed back what it ran, and it arrived."""
+    qtbot.waitUntil(lambda: shared_pool().activeThreadCount() == 0, timeout=TIMEOUT)
+    event_loop_turn(qtbot)
+    event_loop_turn(qtbot)
+
+
+def test_the_next_step_is_waited_for_while_the_window_runs(qtbot, spirals, monkeypatch):
+    stepper = spirals.inspector.phase_stepper
+    stepper.set_sample(None)
+    stepper.step_phase()  # small: asked and waited for here, as always
+    inline, inline_rows = stepper.explanation(), stepper.table_rows()
+    stepper.cancel()
+
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    gate = Gate(monkeypatch)
+    ticked: list[bool] = []
+    QTimer.singleShot(0, lambda: (ticked.append(True), gate.open()))
+    stepper.step_phase()
+    # The worker answered only after the GUI thread ran the timer: it was not blocked.
+    assert ticked == [True]
+    assert stepper.current_phase() is not None
+    same_explanation(stepper.explanation(), inline)
+    assert stepper.table_rows() == inline_rows
+    stepper.finish_step()  # the update applies as the next Step, as before
+    qtbot.waitUntil(lambda: spirals.controller.live_snapshot().epoch == 3, timeout=TIMEOUT)
+
+
+def test_one_samples_step_is_computed_off_the_gui_thread(qtbot, spirals, monkeypatch):
+    # One sample's step (like a rewound epoch's) is computed from the shown weights.
+    stepper = spirals.inspector.phase_stepper
+    stepper.set_sample(3)
+    stepper.step_phase()
+    inline, inline_rows = stepper.explanation(), stepper.table_rows()
+    assert inline.sample == 3
+    stepper.cancel()
+
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    ticked: list[bool] = []
+    QTimer.singleShot(0, lambda: ticked.append(True))
+    stepper.step_phase()
+    assert ticked == [True]  # the event loop turned while the step was computed
+    same_explanation(stepper.explanation(), inline)
+    assert stepper.table_rows() == inline_rows
+
+
+def test_cancel_delivers_nothing(qtbot, spirals, monkeypatch):
+    controller = spirals.controller
+    stepper = spirals.inspector.phase_stepper
+    stepper.set_sample(None)
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    gate = Gate(monkeypatch)
+    view = spirals.network_view
+    texts_before = view.node_texts()
+    weights_before = [w.copy() for w in controller.live_snapshot().weights]
+    seen: list[QProgressDialog] = []
+
+    def press_cancel_when_shown() -> None:
+        dialogs = [d for d in stepper.findChildren(QProgressDialog) if d.isVisible()]
+        if dialogs:
+            poll.stop()
+            seen.append(dialogs[0])
+            dialogs[0].findChild(QPushButton).click()  # its Cancel button
+
+    poll = QTimer()
+    poll.timeout.connect(press_cancel_when_shown)
+    poll.start(20)
+    stepper.step_phase()  # returns when Cancel is pressed in its dialog
+    poll.stop()
+    assert seen, "the progress dialog with Cancel never appeared"
+    assert stepper.explanation() is None and stepper.current_phase() is None
+    assert "cancelled" in stepper.status_text()
+    gate.open()
+    qtbot.waitUntil(gate.answered.is_set, timeout=TIMEOUT)
+    background_idle(qtbot)
+    # The late answer is dropped: nothing is shown, nothing changed.
+    assert stepper.explanation() is None and stepper.current_phase() is None
+    assert view.node_texts() == texts_before
+    assert controller.live_snapshot().epoch == 2
+    for a, b in zip(controller.live_snapshot().weights, weights_before, strict=True):
+        assert np.array_equal(a, b)
+    # And the next walk works.
+    stepper.step_phase()
+    assert stepper.current_phase() is not None
+
+
+def test_an_answer_for_a_replaced_network_is_not_shown(qtbot, spirals, monkeypatch):
+    stepper = spirals.inspector.phase_stepper
+    stepper.set_sample(None)
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    gate = Gate(monkeypatch)
+
+    def replace_then_answer() -> None:
+        spirals.example_actions["xor"].trigger()  # a new network while the worker explains
+        gate.open()
+
+    QTimer.singleShot(0, replace_then_answer)
+    stepper.step_phase()
+    assert gate.answered.is_set()
+    assert stepper.explanation() is None and stepper.current_phase() is None
+    assert "changed" in stepper.status_text()
+    background_idle(qtbot)
+    assert stepper.explanation() is None
+
+
+def test_a_settings_change_meanwhile_outdates_the_answer(qtbot, spirals, monkeypatch):
+    stepper = spirals.inspector.phase_stepper
+    stepper.set_sample(None)
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    gate = Gate(monkeypatch)
+    rate = spirals.controller.settings()["learning_rate"]
+
+    def change_then_answer() -> None:
+        spirals.controller.set_learning_rate(rate / 2)
+        gate.open()
+
+    QTimer.singleShot(0, change_then_answer)
+    stepper.step_phase()
+    assert stepper.explanation() is None
+    assert "changed" in stepper.status_text()
