@@ -130,12 +130,11 @@ def explain_current(
     changed raises :class:`ExplanationOutdated`. Without a parent, or for a small
     step, the call computes or waits right here, as it always did.
     """
-    session = getattr(controller, "session", None)
     off_thread = parent is not None and explain_work(controller, sample) >= (
         load_progress.OFF_THREAD_WORK
     )
     before = _explanation_inputs(controller) if off_thread else None
-    explanation = _explain_now(controller, session, sample, parent if off_thread else None)
+    explanation = _explain_now(controller, sample, parent if off_thread else None)
     if off_thread and _explanation_inputs(controller) != before:
         raise ExplanationOutdated(
             "the network changed while its step was being explained; ask again"
@@ -143,37 +142,63 @@ def explain_current(
     return explanation
 
 
-def _explain_now(controller, session, sample, parent) -> StepExplanation:
+def _explain_now(controller, sample, parent) -> StepExplanation:
     """The explanation: on this thread when ``parent`` is None, else waited for in the
     event loop with load_progress's progress and Cancel."""
-    label = "Explaining the next step…"
+    if parent is None:
+        return explain_job(controller, sample, wait_here=True)()
+    job = explain_job(controller, sample)
+    with network_work(parent, "Explaining the next step…", load_progress.OFF_THREAD_WORK) as p:
+        return p.run(job)
+
+
+def explain_job(controller, sample: int | None = None, *, wait_here: bool = False):
+    """What :func:`explain_current` computes, as a function of no arguments that may be
+    called on any thread (it touches no widget and nothing another thread changes).
+
+    For the live network's whole batch the worker is asked now and the function
+    waits for its answer (``TimeoutError`` becomes ``ValueError``); otherwise the
+    step is computed from a new network of the shown weights and the data's arrays.
+    ``wait_here``: ask the worker through ``controller.explain_next_step`` (a
+    controller without the non-blocking request, as in tests).
+    """
+    session = getattr(controller, "session", None)
     ask_worker = getattr(controller, "explain_next_step", None)
     if sample is None and ask_worker is not None and session is not None and session.is_live:
         timeout = explain_timeout(controller)
-        try:
-            if parent is None:
-                return ask_worker(timeout)
-            # The worker computes it; a background thread waits for its answer while
-            # the GUI thread's event loop runs (the window repaints, Cancel arrives).
+        if wait_here:
+            future = None
+        else:
+            # The worker computes it; the function only waits for its answer.
             future = controller.request_next_step_explanation()
-            with network_work(parent, label, load_progress.OFF_THREAD_WORK) as progress:
-                return progress.run(future.result, timeout)
-        except TimeoutError:
-            raise ValueError("the training worker did not answer in time") from None
+
+        def answer() -> StepExplanation:
+            try:
+                return ask_worker(timeout) if future is None else future.result(timeout)
+            except TimeoutError:
+                raise ValueError("the training worker did not answer in time") from None
+
+        return answer
     snapshot = controller.current_snapshot()
     train, _test = controller.dataset()
     settings = controller.settings()
     X = np.asarray(train.inputs, dtype=np.float64)
     T = np.asarray(train.targets, dtype=np.float64)
     if session is None:
-        return explain_snapshot(
-            snapshot, X, T, settings["loss"], settings["learning_rate"],
+        return partial(
+            explain_snapshot, snapshot, X, T, settings["loss"], settings["learning_rate"],
             mistakes=controller.mistakes(), sample=sample,
         )  # fmt: skip
     trainer = session.make_trainer(session.network(snapshot))
     trainer.epoch = int(snapshot.epoch)  # the schedule's learning rate of the next epoch
-    args = (trainer.net, X, T, trainer.loss, trainer.current_learning_rate)
-    kwargs = dict(
+    # A new network and the data's arrays: nothing another thread changes.
+    return partial(
+        explain_step,
+        trainer.net,
+        X,
+        T,
+        trainer.loss,
+        trainer.current_learning_rate,
         mistakes=trainer.mistakes,
         sample=sample,
         optimizer=trainer.optimizer,
@@ -181,11 +206,6 @@ def _explain_now(controller, session, sample, parent) -> StepExplanation:
         l1=trainer.l1,
         l2=trainer.l2,
     )
-    if parent is None:
-        return explain_step(*args, **kwargs)
-    # A new network and the data's arrays: nothing another thread changes.
-    with network_work(parent, label, load_progress.OFF_THREAD_WORK) as progress:
-        return progress.run(partial(explain_step, **kwargs), *args)
 
 
 def explain_timeout(controller) -> float:
