@@ -9,6 +9,7 @@ handling events meanwhile: no timing, no sleeps.
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -17,7 +18,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QProgressDialog, QPushButton
 from waiting import event_loop_turn, worker_round_trip
 
+from backprop_lab.core.snapshot import ParameterRef
+from backprop_lab.gui import chain_rule_panel as chain_rule_module
 from backprop_lab.gui import load_progress
+from backprop_lab.gui.chain_rule_panel import COMPUTING_TEXT
 from backprop_lab.gui.training import worker as worker_module
 from backprop_lab.gui.training.background import shared_pool
 
@@ -182,3 +186,62 @@ def test_a_settings_change_meanwhile_outdates_the_answer(qtbot, spirals, monkeyp
     stepper.step_phase()
     assert stepper.explanation() is None
     assert "changed" in stepper.status_text()
+
+
+# ------------------------------------------------------------------ chain rule
+def chain_rule(window):
+    dock = window.inspector.docks["chain_rule"]
+    dock.show()
+    dock.raise_()
+    return window.inspector.chain_rule
+
+
+def test_the_chain_rule_of_a_big_step_arrives_without_blocking(qtbot, spirals, monkeypatch):
+    panel = chain_rule(spirals)
+    ref = ParameterRef(1, 0, 0)
+    panel.show_parameter(ref)  # small: computed here, at once
+    inline_text, inline = panel.plain_text(), panel.terms()
+    panel.show_parameter(None)
+
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    gate = Gate(monkeypatch)
+    panel.show_parameter(ref)
+    # Returned while the worker is still held: the GUI thread did not wait for it.
+    assert not gate.answered.is_set()
+    assert panel.is_computing() and panel.message_text() == COMPUTING_TEXT
+    gate.open()
+    qtbot.waitUntil(lambda: not panel.is_computing(), timeout=TIMEOUT)
+    assert panel.plain_text() == inline_text
+    assert panel.terms().update_explanation.new_value == inline.update_explanation.new_value
+    assert panel.terms().epoch_end_value == inline.epoch_end_value
+    assert panel.message_text().startswith("The numbers of the next step")
+
+
+def test_the_chain_rule_drops_an_answer_outdated_on_arrival(qtbot, spirals, monkeypatch):
+    controller = spirals.controller
+    panel = chain_rule(spirals)
+    ref = ParameterRef(1, 0, 0)
+    panel.show_parameter(ref)
+    old_text = panel.plain_text()
+    rate = controller.settings()["learning_rate"]
+    rendered: list[float] = []
+    real_render = chain_rule_module.render_chain_rule
+
+    def render(terms, explanation, digits):
+        rendered.append(explanation.learning_rate)
+        return real_render(terms, explanation, digits)
+
+    monkeypatch.setattr(chain_rule_module, "render_chain_rule", render)
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    gate = Gate(monkeypatch)
+    panel.refresh()
+    assert panel.is_computing()
+    assert panel.plain_text() == old_text  # the old numbers stay until the new arrive
+    controller.set_learning_rate(rate / 2)  # meanwhile: the answer on its way is outdated
+    gate.open()
+    qtbot.waitUntil(lambda: not panel.is_computing(), timeout=TIMEOUT)
+    assert rendered and all(r == rate / 2 for r in rendered)  # the outdated one never shown
+    shown = panel.plain_text()
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", math.inf)
+    panel.refresh()  # computed here: the same numbers
+    assert panel.plain_text() == shown != old_text

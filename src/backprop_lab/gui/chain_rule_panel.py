@@ -28,9 +28,18 @@ from PySide6.QtWidgets import (
 from backprop_lab.core.inspect import ChainRuleTerms, StepExplanation, chain_rule_terms
 from backprop_lab.core.naming import parameter_name, sample_label
 from backprop_lab.core.snapshot import ParameterRef
-from backprop_lab.gui.phase_stepper import explain_current, format_number, sample_labels
+from backprop_lab.gui import load_progress
+from backprop_lab.gui.phase_stepper import (
+    _explanation_inputs,
+    explain_current,
+    explain_job,
+    explain_work,
+    format_number,
+    sample_labels,
+)
 from backprop_lab.gui.sample_chooser import SampleChooser
 from backprop_lab.gui.steady import call_when_shown, is_shown
+from backprop_lab.gui.training.background import BackgroundRunner
 
 #: The letter of each layer's unit index, input first (the seed uses i, j, k).
 UNIT_LETTERS = "ijkmpqrsuv"
@@ -43,6 +52,21 @@ REFRESH_SHARE = 0.1
 
 #: The most samples written out one by one (choose a sample to see any other).
 MAX_SAMPLES_SHOWN = 8
+
+#: The line above the old equations while a big step's new numbers are computed.
+COMPUTING_TEXT = "Computing the next step's numbers…"
+
+
+def _explained_terms(job, ref: ParameterRef, sample: int | None):
+    """On the background thread: the explanation (``job()``) and ``ref``'s terms, or
+    the reason they cannot be had. Touches no widget."""
+    try:
+        explanation = job()
+        terms = chain_rule_terms(explanation, ref, sample, max_samples=MAX_SAMPLES_SHOWN)
+    except ValueError as exc:
+        return None, None, str(exc)
+    return explanation, terms, None
+
 
 STYLE = """
 <style>
@@ -318,6 +342,13 @@ class ChainRulePanel(QWidget):
         self._last_refresh = -math.inf
         #: How long the last refresh took (seconds).
         self._refresh_seconds = 0.0
+        #: A big step's numbers are computed off the GUI thread (latest wins); what
+        #: they were asked for, and whether to ask again when they arrive.
+        self._runner = BackgroundRunner(self)
+        self._runner.finished.connect(self._on_answer)
+        self._asked: tuple | None = None
+        self._asked_epoch = 0
+        self._ask_again = False
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.timeout.connect(
@@ -371,13 +402,33 @@ class ChainRulePanel(QWidget):
     def plain_text(self) -> str:
         return self._browser.toPlainText()
 
+    def is_computing(self) -> bool:
+        """True while a big step's numbers are computed off the GUI thread."""
+        return self._asked is not None
+
     def refresh(self) -> None:
-        """Recompute the numbers for the current network, data and mistakes."""
+        """Recompute the numbers for the current network, data and mistakes.
+
+        A big step (``load_progress.OFF_THREAD_WORK``) is explained off the GUI
+        thread: the old numbers stay, the line above them says they are being
+        computed, and the new ones are shown when they arrive, unless the network,
+        data, settings, weight or sample changed meanwhile (then they are asked
+        for again). A small step is computed here, at once, as always.
+        """
+        if self._ref is not None and self._asked is not None:
+            self._ask_again = True  # once the numbers on the way have arrived
+            return
         self._stale = False
         self._refresh_timer.stop()
         self._last_refresh = time.perf_counter()
         if self._ref is None:
+            self._drop_answer()
             self._show_placeholder()
+            return
+        if explain_work(self._controller) >= load_progress.OFF_THREAD_WORK and hasattr(
+            self._controller, "request_next_step_explanation"
+        ):
+            self._ask()
             return
         try:
             explanation = explain_current(self._controller)
@@ -386,19 +437,77 @@ class ChainRulePanel(QWidget):
                 explanation, self._ref, self._samples.chosen(), max_samples=MAX_SAMPLES_SHOWN
             )
         except ValueError as exc:
-            self._terms = None
-            self._browser.clear()
-            self._message.setText(f"Cannot show {self._ref.name}: {exc}")
+            self._show_error(str(exc))
             return
+        self._show_terms(explanation, terms, self._controller.current_snapshot().epoch)
+        self._refresh_seconds = time.perf_counter() - self._last_refresh
+
+    def _asking_for(self) -> tuple:
+        """What numbers asked now would be for; an answer for anything else is outdated.
+        While training runs, the next step of any epoch since is fine to show."""
+        controller = self._controller
+        running = controller.is_running
+        running = running() if callable(running) else running
+        snapshot = controller.current_snapshot()
+        return (
+            _explanation_inputs(controller),
+            self._ref,
+            self._samples.chosen(),
+            None if running else id(snapshot),
+        )
+
+    def _ask(self) -> None:
+        """Start computing the numbers off the GUI thread."""
+        ref, sample = self._ref, self._samples.chosen()
+        try:
+            job = explain_job(self._controller)
+        except ValueError as exc:
+            self._show_error(str(exc))
+            return
+        self._asked = self._asking_for()
+        self._asked_epoch = self._controller.current_snapshot().epoch
+        self._ask_again = False
+        self._message.setText(COMPUTING_TEXT)
+        self._runner.submit(_explained_terms, job, ref, sample)
+
+    def _drop_answer(self) -> None:
+        self._runner.cancel()
+        self._asked = None
+        self._ask_again = False
+
+    def _on_answer(self, answer) -> None:
+        asked, again = self._asked, self._ask_again
+        self._asked = None
+        self._ask_again = False
+        if asked is None:
+            return
+        if self._asking_for() != asked:
+            # Outdated on arrival (the network, data, settings, weights or choice
+            # changed): not shown, asked for again.
+            self.refresh()
+            return
+        explanation, terms, error = answer
+        if error is not None:
+            self._show_error(error)
+        else:
+            self._show_terms(explanation, terms, self._asked_epoch)
+        self._refresh_seconds = time.perf_counter() - self._last_refresh
+        if again:
+            self._on_snapshot(None)  # now, or when training's spacing allows
+
+    def _show_error(self, text: str) -> None:
+        self._terms = None
+        self._browser.clear()
+        self._message.setText(f"Cannot show {self._ref.name}: {text}")
+
+    def _show_terms(self, explanation: StepExplanation, terms: ChainRuleTerms, epoch) -> None:
         self._terms = terms
         self._message.setText(
-            "The numbers of the next step from the network shown (epoch "
-            f"{self._controller.current_snapshot().epoch})."
+            f"The numbers of the next step from the network shown (epoch {epoch})."
         )
         scroll = self._browser.verticalScrollBar().value()
         self._browser.setHtml(render_chain_rule(terms, explanation, self._digits.value()))
         self._browser.verticalScrollBar().setValue(scroll)
-        self._refresh_seconds = time.perf_counter() - self._last_refresh
 
     # ------------------------------------------------------------ internals
     def _show_placeholder(self) -> None:
