@@ -27,6 +27,7 @@ other two plots).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import time
@@ -44,9 +45,11 @@ from ..core.layer_stats import (
     snapshot_layer_stats,
     weight_histograms,
 )
+from . import load_progress
 from .colors import sequential_rgba
 from .filling import FillingPlotWidget
 from .steady import LiveLabel, call_when_shown, is_shown
+from .training.background import BackgroundRunner
 
 #: The most redraws a second while snapshots stream in.
 UPDATES_PER_SECOND = 5.0
@@ -54,6 +57,17 @@ UPDATES_PER_SECOND = 5.0
 CATCH_UP_SECONDS = 0.05
 #: Wider than this many times its height, the three plots sit side by side.
 ROW_ASPECT = 1.6
+
+
+def stats_of(snapshot, inputs, targets) -> LayerStats:
+    """One snapshot's statistics: from its own activations and gradients when it kept
+    them, else one forward and backward pass over ``inputs`` (a weights-only kept
+    epoch). Touches no widget: the panel calls it on the background thread too."""
+    with np.errstate(all="ignore"):
+        if snapshot.activations_values is not None and snapshot.weight_gradients is not None:
+            return snapshot_layer_stats(snapshot)
+        net = snapshot.network()  # with its feature inputs, if any
+        return network_layer_stats(net, inputs, targets, snapshot.loss_name, epoch=snapshot.epoch)
 
 
 def layer_names(layer_sizes) -> list[str]:
@@ -122,6 +136,15 @@ class LayerStatsPanel(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._refresh_if_shown)
+        # A big network's epoch (load_progress.OFF_THREAD_WORK) is computed off the GUI
+        # thread, one at a time: (data generation, epoch, snapshot) of the one on its way.
+        self._runner = BackgroundRunner(self)
+        self._runner.finished.connect(self._on_computed)
+        self._runner.failed.connect(self._on_failed)
+        self._computing: tuple | None = None
+        #: Epochs whose statistics could not be computed (not asked for again).
+        self._failed: set[int] = set()
+        self._data_generation = 0
 
         self.heading = LiveLabel(sample="Epoch 8,888,888 (rewound), 888 kept")
         self.heading.setMinimumWidth(60)
@@ -213,10 +236,19 @@ class LayerStatsPanel(QWidget):
     def is_stale(self) -> bool:
         return self._stale
 
+    def drawn_series(self) -> LayerStatsSeries | None:
+        """The statistics drawn now (not brought up to date first)."""
+        return self._series
+
+    def is_computing(self) -> bool:
+        """True while a big network's epoch is computed off the GUI thread."""
+        return self._computing is not None
+
     def flush(self) -> None:
-        """Bring the statistics and plots up to date now, shown or not."""
-        if self._stale:
-            self._refresh()
+        """Bring the statistics and plots up to date now, shown or not (every epoch
+        computed here, big or not)."""
+        if self._stale or self._computing is not None:
+            self._refresh(here=True)
 
     def set_vertical(self, vertical: bool) -> None:
         """Stack the three plots (True) or put them side by side."""
@@ -235,16 +267,19 @@ class LayerStatsPanel(QWidget):
             is_shown(self)
             and snapshot.activations_values is not None
             and snapshot.keeps_every_sample
+            and not self._is_big(snapshot)  # a big one is computed off the GUI thread
         ):
             with np.errstate(all="ignore"):
                 self._cache[epoch] = snapshot_layer_stats(snapshot)  # no pass needed
         self._mark_stale()
 
     def _on_data(self, _data) -> None:
+        self._forget_computing()
         self._cache.clear()  # the same weights give other activations and gradients
         self._mark_stale()
 
     def _on_network(self, _snapshot) -> None:
+        self._forget_computing()
         self._shown_snapshot = None
         self._cache.clear()
         self._mark_stale(now=True)
@@ -286,16 +321,48 @@ class LayerStatsPanel(QWidget):
         return latest if latest is not None else self._session.live_snapshot
 
     def _stats_of(self, snapshot) -> LayerStats:
-        if snapshot.activations_values is not None and snapshot.weight_gradients is not None:
-            return snapshot_layer_stats(snapshot)
-        # A snapshot that kept its weights only: one forward and backward pass.
-        net = snapshot.network()  # with its feature inputs, if any
         train, _test = self._session.dataset()
-        return network_layer_stats(
-            net, train.inputs, train.targets, snapshot.loss_name, epoch=snapshot.epoch
-        )
+        return stats_of(snapshot, train.inputs, train.targets)
 
-    def _refresh(self) -> None:
+    def _is_big(self, snapshot) -> bool:
+        """Whether this snapshot's statistics are computed off the GUI thread."""
+        train, _test = self._session.dataset()
+        work = load_progress.snapshot_work(snapshot.layer_sizes, train)
+        return work >= load_progress.OFF_THREAD_WORK
+
+    def _compute_off_thread(self, epoch: int, snapshot) -> None:
+        """Start computing ``epoch`` on the background thread (one at a time)."""
+        if self._computing is not None:
+            return  # the next one when this one has arrived
+        train, _test = self._session.dataset()
+        self._computing = (self._data_generation, epoch, snapshot)
+        # A kept snapshot and the data's arrays: nothing another thread changes.
+        self._runner.submit(stats_of, snapshot, train.inputs, train.targets)
+
+    def _forget_computing(self) -> None:
+        """The network or data changed: what is on its way is of other ones."""
+        self._data_generation += 1
+        self._computing = None
+        self._failed.clear()
+        self._runner.cancel()
+
+    def _on_failed(self, _traceback: str) -> None:
+        computing, self._computing = self._computing, None
+        if computing is not None:
+            self._failed.add(computing[1])
+            self._mark_stale(now=True)
+
+    def _on_computed(self, stats: LayerStats) -> None:
+        computing, self._computing = self._computing, None
+        if computing is None:
+            return
+        generation, epoch, snapshot = computing
+        # Kept only if it is still the statistics of that epoch's weights on this data.
+        if generation == self._data_generation and self.history().at_or_before(epoch) is snapshot:
+            self._cache[epoch] = stats
+        self._mark_stale(now=True)
+
+    def _refresh(self, here: bool = False) -> None:
         self._timer.stop()
         self._stale = False
         self.refresh_count += 1
@@ -307,19 +374,33 @@ class LayerStatsPanel(QWidget):
         for epoch in history.epochs():
             stats = self._cache.get(epoch)
             if stats is None:
-                if time.perf_counter() - started > CATCH_UP_SECONDS:
+                if not here and time.perf_counter() - started > CATCH_UP_SECONDS:
                     self._stale = True  # the rest in the next turn of the event loop
                     continue
                 # A kept epoch holds its weights only: one forward and backward pass.
                 snapshot = history.at_or_before(epoch)
                 if snapshot is None or tuple(snapshot.layer_sizes) != layer_sizes:
                     continue  # another architecture's epochs (before a reset)
-                with np.errstate(all="ignore"):
-                    stats = self._stats_of(snapshot)
+                if not here and epoch in self._failed:
+                    continue
+                if not here and self._is_big(snapshot):
+                    # Seconds for the largest networks: drawn when it arrives.
+                    self._compute_off_thread(epoch, snapshot)
+                    continue
+                stats = self._stats_of(snapshot)
             if stats.n_layers == len(layer_sizes) - 1:
                 kept[epoch] = stats
         self._cache = kept
-        self._series = LayerStatsSeries.from_stats(kept.values())
+        series = LayerStatsSeries.from_stats(kept.values())
+        if not kept and layer_sizes:
+            # Nothing arrived yet (a big network's epochs are on their way): empty
+            # curves for every layer.
+            width = np.zeros((0, len(layer_sizes) - 1))
+            series = dataclasses.replace(
+                series,
+                **{f.name: width for f in dataclasses.fields(series) if f.name != "epochs"},
+            )
+        self._series = series
         shown = self._displayed_snapshot()
         self._histograms = weight_histograms(shown.weights) if shown is not None else None
         self._last_refresh = time.perf_counter()
@@ -369,8 +450,10 @@ class LayerStatsPanel(QWidget):
             return []
         stats = self._cache.get(int(shown.epoch))
         if stats is None:
-            with np.errstate(all="ignore"):
-                stats = self._stats_of(shown)
+            if self._is_big(shown):
+                # Counted once its epoch has arrived from the background thread.
+                return [0] * (len(shown.layer_sizes) - 1)
+            stats = self._stats_of(shown)
         return [int(n) for n in stats.zero_gradient_units]
 
     def _draw(self, layer_sizes, shown) -> None:
