@@ -209,6 +209,7 @@ def test_the_chain_rule_of_a_big_step_arrives_without_blocking(qtbot, spirals, m
     # Returned while the worker is still held: the GUI thread did not wait for it.
     assert not gate.answered.is_set()
     assert panel.is_computing() and panel.message_text() == COMPUTING_TEXT
+    assert "Computing the chain rule of" in panel.plain_text()  # not a stale placeholder
     gate.open()
     qtbot.waitUntil(lambda: not panel.is_computing(), timeout=TIMEOUT)
     assert panel.plain_text() == inline_text

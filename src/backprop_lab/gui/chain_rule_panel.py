@@ -468,6 +468,13 @@ class ChainRulePanel(QWidget):
         self._asked_epoch = self._controller.current_snapshot().epoch
         self._ask_again = False
         self._message.setText(COMPUTING_TEXT)
+        if self._terms is None or self._terms.ref != ref:
+            # Nothing of this parameter to keep showing meanwhile: say what is coming.
+            self._terms = None
+            self._browser.setHtml(
+                STYLE + f"<p>Computing the chain rule of {html.escape(ref.name)} for the "
+                "next step (a big batch takes a few seconds)…</p>"
+            )
         self._runner.submit(_explained_terms, job, ref, sample)
 
     def _drop_answer(self) -> None:
