@@ -93,6 +93,7 @@ def test_each_epoch_arrives_from_the_background_and_equals_the_core(
     drawn = panel.drawn_series()
     kept = len(main_window.controller.session.rewind.epochs())
     assert drawn is None or len(drawn.epochs) < kept
+    assert panel.heading.text().endswith("computing…")
     gate.open()
     qtbot.waitUntil(
         lambda: (
@@ -103,6 +104,7 @@ def test_each_epoch_arrives_from_the_background_and_equals_the_core(
         timeout=TIMEOUT,
     )
     same_series(panel.drawn_series(), expected_series(main_window))
+    assert panel.heading.text().endswith(f"{kept} kept")
 
 
 def test_statistics_on_their_way_for_a_replaced_network_are_dropped(

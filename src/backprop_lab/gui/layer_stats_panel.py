@@ -146,7 +146,7 @@ class LayerStatsPanel(QWidget):
         self._failed: set[int] = set()
         self._data_generation = 0
 
-        self.heading = LiveLabel(sample="Epoch 8,888,888 (rewound), 888 kept")
+        self.heading = LiveLabel(sample="Epoch 8,888,888 (rewound), 888 kept, computing…")
         self.heading.setMinimumWidth(60)
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
@@ -497,7 +497,10 @@ class LayerStatsPanel(QWidget):
                 marker.setValue(float(shown.epoch))
         epoch = int(shown.epoch) if shown is not None else 0
         kept = int(series.epochs.size) if series is not None else 0
-        self.heading.setText(f"Epoch {epoch:,}{' (rewound)' if rewound else ''}, {kept:,} kept")
+        computing = ", computing…" if self._computing is not None else ""
+        self.heading.setText(
+            f"Epoch {epoch:,}{' (rewound)' if rewound else ''}, {kept:,} kept{computing}"
+        )
         self.heading.setToolTip(
             f"The weights are those of epoch {epoch:,}; the curves run over the {kept:,} "
             "epochs the Rewind panel keeps (every epoch for short runs, every k-th for long ones)."
