@@ -171,6 +171,30 @@ def test_an_answer_for_a_replaced_network_is_not_shown(qtbot, spirals, monkeypat
     assert stepper.explanation() is None
 
 
+def test_run_pressed_while_waiting_drops_the_answer(qtbot, spirals, monkeypatch):
+    controller = spirals.controller
+    stepper = spirals.inspector.phase_stepper
+    stepper.set_sample(None)
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    gate = Gate(monkeypatch)
+    clicks: list[bool] = []
+
+    def run_and_click_again() -> None:
+        controller.run()  # the student presses Run before the dialog appears
+        stepper.step_phase()  # and Step phase again: ignored (or refused while running)
+        clicks.append(True)
+        gate.open()
+
+    QTimer.singleShot(0, run_and_click_again)
+    stepper.step_phase()
+    assert clicks == [True]
+    assert stepper.explanation() is None and stepper.current_phase() is None
+    controller.pause()
+    qtbot.waitUntil(lambda: not controller.is_running, timeout=TIMEOUT)
+    worker_round_trip(qtbot, controller)
+    assert stepper.explanation() is None and stepper.current_phase() is None
+
+
 def test_a_settings_change_meanwhile_outdates_the_answer(qtbot, spirals, monkeypatch):
     stepper = spirals.inspector.phase_stepper
     stepper.set_sample(None)
