@@ -270,3 +270,61 @@ def test_the_chain_rule_drops_an_answer_outdated_on_arrival(qtbot, spirals, monk
     monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", math.inf)
     panel.refresh()  # computed here: the same numbers
     assert panel.plain_text() == shown != old_text
+
+
+def test_the_step_export_waits_for_a_big_step_while_the_window_runs(
+    qtbot, spirals, monkeypatch, tmp_path
+):
+    from backprop_lab.gui import inspector as inspector_module
+
+    inspector = spirals.inspector
+    inspector.phase_stepper.set_sample(None)
+    inline = tmp_path / "inline.csv"
+    rows = inspector.export_step(inline)  # small: computed here, as always
+
+    waited = tmp_path / "waited.csv"
+    monkeypatch.setattr(
+        inspector_module.QFileDialog, "getSaveFileName", lambda *a, **k: (str(waited), "")
+    )
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    gate = Gate(monkeypatch)
+    ticked: list[bool] = []
+    QTimer.singleShot(0, lambda: (ticked.append(True), gate.open()))
+    inspector.export_step_dialog()
+    # The worker answered only after the GUI thread ran the timer: it was not blocked.
+    assert ticked == [True]
+    assert waited.read_text(encoding="utf-8") == inline.read_text(encoding="utf-8")
+    assert f"Wrote {rows} numbers" in spirals.statusBar().currentMessage()
+
+
+def test_a_cancelled_step_export_writes_nothing(qtbot, spirals, monkeypatch, tmp_path):
+    from backprop_lab.gui import inspector as inspector_module
+
+    inspector = spirals.inspector
+    inspector.phase_stepper.set_sample(None)
+    path = tmp_path / "step.csv"
+    monkeypatch.setattr(
+        inspector_module.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), "")
+    )
+    monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
+    gate = Gate(monkeypatch)
+    seen: list[QProgressDialog] = []
+
+    def press_cancel_when_shown() -> None:
+        dialogs = [d for d in spirals.findChildren(QProgressDialog) if d.isVisible()]
+        if dialogs:
+            poll.stop()
+            seen.append(dialogs[0])
+            dialogs[0].findChild(QPushButton).click()  # its Cancel button
+
+    poll = QTimer()
+    poll.timeout.connect(press_cancel_when_shown)
+    poll.start(20)
+    inspector.export_step_dialog()  # returns when Cancel is pressed in its dialog
+    poll.stop()
+    assert seen, "the progress dialog with Cancel never appeared"
+    assert "cancelled" in spirals.statusBar().currentMessage()
+    gate.open()
+    qtbot.waitUntil(gate.answered.is_set, timeout=TIMEOUT)
+    background_idle(qtbot)
+    assert not path.exists()

@@ -17,6 +17,7 @@ from backprop_lab.core.step_export import write_step_csv
 from backprop_lab.gui.chain_rule_panel import ChainRulePanel
 from backprop_lab.gui.dialogs import scrolled
 from backprop_lab.gui.gradient_check_panel import GradientCheckPanel
+from backprop_lab.gui.load_progress import LoadCancelledByUser
 from backprop_lab.gui.mistakes_panel import MistakesPanel
 from backprop_lab.gui.phase_stepper import PhaseStepper, explain_current
 from backprop_lab.gui.rewind import RewindPanel
@@ -141,16 +142,23 @@ class Inspector(QObject):
         self.gradient_check.run_check()
 
     # --------------------------------------------------------------- export
-    def export_step(self, path: str | Path) -> int:
+    def export_step(self, path: str | Path, parent: QWidget | None = None) -> int:
         """Write the numbers of the step the network would take now (the phase panel's
         choice of batch or sample, the current mistakes) to ``path``; returns the row count.
+
+        With a ``parent`` (the menu's export), a big step is waited for as the Step
+        phases panel waits for it: the window repaints, progress and Cancel after a
+        second (``LoadCancelledByUser``; nothing is written), and a step whose network
+        changed meanwhile is not written (``ExplanationOutdated``, a ValueError).
 
         Raises
         ------
         ValueError, OSError
             When the step cannot be computed or the file cannot be written.
         """
-        explanation = explain_current(self.window.controller, self.phase_stepper.chosen_sample())
+        explanation = explain_current(
+            self.window.controller, self.phase_stepper.chosen_sample(), parent=parent
+        )
         return write_step_csv(path, explanation)
 
     def export_step_dialog(self) -> None:
@@ -160,7 +168,10 @@ class Inspector(QObject):
         if not path:
             return
         try:
-            rows = self.export_step(path)
+            rows = self.export_step(path, parent=self.window)
+        except LoadCancelledByUser:
+            self.window.show_message("Exporting the step was cancelled; nothing was written.")
+            return
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self.window, "Export failed", str(exc))
             return
