@@ -66,6 +66,24 @@ def same_explanation(a, b) -> None:
             assert np.array_equal(x, y)
 
 
+def cancel_when_shown(owner) -> tuple[list[QProgressDialog], QTimer]:
+    """Press Cancel in the first progress dialog of ``owner`` as soon as it is shown;
+    returns the dialogs seen (one, once it was) and the timer watching for it."""
+    seen: list[QProgressDialog] = []
+
+    def press_cancel_when_shown() -> None:
+        dialogs = [d for d in owner.findChildren(QProgressDialog) if d.isVisible()]
+        if dialogs:
+            poll.stop()
+            seen.append(dialogs[0])
+            dialogs[0].findChild(QPushButton).click()  # its Cancel button
+
+    poll = QTimer()
+    poll.timeout.connect(press_cancel_when_shown)
+    poll.start(20)
+    return seen, poll
+
+
 def background_idle(qtbot) -> None:
     """Wait until the background thread has handed back what it ran, and it arrived."""
     qtbot.waitUntil(lambda: shared_pool().activeThreadCount() == 0, timeout=TIMEOUT)
@@ -121,18 +139,7 @@ def test_cancel_delivers_nothing(qtbot, spirals, monkeypatch):
     view = spirals.network_view
     texts_before = view.node_texts()
     weights_before = [w.copy() for w in controller.live_snapshot().weights]
-    seen: list[QProgressDialog] = []
-
-    def press_cancel_when_shown() -> None:
-        dialogs = [d for d in stepper.findChildren(QProgressDialog) if d.isVisible()]
-        if dialogs:
-            poll.stop()
-            seen.append(dialogs[0])
-            dialogs[0].findChild(QPushButton).click()  # its Cancel button
-
-    poll = QTimer()
-    poll.timeout.connect(press_cancel_when_shown)
-    poll.start(20)
+    seen, poll = cancel_when_shown(stepper)
     stepper.step_phase()  # returns when Cancel is pressed in its dialog
     poll.stop()
     assert seen, "the progress dialog with Cancel never appeared"
@@ -308,18 +315,7 @@ def test_a_cancelled_step_export_writes_nothing(qtbot, spirals, monkeypatch, tmp
     )
     monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
     gate = Gate(monkeypatch)
-    seen: list[QProgressDialog] = []
-
-    def press_cancel_when_shown() -> None:
-        dialogs = [d for d in spirals.findChildren(QProgressDialog) if d.isVisible()]
-        if dialogs:
-            poll.stop()
-            seen.append(dialogs[0])
-            dialogs[0].findChild(QPushButton).click()  # its Cancel button
-
-    poll = QTimer()
-    poll.timeout.connect(press_cancel_when_shown)
-    poll.start(20)
+    seen, poll = cancel_when_shown(spirals)
     inspector.export_step_dialog()  # returns when Cancel is pressed in its dialog
     poll.stop()
     assert seen, "the progress dialog with Cancel never appeared"
