@@ -48,6 +48,13 @@ class Gate:
     def open(self) -> None:
         self.opened.set()
 
+    def open_when_the_event_loop_turns(self) -> list[bool]:
+        """Open from a GUI-thread timer, so an answer can only come if the event loop
+        ran meanwhile; the list returned gets True when the timer fired."""
+        ticked: list[bool] = []
+        QTimer.singleShot(0, lambda: (ticked.append(True), self.open()))
+        return ticked
+
 
 @pytest.fixture
 def spirals(qtbot, main_window):
@@ -100,8 +107,7 @@ def test_the_next_step_is_waited_for_while_the_window_runs(qtbot, spirals, monke
 
     monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
     gate = Gate(monkeypatch)
-    ticked: list[bool] = []
-    QTimer.singleShot(0, lambda: (ticked.append(True), gate.open()))
+    ticked = gate.open_when_the_event_loop_turns()
     stepper.step_phase()
     # The worker answered only after the GUI thread ran the timer: it was not blocked.
     assert ticked == [True]
@@ -295,8 +301,7 @@ def test_the_step_export_waits_for_a_big_step_while_the_window_runs(
     )
     monkeypatch.setattr(load_progress, "OFF_THREAD_WORK", 0)
     gate = Gate(monkeypatch)
-    ticked: list[bool] = []
-    QTimer.singleShot(0, lambda: (ticked.append(True), gate.open()))
+    ticked = gate.open_when_the_event_loop_turns()
     inspector.export_step_dialog()
     # The worker answered only after the GUI thread ran the timer: it was not blocked.
     assert ticked == [True]

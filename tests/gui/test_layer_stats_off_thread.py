@@ -79,6 +79,17 @@ def train(qtbot, window, key, epochs):
     QApplication.processEvents()
 
 
+def wait_every_kept_epoch_drawn(qtbot, panel, kept: int) -> None:
+    qtbot.waitUntil(
+        lambda: (
+            not panel.is_computing()
+            and panel.drawn_series() is not None
+            and len(panel.drawn_series().epochs) == kept
+        ),
+        timeout=TIMEOUT,
+    )
+
+
 def test_each_epoch_arrives_from_the_background_and_equals_the_core(
     qtbot, main_window, monkeypatch
 ):
@@ -95,14 +106,7 @@ def test_each_epoch_arrives_from_the_background_and_equals_the_core(
     assert drawn is None or len(drawn.epochs) < kept
     assert panel.heading.text().endswith("computing…")
     gate.open()
-    qtbot.waitUntil(
-        lambda: (
-            not panel.is_computing()
-            and panel.drawn_series() is not None
-            and len(panel.drawn_series().epochs) == kept
-        ),
-        timeout=TIMEOUT,
-    )
+    wait_every_kept_epoch_drawn(qtbot, panel, kept)
     same_series(panel.drawn_series(), expected_series(main_window))
     assert panel.heading.text().endswith(f"{kept} kept")
 
@@ -119,14 +123,7 @@ def test_statistics_on_their_way_for_a_replaced_network_are_dropped(
     train(qtbot, main_window, "xor", 2)  # meanwhile: another network and its data
     gate.open()
     kept = len(main_window.controller.session.rewind.epochs())
-    qtbot.waitUntil(
-        lambda: (
-            not panel.is_computing()
-            and panel.drawn_series() is not None
-            and len(panel.drawn_series().epochs) == kept
-        ),
-        timeout=TIMEOUT,
-    )
+    wait_every_kept_epoch_drawn(qtbot, panel, kept)
     same_series(panel.drawn_series(), expected_series(main_window))
 
 
